@@ -1,0 +1,199 @@
+"""The ``topicmf`` command line: a thin click layer over the library."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import warnings
+from contextlib import contextmanager
+
+import click
+
+from . import __version__
+from .console import DocFraction, Progress, show_warnings
+from .errors import TopicmfError
+from .text import STEMMER_LANGUAGES, DocumentTermMatrix, TextOptions, vectorize
+
+_LANGUAGES = ("auto", "none", *STEMMER_LANGUAGES)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="topicmf")
+@click.option("-v", "--verbose", count=True, help="Log what the library decides (-vv for more).")
+def main(verbose: int) -> None:
+    """Topic models by matrix factorization: from a folder of documents to topics.
+
+    \b
+    Examples:
+      topicmf vocab corpora/demo
+      topicmf vocab corpora/demo --json --stem
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def corpus_options(command):
+    """Reader, tokenizer and pruning options shared by every command that reads a corpus."""
+    options = [
+        click.option("--min-df", type=DocFraction(), default=2, show_default=True,
+                     help="Drop terms in fewer documents: a count (5) or a fraction (0.01)."),
+        click.option("--max-df", type=DocFraction(), default=0.95, show_default=True,
+                     help="Drop terms in more documents: a count or a fraction (0.5)."),
+        click.option("--max-terms", type=click.IntRange(min=1), default=None,
+                     help="Keep at most this many terms, the most frequent."),
+        click.option("--language", type=click.Choice(_LANGUAGES, case_sensitive=False), default="auto",
+                     show_default=True, help="Stopword and stemming language; auto picks English or Russian."),
+        click.option("--stem/--no-stem", default=False, show_default=True,
+                     help="Reduce words to Snowball stems, shown as their commonest form."),
+        click.option("--ngrams", type=click.IntRange(1, 3), default=1, show_default=True,
+                     help="2 adds pairs of consecutive words as terms, 3 triples too."),
+        click.option("--stopwords", metavar="FILE|none", default=None,
+                     help="A stopword file (words by line, space or comma) replacing the shipped list, or 'none'."),
+        click.option("--extra-stopwords", metavar="W1,W2", multiple=True,
+                     help="More words to drop, comma-separated; may be repeated."),
+        click.option("--min-length", type=click.IntRange(min=1), default=2, show_default=True,
+                     help="Shortest token, in characters."),
+        click.option("--keep-numbers", is_flag=True, help="Keep tokens made only of digits."),
+        click.option("--keep-urls", is_flag=True, help="Keep web and e-mail addresses as words."),
+        click.option("--text-column", default="text", show_default=True,
+                     help="Column (or JSONL field) holding the text of a table corpus."),
+        click.option("--id-column", default=None, help="Column holding document ids (default: record number)."),
+        click.option("--label-column", default=None, help="Column holding document labels."),
+        click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Processes for tokenizing; 0 uses every core."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress on stderr."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def text_options(params: dict) -> TextOptions:
+    """Build TextOptions from the parsed corpus options (removing them from ``params``)."""
+    extra = tuple(w.strip() for group in params.pop("extra_stopwords") for w in group.split(",") if w.strip())
+    stopwords = params.pop("stopwords")
+    return TextOptions(
+        text_column=params.pop("text_column"),
+        id_column=params.pop("id_column"),
+        label_column=params.pop("label_column"),
+        language=params.pop("language"),
+        stem=params.pop("stem"),
+        ngrams=params.pop("ngrams"),
+        stopwords="none" if stopwords and stopwords.lower() == "none" else stopwords,
+        extra_stopwords=extra,
+        min_df=params.pop("min_df"),
+        max_df=params.pop("max_df"),
+        max_terms=params.pop("max_terms"),
+        min_length=params.pop("min_length"),
+        keep_numbers=params.pop("keep_numbers"),
+        strip_urls=not params.pop("keep_urls"),
+        n_jobs=params.pop("jobs") or None,
+    )
+
+
+@contextmanager
+def _user_errors():
+    """Show warnings on stderr and turn a TopicmfError into a one-line error (exit code 1)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except TopicmfError as exc:
+            show_warnings(caught)
+            raise click.ClickException(str(exc)) from None
+    show_warnings(caught)
+
+
+def _friendly(command):
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        with _user_errors():
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
+def read_matrix(corpus: str, params: dict) -> DocumentTermMatrix:
+    """Read and tokenize ``corpus`` with the shared options, showing progress."""
+    quiet = params.pop("quiet")
+    options = text_options(params)
+    with Progress("reading", quiet=quiet) as progress:
+        return vectorize(corpus, options, progress=progress)
+
+
+@main.command()
+@click.argument("corpus")
+@corpus_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.option("--top", type=click.IntRange(min=0), default=50, show_default=True, help="How many frequent terms to list.")
+@_friendly
+def vocab(corpus: str, as_json: bool, top: int, **params) -> None:
+    """Read and tokenize CORPUS and print its statistics.
+
+    CORPUS is a folder of .txt/.md/.html files (label = first sub-folder), a
+    .csv/.tsv/.jsonl file with one document per record, a Matrix Market .mtx
+    file with vocab.txt, a UCI docword.NAME.txt, or a CSV count table whose
+    header row holds the words.
+
+    \b
+    Examples:
+      topicmf vocab corpora/demo
+      topicmf vocab posts.csv --text-column body --label-column forum --json
+    """
+    dtm = read_matrix(corpus, params)
+    stats = vocabulary_stats(dtm, top)
+    if as_json:
+        click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
+    else:
+        click.echo(_format_stats(stats))
+
+
+def vocabulary_stats(dtm: DocumentTermMatrix, top: int = 50) -> dict:
+    """The statistics ``topicmf vocab --json`` prints."""
+    info = dtm.info
+    empty = dtm.empty_docs
+    return {
+        "corpus": info["source"],
+        "format": info["format"],
+        "docs": dtm.n_docs,
+        "terms": dtm.n_terms,
+        "nnz": int(dtm.X.nnz),
+        "tokens": info["tokens"],
+        "labels": dtm.label_counts(),
+        "empty_docs": int(empty.size),
+        "empty_doc_ids": [dtm.doc_ids[i] for i in empty[:20]],
+        "skipped_files": info["skipped_files"],
+        "encodings": info["encodings"],
+        "language": info["language"],
+        "language_shares": info["language_shares"],
+        "stopwords": info["stopwords"],
+        "stem": info["stem"],
+        "pruning": info["pruning"],
+        "top_terms": [{"term": w, "count": c, "docs": df} for w, c, df in dtm.top_terms(top)],
+        "seconds": info["seconds"],
+    }
+
+
+def _format_stats(s: dict) -> str:
+    pruning = s["pruning"]
+    lines = [
+        f"corpus      {s['corpus']} ({s['format']})",
+        f"documents   {s['docs']:,}" + (f" ({s['empty_docs']:,} empty)" if s["empty_docs"] else ""),
+        f"terms       {s['terms']:,} kept of {pruning['terms_before']:,} "
+        f"({pruning['removed_rare']:,} rare, {pruning['removed_common']:,} too common, "
+        f"{pruning['removed_by_max_terms']:,} over --max-terms)",
+        f"nonzeros    {s['nnz']:,} ({s['nnz'] / max(1, s['docs'] * s['terms']):.2%} dense), {s['tokens']:,} tokens",
+        f"language    {s['language']} ({s['stopwords']} stopwords{', stemmed' if s['stem'] else ''})",
+    ]
+    if s["labels"]:
+        lines.append("labels      " + ", ".join(f"{k} {v:,}" for k, v in s["labels"].items()))
+    if s["skipped_files"]:
+        lines.append(f"skipped     {len(s['skipped_files']):,} files")
+    if s["top_terms"]:
+        width = max(len(t["term"]) for t in s["top_terms"])
+        lines.append("")
+        lines.append(f"{'rank':>4}  {'term':<{width}}  {'count':>9}  {'docs':>7}")
+        for rank, t in enumerate(s["top_terms"], 1):
+            lines.append(f"{rank:>4}  {t['term']:<{width}}  {t['count']:>9,}  {t['docs']:>7,}")
+    return "\n".join(lines)

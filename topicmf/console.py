@@ -1,0 +1,100 @@
+"""Terminal helpers for the command line: progress on stderr, warnings, option types.
+
+Only :mod:`topicmf.cli` imports this; the library reports progress through
+plain callbacks and problems through exceptions and warnings.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+
+import click
+
+__all__ = ["Progress", "DocFraction", "show_warnings"]
+
+
+class Progress:
+    """A progress bar on stderr, shown once work has taken longer than ``delay`` seconds.
+
+    On a terminal the bar redraws in place; elsewhere (logs, pipes) one line
+    is written when the stage ends.  ``quiet`` silences it.
+    """
+
+    def __init__(self, label: str, *, quiet: bool = False, delay: float = 1.0, stream=None):
+        self.label = label
+        self.quiet = quiet
+        self.delay = delay
+        self.stream = stream or sys.stderr
+        self.started = time.perf_counter()
+        self.last_draw = 0.0
+        self.drawn = False
+        self.done = 0
+        self.total: int | None = None
+
+    @property
+    def _tty(self) -> bool:
+        return hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        self.done, self.total = done, total
+        now = time.perf_counter()
+        if self.quiet or not self._tty or now - self.started < self.delay or now - self.last_draw < 0.1:
+            return
+        self.last_draw = now
+        self.drawn = True
+        self.stream.write("\r" + self._line(now) + "\x1b[K")
+        self.stream.flush()
+
+    def _line(self, now: float) -> str:
+        elapsed = now - self.started
+        if self.total:
+            share = min(1.0, self.done / self.total)
+            bar = "#" * int(share * 24)
+            return f"{self.label} [{bar:<24}] {share:4.0%} {self.done:,}/{self.total:,} {elapsed:5.1f}s"
+        return f"{self.label} {self.done:,} {elapsed:5.1f}s"
+
+    def close(self) -> None:
+        """End the stage: finish the bar, or write one summary line for a long stage."""
+        now = time.perf_counter()
+        if self.quiet:
+            return
+        if self.drawn:
+            self.stream.write("\r" + self._line(now) + "\x1b[K\n")
+        elif now - self.started >= self.delay:
+            self.stream.write(self._line(now) + "\n")
+        self.stream.flush()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            self.close()
+        elif self.drawn:
+            self.stream.write("\n")
+
+
+class DocFraction(click.ParamType):
+    """A document count (``5``) or a fraction of the documents (``0.5``)."""
+
+    name = "COUNT|FRACTION"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            return value
+        text = str(value).strip()
+        try:
+            number = float(text) if any(c in text for c in ".eE") else int(text)
+        except ValueError:
+            self.fail(f"{value!r} is neither a document count nor a fraction", param, ctx)
+        if number < 0 or (isinstance(number, float) and number > 1):
+            self.fail(f"{value!r}: give a count >= 0 or a fraction between 0 and 1", param, ctx)
+        return number
+
+
+def show_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """Write caught warnings to stderr, one line each."""
+    for w in caught:
+        click.echo(f"Warning: {w.message}", err=True)

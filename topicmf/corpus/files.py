@@ -1,0 +1,214 @@
+"""Documents stored as files: the sorted directory walk, decoding and HTML text."""
+
+from __future__ import annotations
+
+import os
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import NamedTuple
+
+__all__ = [
+    "TEXT_EXTENSIONS",
+    "FileRef",
+    "UnreadableFile",
+    "walk_documents",
+    "read_document_file",
+    "decode_bytes",
+    "html_to_text",
+]
+
+#: File endings read as documents from a directory tree (case-insensitive).
+TEXT_EXTENSIONS = (".txt", ".md", ".html", ".htm")
+_HTML_EXTENSIONS = (".html", ".htm")
+
+#: Label given to documents that sit at the top of a folder whose other
+#: documents are in label sub-folders.
+UNLABELLED = "(unlabelled)"
+
+
+class FileRef(NamedTuple):
+    """One document file found by the walk."""
+
+    doc_id: str  # path relative to the corpus root, with "/" separators
+    label: str | None
+    path: str  # absolute path, as given to open()
+
+
+class UnreadableFile(Exception):
+    """A file that cannot become a document; the message is the reason."""
+
+
+def walk_documents(root: str | os.PathLike) -> tuple[list[FileRef], list[tuple[str, str]]]:
+    """Find every document file below ``root`` in a deterministic sorted order.
+
+    Symbolic links to directories are followed once: a directory already
+    visited (same device and inode) is not entered again, so link loops end.
+    Hidden files and folders (names starting with ".") are ignored.
+
+    Returns
+    -------
+    refs : list of FileRef
+        Sorted by document id.  Labels are the first sub-folder name when any
+        document sits in a sub-folder, else None.
+    skipped : list of (doc_id, reason)
+        Entries with a document ending that are not readable regular files.
+    """
+    root = os.path.abspath(os.fspath(root))
+    found: list[tuple[str, str]] = []  # (relative id, absolute path)
+    skipped: list[tuple[str, str]] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = os.stat(folder)
+        except OSError:
+            continue
+        key = (info.st_dev, info.st_ino)
+        if key in seen_dirs:
+            continue  # a symlink loop or a second link to the same folder
+        seen_dirs.add(key)
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            skipped.append((_relative(folder, root) + "/", f"cannot list folder: {exc.strerror}"))
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            wanted = name.lower().endswith(TEXT_EXTENSIONS)
+            try:
+                # DirEntry answers from the directory listing unless the entry is a symlink
+                is_dir = entry.is_dir()
+                is_file = not is_dir and entry.is_file()
+                if not (is_dir or is_file) and entry.is_symlink():
+                    os.stat(entry.path)  # raises for a broken link
+            except OSError:
+                if wanted:
+                    skipped.append((_relative(entry.path, root), "broken symbolic link or vanished file"))
+                continue
+            if is_dir:
+                stack.append(entry.path)
+            elif wanted:
+                if is_file:
+                    found.append((_relative(entry.path, root), entry.path))
+                else:
+                    skipped.append((_relative(entry.path, root), "not a regular file"))
+    found.sort()
+    nested = any("/" in doc_id for doc_id, _ in found)
+    refs = [
+        FileRef(doc_id, (doc_id.split("/", 1)[0] if "/" in doc_id else UNLABELLED) if nested else None, path)
+        for doc_id, path in found
+    ]
+    skipped.sort()
+    return refs, skipped
+
+
+def _relative(path: str, root: str) -> str:
+    if path.startswith(root + os.sep):  # the usual case, without os.path.relpath's cost
+        rel = path[len(root) + 1 :]
+        return rel.replace(os.sep, "/") if os.sep != "/" else rel
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def read_document_file(path: str) -> tuple[str, str | None]:
+    """Read one document file and return ``(text, fallback_encoding)``.
+
+    ``fallback_encoding`` is None for UTF-8 (with or without BOM) and UTF-16
+    with a BOM; otherwise it names the encoding used (see :func:`decode_bytes`).
+    HTML files are reduced to their visible text.
+
+    Raises
+    ------
+    UnreadableFile
+        With the reason: permission denied, binary content, ...
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except PermissionError:
+        raise UnreadableFile("permission denied") from None
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+    text, encoding = decode_bytes(data)
+    if path.lower().endswith(_HTML_EXTENSIONS):
+        text = html_to_text(text)
+    return text, encoding
+
+
+def decode_bytes(data: bytes) -> tuple[str, str | None]:
+    """Decode document bytes with the stated fallback chain.
+
+    UTF-16 with a byte-order mark, then UTF-8 (a BOM is dropped); bytes that
+    are not valid UTF-8 are decoded as cp1252 and, where cp1252 leaves a byte
+    undefined, as latin-1 (which accepts every byte).  Data holding NUL bytes
+    that is not UTF-16 is binary and raises :class:`UnreadableFile`.
+
+    Returns the text and None, or the fallback encoding's name.
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        raise UnreadableFile("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+# Tags whose content is never shown, and tags that break a line of text.
+_INVISIBLE = frozenset({"script", "style", "template", "noscript", "svg", "math"})
+_BLOCK = frozenset(
+    """address article aside blockquote br dd details dialog div dl dt fieldset figcaption figure
+    footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td
+    tfoot th thead title tr ul option caption""".split()
+)
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0  # depth inside invisible elements
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _INVISIBLE:
+            self.hidden += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in _INVISIBLE:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Return the visible text of an HTML document.
+
+    Tags, comments, ``<script>``, ``<style>`` (and other never-shown elements)
+    are removed, character references decoded, and block-level elements
+    separated by line breaks so words on either side do not merge.
+    """
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.parts)

@@ -1,0 +1,34 @@
+"""Exceptions and warnings raised by topicmf.
+
+Every error a user can cause (a bad path, an empty corpus, an option that
+leaves nothing to model) is a :class:`TopicmfError`; the command line turns it
+into a one-line message and exit code 1 instead of a traceback.
+"""
+
+__all__ = [
+    "TopicmfError",
+    "CorpusError",
+    "NoDocumentsError",
+    "EmptyVocabularyError",
+    "TopicmfWarning",
+]
+
+
+class TopicmfError(Exception):
+    """Base class of errors caused by input or options, not by a bug."""
+
+
+class CorpusError(TopicmfError):
+    """The corpus cannot be read: missing path, malformed file, missing column."""
+
+
+class NoDocumentsError(CorpusError):
+    """The corpus holds no documents at all."""
+
+
+class EmptyVocabularyError(TopicmfError):
+    """Tokenizing and pruning left no terms."""
+
+
+class TopicmfWarning(UserWarning):
+    """Something was skipped or changed on the way; the run goes on."""

@@ -1,0 +1,29 @@
+"""Text to matrix: tokenizing, stopwords, vocabulary pruning and weightings.
+
+The stage after :mod:`topicmf.corpus`: it turns documents into a
+:class:`DocumentTermMatrix` X of shape (n_docs, n_terms) holding term counts.
+"""
+
+from .build import TextOptions, make_tokenizer, vectorize
+from .counting import count_terms, default_jobs
+from .matrix import DocumentTermMatrix, log_entropy, tfidf
+from .prune import prune_columns
+from .stopwords import STEMMER_LANGUAGES, STOPWORD_LANGUAGES, builtin_stopwords, detect_language
+from .tokenize import Tokenizer
+
+__all__ = [
+    "DocumentTermMatrix",
+    "TextOptions",
+    "Tokenizer",
+    "vectorize",
+    "make_tokenizer",
+    "count_terms",
+    "default_jobs",
+    "prune_columns",
+    "tfidf",
+    "log_entropy",
+    "builtin_stopwords",
+    "detect_language",
+    "STOPWORD_LANGUAGES",
+    "STEMMER_LANGUAGES",
+]

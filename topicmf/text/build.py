@@ -1,0 +1,291 @@
+"""From a corpus path to a DocumentTermMatrix: the options every command shares."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from itertools import islice
+
+import numpy as np
+
+from ..corpus import CountMatrix, TextCorpus, UnreadableFile, load_text, open_corpus
+from ..errors import NoDocumentsError, TopicmfError, TopicmfWarning
+from .counting import Progress, count_terms
+from .matrix import DocumentTermMatrix
+from .prune import check_df, prune_columns
+from .stopwords import STOPWORD_LANGUAGES, builtin_stopwords, detect_language, fold, read_stopword_file, resolve_language
+from .tokenize import Tokenizer
+
+__all__ = ["TextOptions", "vectorize", "make_tokenizer"]
+
+log = logging.getLogger(__name__)
+
+_WARN_LIMIT = 10
+_SAMPLE_DOCS = 200
+_SAMPLE_CHARS = 400_000
+
+
+@dataclass(frozen=True)
+class TextOptions:
+    """How a corpus is read, tokenized and pruned (shared by every command).
+
+    Parameters
+    ----------
+    text_column, id_column, label_column : str or None
+        Columns of a CSV/TSV/JSONL corpus (``label_column`` also applies to a
+        count table).
+    language : str, default="auto"
+        Stopword and stemming language: "auto" picks English or Russian by
+        stopword overlap, "none" uses neither, or a Snowball language name.
+    stem : bool, default=False
+        Reduce words to Snowball stems (shown as their commonest word form).
+    ngrams : int, default=1
+        1 for words, 2 to add word pairs, 3 for triples too.
+    stopwords : str or None, default=None
+        A file replacing the language's list, "none" for no stopwords, or
+        None for the shipped list.
+    extra_stopwords : tuple of str
+        Words removed in addition.
+    min_df, max_df : int or float
+        Keep terms in at least ``min_df`` and at most ``max_df`` documents
+        (int: a count; float: a fraction of the documents).
+    max_terms : int or None
+        Keep at most this many terms, the most frequent.
+    min_length : int, default=2
+        Shortest token, in characters.
+    keep_numbers : bool, default=False
+        Keep tokens made only of digits.
+    strip_urls : bool, default=True
+        Remove web and e-mail addresses before tokenizing.
+    n_jobs : int or None
+        Worker processes for tokenizing; None or 0 uses every core.
+    """
+
+    text_column: str = "text"
+    id_column: str | None = None
+    label_column: str | None = None
+    language: str = "auto"
+    stem: bool = False
+    ngrams: int = 1
+    stopwords: str | None = None
+    extra_stopwords: tuple = ()
+    min_df: int | float = 2
+    max_df: int | float = 0.95
+    max_terms: int | None = None
+    min_length: int = 2
+    keep_numbers: bool = False
+    strip_urls: bool = True
+    n_jobs: int | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "language", resolve_language(self.language))
+        object.__setattr__(self, "extra_stopwords", tuple(self.extra_stopwords))
+        check_df("min_df", self.min_df)
+        check_df("max_df", self.max_df)
+        if self.ngrams not in (1, 2, 3):
+            raise TopicmfError(f"ngrams must be 1, 2 or 3; got {self.ngrams!r}")
+        if self.max_terms is not None and self.max_terms < 1:
+            raise TopicmfError(f"max_terms must be a positive integer; got {self.max_terms!r}")
+        if self.n_jobs is not None and self.n_jobs < 0:
+            raise TopicmfError(f"jobs must be >= 0 (0 means every core); got {self.n_jobs}")
+
+
+def make_tokenizer(options: TextOptions, language: str | None) -> Tokenizer:
+    """The tokenizer for ``options`` once the language is known (None: no language)."""
+    if options.stopwords == "none":
+        words: frozenset = frozenset()
+    elif options.stopwords is not None:
+        words = read_stopword_file(options.stopwords)
+    else:
+        words = builtin_stopwords(language) if language else frozenset()
+        if language and language not in STOPWORD_LANGUAGES:
+            warnings.warn(
+                f"topicmf ships no stopword list for {language}; none removed (give one with --stopwords FILE)",
+                TopicmfWarning,
+                stacklevel=3,
+            )
+    words = words | {fold(w.lower()) for w in options.extra_stopwords}
+    if options.stem and not language:
+        raise TopicmfError("Stemming needs a language: pass --language (e.g. english or russian)")
+    return Tokenizer(
+        stopwords=words,
+        stem=language if options.stem else None,
+        ngrams=options.ngrams,
+        min_length=options.min_length,
+        keep_numbers=options.keep_numbers,
+        strip_urls=options.strip_urls,
+    )
+
+
+def _sample_texts(corpus: TextCorpus):
+    chars = 0
+    for ref in islice(corpus.refs(), _SAMPLE_DOCS):
+        try:
+            text = load_text(ref)[0]
+        except UnreadableFile:
+            continue
+        yield text[:_SAMPLE_CHARS]
+        chars += len(text)
+        if chars >= _SAMPLE_CHARS:
+            return
+
+
+def _choose_language(corpus: TextCorpus, options: TextOptions) -> tuple[str | None, dict]:
+    if options.language == "none":
+        return None, {}
+    if options.language != "auto":
+        return options.language, {}
+    language, shares = detect_language(_sample_texts(corpus))
+    shares = {k: round(v, 4) for k, v in shares.items()}
+    if language is None:
+        warnings.warn(
+            "Could not recognise the language (no shipped stopword list covers 5% of the words); "
+            "no stopwords removed. Pass --language to choose one.",
+            TopicmfWarning,
+            stacklevel=3,
+        )
+    else:
+        log.info("language detected: %s (stopword shares %s)", language, shares)
+    return language, shares
+
+
+def _warn_list(items, message, summary):
+    for item in items[:_WARN_LIMIT]:
+        warnings.warn(message.format(*item), TopicmfWarning, stacklevel=3)
+    if len(items) > _WARN_LIMIT:
+        warnings.warn(summary.format(len(items) - _WARN_LIMIT), TopicmfWarning, stacklevel=3)
+
+
+def vectorize(path, options: TextOptions | None = None, *, progress: Progress | None = None) -> DocumentTermMatrix:
+    """Read, tokenize and prune the corpus at ``path`` into a document-term matrix.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Anything :func:`topicmf.corpus.open_corpus` reads.
+    options : TextOptions, optional
+    progress : callable(done, total) or None
+        Receives documents processed so far (total None when unknown).
+
+    Returns
+    -------
+    DocumentTermMatrix
+
+    Raises
+    ------
+    CorpusError, NoDocumentsError, EmptyVocabularyError, TopicmfError
+        With a message that says what to change.
+
+    Warns
+    -----
+    TopicmfWarning
+        For skipped files, decoding fallbacks, documents left empty and an
+        unrecognised language.
+    """
+    options = options or TextOptions()
+    started = time.perf_counter()
+    corpus = open_corpus(
+        path, text_column=options.text_column, id_column=options.id_column, label_column=options.label_column
+    )
+    if isinstance(corpus, CountMatrix):
+        return _from_count_matrix(corpus, options, started)
+    language, shares = _choose_language(corpus, options)
+    tokenizer = make_tokenizer(options, language)
+    result = count_terms(
+        corpus.refs(), tokenizer, n_jobs=options.n_jobs, n_docs_hint=corpus.n_docs_hint, progress=progress
+    )
+    skipped = corpus.skipped + result.skipped
+    if corpus.encoding_fallback:
+        warnings.warn(f"{corpus.path} is not UTF-8; read it as {corpus.encoding_fallback}", TopicmfWarning, stacklevel=2)
+    _warn_list(skipped, "Skipped {0}: {1}", "... and {0} more files skipped")
+    _warn_list(result.fallbacks, "{0} is not UTF-8; read it as {1}", "... and {0} more files not in UTF-8")
+    if not result.doc_ids:
+        raise NoDocumentsError(f"No readable documents in {corpus.path}: {len(skipped)} skipped (see the warnings)")
+    display = _display_names(result.keys, result.surfaces)
+    info = {
+        "source": os.fspath(path),
+        "format": corpus.format,
+        "language": language or "none",
+        "language_shares": shares,
+        "stopwords": len(tokenizer.stopwords),
+        "stem": tokenizer.stem,
+        "tokens": int(result.doc_lengths.sum()),
+        "skipped_files": [{"path": p, "reason": r} for p, r in skipped],
+        "encodings": [{"path": p, "encoding": e} for p, e in result.fallbacks],
+        "options": asdict(options),
+    }
+    labels = tuple(result.labels) if corpus.has_labels else None
+    return _finish(
+        result.X, display, result.keys, result.doc_ids, labels, result.doc_lengths, info, options, started, sort=True
+    )
+
+
+def _display_names(keys: list[str], surfaces: dict[str, str] | None) -> list[str]:
+    if surfaces is None:
+        return list(keys)
+    return [" ".join(surfaces.get(part, part) for part in key.split(" ")) for key in keys]
+
+
+def _from_count_matrix(matrix: CountMatrix, options: TextOptions, started: float) -> DocumentTermMatrix:
+    if options.stem or options.ngrams > 1:
+        warnings.warn(
+            "Stemming and n-grams do not apply to a precomputed count matrix; ignored", TopicmfWarning, stacklevel=3
+        )
+    X, words = matrix.X, matrix.words
+    extra = {fold(w.lower()) for w in options.extra_stopwords}
+    if extra:
+        keep = np.array([fold(w.lower()) not in extra for w in words])
+        X, words = X[:, keep], [w for w, k in zip(words, keep) if k]
+    info = {
+        "source": matrix.path,
+        "format": matrix.format,
+        "language": "n/a",
+        "language_shares": {},
+        "stopwords": len(extra),
+        "stem": None,
+        "tokens": X.sum().item(),
+        "skipped_files": [],
+        "encodings": [],
+        "options": asdict(options),
+    }
+    lengths = np.asarray(X.sum(axis=1)).ravel()
+    labels = tuple(matrix.labels) if matrix.labels is not None else None
+    return _finish(X, words, words, matrix.doc_ids, labels, lengths, info, options, started)
+
+
+def _finish(X, display, keys, doc_ids, labels, lengths, info, options, started, sort=False) -> DocumentTermMatrix:
+    """Prune, put the columns in order (alphabetical when ``sort``) and warn of empty documents."""
+    keep, report = prune_columns(
+        X, min_df=options.min_df, max_df=options.max_df, max_terms=options.max_terms, names=keys
+    )
+    if sort:
+        keep = np.array(sorted(keep.tolist(), key=keys.__getitem__), dtype=np.int64)
+    X = X[:, keep].tocsr()
+    X.sort_indices()
+    log.info(
+        "keeping %d of %d terms (min_df=%s, max_df=%s, max_terms=%s)",
+        report["terms_after"], report["terms_before"], options.min_df, options.max_df, options.max_terms,
+    )  # fmt: skip
+    info["pruning"] = report
+    empty = np.flatnonzero(np.diff(X.indptr) == 0)
+    if empty.size:
+        examples = ", ".join(doc_ids[i] for i in empty[:3])
+        warnings.warn(
+            f"{empty.size} documents have no terms left after tokenizing and pruning (e.g. {examples}); "
+            "they are kept as empty rows",
+            TopicmfWarning,
+            stacklevel=3,
+        )
+    info["seconds"] = round(time.perf_counter() - started, 3)
+    return DocumentTermMatrix(
+        X=X,
+        vocabulary=tuple(display[j] for j in keep),
+        terms=tuple(keys[j] for j in keep),
+        doc_ids=tuple(doc_ids),
+        labels=labels,
+        doc_lengths=np.asarray(lengths, dtype=np.int64) if np.issubdtype(np.asarray(lengths).dtype, np.integer) else np.asarray(lengths),
+        info=info,
+    )

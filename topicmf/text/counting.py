@@ -1,0 +1,290 @@
+"""Counting terms over a stream of documents, in parallel, into one sparse matrix.
+
+Documents are cut into chunks; each chunk is loaded and tokenized by a worker
+process into a small CSR block over its own local vocabulary, and the main
+process maps local term ids to global ones as the blocks arrive, in corpus
+order.  The vocabulary is sorted at the end, so the matrix does not depend on
+the number of workers or the chunk size.  Memory holds the matrix, never the
+raw texts of more than the chunks in flight.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from array import array
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..corpus import DocRef, UnreadableFile, load_text
+from .tokenize import Tokenizer
+
+__all__ = ["CountResult", "count_terms", "default_jobs"]
+
+Progress = Callable[[int, "int | None"], None]
+
+_worker: _WorkerState | None = None  # set in each process by _start_worker
+
+
+def default_jobs() -> int:
+    """Number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class CountResult:
+    """Raw counts before pruning.
+
+    Columns follow ``keys``, in order of first appearance in the corpus
+    (which does not depend on ``n_jobs``); indices within a row are unsorted.
+    """
+
+    X: sp.csr_matrix
+    keys: list[str]
+    doc_ids: list[str]
+    labels: list[str | None]
+    doc_lengths: np.ndarray
+    surfaces: dict[str, str] | None  # key -> most frequent surface form (stemming only)
+    skipped: list[tuple[str, str]]
+    fallbacks: list[tuple[str, str]]  # (doc id, encoding)
+
+
+class _Index(dict):
+    """A dict that numbers new keys in order of arrival and remembers the order."""
+
+    def __init__(self):
+        super().__init__()
+        self.order: list = []
+
+    def __missing__(self, key):
+        value = self[key] = len(self.order)
+        self.order.append(key)
+        return value
+
+
+class _WorkerState:
+    """A worker's tokenizer and its column numbering, kept across chunks.
+
+    Columns are raw token types (or terms, with n-grams), numbered in order of
+    first sight.  Each result describes only the columns new since the
+    previous one, so every type is resolved and sent once per worker.  A
+    worker takes chunks in submission order and the main process reads
+    results in that order, so the descriptions arrive in sequence.
+    """
+
+    def __init__(self, tokenizer: Tokenizer):
+        self.tokenizer = tokenizer
+        self.index = _Index()
+        self.kept = array("b")  # per column: counts towards document length
+        self.sent = 0
+        self.name = f"{os.getpid()}:{id(self)}"
+
+
+def _start_worker(tokenizer: Tokenizer) -> None:
+    global _worker
+    _worker = _WorkerState(tokenizer)
+
+
+def _count_chunk(refs: list[DocRef]):
+    """Load and count one chunk into a CSR block over the worker's columns."""
+    state = _worker
+    tokenizer = state.tokenizer
+    by_type = tokenizer.ngrams == 1
+    column_of = state.index.__getitem__
+    indptr = array("q", [0])
+    indices = array("q")
+    data = array("q")
+    ids, labels, skipped, fallbacks = [], [], [], []
+    lengths = array("q")
+    surfaces = Counter() if tokenizer.stem is not None and not by_type else None
+    for ref in refs:
+        try:
+            text, encoding = load_text(ref)
+        except UnreadableFile as exc:
+            skipped.append((ref.doc_id, str(exc)))
+            continue
+        if encoding:
+            fallbacks.append((ref.doc_id, encoding))
+        if by_type:
+            counts = tokenizer.token_types(text)
+        else:
+            counts, n_tokens = tokenizer.count(text, surfaces)
+            lengths.append(n_tokens)
+        indices.extend(map(column_of, counts))
+        data.extend(counts.values())
+        indptr.append(len(indices))
+        ids.append(ref.doc_id)
+        labels.append(ref.label)
+    new = state.index.order[state.sent :]
+    state.sent = len(state.index.order)
+    if by_type:
+        entries = tokenizer.resolve_all(new)
+        new_keys = [e[0] if e else None for e in entries]
+        new_surfaces = [e[1] if e else None for e in entries]
+        state.kept.extend(e is not None for e in entries)
+    else:
+        new_keys, new_surfaces = new, None
+    indptr_a = np.frombuffer(indptr, np.int64)
+    indices_a = np.frombuffer(indices, np.int64)
+    data_a = np.frombuffer(data, np.int64)
+    if by_type:
+        kept = np.frombuffer(state.kept, np.int8)
+        row_of = np.repeat(np.arange(len(ids)), np.diff(indptr_a))
+        weights = data_a * kept[indices_a] if len(data_a) else None
+        lengths_a = np.bincount(row_of, weights=weights, minlength=len(ids)).astype(np.int64)
+    else:
+        lengths_a = np.frombuffer(lengths, np.int64)
+    return (
+        state.name, new_keys, new_surfaces, indptr_a, indices_a, data_a,
+        ids, labels, lengths_a, skipped, fallbacks, surfaces,
+    )  # fmt: skip
+
+
+def _chunked(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _ordered_map(fn, chunks: Iterator, n_jobs: int, tokenizer: Tokenizer):
+    """Map ``fn`` over chunks in order, with at most 2·n_jobs chunks in flight."""
+    if n_jobs == 1:
+        _start_worker(tokenizer)
+        for chunk in chunks:
+            yield fn(chunk)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_start_worker, initargs=(tokenizer,)) as pool:
+        pending: deque = deque()
+        try:
+            for chunk in chunks:
+                pending.append(pool.submit(fn, chunk))
+                if len(pending) >= 2 * n_jobs:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def count_terms(
+    refs: Iterable[DocRef],
+    tokenizer: Tokenizer,
+    *,
+    n_jobs: int | None = None,
+    n_docs_hint: int | None = None,
+    progress: Progress | None = None,
+) -> CountResult:
+    """Count the terms of every document in ``refs``.
+
+    Parameters
+    ----------
+    refs : iterable of DocRef
+        Documents in corpus order; files are read by the workers.
+    tokenizer : Tokenizer
+    n_jobs : int or None
+        Worker processes; None uses every available core.  The result is
+        identical for any value.
+    n_docs_hint : int or None
+        Expected number of documents, for chunk sizing and progress.
+    progress : callable(done, total) or None
+        Called after each chunk with documents seen so far.
+    """
+    n_jobs = default_jobs() if n_jobs is None or n_jobs <= 0 else n_jobs
+    if n_docs_hint is not None:
+        chunk_size = int(np.clip(n_docs_hint // (n_jobs * 20), 16, 1000))
+        if n_docs_hint <= 2 * chunk_size:
+            n_jobs = 1  # not worth starting processes
+    else:
+        chunk_size = 500
+    track = tokenizer.stem is not None
+    vocab = _Index()
+    vocab[None]  # number 0: dropped tokens (stopwords, numbers): column -1 after the shift below
+    workers: dict[str, dict] = {}  # per worker: its column -> global term, keys and surfaces
+    parts_indptr, parts_indices, parts_data = [], [], []
+    ids, labels, lengths, skipped, fallbacks = [], [], [], [], []
+    surfaces: Counter = Counter()
+    nnz = 0
+    seen = 0
+    for result in _ordered_map(_count_chunk, _chunked(refs, chunk_size), n_jobs, tokenizer):
+        name, new_keys, new_surfaces, indptr, indices, data = result[:6]
+        c_ids, c_labels, c_lengths, c_skipped, c_fallbacks, c_surfaces = result[6:]
+        w = workers.setdefault(name, {"map": np.empty(0, np.int64), "keys": [], "surfaces": []})
+        fresh = list(dict.fromkeys(k for k in new_keys if k not in vocab))
+        vocab.update(zip(fresh, range(len(vocab.order), len(vocab.order) + len(fresh))))
+        vocab.order += fresh
+        added = np.fromiter(map(vocab.__getitem__, new_keys), np.int64, len(new_keys)) - 1
+        w["map"] = np.concatenate([w["map"], added])
+        cols = w["map"][indices]
+        if track and new_surfaces is not None:
+            w["keys"] += new_keys
+            w["surfaces"] += new_surfaces
+            used, inverse = np.unique(indices, return_inverse=True)
+            totals = np.bincount(inverse, weights=data)
+            for j, total in zip(used.tolist(), totals.tolist()):
+                if w["keys"][j] is not None:
+                    surfaces[w["keys"][j], w["surfaces"][j]] += int(total)
+        elif c_surfaces:
+            surfaces.update(c_surfaces)
+        if len(cols) and cols.min() < 0:  # drop stopwords and numbers
+            kept = cols >= 0
+            row_of = np.repeat(np.arange(len(c_ids)), np.diff(indptr))
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of[kept], minlength=len(c_ids)))])
+            cols, data = cols[kept], data[kept]
+        parts_indptr.append(indptr[1:] + nnz)
+        parts_indices.append(cols)
+        parts_data.append(data)
+        nnz += len(cols)
+        ids += c_ids
+        labels += c_labels
+        lengths.append(c_lengths)
+        skipped += c_skipped
+        fallbacks += c_fallbacks
+        seen += len(c_ids) + len(c_skipped)
+        if progress is not None:
+            progress(seen, n_docs_hint)
+    del vocab[None]
+    keys = vocab.order[1:]
+    indptr = np.concatenate([[0], *parts_indptr]).astype(np.int64)
+    indices = np.concatenate(parts_indices) if parts_indices else np.empty(0, np.int64)
+    data = np.concatenate(parts_data) if parts_data else np.empty(0, np.int64)
+    dtype = np.int32 if data.size == 0 or data.max() <= np.iinfo(np.int32).max else np.int64
+    index_dtype = np.int32 if max(len(keys), indices.size) < 2**31 else np.int64
+    X = sp.csr_matrix(
+        (data.astype(dtype), indices.astype(index_dtype), indptr.astype(index_dtype)),
+        shape=(len(ids), len(keys)),
+    )
+    if any(_has_repeats(w["map"]) for w in workers.values()):
+        X.sum_duplicates()  # several word forms of a document became one term (stemming, ё)
+    return CountResult(
+        X, keys, ids, labels,
+        np.concatenate(lengths) if lengths else np.empty(0, np.int64),
+        _best_surfaces(surfaces) if track else None,
+        skipped, fallbacks,
+    )  # fmt: skip
+
+
+def _has_repeats(mapping: np.ndarray) -> bool:
+    kept = mapping[mapping >= 0]
+    return np.unique(kept).size < kept.size
+
+
+def _best_surfaces(surfaces: Counter) -> dict[str, str]:
+    """For each key, its most frequent surface form (ties: alphabetically first)."""
+    best: dict[str, tuple[int, str]] = {}
+    for (key, word), count in surfaces.items():
+        current = best.get(key)
+        if current is None or count > current[0] or (count == current[0] and word < current[1]):
+            best[key] = (count, word)
+    return {key: word for key, (_, word) in best.items()}

@@ -1,0 +1,147 @@
+"""The document-term matrix and the weightings LSA uses."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["DocumentTermMatrix", "tfidf", "log_entropy"]
+
+
+@dataclass(frozen=True, eq=False)
+class DocumentTermMatrix:
+    """Counts of terms in documents, with the names a person reads.
+
+    Attributes
+    ----------
+    X : scipy.sparse.csr_matrix of shape (n_docs, n_terms)
+        Term counts (integers; a precomputed matrix may hold other
+        non-negative values).  Columns are in alphabetical order of ``terms``.
+    vocabulary : tuple of str, length n_terms
+        Each term as people should read it: with stemming, the most frequent
+        surface form of the stem; n-grams are their words joined by spaces.
+    terms : tuple of str, length n_terms
+        The internal keys (stems when stemming) new text is matched against.
+    doc_ids : tuple of str, length n_docs
+    labels : tuple of str or None
+    doc_lengths : ndarray of shape (n_docs,)
+        Tokens counted in each document after stopword removal, before the
+        vocabulary was pruned.
+    info : dict
+        How the matrix was made: source, format, language, options, pruning,
+        skipped files, encodings; JSON-serialisable.
+    """
+
+    X: sp.csr_matrix
+    vocabulary: tuple
+    terms: tuple
+    doc_ids: tuple
+    labels: tuple | None
+    doc_lengths: np.ndarray
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_docs(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def n_terms(self) -> int:
+        return self.X.shape[1]
+
+    @property
+    def document_frequency(self) -> np.ndarray:
+        """Number of documents each term occurs in, shape (n_terms,)."""
+        return np.bincount(self.X.indices, minlength=self.n_terms)
+
+    @property
+    def term_counts(self) -> np.ndarray:
+        """Total count of each term over the corpus, shape (n_terms,)."""
+        return np.asarray(self.X.sum(axis=0)).ravel()
+
+    @property
+    def empty_docs(self) -> np.ndarray:
+        """Row indices of documents with no term left."""
+        return np.flatnonzero(np.diff(self.X.indptr) == 0)
+
+    def label_counts(self) -> dict[str, int] | None:
+        """Label → number of documents, in order of first appearance, or None."""
+        return None if self.labels is None else dict(Counter(self.labels))
+
+    def top_terms(self, n: int = 50) -> list[tuple[str, int | float, int]]:
+        """The ``n`` most frequent terms as ``(word, count, documents)``, most frequent first.
+
+        Ties are broken alphabetically, so the list is deterministic.
+        """
+        counts = self.term_counts
+        order = np.lexsort((np.arange(self.n_terms), -counts))[:n]
+        dfs = self.document_frequency
+        return [(self.vocabulary[j], _plain(counts[j]), int(dfs[j])) for j in order]
+
+
+def _plain(value):
+    value = value.item() if hasattr(value, "item") else value
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def tfidf(X, *, smooth_idf: bool = True, sublinear_tf: bool = False, norm: str | None = "l2") -> sp.csr_matrix:
+    """Return the tf-idf weighting of a count matrix as a new CSR matrix.
+
+    ``idf(t) = ln((1 + n) / (1 + df(t))) + 1`` with ``smooth_idf`` (else
+    ``ln(n / df(t)) + 1``); with ``sublinear_tf`` a count c becomes
+    ``1 + ln(c)``; rows are then scaled to unit ``norm`` ("l2", "l1" or None).
+    This is scikit-learn's ``TfidfTransformer`` definition.
+    """
+    X = sp.csr_matrix(X, dtype=np.float64, copy=True)
+    n_docs = X.shape[0]
+    df = np.bincount(X.indices, minlength=X.shape[1]).astype(np.float64)
+    if smooth_idf:
+        idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+    else:
+        with np.errstate(divide="ignore"):
+            idf = np.log(n_docs / df) + 1.0
+    if sublinear_tf:
+        np.log(X.data, out=X.data)
+        X.data += 1.0
+    X.data *= idf[X.indices]
+    return _normalize_rows(X, norm)
+
+
+def log_entropy(X, *, normalize: bool = True) -> sp.csr_matrix:
+    """Return the log-entropy weighting of a count matrix as a new CSR matrix.
+
+    Local weight ``ln(1 + x_ij)``; global weight of term j
+    ``g_j = 1 + Σ_i p_ij ln p_ij / ln(n_docs)`` with ``p_ij = x_ij / Σ_i x_ij``,
+    so a term spread evenly over all documents gets 0 and a term in one
+    document gets 1 (Dumais 1991).  With ``normalize`` rows get unit L2 norm.
+    Terms that occur nowhere get weight 0.  gensim's ``LogEntropyModel`` uses
+    ``ln(n_docs + 1)`` in the denominator; this uses Dumais' ``ln(n_docs)``
+    (for n_docs = 1, where that is 0, every global weight is 1).
+    """
+    X = sp.csr_matrix(X, dtype=np.float64, copy=True)
+    n_docs = X.shape[0]
+    totals = np.asarray(X.sum(axis=0)).ravel()
+    p = X.data / totals[X.indices]
+    plogp = np.bincount(X.indices, weights=p * np.log(p), minlength=X.shape[1])
+    g = 1.0 + plogp / np.log(n_docs) if n_docs > 1 else np.ones(X.shape[1])
+    X.data = np.log1p(X.data) * g[X.indices]
+    X.eliminate_zeros()
+    return _normalize_rows(X, "l2" if normalize else None)
+
+
+def _normalize_rows(X: sp.csr_matrix, norm: str | None) -> sp.csr_matrix:
+    if norm is None:
+        return X
+    if norm not in ("l2", "l1"):
+        raise ValueError(f"norm must be 'l2', 'l1' or None; got {norm!r}")
+    row_sizes = np.diff(X.indptr)
+    rows = np.repeat(np.arange(X.shape[0]), row_sizes)
+    weights = X.data**2 if norm == "l2" else np.abs(X.data)
+    lengths = np.bincount(rows, weights=weights, minlength=X.shape[0])
+    if norm == "l2":
+        lengths = np.sqrt(lengths)
+    lengths[lengths == 0] = 1.0
+    X.data /= np.repeat(lengths, row_sizes)
+    return X

@@ -1,0 +1,93 @@
+"""Pruning the vocabulary by document frequency and size (scikit-learn's semantics)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..errors import EmptyVocabularyError, TopicmfError
+
+__all__ = ["check_df", "prune_columns"]
+
+
+def check_df(name: str, value) -> int | float:
+    """Validate a min_df / max_df value: a document count (int ≥ 0) or a fraction (float in [0, 1])."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TopicmfError(f"{name} must be a document count or a fraction in [0, 1]; got {value!r}")
+    if isinstance(value, numbers.Integral):
+        if value < 0:
+            raise TopicmfError(f"{name} must be >= 0; got {value}")
+        return int(value)
+    if not 0.0 <= value <= 1.0:
+        raise TopicmfError(f"{name} as a fraction must lie in [0, 1]; got {value} (write a count without a decimal point)")
+    return float(value)
+
+
+def prune_columns(X, *, min_df=1, max_df=1.0, max_terms=None, names=None):
+    """Choose the columns of ``X`` to keep.
+
+    A term is kept when it occurs in at least ``min_df`` and at most
+    ``max_df`` documents (an int is a count, a float a fraction of the
+    documents, as in scikit-learn's CountVectorizer).  Of those, at most
+    ``max_terms`` of the highest total count are kept; ties go to the
+    alphabetically first of ``names`` (the column names), or to the lower
+    column index when no names are given.
+
+    Returns
+    -------
+    keep : ndarray of int
+        Sorted indices of the kept columns.
+    report : dict
+        How many terms each rule removed.
+
+    Raises
+    ------
+    TopicmfError
+        ``max_df`` allows fewer documents than ``min_df``.
+    EmptyVocabularyError
+        Nothing is left.
+    """
+    min_df = check_df("min_df", min_df)
+    max_df = check_df("max_df", max_df)
+    if max_terms is not None and (isinstance(max_terms, bool) or not isinstance(max_terms, numbers.Integral) or max_terms < 1):
+        raise TopicmfError(f"max_terms must be a positive integer; got {max_terms!r}")
+    n_docs, n_terms = X.shape
+    low = min_df if isinstance(min_df, int) else min_df * n_docs
+    high = max_df if isinstance(max_df, int) else max_df * n_docs
+    if high < low:
+        raise TopicmfError(
+            f"max_df={max_df} allows fewer documents ({high:g}) than min_df={min_df} requires ({low:g})"
+        )
+    df = np.bincount(X.indices, minlength=n_terms)
+    rare = df < low
+    common = df > high
+    mask = ~rare & ~common
+    removed_by_size = 0
+    if max_terms is not None and mask.sum() > max_terms:
+        totals = np.asarray(X.sum(axis=0)).ravel()
+        candidates = np.flatnonzero(mask)
+        if names is None:
+            tie = candidates
+        else:
+            tie = np.empty(len(candidates), np.int64)
+            tie[sorted(range(len(candidates)), key=lambda i: names[candidates[i]])] = np.arange(len(candidates))
+        order = np.lexsort((tie, -totals[candidates]))
+        mask[:] = False
+        mask[candidates[order[:max_terms]]] = True
+        removed_by_size = len(candidates) - max_terms
+    keep = np.flatnonzero(mask)
+    report = {
+        "terms_before": int(n_terms),
+        "removed_rare": int(rare.sum()),
+        "removed_common": int((common & ~rare).sum()),
+        "removed_by_max_terms": int(removed_by_size),
+        "terms_after": int(keep.size),
+    }
+    if keep.size == 0:
+        hint = "Try a lower --min-df or a higher --max-df." if n_terms else "Check the text column, language and stopword options."
+        raise EmptyVocabularyError(
+            f"After pruning, no terms remain ({n_terms} terms before; min_df={min_df}, max_df={max_df}, "
+            f"{n_docs} documents). {hint}"
+        )
+    return keep, report

@@ -1,0 +1,196 @@
+"""Turning text into terms: a Unicode-aware regex tokenizer with stopwords and stemming."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..errors import TopicmfError
+from .stopwords import STEMMER_LANGUAGES, fold
+
+__all__ = ["Tokenizer", "URL_OR_EMAIL"]
+
+#: Web addresses and e-mail addresses, removed before tokenizing when ``strip_urls``.
+URL_OR_EMAIL = re.compile(
+    r"\b(?:https?|ftp)://\S+|\bwww\.[^\s/]+\S*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE
+)
+
+_MISSING = object()
+_CACHE_LIMIT = 2_000_000
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    """Split text into terms.
+
+    A token is a run of at least ``min_length`` letters or digits (any
+    script; the underscore and punctuation separate tokens).  Tokens are
+    lowercased, Russian ё is folded to е, pure numbers are dropped unless
+    ``keep_numbers``, stopwords are removed, and with ``stem`` each token
+    becomes its Snowball stem.  With ``ngrams=2`` the terms also include
+    pairs of consecutive kept tokens, joined by a space.
+
+    Parameters
+    ----------
+    stopwords : frozenset of str, default=frozenset()
+        Lowercase words to drop (matched before stemming).
+    stem : str or None, default=None
+        A Snowball language ("english", "russian", ...) or None for no stemming.
+    ngrams : int, default=1
+        Longest n-gram to count (1 to 3).
+    min_length : int, default=2
+        Shortest token kept, in characters.
+    keep_numbers : bool, default=False
+        Keep tokens made only of digits.
+    strip_urls : bool, default=True
+        Remove web and e-mail addresses before tokenizing.
+
+    Examples
+    --------
+    >>> Tokenizer(stopwords=frozenset({"the"})).words("The cat sat on 3 mats, e-mail me@x.org")
+    ['cat', 'sat', 'on', 'mats', 'mail']
+    """
+
+    stopwords: frozenset = frozenset()
+    stem: str | None = None
+    ngrams: int = 1
+    min_length: int = 2
+    keep_numbers: bool = False
+    strip_urls: bool = True
+    _state: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if not isinstance(self.ngrams, int) or not 1 <= self.ngrams <= 3:
+            raise TopicmfError(f"ngrams must be 1, 2 or 3; got {self.ngrams!r}")
+        if not isinstance(self.min_length, int) or self.min_length < 1:
+            raise TopicmfError(f"The minimum token length must be a positive integer; got {self.min_length!r}")
+        if self.stem is not None and self.stem not in STEMMER_LANGUAGES:
+            raise TopicmfError(
+                f"No Snowball stemmer for {self.stem!r}; choose one of: {', '.join(STEMMER_LANGUAGES)}"
+            )
+        object.__setattr__(self, "stopwords", frozenset(fold(w.lower()) for w in self.stopwords))
+
+    # The compiled pattern, the stemmer and the type cache are rebuilt lazily in each process.
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_state"] = {}
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def _parts(self):
+        st = self._state
+        if not st:
+            st["pattern"] = re.compile(r"[^\W_]{%d,}" % self.min_length)
+            # the same tokens for ASCII text (after lowercasing), found about 20% faster
+            st["ascii"] = re.compile(r"[a-z0-9]{%d,}" % self.min_length)
+            if self.stem is not None:
+                from nltk.stem.snowball import SnowballStemmer
+
+                st["stemmer"] = SnowballStemmer(self.stem).stem
+            else:
+                st["stemmer"] = None
+            st["cache"] = {}
+        return st
+
+    def _prepare(self, text: str) -> str:
+        if not text.isascii():
+            text = unicodedata.normalize("NFC", text)
+        if self.strip_urls and ("@" in text or "//" in text or "www." in text):
+            text = URL_OR_EMAIL.sub(" ", text)
+        return text.lower()
+
+    def _entry(self, raw: str, st: dict):
+        """(term key, surface form) of a raw lowercase token, or None if dropped."""
+        entry = st["cache"].get(raw, _MISSING)
+        if entry is _MISSING:
+            word = fold(raw)
+            if (not self.keep_numbers and word.isnumeric()) or word in self.stopwords:
+                entry = None
+            else:
+                stemmer = st["stemmer"]
+                entry = (stemmer(word) if stemmer else word, word)
+            cache = st["cache"]
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[raw] = entry
+        return entry
+
+    def token_types(self, text: str) -> Counter:
+        """Raw lowercase tokens of ``text`` with their counts, before any filtering."""
+        text = self._prepare(text)
+        st = self._parts()
+        return Counter((st["ascii"] if text.isascii() else st["pattern"]).findall(text))
+
+    def resolve(self, raw: str) -> tuple[str, str] | None:
+        """``(term key, surface form)`` of a raw token from :meth:`token_types`, or None if dropped."""
+        return self._entry(raw, self._parts())
+
+    def resolve_all(self, raws: list[str]) -> list[tuple[str, str] | None]:
+        """:meth:`resolve` for many raw tokens at once."""
+        st = self._parts()
+        get = st["cache"].get
+        out = [get(raw, _MISSING) for raw in raws]
+        if _MISSING in out:
+            out = [self._entry(raw, st) if e is _MISSING else e for e, raw in zip(out, raws)]
+        return out
+
+    def words(self, text: str) -> list[str]:
+        """The kept tokens of ``text`` in order, as surface forms (before stemming)."""
+        st = self._parts()
+        out = []
+        for raw in st["pattern"].findall(self._prepare(text)):
+            entry = self._entry(raw, st)
+            if entry is not None:
+                out.append(entry[1])
+        return out
+
+    def key(self, word: str) -> str | None:
+        """The term key of one word (its stem when stemming), or None if it is dropped."""
+        st = self._parts()
+        entry = self._entry(word.lower(), st)
+        return None if entry is None else entry[0]
+
+    def terms(self, text: str) -> list[str]:
+        """The terms of ``text``: keys of the kept tokens in order, then its n-grams."""
+        st = self._parts()
+        keys = [e[0] for e in map(lambda r: self._entry(r, st), st["pattern"].findall(self._prepare(text))) if e]
+        return keys + [g for n in range(2, self.ngrams + 1) for g in _ngrams(keys, n)]
+
+    def count(self, text: str, surfaces: Counter | None = None) -> tuple[dict[str, int], int]:
+        """Count the terms of ``text``.
+
+        Returns ``(counts, n_tokens)``: term → count, and the number of kept
+        tokens (unigrams).  When ``surfaces`` is given, it is updated with
+        ``(key, surface form) → count`` for every kept token.
+        """
+        st = self._parts()
+        found = st["pattern"].findall(self._prepare(text))
+        if self.ngrams == 1:
+            counts: dict[str, int] = {}
+            n_tokens = 0
+            for raw, c in Counter(found).items():
+                entry = self._entry(raw, st)
+                if entry is None:
+                    continue
+                n_tokens += c
+                key = entry[0]
+                counts[key] = counts.get(key, 0) + c
+                if surfaces is not None:
+                    surfaces[entry] += c
+            return counts, n_tokens
+        entries = [e for e in (self._entry(raw, st) for raw in found) if e is not None]
+        if surfaces is not None:
+            surfaces.update(entries)
+        keys = [e[0] for e in entries]
+        counts = Counter(keys)
+        for n in range(2, self.ngrams + 1):
+            counts.update(_ngrams(keys, n))
+        return dict(counts), len(keys)
+
+
+def _ngrams(keys: list[str], n: int):
+    return (" ".join(keys[i : i + n]) for i in range(len(keys) - n + 1))
