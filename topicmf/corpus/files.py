@@ -42,7 +42,9 @@ def walk_documents(root: str | os.PathLike) -> tuple[list[FileRef], list[tuple[s
     """Find every document file below ``root`` in a deterministic sorted order.
 
     Symbolic links to directories are followed once: a directory already
-    visited (same device and inode) is not entered again, so link loops end.
+    visited (same device and inode) is not entered again, so link loops end,
+    and real folders are walked before linked ones, so a folder reachable
+    both ways keeps its real path.
     Hidden files and folders (names starting with ".") are ignored.
 
     Returns
@@ -57,9 +59,12 @@ def walk_documents(root: str | os.PathLike) -> tuple[list[FileRef], list[tuple[s
     found: list[tuple[str, str]] = []  # (relative id, absolute path)
     skipped: list[tuple[str, str]] = []
     seen_dirs: set[tuple[int, int]] = set()
+    # Real folders are walked first, so a folder also reachable through a
+    # symbolic link keeps its real path as the id; linked folders come after.
     stack = [root]
-    while stack:
-        folder = stack.pop()
+    linked: list[str] = []
+    while stack or linked:
+        folder = stack.pop() if stack else linked.pop(0)
         try:
             info = os.stat(folder)
         except OSError:
@@ -71,6 +76,7 @@ def walk_documents(root: str | os.PathLike) -> tuple[list[FileRef], list[tuple[s
         try:
             with os.scandir(folder) as scan:
                 entries = sorted(scan, key=lambda e: e.name)
+            subfolders: list[str] = []
         except OSError as exc:
             skipped.append((_relative(folder, root) + "/", f"cannot list folder: {exc.strerror}"))
             continue
@@ -90,12 +96,13 @@ def walk_documents(root: str | os.PathLike) -> tuple[list[FileRef], list[tuple[s
                     skipped.append((_relative(entry.path, root), "broken symbolic link or vanished file"))
                 continue
             if is_dir:
-                stack.append(entry.path)
+                (linked if entry.is_symlink() else subfolders).append(entry.path)
             elif wanted:
                 if is_file:
                     found.append((_relative(entry.path, root), entry.path))
                 else:
                     skipped.append((_relative(entry.path, root), "not a regular file"))
+        stack.extend(reversed(subfolders))
     found.sort()
     nested = any("/" in doc_id for doc_id, _ in found)
     refs = [

@@ -274,7 +274,7 @@ def _finish(X, display, keys, doc_ids, labels, lengths, info, options, started, 
     if empty.size:
         examples = ", ".join(doc_ids[i] for i in empty[:3])
         warnings.warn(
-            f"{empty.size} documents have no terms left after tokenizing and pruning (e.g. {examples}); "
+            f"Documents with no terms left after tokenizing and pruning: {empty.size} (e.g. {examples}); "
             "they are kept as empty rows",
             TopicmfWarning,
             stacklevel=3,

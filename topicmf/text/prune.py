@@ -55,9 +55,15 @@ def prune_columns(X, *, min_df=1, max_df=1.0, max_terms=None, names=None):
     n_docs, n_terms = X.shape
     low = min_df if isinstance(min_df, int) else min_df * n_docs
     high = max_df if isinstance(max_df, int) else max_df * n_docs
+    if low > n_docs:
+        raise EmptyVocabularyError(
+            f"min_df={min_df} keeps only terms in at least {low:g} documents, but there are {n_docs}. "
+            "Try a lower --min-df."
+        )
     if high < low:
         raise TopicmfError(
-            f"max_df={max_df} allows fewer documents ({high:g}) than min_df={min_df} requires ({low:g})"
+            f"max_df={max_df} allows fewer documents ({high:g}) than min_df={min_df} requires ({low:g}) "
+            f"in {n_docs} documents. Raise --max-df or lower --min-df."
         )
     df = np.bincount(X.indices, minlength=n_terms)
     rare = df < low
