@@ -101,14 +101,14 @@ def test_binary_file_is_skipped_and_listed(tmp_path):
 
 def test_unreadable_file_is_skipped_and_listed(tmp_path, monkeypatch):
     write_tree(tmp_path, {"a.txt": "real words", "locked.txt": "secret words"})
-    real_open = open
+    real_read = files_module._read_bytes
 
-    def guarded_open(path, *args, **kwargs):
+    def guarded_read(path):
         if str(path).endswith("locked.txt"):
             raise PermissionError(13, "Permission denied", str(path))
-        return real_open(path, *args, **kwargs)
+        return real_read(path)
 
-    monkeypatch.setattr(files_module, "open", guarded_open, raising=False)
+    monkeypatch.setattr(files_module, "_read_bytes", guarded_read)
     with pytest.warns(TopicmfWarning, match="Skipped locked.txt: permission denied"):
         dtm = vectorize(tmp_path, LOOSE)
     assert dtm.doc_ids == ("a.txt",)

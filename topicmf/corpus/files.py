@@ -133,8 +133,7 @@ def read_document_file(path: str) -> tuple[str, str | None]:
         With the reason: permission denied, binary content, ...
     """
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = _read_bytes(path)
     except PermissionError:
         raise UnreadableFile("permission denied") from None
     except OSError as exc:
@@ -143,6 +142,18 @@ def read_document_file(path: str) -> tuple[str, str | None]:
     if path.lower().endswith(_HTML_EXTENSIONS):
         text = html_to_text(text)
     return text, encoding
+
+
+def _read_bytes(path: str) -> bytes:
+    """The whole file, read with unbuffered system calls (faster than open() for small files)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        parts = []
+        while block := os.read(fd, 1 << 20):
+            parts.append(block)
+    finally:
+        os.close(fd)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def decode_bytes(data: bytes) -> tuple[str, str | None]:

@@ -100,9 +100,9 @@ def _count_chunk(refs: list[DocRef]):
     tokenizer = state.tokenizer
     by_type = tokenizer.ngrams == 1
     column_of = state.index.__getitem__
-    indptr = array("q", [0])
-    indices = array("q")
-    data = array("q")
+    indptr = [0]
+    indices: list[int] = []
+    data: list[int] = []
     ids, labels, skipped, fallbacks = [], [], [], []
     lengths = array("q")
     surfaces = Counter() if tokenizer.stem is not None and not by_type else None
@@ -133,9 +133,9 @@ def _count_chunk(refs: list[DocRef]):
         state.kept.extend(e is not None for e in entries)
     else:
         new_keys, new_surfaces = new, None
-    indptr_a = np.frombuffer(indptr, np.int64)
-    indices_a = np.frombuffer(indices, np.int64)
-    data_a = np.frombuffer(data, np.int64)
+    indptr_a = np.array(indptr, np.int64)
+    indices_a = np.array(indices, np.int64)
+    data_a = np.array(data, np.int64)
     if by_type:
         kept = np.frombuffer(state.kept, np.int8)
         row_of = np.repeat(np.arange(len(ids)), np.diff(indptr_a))

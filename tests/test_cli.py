@@ -1,0 +1,184 @@
+"""The command line through click's CliRunner: help, output, exit codes, errors, nothing written."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import COUNT_TABLE, DEMO, snapshot, write_tree
+from topicmf.cli import main
+from topicmf.console import Progress
+
+SHARED_OPTIONS = [
+    "--min-df", "--max-df", "--max-terms", "--language", "--stem / --no-stem", "--ngrams", "--stopwords",
+    "--extra-stopwords", "--text-column", "--id-column", "--label-column", "--jobs", "--quiet",
+]  # fmt: skip
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result
+
+
+def assert_one_line_error(result, pattern):
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("Error: ")
+    assert "Traceback" not in result.output
+    import re
+
+    assert re.search(pattern, lines[-1]), lines[-1]
+
+
+def test_help_lists_commands_and_shared_options():
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "vocab" in result.output
+    result = run("vocab", "--help")
+    assert result.exit_code == 0
+    for option in SHARED_OPTIONS:
+        assert option in result.output, option
+    assert "Examples:" in result.output
+
+
+def test_python_dash_m_runs_the_cli():
+    out = subprocess.run([sys.executable, "-m", "topicmf", "--help"], capture_output=True, text=True, check=True)
+    assert "Usage: topicmf" in out.stdout
+    version = subprocess.run([sys.executable, "-m", "topicmf", "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and "topicmf, version" in version.stdout
+
+
+def test_vocab_table_on_the_demo_corpus():
+    result = run("vocab", DEMO, "--top", 5, "--jobs", 1)
+    assert result.exit_code == 0, result.output
+    assert "documents   35" in result.stdout
+    assert "language    english" in result.stdout
+    assert "astronomy 7" in result.stdout
+    assert len([line for line in result.stdout.splitlines() if line[:4].strip().isdigit()]) == 5
+
+
+def test_vocab_json_has_the_documented_fields():
+    result = run("vocab", DEMO, "--json", "--jobs", 1)
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    for field in ("docs", "terms", "nnz", "labels", "empty_docs", "skipped_files", "top_terms"):
+        assert field in stats
+    assert stats["docs"] == 35
+    assert stats["labels"] == {"astronomy": 7, "computing": 7, "cooking": 7, "football": 7, "gardening": 7}
+    assert stats["empty_docs"] == 0 and stats["skipped_files"] == []
+    assert len(stats["top_terms"]) == min(50, stats["terms"])
+    counts = [t["count"] for t in stats["top_terms"]]
+    assert counts == sorted(counts, reverse=True)
+    assert {"term", "count", "docs"} == set(stats["top_terms"][0])
+
+
+def test_vocab_json_on_the_count_table():
+    stats = json.loads(run("vocab", COUNT_TABLE, "--json", "--min-df", 1).stdout)
+    assert (stats["docs"], stats["terms"], stats["nnz"]) == (10, 6, 37)
+    assert stats["labels"] is None
+    assert stats["top_terms"][0] == {"term": "database", "count": 129, "docs": 9}
+
+
+def test_stemmed_top_terms_are_real_words(tmp_path):
+    write_tree(tmp_path, {"a.txt": "running runners running", "b.txt": "running runs", "c.txt": "runs quickly"})
+    stats = json.loads(run("vocab", tmp_path, "--json", "--stem", "--language", "english", "--min-df", 1, "--max-df", 1.0).stdout)
+    assert [t["term"] for t in stats["top_terms"]][:1] == ["running"]
+
+
+def test_stopword_options(tmp_path):
+    write_tree(tmp_path, {"a.txt": "apple pear plum the", "b.txt": "apple pear fig the"})
+    (tmp_path.parent / "stop.txt").write_text("# mine\npear, plum\n", encoding="utf-8")
+    base = ["vocab", tmp_path, "--json", "--min-df", 1, "--max-df", 1.0]
+    terms = lambda *extra: {t["term"] for t in json.loads(run(*base, *extra).stdout)["top_terms"]}  # noqa: E731
+    assert terms() == {"apple", "pear", "plum", "fig"}
+    assert terms("--stopwords", tmp_path.parent / "stop.txt") == {"apple", "fig", "the"}
+    assert terms("--stopwords", "none") == {"apple", "pear", "plum", "fig", "the"}
+    assert terms("--extra-stopwords", "apple,fig", "--extra-stopwords", "plum") == {"pear"}
+
+
+def test_warnings_go_to_stderr_and_json_stays_clean(tmp_path):
+    write_tree(tmp_path, {"a/x.txt": "words here", "a/y.txt": "words there", "b/bin.txt": b"\x00\x01"})
+    result = run("vocab", tmp_path, "--json", "--min-df", 1, "--max-df", 1.0)
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    assert stats["skipped_files"] == [{"path": "b/bin.txt", "reason": "binary file (contains NUL bytes)"}]
+    assert "Warning: Skipped b/bin.txt: binary file" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "files, args, pattern",
+    [
+        ({}, [], r"No documents found under .* \(looked for \.txt, \.md, \.html, \.htm\)"),
+        ({"a.txt": b"\x00bin"}, [], r"No readable documents in .*: 1 skipped"),
+        ({"a.txt": "alpha", "b.txt": "beta", "c.txt": "gamma"}, [], r"After pruning, no terms remain"),
+        ({"a.txt": "alpha", "b.txt": "alpha"}, ["--min-df", 5], r"Try a lower --min-df"),
+        ({"docs.csv": ""}, ["@docs.csv"], r"is empty: expected a header row"),
+        ({"docs.csv": "body\nwords\n"}, ["@docs.csv"], r"has no column 'text'"),
+        ({"a.txt": "words"}, ["--stem", "--language", "none"], r"Stemming needs a language"),
+        ({"a.txt": "words"}, ["--stopwords", "@missing.txt"], r"Cannot read the stopword file"),
+    ],
+)
+def test_bad_input_gives_one_line_error_and_writes_nothing(tmp_path, files, args, pattern):
+    root = write_tree(tmp_path / "corpus", files) if files else (tmp_path / "corpus")
+    root.mkdir(exist_ok=True)
+    target = root
+    resolved = []
+    for a in args:
+        if isinstance(a, str) and a.startswith("@"):
+            if a[1:].endswith(".csv"):
+                target = root / a[1:]
+                continue
+            a = str(root / a[1:])
+        resolved.append(a)
+    before = snapshot(tmp_path)
+    result = run("vocab", target, *resolved)
+    assert_one_line_error(result, pattern)
+    assert snapshot(tmp_path) == before
+
+
+def test_missing_path_and_bad_option_values(tmp_path):
+    assert_one_line_error(run("vocab", tmp_path / "nope"), r"No such file or folder")
+    result = run("vocab", DEMO, "--min-df", "lots")
+    assert result.exit_code == 2 and "is neither a document count nor a fraction" in result.stderr
+    result = run("vocab", DEMO, "--max-df", "1.5")
+    assert result.exit_code == 2 and "fraction between 0 and 1" in result.stderr
+
+
+@pytest.mark.parametrize("extra", [[], ["--stem", "--ngrams", 2, "--jobs", 2]])
+def test_reading_never_writes_into_the_corpus(labelled_corpus, extra):
+    before = snapshot(labelled_corpus)
+    result = run("vocab", labelled_corpus, "--min-df", 1, *extra)
+    assert result.exit_code == 0, result.output
+    assert snapshot(labelled_corpus) == before
+
+
+def test_quiet_silences_progress_but_not_results():
+    result = run("vocab", DEMO, "--quiet", "--json")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert json.loads(result.stdout)["docs"] == 35
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_draws_on_a_terminal_and_is_silent_when_quiet():
+    stream = _Terminal()
+    with Progress("reading", delay=0.0, stream=stream) as progress:
+        progress(50, 100)
+    assert "reading [############" in stream.getvalue() and "50/100" in stream.getvalue()
+    quiet = _Terminal()
+    with Progress("reading", delay=0.0, stream=quiet, quiet=True) as progress:
+        progress(50, 100)
+    assert quiet.getvalue() == ""
+    log = io.StringIO()  # not a terminal: one summary line for a stage longer than the delay
+    with Progress("reading", delay=0.0, stream=log) as progress:
+        progress(7, None)
+    assert log.getvalue().startswith("reading 7") and log.getvalue().count("\n") == 1
