@@ -30,6 +30,17 @@ from topicmf.text import TextOptions, builtin_stopwords, default_jobs
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "20news"
 
 
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def sklearn_matrix(paths):
     vectorizer = CountVectorizer(
         input="filename", encoding="utf-8", token_pattern=r"[^\W_]{2,}", lowercase=True,
@@ -73,7 +84,7 @@ def main():
     base = statistics.median(times["scikit-learn CountVectorizer"])
     print(f"corpus: {args.corpus.name}, {len(paths):,} documents, {megabytes:.1f} MB, "
           f"matrix {X_sk.shape[0]:,} x {X_sk.shape[1]:,}, nnz {X_sk.nnz:,}; identical matrices: {identical}")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
           f"topicmf {topicmf.__version__}; {args.repeats} alternating runs each")
     print()

@@ -182,3 +182,16 @@ def test_progress_bar_draws_on_a_terminal_and_is_silent_when_quiet():
     with Progress("reading", delay=0.0, stream=log) as progress:
         progress(7, None)
     assert log.getvalue().startswith("reading 7") and log.getvalue().count("\n") == 1
+
+
+def test_unusual_files_warn_but_do_not_fail(tmp_path):
+    import os
+
+    write_tree(tmp_path, {"a/x.txt": "grand café words", "a/y.txt": "café words more", "b/z.txt": b"caf\xe9 words"})
+    os.symlink(tmp_path, tmp_path / "a" / "loop")
+    result = run("vocab", tmp_path, "--json", "--min-df", 2, "--max-df", 1.0)
+    assert result.exit_code == 0, result.output
+    assert "Warning: b/z.txt is not UTF-8; read it as cp1252" in result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["docs"] == 3 and stats["encodings"] == [{"path": "b/z.txt", "encoding": "cp1252"}]
+    assert {t["term"] for t in stats["top_terms"]} == {"café", "words"}

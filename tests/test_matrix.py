@@ -41,6 +41,21 @@ def test_counts_equal_a_naive_count(tmp_path):
     assert dtm.X.has_canonical_format
 
 
+@pytest.mark.parametrize("options", [{"stem": True}, {"ngrams": 2}, {"stem": True, "ngrams": 3}])
+def test_stemmed_and_ngram_counts_equal_a_naive_count(tmp_path, options):
+    root = _random_corpus(tmp_path, seed=2)
+    write_tree(root, {"c/yo.txt": "Ёж ёжик ежик ежи connected connection connecting"})
+    tokenizer = Tokenizer(stopwords=builtin_stopwords("english"), stem="english" if options.get("stem") else None,
+                          ngrams=options.get("ngrams", 1))
+    with pytest.warns(TopicmfWarning):
+        dtm = vectorize(root, TextOptions(language="english", min_df=1, max_df=1.0, n_jobs=2, **options))
+    for row, doc_id in enumerate(dtm.doc_ids):
+        expected = Counter(tokenizer.terms((root / doc_id).read_text(encoding="utf-8")))
+        got = {dtm.terms[j]: int(c) for j, c in zip(dtm.X[row].indices, dtm.X[row].data)}
+        assert got == dict(expected), doc_id
+    assert dtm.X.has_canonical_format
+
+
 @pytest.mark.parametrize("options", [{}, {"stem": True}, {"ngrams": 2}, {"stem": True, "ngrams": 2, "max_terms": 40}])
 def test_identical_matrix_for_any_number_of_jobs(tmp_path, options):
     root = _random_corpus(tmp_path, n_docs=400, seed=1)
@@ -54,6 +69,7 @@ def test_identical_matrix_for_any_number_of_jobs(tmp_path, options):
     np.testing.assert_array_equal(a.doc_lengths, b.doc_lengths)
 
 
+@pytest.mark.filterwarnings("ignore::topicmf.TopicmfWarning")
 @pytest.mark.parametrize(
     "min_df, max_df, max_terms",
     [(1, 1.0, None), (2, 1.0, None), (3, 0.5, None), (0.05, 0.9, None), (1, 10, None), (2, 0.8, 15), (0.0, 1.0, 5)],

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from conftest import write_tree
 from topicmf import TopicmfError, Tokenizer, vectorize
 from topicmf.text import TextOptions, builtin_stopwords, detect_language
+from topicmf.text.tokenize import strip_addresses
 
 ENGLISH = builtin_stopwords("english")
 RUSSIAN = builtin_stopwords("russian")
@@ -121,3 +122,33 @@ def test_stemmed_vocabulary_shows_the_commonest_form(tmp_path):
     shown = dict(zip(dtm.terms, dtm.vocabulary))
     assert shown["connect"] == "connected"  # 3 of 4 forms of the stem
     assert shown["network"] == "network"  # a tie (1 and 1) goes to the alphabetically first form
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("mail <bob@x.org>, now", "mail   now"),
+        ("see http://a.b/c?d=1 and www.foo.com/x.", "see   and  "),
+        ("tab\tuser@host\tend", "tab\t \tend"),
+        ("line\nftp://files.example.org/pub\nnext", "line\n \nnext"),
+        ("no addresses here: 10:30, a/b", "no addresses here: 10:30, a/b"),
+        ("@start and end@", "  and  "),
+    ],
+)
+def test_strip_addresses_removes_whole_words(text, expected):
+    assert strip_addresses(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab @:/.w\t\nй")), max_size=60) | st.text(max_size=40))
+def test_strip_addresses_leaves_no_mark_and_is_idempotent(text):
+    once = strip_addresses(text)
+    assert "@" not in once and "://" not in once and "www." not in once
+    assert strip_addresses(once) == once
+    kept = [w for w in text.split() if not ("@" in w or "://" in w or "www." in w)]
+    assert once.split() == kept
+
+
+def test_text_without_addresses_is_returned_unchanged():
+    text = "plain words " * 1000
+    assert strip_addresses(text) is text

@@ -87,6 +87,8 @@ class _WorkerState:
         self.kept = array("b")  # per column: counts towards document length
         self.sent = 0
         self.name = f"{os.getpid()}:{id(self)}"
+        self.keys: set = set()  # terms of the columns so far
+        self.repeats = False  # whether two columns share a term (stemming, ё folding)
 
 
 def _start_worker(tokenizer: Tokenizer) -> None:
@@ -133,6 +135,9 @@ def _count_chunk(refs: list[DocRef]):
         state.kept.extend(e is not None for e in entries)
     else:
         new_keys, new_surfaces = new, None
+    fresh = {k for k in new_keys if k is not None}
+    state.repeats = state.repeats or len(fresh) < len(new_keys) - new_keys.count(None) or not fresh.isdisjoint(state.keys)
+    state.keys |= fresh
     indptr_a = np.array(indptr, np.int64)
     indices_a = np.array(indices, np.int64)
     data_a = np.array(data, np.int64)
@@ -145,7 +150,7 @@ def _count_chunk(refs: list[DocRef]):
         lengths_a = np.frombuffer(lengths, np.int64)
     return (
         state.name, new_keys, new_surfaces, indptr_a, indices_a, data_a,
-        ids, labels, lengths_a, skipped, fallbacks, surfaces,
+        ids, labels, lengths_a, skipped, fallbacks, surfaces, state.repeats,
     )  # fmt: skip
 
 
@@ -164,18 +169,18 @@ def _ordered_map(fn, chunks: Iterator, n_jobs: int, tokenizer: Tokenizer):
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_start_worker, initargs=(tokenizer,)) as pool:
-        pending: deque = deque()
-        try:
-            for chunk in chunks:
-                pending.append(pool.submit(fn, chunk))
-                if len(pending) >= 2 * n_jobs:
-                    yield pending.popleft().result()
-            while pending:
+    pool = ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_start_worker, initargs=(tokenizer,))
+    pending: deque = deque()
+    try:
+        for chunk in chunks:
+            pending.append(pool.submit(fn, chunk))
+            if len(pending) >= 2 * n_jobs:
                 yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        # Do not wait for the idle workers to exit: the results are all in.
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def count_terms(
@@ -217,9 +222,11 @@ def count_terms(
     surfaces: Counter = Counter()
     nnz = 0
     seen = 0
+    repeats = False
     for result in _ordered_map(_count_chunk, _chunked(refs, chunk_size), n_jobs, tokenizer):
         name, new_keys, new_surfaces, indptr, indices, data = result[:6]
-        c_ids, c_labels, c_lengths, c_skipped, c_fallbacks, c_surfaces = result[6:]
+        c_ids, c_labels, c_lengths, c_skipped, c_fallbacks, c_surfaces, c_repeats = result[6:]
+        repeats = repeats or c_repeats
         w = workers.setdefault(name, {"map": np.empty(0, np.int64), "keys": [], "surfaces": []})
         fresh = list(dict.fromkeys(k for k in new_keys if k not in vocab))
         vocab.update(zip(fresh, range(len(vocab.order), len(vocab.order) + len(fresh))))
@@ -265,7 +272,7 @@ def count_terms(
         (data.astype(dtype), indices.astype(index_dtype), indptr.astype(index_dtype)),
         shape=(len(ids), len(keys)),
     )
-    if any(_has_repeats(w["map"]) for w in workers.values()):
+    if repeats:
         X.sum_duplicates()  # several word forms of a document became one term (stemming, ё)
     return CountResult(
         X, keys, ids, labels,
@@ -273,11 +280,6 @@ def count_terms(
         _best_surfaces(surfaces) if track else None,
         skipped, fallbacks,
     )  # fmt: skip
-
-
-def _has_repeats(mapping: np.ndarray) -> bool:
-    kept = mapping[mapping >= 0]
-    return np.unique(kept).size < kept.size
 
 
 def _best_surfaces(surfaces: Counter) -> dict[str, str]:
