@@ -1,12 +1,14 @@
 """topicmf: topic modelling by matrix factorization.
 
 Data flows one way: :mod:`topicmf.corpus` reads documents,
-:mod:`topicmf.text` tokenizes them into a document-term count matrix.
+:mod:`topicmf.text` tokenizes them into a document-term count matrix, and
+:mod:`topicmf.factorize` factorizes it (LSA, Frobenius NMF, Poisson NMF).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from .corpus import open_corpus
+from .factorize import LSA, MODELS, Factorization, FrobeniusNMF, PoissonNMF, factorize
 from .errors import CorpusError, EmptyVocabularyError, NoDocumentsError, TopicmfError, TopicmfWarning
 from .text import DocumentTermMatrix, TextOptions, Tokenizer, log_entropy, tfidf, vectorize
 
@@ -23,6 +25,12 @@ __all__ = [
     "Tokenizer",
     "DocumentTermMatrix",
     "tfidf",
+    "factorize",
+    "Factorization",
+    "MODELS",
+    "LSA",
+    "FrobeniusNMF",
+    "PoissonNMF",
     "log_entropy",
     "TopicmfError",
     "CorpusError",

@@ -1,0 +1,110 @@
+"""Validation, seeds and convergence bookkeeping shared by every solver."""
+
+from __future__ import annotations
+
+import logging
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array
+
+log = logging.getLogger("topicmf.factorize")
+
+__all__ = ["as_csr", "check_rank", "check_nonnegative", "make_rng", "Tracker", "check_penalty"]
+
+
+def as_csr(X) -> sp.csr_matrix:
+    """X as a float64 CSR matrix with sorted, summed indices; NaN and inf raise ValueError."""
+    X = check_array(X, accept_sparse=("csr", "csc", "coo"), dtype=np.float64, ensure_min_samples=1, ensure_min_features=1)
+    given = X
+    X = sp.csr_matrix(X, dtype=np.float64)
+    if not X.has_canonical_format or np.any(X.data == 0):
+        X = X.copy() if X is given else X  # never change the caller's matrix
+        X.sum_duplicates()
+        X.eliminate_zeros()
+    if X.nnz == 0:
+        raise ValueError("X is all zeros: there is nothing to factorize")
+    return X
+
+
+def check_nonnegative(X: sp.csr_matrix, whom: str) -> None:
+    """Raise the ValueError scikit-learn raises for negative input."""
+    if X.nnz and X.data.min() < 0:
+        raise ValueError(f"Negative values in data passed to {whom}: NMF needs counts or other values >= 0")
+
+
+def check_rank(k, shape, *, strict: bool = False) -> int:
+    """Validate the number of topics against the matrix shape."""
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise ValueError(f"n_components must be a positive integer; got {k!r}")
+    limit = min(shape)
+    if k > limit or (strict and k >= limit):
+        relation = "<" if strict else "<="
+        raise ValueError(
+            f"n_components={k} is too large: X has {shape[0]} sample(s) (documents) and {shape[1]} "
+            f"feature(s) (terms), and n_components must be {relation} min(n_docs, n_terms) = {limit}"
+        )
+    return int(k)
+
+
+def check_penalty(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    return float(value)
+
+
+def make_rng(random_state) -> np.random.Generator:
+    """A numpy Generator from None, an int, a Generator or a legacy RandomState."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
+    if random_state is None or isinstance(random_state, numbers.Integral):
+        return np.random.default_rng(random_state)
+    raise ValueError(f"random_state must be None, an int or a numpy Generator; got {random_state!r}")
+
+
+class Tracker:
+    """Objective per iteration and the stopping rule: relative decrease below ``tol``."""
+
+    def __init__(self, name: str, max_iter: int, tol: float):
+        if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+            raise ValueError(f"max_iter must be a positive integer; got {max_iter!r}")
+        if not isinstance(tol, numbers.Real) or not tol >= 0:
+            raise ValueError(f"tol must be a number >= 0; got {tol!r}")
+        self.name = name
+        self.max_iter = int(max_iter)
+        self.tol = float(tol)
+        self.curve: list[float] = []
+        self.converged = False
+        self.last_change = np.inf
+
+    def add(self, objective: float) -> bool:
+        """Record one iteration's objective; True when the run should stop."""
+        objective = float(objective)
+        if not np.isfinite(objective):
+            raise FloatingPointError(f"{self.name}: the objective became {objective} at iteration {len(self.curve) + 1}")
+        if self.curve:
+            previous = self.curve[-1]
+            self.last_change = (previous - objective) / max(abs(previous), np.finfo(float).tiny)
+            if abs(self.last_change) < self.tol:
+                self.converged = True
+        self.curve.append(objective)
+        log.debug("%s iteration %d: objective %.10g", self.name, len(self.curve), objective)
+        return self.converged or len(self.curve) >= self.max_iter
+
+    def finish(self) -> None:
+        """Log the outcome; warn, naming the remedy, when max_iter ended the run."""
+        if self.converged:
+            log.info("%s converged after %d iterations (relative change %.2e < tol=%g)",
+                     self.name, len(self.curve), abs(self.last_change), self.tol)
+        else:
+            warnings.warn(
+                f"{self.name} stopped at max_iter={self.max_iter} before converging (last relative "
+                f"change {abs(self.last_change):.2e} > tol={self.tol:g}); increase max_iter or tol",
+                ConvergenceWarning,
+                stacklevel=4,
+            )

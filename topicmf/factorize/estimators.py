@@ -1,0 +1,237 @@
+"""scikit-learn estimators over the factorization functions: LSA, FrobeniusNMF, PoissonNMF."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .frobenius import fit_frobenius, frobenius_transform
+from .lsa import fit_lsa, lsa_transform
+from .poisson import fit_poisson, poisson_transform
+
+__all__ = ["LSA", "FrobeniusNMF", "PoissonNMF"]
+
+
+class _Factorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Shared fit/transform plumbing; subclasses name the fit and fold-in functions."""
+
+    _nonnegative = False
+
+    def fit(self, X, y=None, **params):
+        """Fit the model to X (n_docs × n_terms) and return self."""
+        self.fit_transform(X, y, **params)
+        return self
+
+    def fit_transform(self, X, y=None, W=None, H=None):
+        """Fit the model and return W, the document–topic factor of shape (n_docs, n_components)."""
+        X = validate_data(self, X, accept_sparse=("csr", "csc", "coo"), dtype=(np.float64, np.float32), reset=True)
+        result = self._fit(X, W, H)
+        self.components_ = result.H
+        self.n_components_ = result.H.shape[0]
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = result.loss_curve
+        self.objective_ = result.objective
+        self.converged_ = result.converged
+        self._after_fit(result)
+        return result.W
+
+    def _after_fit(self, result):
+        pass
+
+    def transform(self, X):
+        """Fold new documents in with the topics fixed: W of shape (n_docs, n_components)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=("csr", "csc", "coo"), dtype=(np.float64, np.float32), reset=False)
+        return self._transform(X)
+
+    def inverse_transform(self, X):
+        """The reconstruction W @ H of shape (n_docs, n_terms) for W of shape (n_docs, n_components)."""
+        check_is_fitted(self)
+        W = np.asarray(X, dtype=np.float64)
+        if W.ndim != 2 or W.shape[1] != self.components_.shape[0]:
+            raise ValueError(f"Expected W with {self.components_.shape[0]} columns; got shape {W.shape}")
+        return W @ self.components_
+
+    @property
+    def _n_features_out(self):
+        return self.components_.shape[0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.positive_only = self._nonnegative
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
+
+
+class LSA(_Factorizer):
+    """Latent semantic analysis: the truncated SVD of X, split between W and H.
+
+    Parameters
+    ----------
+    n_components : int, default=10
+    solver : {"randomized", "arpack", "dense", "als", "gd", "sgd"}, default="randomized"
+    sigma : {"left", "right", "sqrt"}, default="left"
+        W = ŨΣ, H = Ṽᵀ; W = Ũ, H = ΣṼᵀ; or W = Ũ√Σ, H = √ΣṼᵀ.
+    n_power_iter : int, default=5
+    n_oversamples : int, default=10
+    max_iter : int, default=200
+    tol : float, default=1e-6
+    alpha_W, alpha_H : float, default=0
+        L2 weights for the iterative solvers.
+    learning_rate : float or None
+    random_state : int, Generator or None
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+    singular_values_ : ndarray of shape (n_components,)
+    explained_variance_ratio_ : ndarray of shape (n_components,)
+        σ²/‖X‖²_F (uncentred, unlike scikit-learn's TruncatedSVD).
+    n_iter_, loss_curve_, objective_, converged_
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[3., 0, 1], [2, 0, 0], [0, 4, 1], [0, 3, 2]])
+    >>> lsa = LSA(n_components=2, solver="dense").fit(X)
+    >>> lsa.singular_values_.round(3)
+    array([5.452, 3.645])
+    """
+
+    def __init__(self, n_components=10, *, solver="randomized", sigma="left", n_power_iter=5, n_oversamples=10,
+                 max_iter=200, tol=1e-6, alpha_W=0.0, alpha_H=0.0, learning_rate=None, random_state=None):
+        self.n_components = n_components
+        self.solver = solver
+        self.sigma = sigma
+        self.n_power_iter = n_power_iter
+        self.n_oversamples = n_oversamples
+        self.max_iter = max_iter
+        self.tol = tol
+        self.alpha_W = alpha_W
+        self.alpha_H = alpha_H
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+
+    def _fit(self, X, W, H):
+        if W is not None or H is not None:
+            raise ValueError("LSA takes no initial W or H")
+        return fit_lsa(X, self.n_components, solver=self.solver, sigma=self.sigma, n_power_iter=self.n_power_iter,
+                       n_oversamples=self.n_oversamples, max_iter=self.max_iter, tol=self.tol,
+                       alpha_W=self.alpha_W, alpha_H=self.alpha_H, learning_rate=self.learning_rate,
+                       random_state=self.random_state)
+
+    def _after_fit(self, result):
+        self.singular_values_ = result.singular_values
+        self.explained_variance_ratio_ = result.explained_variance_ratio
+
+    def _transform(self, X):
+        alpha = self.alpha_W if self.solver in ("als", "gd", "sgd") else 0.0
+        return lsa_transform(X, self.components_, alpha_W=alpha)
+
+
+class _NMF(_Factorizer):
+    _nonnegative = True
+
+    def __init__(self, n_components=10, *, solver=None, init="nndsvda", max_iter=200, tol=1e-4, alpha_W=0.0,
+                 alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=None, random_state=None):
+        self.n_components = n_components
+        self.solver = solver
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.alpha_W = alpha_W
+        self.alpha_H = alpha_H
+        self.l1_W = l1_W
+        self.l1_H = l1_H
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+
+    def _fit(self, X, W, H):
+        init = "custom" if W is not None or H is not None else self.init
+        kwargs = dict(init=init, max_iter=self.max_iter, tol=self.tol, alpha_W=self.alpha_W, alpha_H=self.alpha_H,
+                      l1_W=self.l1_W, l1_H=self.l1_H, random_state=self.random_state, W=W, H=H)
+        if self.learning_rate is not None:
+            kwargs["learning_rate"] = self.learning_rate
+        return self._fit_function(X, self.n_components, solver=self.solver or self._default_solver, **kwargs)
+
+    def _transform(self, X):
+        return self._fold_in(X, self.components_, alpha_W=self.alpha_W, l1_W=self.l1_W)
+
+
+class FrobeniusNMF(_NMF):
+    """Non-negative matrix factorization with the squared Frobenius loss.
+
+    Minimises ½‖X − WH‖²_F + ½α_W‖W‖²_F + ½α_H‖H‖²_F + λ_W ΣW + λ_H ΣH over
+    W, H ≥ 0 (scikit-learn's scaling, without its n_features/n_samples factors).
+
+    Parameters
+    ----------
+    n_components : int, default=10
+    solver : {"hals", "mu", "als", "sgd"}, default="hals"
+    init : {"nndsvda", "nndsvd", "random"}, default="nndsvda"
+        ``fit_transform(X, W=..., H=...)`` starts from given factors.
+    max_iter : int, default=200
+    tol : float, default=1e-4
+        Stop when the objective falls by less than this (relative) in an iteration.
+    alpha_W, alpha_H, l1_W, l1_H : float, default=0
+    learning_rate : float or None
+        SGD step as a fraction of 1/L (default 0.5).
+    random_state : int, Generator or None
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+    n_iter_, loss_curve_, objective_, converged_
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[3., 0, 1], [2, 0, 0], [0, 4, 1], [0, 3, 2]])
+    >>> W = FrobeniusNMF(n_components=2, random_state=0).fit_transform(X)
+    >>> W.shape, bool((W >= 0).all())
+    ((4, 2), True)
+    """
+
+    _default_solver = "hals"
+    _fit_function = staticmethod(fit_frobenius)
+    _fold_in = staticmethod(frobenius_transform)
+
+
+class PoissonNMF(_NMF):
+    """Non-negative matrix factorization of counts with the Poisson (KL) loss.
+
+    Minimises D(X‖WH) + ½α_W‖W‖²_F + ½α_H‖H‖²_F + λ_W ΣW + λ_H ΣH over
+    W, H ≥ 0, where D is the generalized KL divergence (the Poisson negative
+    log-likelihood of x_ij ~ Poisson((WH)_ij) up to a constant).
+
+    Parameters
+    ----------
+    n_components : int, default=10
+    solver : {"cd", "mu", "sgd"}, default="cd"
+    init : {"nndsvda", "nndsvd", "random"}, default="nndsvda"
+    max_iter : int, default=200
+    tol : float, default=1e-4
+    alpha_W, alpha_H, l1_W, l1_H : float, default=0
+    learning_rate : float or None
+        SGD step (default 1: an epoch is a multiplicative update in expectation).
+    random_state : int, Generator or None
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+    n_iter_, loss_curve_, objective_, converged_
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[3., 0, 1], [2, 0, 0], [0, 4, 1], [0, 3, 2]])
+    >>> model = PoissonNMF(n_components=2, random_state=0).fit(X)
+    >>> model.components_.shape
+    (2, 3)
+    """
+
+    _default_solver = "cd"
+    _fit_function = staticmethod(fit_poisson)
+    _fold_in = staticmethod(poisson_transform)

@@ -1,0 +1,176 @@
+"""Poisson NMF: min D(X‖WH) + ½α_W‖W‖² + ½α_H‖H‖² + λ_W ΣW + λ_H ΣH, W, H ≥ 0.
+
+D is the generalized Kullback–Leibler divergence, the Poisson negative
+log-likelihood of the counts up to a constant.  For sparse X only the
+nonzeros are visited: (WH)_ij is formed on them, and the rest of Σ WH comes
+from the column sums of W and row sums of H.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _kernels
+from ._common import Tracker, as_csr, check_nonnegative, check_penalty, check_rank, make_rng
+from .init import initialize
+from .losses import penalty
+from .result import Factorization
+
+__all__ = ["POISSON_SOLVERS", "fit_poisson", "poisson_transform"]
+
+POISSON_SOLVERS = ("cd", "mu", "sgd")
+FLOOR = 1e-10  # entries of W, H stay ≥ this where data need them (zeros would be absorbing)
+
+
+class _Problem:
+    def __init__(self, X, k, pen):
+        self.X = X
+        self.Xt = X.T.tocsr()
+        self.total = float(X.data.sum())
+        self.pen = pen
+        self.log_rows = np.empty(X.shape[0])
+        self.log_cols = np.empty(X.shape[1])
+        self.num_W = np.empty((X.shape[0], k))
+        self.num_H = np.empty((X.shape[1], k))
+
+    def objective(self, logsum, W, Ht):
+        return logsum - self.total + float(W.sum(axis=0) @ Ht.sum(axis=0)) + penalty(W, Ht, **self.pen)
+
+
+def _cd(pb, W, Ht, p, rng, it):
+    X, Xt = pb.X, pb.Xt
+    _kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, Ht.sum(axis=0), p["alpha_W"], p["l1_W"],
+                         p["inner"], FLOOR, pb.log_rows)
+    _kernels.ccd_kl_rows(Xt.indptr, Xt.indices, Xt.data, Ht, W, W.sum(axis=0), p["alpha_H"], p["l1_H"],
+                         p["inner"], FLOOR, pb.log_cols)
+    return pb.objective(float(pb.log_cols.sum()), W, Ht)
+
+
+def _mu_prepare(pb, W, Ht):
+    """The MU numerator for W at the current iterate, and that iterate's objective (one pass)."""
+    X = pb.X
+    _kernels.mu_kl_numerator(X.indptr, X.indices, X.data, W, Ht, pb.num_W, pb.log_rows)
+    return pb.objective(float(pb.log_rows.sum()), W, Ht)
+
+
+def _mu(pb, W, Ht, p, rng, it):
+    """Lee–Seung KL updates with the fused nonzero-only numerator.
+
+    Uses the W numerator left by :func:`_mu_prepare` and prepares the next
+    one, which also gives the objective of the new iterate: two passes over
+    X per iteration, like the updates themselves.
+    """
+    Xt = pb.Xt
+    W *= pb.num_W / (Ht.sum(axis=0) + p["l1_W"] + p["alpha_W"] * W)
+    np.maximum(W, FLOOR, out=W)
+    _kernels.mu_kl_numerator(Xt.indptr, Xt.indices, Xt.data, Ht, W, pb.num_H, pb.log_cols)
+    Ht *= pb.num_H / (W.sum(axis=0) + p["l1_H"] + p["alpha_H"] * Ht)
+    np.maximum(Ht, FLOOR, out=Ht)
+    return _mu_prepare(pb, W, Ht)
+
+
+def _sgd(pb, W, Ht, p, rng, it):
+    X, Xt = pb.X, pb.Xt
+    if not hasattr(pb, "rows"):
+        pb.rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        pb.nnz_row = np.maximum(np.diff(X.indptr), 1).astype(np.float64)
+        pb.nnz_col = np.maximum(np.diff(Xt.indptr), 1).astype(np.float64)
+    rate = p["learning_rate"] / (1.0 + 0.05 * it)
+    order = rng.permutation(X.nnz)
+    empty = np.empty((1, 1))
+    _kernels.sgd_epoch(pb.rows, X.indices, X.data, order, W, Ht, empty, empty, W.sum(axis=0), Ht.sum(axis=0),
+                       pb.nnz_row, pb.nnz_col, rate, rate, p["alpha_W"], p["alpha_H"], p["l1_W"], p["l1_H"],
+                       2, FLOOR)
+    W[np.diff(X.indptr) == 0] = 0.0
+    Ht[np.diff(Xt.indptr) == 0] = 0.0
+    _kernels.kl_row_terms(Xt.indptr, Xt.indices, Xt.data, Ht, W, pb.log_cols)
+    return pb.objective(float(pb.log_cols.sum()), W, Ht)
+
+
+_STEPS = {"cd": _cd, "mu": _mu, "sgd": _sgd}
+
+
+def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, tol=1e-4,
+                alpha_W=0.0, alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=1.0, n_inner=1,
+                random_state=None, W=None, H=None) -> Factorization:
+    """Poisson (KL) NMF of a non-negative count matrix.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_docs, n_terms), non-negative
+    n_components : int
+    solver : {"cd", "mu", "sgd"}, default="cd"
+        ``cd``: cyclic coordinate descent with Newton steps (Hsieh & Dhillon
+        2011), safeguarded so the objective never increases; ``mu``: Lee &
+        Seung's KL multiplicative updates; ``sgd``: per-entry updates driven
+        by the relative error ε̃ = (⟨w_i, h_j⟩ − x_ij)/⟨w_i, h_j⟩.
+    init : {"nndsvda", "nndsvd", "random", "custom"}
+    max_iter, tol :
+        Stop after ``max_iter`` iterations or when the objective falls by
+        less than ``tol`` (relative) in one iteration.
+    alpha_W, alpha_H, l1_W, l1_H : float
+        L2 and L1 penalty weights.
+    learning_rate : float
+        SGD only: 1 makes an epoch a multiplicative update in expectation;
+        it decays as 1/(1 + 0.05 t).
+    n_inner : int
+        CD only: Newton passes over each row per half-iteration.
+    random_state : int, Generator or None
+    W, H : arrays, only with ``init="custom"``.
+
+    Returns
+    -------
+    Factorization
+    """
+    if solver not in _STEPS:
+        raise ValueError(f"Unknown Poisson NMF solver {solver!r}; choose one of {', '.join(POISSON_SOLVERS)}")
+    X = as_csr(X)
+    check_nonnegative(X, "PoissonNMF")
+    k = check_rank(n_components, X.shape)
+    p = {name: check_penalty(name, value) for name, value in
+         (("alpha_W", alpha_W), ("alpha_H", alpha_H), ("l1_W", l1_W), ("l1_H", l1_H))}
+    p["learning_rate"] = check_penalty("learning_rate", learning_rate)
+    p["inner"] = int(n_inner)
+    rng = make_rng(random_state)
+    pb = _Problem(X, k, {"l2_W": p["alpha_W"], "l2_H": p["alpha_H"], "l1_W": p["l1_W"], "l1_H": p["l1_H"]})
+    W, H = initialize(X, k, init, rng, loss="poisson", Xt=pb.Xt, W=W, H=H)
+    if np.any(W < 0) or np.any(H < 0):
+        raise ValueError("The initial W and H must be non-negative")
+    Ht = np.ascontiguousarray(H.T)
+    tracker = Tracker(f"PoissonNMF(solver={solver!r})", max_iter, tol)
+    step = _STEPS[solver]
+    if solver == "mu":
+        np.maximum(W, FLOOR, out=W)  # exact zeros would never move
+        np.maximum(Ht, FLOOR, out=Ht)
+        _mu_prepare(pb, W, Ht)
+    it = 0
+    while not tracker.add(step(pb, W, Ht, p, rng, it)):
+        it += 1
+    tracker.finish()
+    return Factorization(W, np.ascontiguousarray(Ht.T), "pnmf", solver, np.array(tracker.curve), len(tracker.curve),
+                         tracker.converged, params=dict(p, init=init, max_iter=max_iter, tol=tol))
+
+
+def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=500):
+    """W ≥ 0 minimising D(X‖WH) + ½α_W‖W‖² + λ_W ΣW for fixed H (fold-in).
+
+    Convex and separable by row; solved by the coordinate-descent Newton
+    passes of the fit until the objective changes by less than ``tol``.
+    """
+    X = as_csr(X)
+    H = np.asarray(H, dtype=np.float64)
+    Ht = np.ascontiguousarray(H.T)
+    k = H.shape[0]
+    colsum = Ht.sum(axis=0)
+    lengths = np.asarray(X.sum(axis=1)).ravel()
+    W = np.ascontiguousarray(np.repeat((lengths / max(colsum.sum(), np.finfo(float).tiny))[:, None], k, axis=1))
+    logsum = np.empty(X.shape[0])
+    pen = {"l2_W": alpha_W, "l1_W": l1_W}
+    previous = np.inf
+    for _ in range(max_iter):
+        _kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, colsum, alpha_W, l1_W, 1, FLOOR, logsum)
+        value = float(logsum.sum()) - float(X.data.sum()) + float(W.sum(axis=0) @ colsum) + penalty(W, Ht.T, **pen)
+        if abs(previous - value) <= tol * max(abs(value), 1.0):
+            break
+        previous = value
+    return W

@@ -1,0 +1,112 @@
+"""Truncated SVD: randomized (Halko–Martinsson–Tropp), ARPACK and dense, with stable signs."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator, svds
+
+from . import _kernels
+
+__all__ = ["truncated_svd", "flip_signs", "SVD_SOLVERS"]
+
+SVD_SOLVERS = ("randomized", "arpack", "dense")
+
+
+def _product(X: sp.csr_matrix, B: np.ndarray) -> np.ndarray:
+    out = np.empty((X.shape[0], B.shape[1]))
+    _kernels.spmm(X.indptr, X.indices, X.data, np.ascontiguousarray(B), out)
+    return out
+
+
+def randomized_svd(X: sp.csr_matrix, Xt: sp.csr_matrix, k: int, *, n_oversamples: int, n_power_iter: int, rng):
+    """Rank-k SVD by a randomized range finder with QR-normalised power iterations.
+
+    Y = X Ω with Ω Gaussian (n_terms × (k + p)); then q times Y ← X (Xᵀ Q(Y)),
+    re-orthonormalising after each product; finally the SVD of the small
+    B = Q(Y)ᵀ X.  The error shrinks like (σ_{k+1}/σ_k)^(2q+1) (Halko,
+    Martinsson & Tropp 2011, Algorithm 4.4).  Products use the parallel
+    sparse kernel.
+    """
+    width = min(k + n_oversamples, min(X.shape))
+    omega = rng.standard_normal((X.shape[1], width))
+    Q, _ = np.linalg.qr(_product(X, omega))
+    for _ in range(n_power_iter):
+        Z, _ = np.linalg.qr(_product(Xt, Q))
+        Q, _ = np.linalg.qr(_product(X, Z))
+    Bt = _product(Xt, Q)  # Bᵀ = Xᵀ Q, shape (n_terms, width)
+    Vb, s, Ubt = np.linalg.svd(Bt, full_matrices=False)  # Bᵀ = Vb diag(s) Ubᵀ
+    U = Q @ Ubt.T
+    return U[:, :k], s[:k], Vb[:, :k].T
+
+
+def arpack_svd(X: sp.csr_matrix, Xt: sp.csr_matrix, k: int, *, rng):
+    """Rank-k SVD by ARPACK (implicitly restarted Lanczos, scipy.sparse.linalg.svds).
+
+    Returns also the number of products with X and Xᵀ it needed.
+    """
+    count = [0]
+
+    def matvec(v):
+        count[0] += 1
+        return X @ v
+
+    def rmatvec(v):
+        count[0] += 1
+        return Xt @ v
+
+    def matmat(V):
+        count[0] += 1
+        return X @ V
+
+    def rmatmat(V):
+        count[0] += 1
+        return Xt @ V
+
+    operator = LinearOperator(X.shape, matvec=matvec, rmatvec=rmatvec, matmat=matmat, rmatmat=rmatmat, dtype=np.float64)
+    v0 = rng.uniform(-1.0, 1.0, min(X.shape))
+    U, s, Vt = svds(operator, k=k, v0=v0, solver="arpack")
+    order = np.argsort(-s)
+    return U[:, order], s[order], Vt[order], count[0]
+
+
+def dense_svd(X: sp.csr_matrix, k: int):
+    """Rank-k SVD from LAPACK on the dense matrix (small inputs)."""
+    U, s, Vt = np.linalg.svd(X.toarray(), full_matrices=False)
+    return U[:, :k], s[:k], Vt[:k]
+
+
+def flip_signs(U: np.ndarray, Vt: np.ndarray):
+    """Make the largest-magnitude entry of each row of Vt positive (and flip U to match).
+
+    Singular vectors are defined up to sign; fixing it on the term side keeps
+    the top words of each component the same from run to run.
+    """
+    pivot = np.argmax(np.abs(Vt), axis=1)
+    signs = np.sign(Vt[np.arange(Vt.shape[0]), pivot])
+    signs[signs == 0] = 1.0
+    return U * signs, Vt * signs[:, None]
+
+
+def truncated_svd(X: sp.csr_matrix, k: int, *, solver: str = "randomized", n_oversamples: int = 10,
+                  n_power_iter: int = 5, rng=None, Xt=None):
+    """The k leading singular triplets of X, largest first, with deterministic signs.
+
+    Returns ``(U, s, Vt, passes)`` where ``passes`` counts the products with X
+    or Xᵀ (for ARPACK) or power iterations (randomized).
+    """
+    rng = rng if rng is not None else np.random.default_rng(0)
+    if solver == "dense":
+        U, s, Vt = dense_svd(X, k)
+        passes = 1
+    else:
+        Xt = Xt if Xt is not None else X.T.tocsr()
+        if solver == "randomized":
+            U, s, Vt = randomized_svd(X, Xt, k, n_oversamples=n_oversamples, n_power_iter=n_power_iter, rng=rng)
+            passes = n_power_iter
+        elif solver == "arpack":
+            U, s, Vt, passes = arpack_svd(X, Xt, k, rng=rng)
+        else:
+            raise ValueError(f"Unknown SVD solver {solver!r}; choose one of {', '.join(SVD_SOLVERS)}")
+    U, Vt = flip_signs(U, Vt)
+    return np.ascontiguousarray(U), s, np.ascontiguousarray(Vt), passes
