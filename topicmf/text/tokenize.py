@@ -13,7 +13,7 @@ from .stopwords import STEMMER_LANGUAGES, fold
 __all__ = ["Tokenizer", "strip_addresses"]
 
 _ADDRESS_MARK = re.compile(r"@|://|www\.")
-_NON_SPACE = re.compile(r"\S*")
+_NON_SPACE = re.compile(r"[^ \n\t\r]*")
 
 
 def strip_addresses(text: str) -> str:
