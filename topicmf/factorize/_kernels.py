@@ -23,6 +23,7 @@ __all__ = [
     "mu_kl_numerator",
     "kl_row_terms",
     "sgd_epoch",
+    "wh_nonzeros",
 ]
 
 _OPTS = dict(cache=True, nogil=True)
@@ -42,116 +43,125 @@ def spmm(indptr, indices, data, B, out):
                 out[i, t] += v * b[t]
 
 
-@njit(parallel=True, **_OPTS)
+@njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)
 def hals_sweep(F, A, B, l2, l1, delta):
     """One exact coordinate-descent sweep over every row of F ≥ 0.
 
     Minimises ½ f B fᵀ − a fᵀ + ½ l2 |f|² + l1 Σf for each row f of F with
-    a = A[row] (A = X Gᵀ-side product, B = Gram matrix of the other factor),
-    one coordinate at a time.  ``delta[row]`` receives the squared change.
+    a = A[row] (A: the product of X with the other factor, B: that factor's
+    Gram matrix), one coordinate at a time, keeping the row's gradient up to
+    date after each change (k² work per row).  ``delta[row]`` receives the
+    squared change.  Rows are split into contiguous blocks run in parallel.
     """
     n, k = F.shape
-    for i in prange(n):
-        change = 0.0
-        f = F[i]
-        a = A[i]
-        for t in range(k):
-            grad = l1 - a[t] + l2 * f[t]
-            for s in range(k):
-                grad += B[t, s] * f[s]
-            curv = B[t, t] + l2
-            if curv <= 0.0:
-                new = 0.0
-            else:
-                new = f[t] - grad / curv
+    n_blocks = min(n, 64)
+    for b in prange(n_blocks):
+        grad = np.empty(k)
+        for i in range(b * n // n_blocks, (b + 1) * n // n_blocks):
+            f = F[i]
+            a = A[i]
+            for t in range(k):
+                acc = l1 - a[t] + l2 * f[t]
+                row = B[t]
+                for s in range(k):
+                    acc += row[s] * f[s]
+                grad[t] = acc
+            change = 0.0
+            for t in range(k):
+                curv = B[t, t] + l2
+                new = f[t] - grad[t] / curv if curv > 0.0 else 0.0
                 if new < 0.0:
                     new = 0.0
-            d = new - f[t]
-            change += d * d
-            f[t] = new
-        delta[i] = change
+                d = new - f[t]
+                if d != 0.0:
+                    f[t] = new
+                    row = B[t]  # B is symmetric: column t is row t
+                    for s in range(k):
+                        grad[s] += d * row[s]
+                    grad[t] += l2 * d
+                    change += d * d
+            delta[i] = change
 
 
-@njit(parallel=True, **_OPTS)
-def ccd_kl_rows(indptr, indices, data, F, G, colsum, l2, l1, n_inner, floor, logsum):
-    """Cyclic coordinate descent with safeguarded Newton steps for KL / Poisson NMF.
+@njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)
+def ccd_kl_rows(indptr, indices, data, F, G, colsum, l2, l1, n_inner, floor, logsum, want_log):
+    """Cyclic coordinate descent with Newton steps for KL / Poisson NMF; never increases the objective.
 
-    For every row j of F (in parallel) and each coordinate r in turn, takes a
-    Newton step on φ(f) = Σ_i [(G f)_i − x_ji ln (G f)_i] + ½ l2 f² + l1 f
-    over the nonzeros x_ji of row j of the CSR matrix, projected onto
-    f ≥ floor.  A step that moves right cannot overshoot (φ'' falls as f
-    grows); a step to the left is halved until φ decreases, so the objective
-    never increases.  (Hsieh & Dhillon 2011, with a monotone safeguard.)
-    ``logsum[j]`` receives Σ_i x_ji ln(x_ji / (G f)_i) at the new row.
+    For every row j of F (rows in parallel) and each coordinate r in turn,
+    one Newton step on φ(f) = Σ_i [(G f)_i − x_ji ln (G f)_i] + ½ l2 f² + l1 f
+    over the nonzeros x_ji of row j, projected onto f ≥ floor (Hsieh &
+    Dhillon 2011).  φ'' falls as f grows, so a step to the right never
+    overshoots.  A step to the left is safe while no (G f)_i drops by more
+    than half (then φ's change is at most Δ·φ' + Δ²·φ'' ≤ 0 for |Δ| up to the
+    Newton step); halving f_r is always within that, and a longer step is
+    capped there.  So the objective never increases, with no extra pass.
+    With ``want_log``, ``logsum[j]`` receives Σ_i x_ji ln(x_ji / (G f)_i) at the new row.
     """
     n, k = F.shape
-    for j in prange(n):
-        start = indptr[j]
-        stop = indptr[j + 1]
-        m = stop - start
-        f = F[j]
-        if m == 0:
+    max_m = 0
+    for j in range(n):
+        max_m = max(max_m, indptr[j + 1] - indptr[j])
+    n_chunks = min(n, 64)
+    for c in prange(n_chunks):
+        # scratch for the rows of this chunk, allocated once
+        gT_all = np.empty(k * max_m)
+        x = np.empty(max_m)
+        p = np.empty(max_m)
+        for j in range(c, n, n_chunks):
+            start = indptr[j]
+            m = indptr[j + 1] - start
+            f = F[j]
+            if m == 0:
+                for r in range(k):
+                    f[r] = 0.0  # optimal: only the linear and penalty terms remain
+                logsum[j] = 0.0
+                continue
+            gT = gT_all[: k * m].reshape((k, m))
             for r in range(k):
-                f[r] = 0.0  # optimal: only the linear and penalty terms remain
-            logsum[j] = 0.0
-            continue
-        g_rows = np.empty((m, k))
-        x = np.empty(m)
-        p = np.zeros(m)
-        for q in range(m):
-            x[q] = data[start + q]
-            row = G[indices[start + q]]
-            acc = 0.0
-            for r in range(k):
-                g_rows[q, r] = row[r]
-                acc += row[r] * f[r]
-            p[q] = acc
-        for r in range(k):
-            if f[r] < floor:  # keep (G f) positive on the nonzeros
-                d = floor - f[r]
-                f[r] = floor
-                for q in range(m):
-                    p[q] += d * g_rows[q, r]
-        for _ in range(n_inner):
-            for r in range(k):
-                grad = colsum[r] + l1 + l2 * f[r]
-                curv = l2
-                for q in range(m):
-                    w = g_rows[q, r]
-                    if w != 0.0:
-                        ratio = x[q] / p[q]
-                        grad -= w * ratio
-                        curv += w * w * ratio / p[q]
-                if curv <= 0.0:
-                    continue
-                new = f[r] - grad / curv
-                if new < floor:
-                    new = floor
-                step = new - f[r]
-                if step == 0.0:
-                    continue
-                if step < 0.0:
-                    # φ(f + step) − φ(f) must be negative; halve the step until it is
-                    for _try in range(30):
-                        diff = (colsum[r] + l1) * step + l2 * step * (f[r] + 0.5 * step)
+                if f[r] < floor:  # keep (G f) positive on the nonzeros
+                    f[r] = floor
+            for q in range(m):
+                x[q] = data[start + q]
+                row = G[indices[start + q]]
+                acc = 0.0
+                for r in range(k):
+                    gT[r, q] = row[r]
+                    acc += row[r] * f[r]
+                p[q] = acc
+            for _ in range(n_inner):
+                for r in range(k):
+                    g = gT[r]
+                    grad = colsum[r] + l1 + l2 * f[r]
+                    curv = l2
+                    for q in range(m):
+                        u = g[q] / p[q]
+                        t = x[q] * u
+                        grad -= t
+                        curv += t * u
+                    if curv <= 0.0:
+                        continue
+                    new = f[r] - grad / curv
+                    if new < floor:
+                        new = floor
+                    step = new - f[r]
+                    if step < 0.0 and -step > 0.5 * f[r]:
+                        largest = 0.0
                         for q in range(m):
-                            w = g_rows[q, r]
-                            if w != 0.0:
-                                diff -= x[q] * np.log1p(step * w / p[q])
-                        if diff <= 0.0:
-                            break
-                        step *= 0.5
-                    else:
-                        step = 0.0
+                            u = g[q] / p[q]
+                            if u > largest:
+                                largest = u
+                        if -step * largest > 0.5:
+                            step = -0.5 / largest
                     if step == 0.0:
                         continue
-                f[r] += step
+                    f[r] += step
+                    for q in range(m):
+                        p[q] += step * g[q]
+            if want_log:
+                acc = 0.0
                 for q in range(m):
-                    p[q] += step * g_rows[q, r]
-        acc = 0.0
-        for q in range(m):
-            acc += x[q] * np.log(x[q] / p[q])
-        logsum[j] = acc
+                    acc += x[q] * np.log(x[q] / p[q])
+                logsum[j] = acc
 
 
 @njit(parallel=True, **_OPTS)
@@ -200,25 +210,41 @@ def kl_row_terms(indptr, indices, data, F, G, logsum):
         logsum[j] = acc
 
 
+@njit(parallel=True, **_OPTS)
+def wh_nonzeros(indptr, indices, F, G, out):
+    """out[q] = ⟨F[j], G[indices[q]]⟩ for every stored entry q of row j: WH on the nonzeros."""
+    n, k = F.shape
+    for j in prange(n):
+        f = F[j]
+        for q in range(indptr[j], indptr[j + 1]):
+            row = G[indices[q]]
+            acc = 0.0
+            for r in range(k):
+                acc += row[r] * f[r]
+            out[q] = acc
+
+
 @njit(**_OPTS)
-def sgd_epoch(rows, cols, vals, order, W, H, gram_W, gram_H, colsum_W, colsum_H, nnz_row, nnz_col,
+def sgd_epoch(rows, cols, vals, order, W, H, zero_W, zero_H, scale_W, scale_H, nnz_row, nnz_col,
               step_W, step_H, l2_W, l2_H, l1_W, l1_H, mode, floor):
-    """One epoch of per-entry stochastic gradient updates over the nonzeros, in ``order``.
+    """One epoch of the seed's per-entry updates over the nonzeros, in ``order``.
 
-    Each nonzero x_ij updates w_i and h_j together.  Its own term is the
-    seed's per-entry error times the other factor; the zero cells of row i
-    (and column j) are not visited one by one: their gradient is computed
-    exactly from the Gram matrix (Frobenius) or the column sums (Poisson) and
-    each of the row's nnz_row[i] entries takes an equal share, so one epoch is
-    one full gradient step in expectation.
+    An entry (i, j) with p = ⟨w_i, h_j⟩ moves w_i and h_j together along its
+    error times the other factor: ε = p − x (Frobenius; modes 0 = LSA and
+    1 = NMF, projected onto ≥ 0) or the relative error ε̃ = (p − x)/p
+    (Poisson, mode 2).  The zero cells of row i are not visited one by one:
+    their summed gradient ``zero_W[i]`` (computed exactly at the start of the
+    epoch) is shared equally by the row's nnz_row[i] entries, with the
+    penalties, so an epoch makes one full gradient step in expectation:
 
-    mode 0 (LSA) and 1 (Frobenius NMF, projected onto ≥ 0):
-        g_w = (w_i·HHᵀ + l2_W w_i + l1_W) / nnz_row[i] − x_ij h_j,  w_i ← w_i − step_W g_w
-    mode 2 (Poisson NMF), with the relative error ε̃ = (p − x)/p = 1 − x/p on the cell:
-        g_w = (Σ_j h_j + l2_W w_i + l1_W) / nnz_row[i] − (x_ij/p) h_j,
-        w_i ← max(floor, w_i − step_W · w_i / (Σ_j h_j + l2_W w_i + l1_W) ⊙ g_w)
-    (the diagonal scaling makes a full epoch at step 1 the multiplicative update).
-    The Gram matrices and column sums are those of the epoch's start.
+        g_w = ε h_j + (zero_W[i] + l2_W w_i + l1_W) / nnz_row[i]
+
+    Frobenius steps: the entry's own term ε h_j takes the normalized LMS step
+    step_W / |h_j|², the shared term step_W · scale_W[i] with scale_W[i] =
+    1 / (λ_max(HHᵀ) + α_W), the 1/L of a gradient step.  Poisson
+    steps are scaled per element by w / (scale_W + l2_W w) (the
+    multiplicative update's preconditioner, scale_W = column sums of H + λ_W),
+    so a full epoch at step 1 is a multiplicative update in expectation.
     """
     k = W.shape[1]
     gw = np.empty(k)
@@ -229,35 +255,41 @@ def sgd_epoch(rows, cols, vals, order, W, H, gram_W, gram_H, colsum_W, colsum_H,
         x = vals[e]
         w = W[i]
         h = H[j]
+        p = 0.0
+        for r in range(k):
+            p += w[r] * h[r]
         if mode == 2:
-            p = 0.0
-            for r in range(k):
-                p += w[r] * h[r]
             if p < floor:
                 p = floor
-            ratio = x / p
+            err = 1.0 - x / p
+        else:
+            err = p - x
+        if mode != 2:
+            # the entry's own term takes a normalized (NLMS) step, 1/|h_j|²; the shared
+            # zero-cell and penalty term a step of 1/L, so an epoch adds up to one gradient step
+            nh = 0.0
+            nw = 0.0
             for r in range(k):
-                dw = colsum_H[r] + l2_W * w[r] + l1_W
-                dh = colsum_W[r] + l2_H * h[r] + l1_H
-                gw[r] = step_W * w[r] / dw * (dw / nnz_row[i] - ratio * h[r])
-                gh[r] = step_H * h[r] / dh * (dh / nnz_col[j] - ratio * w[r])
+                nh += h[r] * h[r]
+                nw += w[r] * w[r]
+            own_w = step_W * scale_W[i]
+            own_h = step_H * scale_H[j]
             for r in range(k):
-                w_new = w[r] - gw[r]
-                h_new = h[r] - gh[r]
-                w[r] = w_new if w_new > floor else floor
-                h[r] = h_new if h_new > floor else floor
+                gw[r] = own_w * err * h[r] + step_W * scale_W[i] * (zero_W[i, r] + l2_W * w[r] + l1_W) / nnz_row[i]
+                gh[r] = own_h * err * w[r] + step_H * scale_H[j] * (zero_H[j, r] + l2_H * h[r] + l1_H) / nnz_col[j]
         else:
             for r in range(k):
-                acc_w = l2_W * w[r] + l1_W
-                acc_h = l2_H * h[r] + l1_H
-                for s in range(k):
-                    acc_w += w[s] * gram_H[s, r]
-                    acc_h += h[s] * gram_W[s, r]
-                gw[r] = acc_w / nnz_row[i] - x * h[r]
-                gh[r] = acc_h / nnz_col[j] - x * w[r]
-            for r in range(k):
-                w_new = w[r] - step_W * gw[r]
-                h_new = h[r] - step_H * gh[r]
+                gw[r] = err * h[r] + (zero_W[i, r] + l2_W * w[r] + l1_W) / nnz_row[i]
+                gh[r] = err * w[r] + (zero_H[j, r] + l2_H * h[r] + l1_H) / nnz_col[j]
+        for r in range(k):
+            if mode == 2:
+                w_new = w[r] - step_W * w[r] / (scale_W[r] + l2_W * w[r]) * gw[r]
+                h_new = h[r] - step_H * h[r] / (scale_H[r] + l2_H * h[r]) * gh[r]
+                w[r] = w_new if w_new > floor else floor
+                h[r] = h_new if h_new > floor else floor
+            else:
+                w_new = w[r] - gw[r]
+                h_new = h[r] - gh[r]
                 if mode == 1:
                     w_new = w_new if w_new > 0.0 else 0.0
                     h_new = h_new if h_new > 0.0 else 0.0

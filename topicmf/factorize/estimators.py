@@ -134,7 +134,7 @@ class LSA(_Factorizer):
 class _NMF(_Factorizer):
     _nonnegative = True
 
-    def __init__(self, n_components=10, *, solver=None, init="nndsvda", max_iter=200, tol=1e-4, alpha_W=0.0,
+    def __init__(self, n_components=10, *, solver=None, init="nndsvda", max_iter=200, tol=1e-5, alpha_W=0.0,
                  alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=None, random_state=None):
         self.n_components = n_components
         self.solver = solver
@@ -173,11 +173,11 @@ class FrobeniusNMF(_NMF):
     init : {"nndsvda", "nndsvd", "random"}, default="nndsvda"
         ``fit_transform(X, W=..., H=...)`` starts from given factors.
     max_iter : int, default=200
-    tol : float, default=1e-4
+    tol : float, default=1e-5
         Stop when the objective falls by less than this (relative) in an iteration.
     alpha_W, alpha_H, l1_W, l1_H : float, default=0
     learning_rate : float or None
-        SGD step as a fraction of 1/L (default 0.5).
+        SGD step as a fraction of 1/L (default 1).
     random_state : int, Generator or None
 
     Attributes
@@ -212,7 +212,7 @@ class PoissonNMF(_NMF):
     solver : {"cd", "mu", "sgd"}, default="cd"
     init : {"nndsvda", "nndsvd", "random"}, default="nndsvda"
     max_iter : int, default=200
-    tol : float, default=1e-4
+    tol : float, default=1e-5
     alpha_W, alpha_H, l1_W, l1_H : float, default=0
     learning_rate : float or None
         SGD step (default 1: an epoch is a multiplicative update in expectation).

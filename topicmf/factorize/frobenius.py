@@ -59,12 +59,57 @@ def _sweeps(F, A, B, l2, l1, delta, max_inner):
             break
 
 
-def _hals(pb, W, Ht, p, rng, it):
-    A, B = pb.products_W(Ht)
+def _hals_plain(pb, W, Ht, p, H_start):
+    """One HALS iteration: W from products with H_start, then H (starting from H_start)."""
+    A, B = pb.products_W(H_start)
     _sweeps(W, A, B, p["alpha_W"], p["l1_W"], pb.delta_W, pb.inner_W)
     At, C = pb.products_H(W)
+    if H_start is not Ht:
+        Ht[:] = H_start
     _sweeps(Ht, At, C, p["alpha_H"], p["l1_H"], pb.delta_H, pb.inner_H)
     return pb.objective(W, Ht, At, C)
+
+
+class _Extrapolation:
+    """Ang & Gillis (2019) extrapolation of H between iterations, made monotone.
+
+    The next iteration starts from Ĥ = max(0, H + β (H − H_previous)).  β
+    grows by 5% after a success (up to a ceiling that itself creeps up by 1%)
+    and shrinks by 1.5× after a failure; a failed iteration is undone and
+    redone from the last accepted iterate without extrapolation, so the
+    recorded objective never increases.
+    """
+
+    def __init__(self, W, Ht):
+        self.beta, self.ceiling = 0.5, 1.0
+        self.best = np.inf
+        self.W_keep, self.H_keep = W.copy(), Ht.copy()
+        self.H_hat = Ht.copy()
+
+    def step(self, pb, W, Ht, p):
+        value = _hals_plain(pb, W, Ht, p, self.H_hat)
+        if value > self.best:  # undo, then take a plain step from the last accepted iterate
+            W[:], Ht[:] = self.W_keep, self.H_keep
+            self.ceiling, self.beta = self.beta, self.beta / 1.5
+            value = _hals_plain(pb, W, Ht, p, Ht)
+        else:
+            self.beta = min(self.ceiling, 1.05 * self.beta)
+            self.ceiling = min(1.0, 1.01 * self.ceiling)
+        np.subtract(Ht, self.H_keep, out=self.H_hat)
+        self.H_hat *= self.beta
+        self.H_hat += Ht
+        np.maximum(self.H_hat, 0.0, out=self.H_hat)
+        self.W_keep[:], self.H_keep[:] = W, Ht
+        self.best = value
+        return value
+
+
+def _hals(pb, W, Ht, p, rng, it):
+    if not p["extrapolate"]:
+        return _hals_plain(pb, W, Ht, p, Ht)
+    if it == 0:
+        pb.extrapolation = _Extrapolation(W, Ht)
+    return pb.extrapolation.step(pb, W, Ht, p)
 
 
 def _mu(pb, W, Ht, p, rng, it):
@@ -89,23 +134,41 @@ def _als(pb, W, Ht, p, rng, it):
     return pb.objective(W, Ht, At, C)
 
 
-def sgd_epoch(pb, W, Ht, p, rng, it, mode):
-    """One SGD epoch over the nonzeros in a seeded random order (shared with LSA)."""
-    X = pb.X
+def sgd_setup(pb):
+    """Entry coordinates and counts for the SGD epochs (once per run)."""
     if not hasattr(pb, "rows"):
+        X = pb.X
         pb.rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
         pb.nnz_row = np.maximum(np.diff(X.indptr), 1).astype(np.float64)
         pb.nnz_col = np.maximum(np.diff(pb.Xt.indptr), 1).astype(np.float64)
+        pb.p_rows = np.empty(X.nnz)
+        pb.p_cols = np.empty(X.nnz)
+
+
+def sgd_epoch(pb, W, Ht, p, rng, it, mode):
+    """One Frobenius SGD epoch over the nonzeros in a seeded random order (shared with LSA)."""
+    X, Xt = pb.X, pb.Xt
+    sgd_setup(pb)
+    # the zero cells' gradient, exactly: Σ_all_j p_ij h_j − Σ_nonzero_j p_ij h_j
+    _kernels.wh_nonzeros(X.indptr, X.indices, W, Ht, pb.p_rows)
+    _kernels.wh_nonzeros(Xt.indptr, Xt.indices, Ht, W, pb.p_cols)
     gram_W, gram_H = W.T @ W, Ht.T @ Ht
-    rate = p["learning_rate"] / (1.0 + 0.05 * it)
-    step_W = rate / (np.linalg.eigvalsh(gram_H)[-1] + p["alpha_W"] + _EPS)
-    step_H = rate / (np.linalg.eigvalsh(gram_W)[-1] + p["alpha_H"] + _EPS)
+    zero_W = W @ gram_H
+    zero_H = Ht @ gram_W
+    nz_W, nz_H = np.empty_like(W), np.empty_like(Ht)
+    _kernels.spmm(X.indptr, X.indices, pb.p_rows, Ht, nz_W)
+    _kernels.spmm(Xt.indptr, Xt.indices, pb.p_cols, W, nz_H)
+    zero_W -= nz_W
+    zero_H -= nz_H
+    rate = p["learning_rate"]
+    share_W = np.full(X.shape[0], 1.0 / (np.linalg.eigvalsh(gram_H)[-1] + p["alpha_W"] + _EPS))
+    share_H = np.full(X.shape[1], 1.0 / (np.linalg.eigvalsh(gram_W)[-1] + p["alpha_H"] + _EPS))
     order = rng.permutation(X.nnz)
-    _kernels.sgd_epoch(pb.rows, X.indices, X.data, order, W, Ht, gram_W, gram_H, W.sum(0), Ht.sum(0),
-                       pb.nnz_row, pb.nnz_col, step_W, step_H, p["alpha_W"], p["alpha_H"],
+    _kernels.sgd_epoch(pb.rows, X.indices, X.data, order, W, Ht, zero_W, zero_H, share_W, share_H,
+                       pb.nnz_row, pb.nnz_col, rate, rate, p["alpha_W"], p["alpha_H"],
                        p["l1_W"], p["l1_H"], mode, 0.0)
     W[np.diff(X.indptr) == 0] = 0.0  # rows and columns without data: their optimum is 0
-    Ht[np.diff(pb.Xt.indptr) == 0] = 0.0
+    Ht[np.diff(Xt.indptr) == 0] = 0.0
     At, C = pb.products_H(W)
     return pb.objective(W, Ht, At, C)
 
@@ -117,8 +180,8 @@ def _sgd(pb, W, Ht, p, rng, it):
 _STEPS = {"hals": _hals, "mu": _mu, "als": _als, "sgd": _sgd}
 
 
-def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=200, tol=1e-4,
-                  alpha_W=0.0, alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=0.5,
+def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=200, tol=1e-5,
+                  alpha_W=0.0, alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=1.0, extrapolate=True,
                   random_state=None, W=None, H=None) -> Factorization:
     """Frobenius NMF of a non-negative matrix.
 
@@ -139,7 +202,10 @@ def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=20
     alpha_W, alpha_H, l1_W, l1_H : float
         L2 and L1 penalty weights (see :mod:`topicmf.factorize.losses`).
     learning_rate : float
-        SGD only: the step as a fraction of 1/L, decaying as 1/(1 + 0.05 t).
+        SGD only: the (constant) step as a fraction of 1/L.
+    extrapolate : bool, default=True
+        HALS only: start each iteration from an extrapolated H (Ang & Gillis
+        2019), undoing any iteration that would raise the objective.
     random_state : int, Generator or None
     W, H : arrays, only with ``init="custom"``.
 
@@ -155,6 +221,7 @@ def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=20
     p = {name: check_penalty(name, value) for name, value in
          (("alpha_W", alpha_W), ("alpha_H", alpha_H), ("l1_W", l1_W), ("l1_H", l1_H))}
     p["learning_rate"] = check_penalty("learning_rate", learning_rate)
+    p["extrapolate"] = bool(extrapolate)
     rng = make_rng(random_state)
     tracker = Tracker(f"FrobeniusNMF(solver={solver!r})", max_iter, tol)
     pb = _Problem(X, k, {"l2_W": p["alpha_W"], "l2_H": p["alpha_H"], "l1_W": p["l1_W"], "l1_H": p["l1_H"]})
