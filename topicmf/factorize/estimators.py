@@ -177,7 +177,7 @@ class FrobeniusNMF(_NMF):
         Stop when the objective falls by less than this (relative) in an iteration.
     alpha_W, alpha_H, l1_W, l1_H : float, default=0
     learning_rate : float or None
-        SGD step as a fraction of 1/L (default 1).
+        SGD step as a fraction of 1/L (default 0.5).
     random_state : int, Generator or None
 
     Attributes

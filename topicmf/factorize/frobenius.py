@@ -181,7 +181,7 @@ _STEPS = {"hals": _hals, "mu": _mu, "als": _als, "sgd": _sgd}
 
 
 def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=200, tol=1e-5,
-                  alpha_W=0.0, alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=1.0, extrapolate=True,
+                  alpha_W=0.0, alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=0.5, extrapolate=True,
                   random_state=None, W=None, H=None) -> Factorization:
     """Frobenius NMF of a non-negative matrix.
 

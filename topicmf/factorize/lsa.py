@@ -84,8 +84,8 @@ def fit_lsa(X, n_components, *, solver="randomized", sigma="left", n_power_iter=
     sigma : {"left", "right", "sqrt"}, default="left"
         How Σ is split: W = ŨΣ, H = Ṽᵀ; W = Ũ, H = ΣṼᵀ; or W = Ũ√Σ, H = √ΣṼᵀ.
     max_iter, tol, alpha_W, alpha_H, learning_rate :
-        Iterative solvers only; ``learning_rate`` (default 1) scales the
-        1/L step of gd and sgd.
+        Iterative solvers only; ``learning_rate`` scales the 1/L step of gd
+        (default 1) and sgd (default 0.5, constant).
     random_state : int, Generator or None
 
     Returns
@@ -113,7 +113,8 @@ def fit_lsa(X, n_components, *, solver="randomized", sigma="left", n_power_iter=
     else:
         p = {"alpha_W": check_penalty("alpha_W", alpha_W), "alpha_H": check_penalty("alpha_H", alpha_H),
              "l1_W": 0.0, "l1_H": 0.0,
-             "learning_rate": check_penalty("learning_rate", 1.0 if learning_rate is None else learning_rate)}
+             "learning_rate": check_penalty("learning_rate", learning_rate if learning_rate is not None
+                                            else 1.0 if solver == "gd" else 0.5)}
         pb = _Problem(X, k, {"l2_W": p["alpha_W"], "l2_H": p["alpha_H"]})
         scale = np.sqrt(np.sqrt(norm2 / (X.shape[0] * X.shape[1])) / k)
         W = scale * rng.standard_normal((X.shape[0], k))
