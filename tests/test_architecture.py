@@ -79,3 +79,14 @@ def test_every_command_has_help_and_is_in_the_readme():
         assert command.help and command.help.strip(), name
         assert f"topicmf {name}" in readme, f"README does not document `topicmf {name}`"
         assert CliRunner().invoke(main, [name, "--help"]).exit_code == 0
+
+
+def test_subpackages_are_not_shadowed_by_exports():
+    import importlib
+    import types
+
+    import topicmf
+
+    for name in ("corpus", "text", "factorize"):
+        assert isinstance(getattr(topicmf, name), types.ModuleType), name
+        assert importlib.import_module(f"topicmf.{name}") is getattr(topicmf, name)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from topicmf import LSA, MODELS, FrobeniusNMF, PoissonNMF, factorize
+from topicmf import LSA, MODELS, FrobeniusNMF, PoissonNMF
+from topicmf.factorize import factorize
 
 # The checks fit on tiny matrices (as few as 2 features), and topicmf refuses n_components above
 # min(n_docs, n_terms), so they run with n_components=2 (ARPACK needs k < min: 1).

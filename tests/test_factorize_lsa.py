@@ -8,7 +8,8 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import svds
 
 from conftest import shared_corpus
-from topicmf import LSA, factorize, vectorize
+from topicmf import LSA, vectorize
+from topicmf.factorize import factorize
 from topicmf.factorize import fit_lsa, frobenius_loss
 from topicmf.text import TextOptions
 

@@ -12,7 +12,8 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition._nmf import _beta_divergence
 from sklearn.exceptions import ConvergenceWarning
 
-from topicmf import MODELS, FrobeniusNMF, PoissonNMF, factorize
+from topicmf import MODELS, FrobeniusNMF, PoissonNMF
+from topicmf.factorize import factorize
 from topicmf.factorize import fit_frobenius, fit_poisson, frobenius_loss, poisson_loss
 
 # tests that run to a fixed max_iter on purpose; the warning itself is tested below

@@ -2,13 +2,14 @@
 
 Data flows one way: :mod:`topicmf.corpus` reads documents,
 :mod:`topicmf.text` tokenizes them into a document-term count matrix, and
-:mod:`topicmf.factorize` factorizes it (LSA, Frobenius NMF, Poisson NMF).
+:mod:`topicmf.factorize` factorizes it (LSA, Frobenius NMF, Poisson NMF;
+``topicmf.factorize.factorize`` is the function, the package keeps its name).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from .corpus import open_corpus
-from .factorize import LSA, MODELS, Factorization, FrobeniusNMF, PoissonNMF, factorize
+from .factorize import LSA, MODELS, Factorization, FrobeniusNMF, PoissonNMF
 from .errors import CorpusError, EmptyVocabularyError, NoDocumentsError, TopicmfError, TopicmfWarning
 from .text import DocumentTermMatrix, TextOptions, Tokenizer, log_entropy, tfidf, vectorize
 
@@ -25,7 +26,6 @@ __all__ = [
     "Tokenizer",
     "DocumentTermMatrix",
     "tfidf",
-    "factorize",
     "Factorization",
     "MODELS",
     "LSA",

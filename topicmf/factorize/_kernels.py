@@ -239,9 +239,10 @@ def sgd_epoch(rows, cols, vals, order, W, H, zero_W, zero_H, scale_W, scale_H, n
 
         g_w = ε h_j + (zero_W[i] + l2_W w_i + l1_W) / nnz_row[i]
 
-    Frobenius steps: the entry's own term ε h_j takes the normalized LMS step
-    step_W / |h_j|², the shared term step_W · scale_W[i] with scale_W[i] =
-    1 / (λ_max(HHᵀ) + α_W), the 1/L of a gradient step.  Poisson
+    Frobenius steps: step_W · scale_W[i] with scale_W[i] = 1 / (λ_max(HHᵀ) + α_W),
+    the 1/L of a gradient step, for the entry's own term capped at its own
+    curvature, step_W / |h_j|² (L is taken at the epoch's start and the
+    factors move during it).  Poisson
     steps are scaled per element by w / (scale_W + l2_W w) (the
     multiplicative update's preconditioner, scale_W = column sums of H + λ_W),
     so a full epoch at step 1 is a multiplicative update in expectation.
@@ -272,8 +273,9 @@ def sgd_epoch(rows, cols, vals, order, W, H, zero_W, zero_H, scale_W, scale_H, n
             for r in range(k):
                 nh += h[r] * h[r]
                 nw += w[r] * w[r]
-            own_w = step_W * scale_W[i]
-            own_h = step_H * scale_H[j]
+            # 1/L, but never beyond this entry's own 1/|h_j|² (L is the epoch's start value)
+            own_w = step_W * min(scale_W[i], 1.0 / (nh + 1e-300))
+            own_h = step_H * min(scale_H[j], 1.0 / (nw + 1e-300))
             for r in range(k):
                 gw[r] = own_w * err * h[r] + step_W * scale_W[i] * (zero_W[i, r] + l2_W * w[r] + l1_W) / nnz_row[i]
                 gh[r] = own_h * err * w[r] + step_H * scale_H[j] * (zero_H[j, r] + l2_H * h[r] + l1_H) / nnz_col[j]

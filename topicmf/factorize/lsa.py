@@ -14,7 +14,6 @@ import numpy as np
 from . import _kernels
 from ._common import Tracker, as_csr, check_penalty, check_rank, make_rng
 from .frobenius import _Problem, sgd_epoch
-from .losses import frobenius_loss
 from .result import Factorization
 from .svd import SVD_SOLVERS, flip_signs, truncated_svd
 
@@ -132,18 +131,28 @@ def fit_lsa(X, n_components, *, solver="randomized", sigma="left", n_power_iter=
     _, H = _split(U, s, Vt, sigma)
     # W is the least-squares fit to X for this H (= ŨΣ-split for an exact SVD), so that
     # transform() reproduces it exactly on the training documents
-    W = lsa_transform(X, H, alpha_W=params.get("alpha_W", 0.0))
-    if curve is None:
-        curve = np.array([frobenius_loss(X, W, H)])
+    XHt = _products(X, H)
+    W = _fold_in(XHt, H, params.get("alpha_W", 0.0))
+    if curve is None:  # ½‖X − WH‖² from the products already made
+        fit = norm2 - 2.0 * float(np.sum(XHt * W)) + float(np.sum((W.T @ W) * (H @ H.T)))
+        curve = np.array([0.5 * max(fit, 0.0)])
     return Factorization(np.ascontiguousarray(W), np.ascontiguousarray(H), "lsa", solver, curve, n_iter, converged,
                          singular_values=s, explained_variance_ratio=s**2 / norm2, params=params)
+
+
+def _products(X, H):
+    XHt = np.empty((X.shape[0], H.shape[0]))
+    _kernels.spmm(X.indptr, X.indices, X.data, np.ascontiguousarray(H.T), XHt)
+    return XHt
+
+
+def _fold_in(XHt, H, alpha_W):
+    gram = H @ H.T + alpha_W * np.eye(H.shape[0])
+    return np.ascontiguousarray(np.linalg.solve(gram, XHt.T).T)
 
 
 def lsa_transform(X, H, *, alpha_W=0.0):
     """Fold documents into the LSA space: W = X Hᵀ (HHᵀ + α_W I)⁻¹, the least-squares fit for fixed H."""
     X = as_csr(X)
     H = np.ascontiguousarray(H, dtype=np.float64)
-    gram = H @ H.T + alpha_W * np.eye(H.shape[0])
-    XHt = np.empty((X.shape[0], H.shape[0]))
-    _kernels.spmm(X.indptr, X.indices, X.data, np.ascontiguousarray(H.T), XHt)
-    return np.ascontiguousarray(np.linalg.solve(gram, XHt.T).T)
+    return _fold_in(_products(X, H), H, alpha_W)

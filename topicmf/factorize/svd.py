@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import solve_triangular
 from scipy.sparse.linalg import LinearOperator, svds
 
 from . import _kernels
@@ -19,6 +20,20 @@ def _product(X: sp.csr_matrix, B: np.ndarray) -> np.ndarray:
     return out
 
 
+def _normalize(Y: np.ndarray) -> np.ndarray:
+    """An orthonormal-enough basis of Y's columns for a power iteration: Cholesky QR.
+
+    Q = Y R⁻¹ with RᵀR = YᵀY costs one small Gram matrix and a triangular
+    solve, far less than Householder QR on a tall matrix; a rank-deficient Y
+    falls back to Householder.
+    """
+    try:
+        R = np.linalg.cholesky(Y.T @ Y).T
+    except np.linalg.LinAlgError:
+        return np.linalg.qr(Y)[0]
+    return solve_triangular(R, Y.T, trans="T", lower=False).T
+
+
 def randomized_svd(X: sp.csr_matrix, Xt: sp.csr_matrix, k: int, *, n_oversamples: int, n_power_iter: int, rng):
     """Rank-k SVD by a randomized range finder with QR-normalised power iterations.
 
@@ -30,10 +45,11 @@ def randomized_svd(X: sp.csr_matrix, Xt: sp.csr_matrix, k: int, *, n_oversamples
     """
     width = min(k + n_oversamples, min(X.shape))
     omega = rng.standard_normal((X.shape[1], width))
-    Q, _ = np.linalg.qr(_product(X, omega))
+    Q = _normalize(_product(X, omega))
     for _ in range(n_power_iter):
-        Z, _ = np.linalg.qr(_product(Xt, Q))
-        Q, _ = np.linalg.qr(_product(X, Z))
+        Z = _normalize(_product(Xt, Q))
+        Q = _normalize(_product(X, Z))
+    Q, _ = np.linalg.qr(Q)  # exactly orthonormal for the projection
     Bt = _product(Xt, Q)  # Bᵀ = Xᵀ Q, shape (n_terms, width)
     Vb, s, Ubt = np.linalg.svd(Bt, full_matrices=False)  # Bᵀ = Vb diag(s) Ubᵀ
     U = Q @ Ubt.T
