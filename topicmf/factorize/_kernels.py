@@ -31,16 +31,25 @@ _OPTS = dict(cache=True, nogil=True)
 
 @njit(parallel=True, **_OPTS)
 def spmm(indptr, indices, data, B, out):
-    """out = A @ B for A in CSR form, B dense (n_cols × k); rows in parallel."""
+    """out = A @ B for A in CSR form, B dense (n_cols × k); blocks of rows in parallel.
+
+    Each row accumulates in a private buffer, which the compiler can keep in
+    registers (writing through ``out`` directly forces a store per product).
+    """
     n, k = out.shape
-    for i in prange(n):
-        for t in range(k):
-            out[i, t] = 0.0
-        for p in range(indptr[i], indptr[i + 1]):
-            v = data[p]
-            b = B[indices[p]]
+    n_blocks = min(n, 64)
+    for block in prange(n_blocks):
+        acc = np.empty(k)
+        for i in range(block * n // n_blocks, (block + 1) * n // n_blocks):
             for t in range(k):
-                out[i, t] += v * b[t]
+                acc[t] = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                v = data[p]
+                b = B[indices[p]]
+                for t in range(k):
+                    acc[t] += v * b[t]
+            for t in range(k):
+                out[i, t] = acc[t]
 
 
 @njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)

@@ -134,7 +134,7 @@ class LSA(_Factorizer):
 class _NMF(_Factorizer):
     _nonnegative = True
 
-    def __init__(self, n_components=10, *, solver=None, init="nndsvda", max_iter=200, tol=1e-5, alpha_W=0.0,
+    def __init__(self, n_components=10, *, solver=None, init="nndsvda", max_iter=200, tol=None, alpha_W=0.0,
                  alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=None, random_state=None):
         self.n_components = n_components
         self.solver = solver
@@ -150,8 +150,10 @@ class _NMF(_Factorizer):
 
     def _fit(self, X, W, H):
         init = "custom" if W is not None or H is not None else self.init
-        kwargs = dict(init=init, max_iter=self.max_iter, tol=self.tol, alpha_W=self.alpha_W, alpha_H=self.alpha_H,
+        kwargs = dict(init=init, max_iter=self.max_iter, alpha_W=self.alpha_W, alpha_H=self.alpha_H,
                       l1_W=self.l1_W, l1_H=self.l1_H, random_state=self.random_state, W=W, H=H)
+        if self.tol is not None:
+            kwargs["tol"] = self.tol
         if self.learning_rate is not None:
             kwargs["learning_rate"] = self.learning_rate
         return self._fit_function(X, self.n_components, solver=self.solver or self._default_solver, **kwargs)
@@ -173,8 +175,9 @@ class FrobeniusNMF(_NMF):
     init : {"nndsvda", "nndsvd", "random"}, default="nndsvda"
         ``fit_transform(X, W=..., H=...)`` starts from given factors.
     max_iter : int, default=200
-    tol : float, default=1e-5
-        Stop when the objective falls by less than this (relative) in an iteration.
+    tol : float or None, default=None
+        Stop when the objective falls by less than this (relative) in an
+        iteration; None means 1e-7 (see :func:`~topicmf.factorize.fit_frobenius`).
     alpha_W, alpha_H, l1_W, l1_H : float, default=0
     learning_rate : float or None
         SGD step as a fraction of 1/L (default 0.5).
@@ -212,7 +215,9 @@ class PoissonNMF(_NMF):
     solver : {"cd", "mu", "sgd"}, default="cd"
     init : {"nndsvda", "nndsvd", "random"}, default="nndsvda"
     max_iter : int, default=200
-    tol : float, default=1e-5
+    tol : float or None, default=None
+        Stop when the objective falls by less than this (relative) in an
+        iteration; None means 1e-4.
     alpha_W, alpha_H, l1_W, l1_H : float, default=0
     learning_rate : float or None
         SGD step (default 1: an epoch is a multiplicative update in expectation).

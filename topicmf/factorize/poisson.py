@@ -97,7 +97,7 @@ def _sgd(pb, W, Ht, p, rng, it):
 _STEPS = {"cd": _cd, "mu": _mu, "sgd": _sgd}
 
 
-def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, tol=1e-5,
+def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, tol=1e-4,
                 alpha_W=0.0, alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=1.0, n_inner=1,
                 random_state=None, W=None, H=None) -> Factorization:
     """Poisson (KL) NMF of a non-negative count matrix.
