@@ -228,3 +228,5 @@ def test_custom_initialisation_is_used():
     np.testing.assert_allclose(fit.W, expected, rtol=1e-10)
     with pytest.raises(ValueError, match="init='custom' needs W of shape"):
         fit_frobenius(X, 3, init="custom", W=W0[:5], H=H0)
+    with pytest.raises(ValueError, match="must be non-negative"):
+        fit_poisson(X, 3, init="custom", W=-W0, H=H0)

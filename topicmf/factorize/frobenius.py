@@ -248,7 +248,7 @@ def frobenius_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=1000
     coordinate descent from the projected least-squares solution until a
     sweep moves W by less than ``tol`` (relative).
     """
-    X = as_csr(X) if X is not None else None
+    X = as_csr(X)
     H = np.ascontiguousarray(H, dtype=np.float64)
     k = H.shape[0]
     Ht = np.ascontiguousarray(H.T)

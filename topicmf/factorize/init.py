@@ -57,6 +57,8 @@ def initialize(X: sp.csr_matrix, k: int, method: str, rng, *, loss: str, Xt=None
             raise ValueError(f"init='custom' needs W of shape {(n, k)} and H of shape {(k, m)}; got {W.shape} and {H.shape}")
         if not (np.all(np.isfinite(W)) and np.all(np.isfinite(H))):
             raise ValueError("The initial W and H must be finite")
+        if W.min() < 0 or H.min() < 0:
+            raise ValueError("The initial W and H of an NMF must be non-negative")
         return W, H
     if method == "random":
         scale = np.sqrt(mean / k)

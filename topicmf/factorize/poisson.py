@@ -137,12 +137,12 @@ def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, t
     p = {name: check_penalty(name, value) for name, value in
          (("alpha_W", alpha_W), ("alpha_H", alpha_H), ("l1_W", l1_W), ("l1_H", l1_H))}
     p["learning_rate"] = check_penalty("learning_rate", learning_rate)
-    p["inner"] = int(n_inner)
+    if isinstance(n_inner, bool) or not isinstance(n_inner, int) or n_inner < 1:
+        raise ValueError(f"n_inner must be a positive integer; got {n_inner!r}")
+    p["inner"] = n_inner
     rng = make_rng(random_state)
     pb = _Problem(X, k, {"l2_W": p["alpha_W"], "l2_H": p["alpha_H"], "l1_W": p["l1_W"], "l1_H": p["l1_H"]})
     W, H = initialize(X, k, init, rng, loss="poisson", Xt=pb.Xt, W=W, H=H)
-    if np.any(W < 0) or np.any(H < 0):
-        raise ValueError("The initial W and H must be non-negative")
     Ht = np.ascontiguousarray(H.T)
     tracker = Tracker(f"PoissonNMF(solver={solver!r})", max_iter, tol)
     step = _STEPS[solver]
