@@ -19,7 +19,7 @@ ESTIMATORS = (
 )
 
 _APPROXIMATE_W = (
-    "Frobenius multiplicative updates and SGD stop with W short of its optimum for the final H; transform() "
+    "multiplicative updates (Frobenius) and SGD stop with W short of its optimum for the final H; transform() "
     "solves that convex problem exactly, so the two differ by more than the check's atol=0.01"
 )
 
