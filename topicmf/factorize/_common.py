@@ -13,7 +13,7 @@ from sklearn.utils import check_array
 
 log = logging.getLogger("topicmf.factorize")
 
-__all__ = ["as_csr", "check_rank", "check_nonnegative", "make_rng", "Tracker", "check_penalty"]
+__all__ = ["as_csr", "check_rank", "check_nonnegative", "make_rng", "Tracker", "check_penalty", "prepare_nmf"]
 
 
 def as_csr(X) -> sp.csr_matrix:
@@ -108,3 +108,14 @@ class Tracker:
                 ConvergenceWarning,
                 stacklevel=4,
             )
+
+
+def prepare_nmf(X, n_components, whom, *, alpha_W, alpha_H, l1_W, l1_H, learning_rate):
+    """Validate an NMF call: returns X as CSR, k, and the checked numeric parameters."""
+    X = as_csr(X)
+    check_nonnegative(X, whom)
+    k = check_rank(n_components, X.shape)
+    params = {name: check_penalty(name, value) for name, value in
+              (("alpha_W", alpha_W), ("alpha_H", alpha_H), ("l1_W", l1_W), ("l1_H", l1_H),
+               ("learning_rate", learning_rate))}  # fmt: skip
+    return X, k, params

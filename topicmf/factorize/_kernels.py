@@ -29,6 +29,14 @@ __all__ = [
 _OPTS = dict(cache=True, nogil=True)
 
 
+@njit(inline="always", **_OPTS)
+def _dot(a, b, k):
+    acc = 0.0
+    for r in range(k):
+        acc += a[r] * b[r]
+    return acc
+
+
 @njit(parallel=True, **_OPTS)
 def spmm(indptr, indices, data, B, out):
     """out = A @ B for A in CSR form, B dense (n_cols × k); blocks of rows in parallel.
@@ -193,12 +201,8 @@ def mu_kl_numerator(indptr, indices, data, F, G, out, logsum):
             f = F[j]
             for q in range(indptr[j], indptr[j + 1]):
                 row = G[indices[q]]
-                p = 0.0
-                for r in range(k):
-                    p += row[r] * f[r]
+                p = max(_dot(row, f, k), 1e-300)
                 x = data[q]
-                if p <= 0.0:
-                    p = 1e-300
                 total += x * np.log(x / p)
                 ratio = x / p
                 for r in range(k):
@@ -216,14 +220,8 @@ def kl_row_terms(indptr, indices, data, F, G, logsum):
         acc = 0.0
         f = F[j]
         for q in range(indptr[j], indptr[j + 1]):
-            row = G[indices[q]]
-            p = 0.0
-            for r in range(k):
-                p += row[r] * f[r]
-            if p <= 0.0:
-                p = 1e-300
             x = data[q]
-            acc += x * np.log(x / p)
+            acc += x * np.log(x / max(_dot(G[indices[q]], f, k), 1e-300))
         logsum[j] = acc
 
 
@@ -234,11 +232,7 @@ def wh_nonzeros(indptr, indices, F, G, out):
     for j in prange(n):
         f = F[j]
         for q in range(indptr[j], indptr[j + 1]):
-            row = G[indices[q]]
-            acc = 0.0
-            for r in range(k):
-                acc += row[r] * f[r]
-            out[q] = acc
+            out[q] = _dot(G[indices[q]], f, k)
 
 
 @njit(**_OPTS)

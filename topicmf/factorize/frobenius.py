@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels
-from ._common import Tracker, as_csr, check_nonnegative, check_penalty, check_rank, make_rng
+from ._common import Tracker, as_csr, make_rng, prepare_nmf
 from .init import initialize
 from .losses import penalty
 from .result import Factorization
@@ -220,12 +220,8 @@ def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=20
     """
     if solver not in _STEPS:
         raise ValueError(f"Unknown Frobenius NMF solver {solver!r}; choose one of {', '.join(FROBENIUS_SOLVERS)}")
-    X = as_csr(X)
-    check_nonnegative(X, "FrobeniusNMF")
-    k = check_rank(n_components, X.shape)
-    p = {name: check_penalty(name, value) for name, value in
-         (("alpha_W", alpha_W), ("alpha_H", alpha_H), ("l1_W", l1_W), ("l1_H", l1_H))}
-    p["learning_rate"] = check_penalty("learning_rate", learning_rate)
+    X, k, p = prepare_nmf(X, n_components, "FrobeniusNMF", alpha_W=alpha_W, alpha_H=alpha_H, l1_W=l1_W, l1_H=l1_H,
+                          learning_rate=learning_rate)
     p["extrapolate"] = bool(extrapolate)
     rng = make_rng(random_state)
     tracker = Tracker(f"FrobeniusNMF(solver={solver!r})", max_iter, tol)

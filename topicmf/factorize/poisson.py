@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels
-from ._common import Tracker, as_csr, check_nonnegative, check_penalty, check_rank, make_rng
+from ._common import Tracker, as_csr, make_rng, prepare_nmf
 from .frobenius import sgd_setup
 from .init import initialize
 from .losses import penalty
@@ -131,12 +131,8 @@ def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, t
     """
     if solver not in _STEPS:
         raise ValueError(f"Unknown Poisson NMF solver {solver!r}; choose one of {', '.join(POISSON_SOLVERS)}")
-    X = as_csr(X)
-    check_nonnegative(X, "PoissonNMF")
-    k = check_rank(n_components, X.shape)
-    p = {name: check_penalty(name, value) for name, value in
-         (("alpha_W", alpha_W), ("alpha_H", alpha_H), ("l1_W", l1_W), ("l1_H", l1_H))}
-    p["learning_rate"] = check_penalty("learning_rate", learning_rate)
+    X, k, p = prepare_nmf(X, n_components, "PoissonNMF", alpha_W=alpha_W, alpha_H=alpha_H, l1_W=l1_W, l1_H=l1_H,
+                          learning_rate=learning_rate)
     if isinstance(n_inner, bool) or not isinstance(n_inner, int) or n_inner < 1:
         raise ValueError(f"n_inner must be a positive integer; got {n_inner!r}")
     p["inner"] = n_inner

@@ -63,23 +63,16 @@ def arpack_svd(X: sp.csr_matrix, Xt: sp.csr_matrix, k: int, *, rng):
     """
     count = [0]
 
-    def matvec(v):
-        count[0] += 1
-        return X @ v
+    def counted(product):
+        def apply(v):
+            count[0] += 1
+            return product(v)
 
-    def rmatvec(v):
-        count[0] += 1
-        return Xt @ v
+        return apply
 
-    def matmat(V):
-        count[0] += 1
-        return X @ V
-
-    def rmatmat(V):
-        count[0] += 1
-        return Xt @ V
-
-    operator = LinearOperator(X.shape, matvec=matvec, rmatvec=rmatvec, matmat=matmat, rmatmat=rmatmat, dtype=np.float64)
+    forward, backward = counted(X.__matmul__), counted(Xt.__matmul__)
+    operator = LinearOperator(X.shape, matvec=forward, rmatvec=backward, matmat=forward, rmatmat=backward,
+                              dtype=np.float64)
     v0 = rng.uniform(-1.0, 1.0, min(X.shape))
     U, s, Vt = svds(operator, k=k, v0=v0, solver="arpack")
     order = np.argsort(-s)
