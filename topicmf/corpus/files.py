@@ -114,9 +114,9 @@ def walk_documents(root: str | os.PathLike) -> tuple[list[FileRef], list[tuple[s
 
 
 def _relative(path: str, root: str) -> str:
-    if path.startswith(root + os.sep):  # the usual case, without os.path.relpath's cost
-        rel = path[len(root) + 1 :]
-        return rel.replace(os.sep, "/") if os.sep != "/" else rel
+    cut = len(root) + 1
+    if path[cut - 1 : cut] == os.sep and path.startswith(root):  # the usual case, without relpath's cost
+        return path[cut:] if os.sep == "/" else path[cut:].replace(os.sep, "/")
     return Path(os.path.relpath(path, root)).as_posix()
 
 
