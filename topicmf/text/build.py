@@ -280,12 +280,15 @@ def _finish(X, display, keys, doc_ids, labels, lengths, info, options, started, 
             stacklevel=3,
         )
     info["seconds"] = round(time.perf_counter() - started, 3)
+    lengths = np.asarray(lengths)
+    if np.issubdtype(lengths.dtype, np.integer):
+        lengths = lengths.astype(np.int64)
     return DocumentTermMatrix(
         X=X,
         vocabulary=tuple(display[j] for j in keep),
         terms=tuple(keys[j] for j in keep),
         doc_ids=tuple(doc_ids),
         labels=labels,
-        doc_lengths=np.asarray(lengths, dtype=np.int64) if np.issubdtype(np.asarray(lengths).dtype, np.integer) else np.asarray(lengths),
+        doc_lengths=lengths,
         info=info,
     )

@@ -1,11 +1,13 @@
 """Counting terms over a stream of documents, in parallel, into one sparse matrix.
 
 Documents are cut into chunks; each chunk is loaded and tokenized by a worker
-process into a small CSR block over its own local vocabulary, and the main
-process maps local term ids to global ones as the blocks arrive, in corpus
-order.  The vocabulary is sorted at the end, so the matrix does not depend on
-the number of workers or the chunk size.  Memory holds the matrix, never the
-raw texts of more than the chunks in flight.
+process into a small CSR block over the worker's own column numbering, and
+the main process maps those columns to global term ids as the blocks arrive,
+in corpus order.  Global ids follow the order of first appearance in the
+corpus, which does not depend on the number of workers or the chunk size;
+the vocabulary is sorted once it is pruned (:mod:`topicmf.text.build`).
+Memory holds the matrix, never the raw texts of more than the chunks in
+flight.
 """
 
 from __future__ import annotations
@@ -136,7 +138,8 @@ def _count_chunk(refs: list[DocRef]):
     else:
         new_keys, new_surfaces = new, None
     fresh = {k for k in new_keys if k is not None}
-    state.repeats = state.repeats or len(fresh) < len(new_keys) - new_keys.count(None) or not fresh.isdisjoint(state.keys)
+    shared = len(fresh) < len(new_keys) - new_keys.count(None) or not fresh.isdisjoint(state.keys)
+    state.repeats = state.repeats or shared
     state.keys |= fresh
     indptr_a = np.array(indptr, np.int64)
     indices_a = np.array(indices, np.int64)
