@@ -107,7 +107,8 @@ def _count_chunk(refs: list[DocRef]):
     indptr = [0]
     indices: list[int] = []
     data: list[int] = []
-    ids, labels, skipped, fallbacks = [], [], [], []
+    skipped, fallbacks = [], []
+    n_docs = 0
     lengths = array("q")
     surfaces = Counter() if tokenizer.stem is not None and not by_type else None
     for ref in refs:
@@ -126,8 +127,7 @@ def _count_chunk(refs: list[DocRef]):
         indices.extend(map(column_of, counts))
         data.extend(counts.values())
         indptr.append(len(indices))
-        ids.append(ref.doc_id)
-        labels.append(ref.label)
+        n_docs += 1
     new = state.index.order[state.sent :]
     state.sent = len(state.index.order)
     if by_type:
@@ -141,19 +141,22 @@ def _count_chunk(refs: list[DocRef]):
     shared = len(fresh) < len(new_keys) - new_keys.count(None) or not fresh.isdisjoint(state.keys)
     state.repeats = state.repeats or shared
     state.keys |= fresh
+    # int32 halves what travels back through the pipe (ids and counts of one chunk fit easily)
     indptr_a = np.array(indptr, np.int64)
-    indices_a = np.array(indices, np.int64)
+    indices_a = np.array(indices, np.int32)
     data_a = np.array(data, np.int64)
+    if data_a.size and data_a.max() <= np.iinfo(np.int32).max:
+        data_a = data_a.astype(np.int32)
     if by_type:
         kept = np.frombuffer(state.kept, np.int8)
-        row_of = np.repeat(np.arange(len(ids)), np.diff(indptr_a))
+        row_of = np.repeat(np.arange(n_docs), np.diff(indptr_a))
         weights = data_a * kept[indices_a] if len(data_a) else None
-        lengths_a = np.bincount(row_of, weights=weights, minlength=len(ids)).astype(np.int64)
+        lengths_a = np.bincount(row_of, weights=weights, minlength=n_docs).astype(np.int64)
     else:
         lengths_a = np.frombuffer(lengths, np.int64)
     return (
         state.name, new_keys, new_surfaces, indptr_a, indices_a, data_a,
-        ids, labels, lengths_a, skipped, fallbacks, surfaces, state.repeats,
+        lengths_a, skipped, fallbacks, surfaces, state.repeats,
     )  # fmt: skip
 
 
@@ -164,11 +167,11 @@ def _chunked(items: Iterable, size: int) -> Iterator[list]:
 
 
 def _ordered_map(fn, chunks: Iterator, n_jobs: int, tokenizer: Tokenizer):
-    """Map ``fn`` over chunks in order, with at most 2·n_jobs chunks in flight."""
+    """Map ``fn`` over chunks in order, yielding (chunk, result), with at most 2·n_jobs chunks in flight."""
     if n_jobs == 1:
         _start_worker(tokenizer)
         for chunk in chunks:
-            yield fn(chunk)
+            yield chunk, fn(chunk)
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -176,11 +179,13 @@ def _ordered_map(fn, chunks: Iterator, n_jobs: int, tokenizer: Tokenizer):
     pending: deque = deque()
     try:
         for chunk in chunks:
-            pending.append(pool.submit(fn, chunk))
+            pending.append((chunk, pool.submit(fn, chunk)))
             if len(pending) >= 2 * n_jobs:
-                yield pending.popleft().result()
+                chunk_done, future = pending.popleft()
+                yield chunk_done, future.result()
         while pending:
-            yield pending.popleft().result()
+            chunk_done, future = pending.popleft()
+            yield chunk_done, future.result()
     finally:
         # Do not wait for the idle workers to exit: the results are all in.
         pool.shutdown(wait=False, cancel_futures=True)
@@ -226,9 +231,14 @@ def count_terms(
     nnz = 0
     seen = 0
     repeats = False
-    for result in _ordered_map(_count_chunk, _chunked(refs, chunk_size), n_jobs, tokenizer):
+    for chunk, result in _ordered_map(_count_chunk, _chunked(refs, chunk_size), n_jobs, tokenizer):
         name, new_keys, new_surfaces, indptr, indices, data = result[:6]
-        c_ids, c_labels, c_lengths, c_skipped, c_fallbacks, c_surfaces, c_repeats = result[6:]
+        c_lengths, c_skipped, c_fallbacks, c_surfaces, c_repeats = result[6:]
+        if c_skipped:
+            gone = {doc_id for doc_id, _ in c_skipped}
+            chunk = [ref for ref in chunk if ref.doc_id not in gone]
+        c_ids = [ref.doc_id for ref in chunk]
+        c_labels = [ref.label for ref in chunk]
         repeats = repeats or c_repeats
         w = workers.setdefault(name, {"map": np.empty(0, np.int64), "keys": [], "surfaces": []})
         fresh = list(dict.fromkeys(k for k in new_keys if k not in vocab))
