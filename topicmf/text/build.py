@@ -191,6 +191,8 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
         path, text_column=options.text_column, id_column=options.id_column, label_column=options.label_column
     )
     if isinstance(corpus, CountMatrix):
+        if progress is not None:
+            progress(corpus.X.shape[0], corpus.X.shape[0])
         return _from_count_matrix(corpus, options, started)
     language, shares = _choose_language(corpus, options)
     tokenizer = make_tokenizer(options, language)
