@@ -224,9 +224,22 @@ def test_custom_initialisation_is_used():
     rng = np.random.default_rng(0)
     W0, H0 = rng.random((80, 3)), rng.random((3, 60))
     fit = fit_frobenius(X, 3, init="custom", W=W0, H=H0, max_iter=1, solver="mu", tol=0)
-    expected = W0 * (X @ H0.T) / (W0 @ H0 @ H0.T)  # one Lee–Seung step on W from the given start
-    np.testing.assert_allclose(fit.W, expected, rtol=1e-10)
+    D = X.toarray()
+    W1 = W0 * (D @ H0.T) / (W0 @ H0 @ H0.T)  # one Lee–Seung step from the given start
+    H1 = H0 * (W1.T @ D) / (W1.T @ W1 @ H0)
+    np.testing.assert_allclose(fit.H, H1, rtol=1e-10)
     with pytest.raises(ValueError, match="init='custom' needs W of shape"):
         fit_frobenius(X, 3, init="custom", W=W0[:5], H=H0)
     with pytest.raises(ValueError, match="must be non-negative"):
         fit_poisson(X, 3, init="custom", W=-W0, H=H0)
+
+
+@pytest.mark.parametrize("model", ["nmf", "pnmf"])
+@pytest.mark.parametrize("solver_index", [0, 1])
+def test_returned_w_is_the_exact_fold_in_for_the_final_h(model, solver_index):
+    X = counts(14)
+    spec = MODELS[model]
+    fit = factorize(X, 4, model=model, solver=spec.solvers[solver_index], random_state=0)
+    np.testing.assert_allclose(spec.transform(X, fit.H), fit.W, rtol=1e-4, atol=1e-6 * fit.W.max())
+    loss = frobenius_loss if model == "nmf" else poisson_loss
+    assert fit.loss_curve[-1] == pytest.approx(loss(X, fit.W, fit.H), rel=1e-12)

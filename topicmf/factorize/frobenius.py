@@ -7,7 +7,7 @@ import numpy as np
 from . import _kernels
 from ._common import Tracker, as_csr, make_rng, prepare_nmf
 from .init import initialize
-from .losses import penalty
+from .losses import frobenius_loss, penalty
 from .result import Factorization
 
 __all__ = ["FROBENIUS_SOLVERS", "fit_frobenius", "frobenius_transform"]
@@ -217,6 +217,9 @@ def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=20
     Returns
     -------
     Factorization
+        Its W is finally solved to convergence for the final H (the fold-in
+        of :func:`frobenius_transform`), so ``transform`` reproduces it; the
+        last entry of ``loss_curve`` is the objective of the returned factors.
     """
     if solver not in _STEPS:
         raise ValueError(f"Unknown Frobenius NMF solver {solver!r}; choose one of {', '.join(FROBENIUS_SOLVERS)}")
@@ -233,16 +236,21 @@ def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=20
     while not tracker.add(step(pb, W, Ht, p, rng, it)):
         it += 1
     tracker.finish()
-    return Factorization(W, np.ascontiguousarray(Ht.T), "nmf", solver, np.array(tracker.curve), len(tracker.curve),
-                         tracker.converged, params=dict(p, init=init, max_iter=max_iter, tol=tol))
+    H = np.ascontiguousarray(Ht.T)
+    # the returned W is the exact optimum for the final H, as transform() computes it
+    W = frobenius_transform(X, H, alpha_W=p["alpha_W"], l1_W=p["l1_W"], W_init=W)
+    curve = np.array(tracker.curve)
+    curve[-1] = frobenius_loss(X, W, H, **pb.pen)
+    return Factorization(W, H, "nmf", solver, curve, len(curve), tracker.converged,
+                         params=dict(p, init=init, max_iter=max_iter, tol=tol))
 
 
-def frobenius_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=1000):
+def frobenius_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=1000, W_init=None):
     """W ≥ 0 minimising ½‖X − WH‖² + ½α_W‖W‖² + λ_W ΣW for fixed H (fold-in).
 
     The problem separates by row and is convex; it is solved by exact
-    coordinate descent from the projected least-squares solution until a
-    sweep moves W by less than ``tol`` (relative).
+    coordinate descent from ``W_init`` (default: the projected least-squares
+    solution) until a sweep moves W by less than ``tol`` (relative).
     """
     X = as_csr(X)
     H = np.ascontiguousarray(H, dtype=np.float64)
@@ -251,7 +259,10 @@ def frobenius_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=1000
     A = np.empty((X.shape[0], k))
     _kernels.spmm(X.indptr, X.indices, X.data, Ht, A)
     B = H @ H.T
-    W = np.maximum(np.linalg.lstsq(B + alpha_W * np.eye(k), (A - l1_W).T, rcond=None)[0].T, 0.0)
+    if W_init is None:
+        W = np.maximum(np.linalg.lstsq(B + alpha_W * np.eye(k), (A - l1_W).T, rcond=None)[0].T, 0.0)
+    else:
+        W = np.array(W_init, dtype=np.float64)
     W = np.ascontiguousarray(W)
     delta = np.empty(X.shape[0])
     for _ in range(max_iter):

@@ -14,7 +14,7 @@ from . import _kernels
 from ._common import Tracker, as_csr, make_rng, prepare_nmf
 from .frobenius import sgd_setup
 from .init import initialize
-from .losses import penalty
+from .losses import penalty, poisson_loss
 from .result import Factorization
 
 __all__ = ["POISSON_SOLVERS", "fit_poisson", "poisson_transform"]
@@ -128,6 +128,9 @@ def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, t
     Returns
     -------
     Factorization
+        Its W is finally solved to convergence for the final H (the fold-in
+        of :func:`poisson_transform`), so ``transform`` reproduces it; the
+        last entry of ``loss_curve`` is the objective of the returned factors.
     """
     if solver not in _STEPS:
         raise ValueError(f"Unknown Poisson NMF solver {solver!r}; choose one of {', '.join(POISSON_SOLVERS)}")
@@ -150,15 +153,22 @@ def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, t
     while not tracker.add(step(pb, W, Ht, p, rng, it)):
         it += 1
     tracker.finish()
-    return Factorization(W, np.ascontiguousarray(Ht.T), "pnmf", solver, np.array(tracker.curve), len(tracker.curve),
-                         tracker.converged, params=dict(p, init=init, max_iter=max_iter, tol=tol))
+    H = np.ascontiguousarray(Ht.T)
+    # the returned W is the exact optimum for the final H, as transform() computes it
+    W = poisson_transform(X, H, alpha_W=p["alpha_W"], l1_W=p["l1_W"], W_init=W)
+    curve = np.array(tracker.curve)
+    curve[-1] = poisson_loss(X, W, H, **pb.pen)
+    return Factorization(W, H, "pnmf", solver, curve, len(curve), tracker.converged,
+                         params=dict(p, init=init, max_iter=max_iter, tol=tol))
 
 
-def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=500):
+def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=500, W_init=None):
     """W ≥ 0 minimising D(X‖WH) + ½α_W‖W‖² + λ_W ΣW for fixed H (fold-in).
 
     Convex and separable by row; solved by the coordinate-descent Newton
-    passes of the fit until the objective changes by less than ``tol``.
+    passes of the fit, from ``W_init`` (default: each document's length
+    spread evenly over the topics), until the objective changes by less than
+    ``tol``.
     """
     X = as_csr(X)
     H = np.asarray(H, dtype=np.float64)
@@ -166,7 +176,11 @@ def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=500):
     k = H.shape[0]
     colsum = Ht.sum(axis=0)
     lengths = np.asarray(X.sum(axis=1)).ravel()
-    W = np.ascontiguousarray(np.repeat((lengths / max(colsum.sum(), np.finfo(float).tiny))[:, None], k, axis=1))
+    if W_init is None:
+        W = np.repeat((lengths / max(colsum.sum(), np.finfo(float).tiny))[:, None], k, axis=1)
+    else:
+        W = np.array(W_init, dtype=np.float64)
+    W = np.ascontiguousarray(W)
     logsum = np.empty(X.shape[0])
     pen = {"l2_W": alpha_W, "l1_W": l1_W}
     previous = np.inf
