@@ -11,9 +11,14 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
 
+from .result import Factorization
+
 log = logging.getLogger("topicmf.factorize")
 
-__all__ = ["as_csr", "check_rank", "check_nonnegative", "make_rng", "Tracker", "check_penalty", "prepare_nmf"]
+__all__ = [
+    "as_csr", "check_rank", "check_nonnegative", "make_rng", "Tracker", "check_penalty", "prepare_nmf",
+    "penalties", "run_nmf",
+]  # fmt: skip
 
 
 def as_csr(X) -> sp.csr_matrix:
@@ -119,3 +124,26 @@ def prepare_nmf(X, n_components, whom, *, alpha_W, alpha_H, l1_W, l1_H, learning
               (("alpha_W", alpha_W), ("alpha_H", alpha_H), ("l1_W", l1_W), ("l1_H", l1_H),
                ("learning_rate", learning_rate))}  # fmt: skip
     return X, k, params
+
+
+def penalties(params: dict) -> dict:
+    """The penalty keywords of :mod:`topicmf.factorize.losses` from checked NMF parameters."""
+    return {"l2_W": params["alpha_W"], "l2_H": params["alpha_H"], "l1_W": params["l1_W"], "l1_H": params["l1_H"]}
+
+
+def run_nmf(step, pb, W, Ht, params, rng, tracker, *, fold_in, loss, model, solver, record) -> Factorization:
+    """Iterate ``step`` until ``tracker`` stops, then solve W exactly for the final H.
+
+    The final W is the fold-in ``transform`` computes (so the two agree on the
+    training documents), and the last entry of the loss curve becomes the
+    objective of the returned factors.
+    """
+    it = 0
+    while not tracker.add(step(pb, W, Ht, params, rng, it)):
+        it += 1
+    tracker.finish()
+    H = np.ascontiguousarray(Ht.T)
+    W = fold_in(pb.X, H, alpha_W=params["alpha_W"], l1_W=params["l1_W"], W_init=W)
+    curve = np.array(tracker.curve)
+    curve[-1] = loss(pb.X, W, H, **penalties(params))
+    return Factorization(W, H, model, solver, curve, len(curve), tracker.converged, params=record)

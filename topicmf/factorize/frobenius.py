@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels
-from ._common import Tracker, as_csr, make_rng, prepare_nmf
+from ._common import Tracker, as_csr, make_rng, penalties, prepare_nmf, run_nmf
 from .init import initialize
-from .losses import frobenius_loss, penalty
 from .result import Factorization
+from .losses import frobenius_loss, penalty
 
 __all__ = ["FROBENIUS_SOLVERS", "fit_frobenius", "frobenius_transform"]
 
@@ -228,21 +228,10 @@ def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=20
     p["extrapolate"] = bool(extrapolate)
     rng = make_rng(random_state)
     tracker = Tracker(f"FrobeniusNMF(solver={solver!r})", max_iter, tol)
-    pb = _Problem(X, k, {"l2_W": p["alpha_W"], "l2_H": p["alpha_H"], "l1_W": p["l1_W"], "l1_H": p["l1_H"]})
+    pb = _Problem(X, k, penalties(p))
     W, H = initialize(X, k, init, rng, loss="frobenius", Xt=pb.Xt, W=W, H=H)
-    Ht = np.ascontiguousarray(H.T)
-    step = _STEPS[solver]
-    it = 0
-    while not tracker.add(step(pb, W, Ht, p, rng, it)):
-        it += 1
-    tracker.finish()
-    H = np.ascontiguousarray(Ht.T)
-    # the returned W is the exact optimum for the final H, as transform() computes it
-    W = frobenius_transform(X, H, alpha_W=p["alpha_W"], l1_W=p["l1_W"], W_init=W)
-    curve = np.array(tracker.curve)
-    curve[-1] = frobenius_loss(X, W, H, **pb.pen)
-    return Factorization(W, H, "nmf", solver, curve, len(curve), tracker.converged,
-                         params=dict(p, init=init, max_iter=max_iter, tol=tol))
+    return run_nmf(_STEPS[solver], pb, W, np.ascontiguousarray(H.T), p, rng, tracker, fold_in=frobenius_transform,
+                   loss=frobenius_loss, model="nmf", solver=solver, record=dict(p, init=init, max_iter=max_iter, tol=tol))
 
 
 def frobenius_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=1000, W_init=None):

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels
-from ._common import Tracker, as_csr, make_rng, prepare_nmf
+from ._common import Tracker, as_csr, make_rng, penalties, prepare_nmf, run_nmf
 from .frobenius import sgd_setup
 from .init import initialize
-from .losses import penalty, poisson_loss
 from .result import Factorization
+from .losses import penalty, poisson_loss
 
 __all__ = ["POISSON_SOLVERS", "fit_poisson", "poisson_transform"]
 
@@ -140,7 +140,7 @@ def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, t
         raise ValueError(f"n_inner must be a positive integer; got {n_inner!r}")
     p["inner"] = n_inner
     rng = make_rng(random_state)
-    pb = _Problem(X, k, {"l2_W": p["alpha_W"], "l2_H": p["alpha_H"], "l1_W": p["l1_W"], "l1_H": p["l1_H"]})
+    pb = _Problem(X, k, penalties(p))
     W, H = initialize(X, k, init, rng, loss="poisson", Xt=pb.Xt, W=W, H=H)
     Ht = np.ascontiguousarray(H.T)
     tracker = Tracker(f"PoissonNMF(solver={solver!r})", max_iter, tol)
@@ -149,17 +149,8 @@ def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, t
         np.maximum(W, FLOOR, out=W)  # exact zeros would never move
         np.maximum(Ht, FLOOR, out=Ht)
         _mu_prepare(pb, W, Ht)
-    it = 0
-    while not tracker.add(step(pb, W, Ht, p, rng, it)):
-        it += 1
-    tracker.finish()
-    H = np.ascontiguousarray(Ht.T)
-    # the returned W is the exact optimum for the final H, as transform() computes it
-    W = poisson_transform(X, H, alpha_W=p["alpha_W"], l1_W=p["l1_W"], W_init=W)
-    curve = np.array(tracker.curve)
-    curve[-1] = poisson_loss(X, W, H, **pb.pen)
-    return Factorization(W, H, "pnmf", solver, curve, len(curve), tracker.converged,
-                         params=dict(p, init=init, max_iter=max_iter, tol=tol))
+    return run_nmf(step, pb, W, Ht, p, rng, tracker, fold_in=poisson_transform, loss=poisson_loss, model="pnmf",
+                   solver=solver, record=dict(p, init=init, max_iter=max_iter, tol=tol))
 
 
 def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=500, W_init=None):
