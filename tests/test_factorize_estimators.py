@@ -9,6 +9,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from topicmf import LSA, MODELS, FrobeniusNMF, PoissonNMF
 from topicmf.factorize import factorize
 
+# The checks fit slow solvers (mu, sgd) on small random data for the default max_iter; their
+# ConvergenceWarnings are expected here and tested where they are the subject.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 # The checks fit on tiny matrices (as few as 2 features), and topicmf refuses n_components above
 # min(n_docs, n_terms), so they run with n_components=2 (ARPACK needs k < min: 1).  That is the
 # only exemption: every check passes for every solver.
