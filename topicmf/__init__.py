@@ -6,10 +6,10 @@ Data flows one way: :mod:`topicmf.corpus` reads documents,
 ``topicmf.factorize.factorize`` is the function, the package keeps its name).
 """
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
 
 from .corpus import open_corpus
-from .factorize import LSA, MODELS, Factorization, FrobeniusNMF, PoissonNMF
 from .errors import CorpusError, EmptyVocabularyError, NoDocumentsError, TopicmfError, TopicmfWarning
 from .text import DocumentTermMatrix, TextOptions, Tokenizer, log_entropy, tfidf, vectorize
 
@@ -38,3 +38,18 @@ __all__ = [
     "EmptyVocabularyError",
     "TopicmfWarning",
 ]
+
+# The factorization stage pulls in scikit-learn and numba (about 0.8 s); commands that only
+# read text (``topicmf vocab``) should not pay for it, so its names load on first use.
+_FACTORIZE_NAMES = frozenset({"LSA", "MODELS", "Factorization", "FrobeniusNMF", "PoissonNMF"})
+
+
+def __getattr__(name):
+    if name in _FACTORIZE_NAMES or name == "factorize":
+        module = importlib.import_module(".factorize", __name__)
+        return module if name == "factorize" else getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _FACTORIZE_NAMES)
