@@ -123,3 +123,10 @@ def test_randomized_residual_is_within_a_tenth_of_a_percent_on_bbc():
     optimum = 0.5 * (float(X.data @ X.data) - float(np.sum(s**2)))
     assert fit.objective <= optimum * 1.001
     assert fit.objective >= optimum * (1 - 1e-9)
+
+
+def test_dense_solver_refuses_huge_matrices():
+    X = sp.csr_matrix((20_000, 3_000))
+    X[0, 0] = 1.0
+    with pytest.raises(ValueError, match="solver='dense' would build a 20000 x 3000 array"):
+        fit_lsa(X, 2, solver="dense")

@@ -79,8 +79,17 @@ def arpack_svd(X: sp.csr_matrix, Xt: sp.csr_matrix, k: int, *, rng):
     return U[:, order], s[order], Vt[order], count[0]
 
 
+DENSE_LIMIT = 50_000_000  # cells; 400 MB as float64
+
+
 def dense_svd(X: sp.csr_matrix, k: int):
     """Rank-k SVD from LAPACK on the dense matrix (small inputs)."""
+    cells = X.shape[0] * X.shape[1]
+    if cells > DENSE_LIMIT:
+        raise ValueError(
+            f"solver='dense' would build a {X.shape[0]} x {X.shape[1]} array ({cells * 8 / 1e9:.1f} GB); "
+            "use solver='randomized' or 'arpack' for a matrix this size"
+        )
     U, s, Vt = np.linalg.svd(X.toarray(), full_matrices=False)
     return U[:, :k], s[:k], Vt[:k]
 
