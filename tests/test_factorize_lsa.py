@@ -126,7 +126,6 @@ def test_randomized_residual_is_within_a_tenth_of_a_percent_on_bbc():
 
 
 def test_dense_solver_refuses_huge_matrices():
-    X = sp.csr_matrix((20_000, 3_000))
-    X[0, 0] = 1.0
+    X = sp.csr_matrix(([1.0], ([0], [0])), shape=(20_000, 3_000))
     with pytest.raises(ValueError, match="solver='dense' would build a 20000 x 3000 array"):
         fit_lsa(X, 2, solver="dense")
