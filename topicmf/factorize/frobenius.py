@@ -132,7 +132,6 @@ def _als(pb, W, Ht, p, rng, it):
     W[:] = np.maximum(np.linalg.solve(B + p["alpha_W"] * np.eye(k), (A - p["l1_W"]).T).T, 0.0)
     At, C = pb.products_H(W)
     Ht[:] = np.maximum(np.linalg.solve(C + p["alpha_H"] * np.eye(k), (At - p["l1_H"]).T).T, 0.0)
-    At, C = pb.products_H(W)  # the objective needs XᵀW at the final W (unchanged) and H
     return pb.objective(W, Ht, At, C)
 
 

@@ -55,7 +55,6 @@ def _gd(pb, W, Ht, p, rng, it):
     W -= p["learning_rate"] / (np.linalg.eigvalsh(B)[-1] + p["alpha_W"]) * (W @ B - A + p["alpha_W"] * W)
     At, C = pb.products_H(W)
     Ht -= p["learning_rate"] / (np.linalg.eigvalsh(C)[-1] + p["alpha_H"]) * (Ht @ C - At + p["alpha_H"] * Ht)
-    At, C = pb.products_H(W)
     return pb.objective(W, Ht, At, C)
 
 
