@@ -18,10 +18,13 @@ ALLOWED = {
     "corpus": {"errors"},
     "text": {"errors", "corpus"},
     "factorize": set(),
+    "model": {"errors", "corpus", "text", "factorize"},
+    "report": {"errors", "model"},
+    "workflow": {"errors", "corpus", "text", "factorize", "model", "report", "__init__"},
     "console": set(),
-    "cli": {"errors", "corpus", "text", "console", "__init__"},
+    "cli": {"errors", "corpus", "text", "factorize", "model", "workflow", "console", "__init__"},
     "__main__": {"cli"},
-    "__init__": {"errors", "corpus", "text", "factorize"},
+    "__init__": {"errors", "corpus", "text", "factorize", "model", "workflow"},
 }
 
 
@@ -87,6 +90,6 @@ def test_subpackages_are_not_shadowed_by_exports():
 
     import topicmf
 
-    for name in ("corpus", "text", "factorize"):
+    for name in ("corpus", "text", "factorize", "model", "report"):
         assert isinstance(getattr(topicmf, name), types.ModuleType), name
         assert importlib.import_module(f"topicmf.{name}") is getattr(topicmf, name)

@@ -3,7 +3,10 @@
 Data flows one way: :mod:`topicmf.corpus` reads documents,
 :mod:`topicmf.text` tokenizes them into a document-term count matrix, and
 :mod:`topicmf.factorize` factorizes it (LSA, Frobenius NMF, Poisson NMF;
-``topicmf.factorize.factorize`` is the function, the package keeps its name).
+``topicmf.factorize.factorize`` is the function, the package keeps its name),
+:mod:`topicmf.model` names the topics, evaluates, saves and loads them, and
+:mod:`topicmf.report` writes the tables and pages.  :func:`topicmf.run`
+does it all, as ``topicmf run`` does.
 """
 
 import importlib
@@ -32,6 +35,11 @@ __all__ = [
     "FrobeniusNMF",
     "PoissonNMF",
     "log_entropy",
+    "TopicModel",
+    "fit_topic_model",
+    "load_model",
+    "run",
+    "sweep",
     "TopicmfError",
     "CorpusError",
     "NoDocumentsError",
@@ -41,15 +49,21 @@ __all__ = [
 
 # The factorization stage pulls in scikit-learn and numba (about 0.8 s); commands that only
 # read text (``topicmf vocab``) should not pay for it, so its names load on first use.
-_FACTORIZE_NAMES = frozenset({"LSA", "MODELS", "Factorization", "FrobeniusNMF", "PoissonNMF"})
+_LAZY = {
+    **dict.fromkeys(("LSA", "MODELS", "Factorization", "FrobeniusNMF", "PoissonNMF"), ".factorize"),
+    **dict.fromkeys(("TopicModel", "fit_topic_model", "load_model"), ".model"),
+    **dict.fromkeys(("run", "sweep"), ".workflow"),
+}
+_SUBPACKAGES = {"factorize", "model", "report", "workflow"}
 
 
 def __getattr__(name):
-    if name in _FACTORIZE_NAMES or name == "factorize":
-        module = importlib.import_module(".factorize", __name__)
-        return module if name == "factorize" else getattr(module, name)
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | _FACTORIZE_NAMES)
+    return sorted(set(globals()) | set(_LAZY) | _SUBPACKAGES)

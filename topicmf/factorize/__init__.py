@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._common import iteration_hook
 from .estimators import LSA, FrobeniusNMF, PoissonNMF
 from .frobenius import FROBENIUS_SOLVERS, fit_frobenius, frobenius_transform
 from .losses import frobenius_loss, poisson_loss
@@ -71,7 +72,8 @@ MODELS = {
 }
 
 
-def factorize(X, n_components: int, *, model: str = "pnmf", solver: str | None = None, **params) -> Factorization:
+def factorize(X, n_components: int, *, model: str = "pnmf", solver: str | None = None, callback=None,
+              **params) -> Factorization:
     """Factorize X ≈ W H with one of :data:`MODELS`.
 
     Parameters
@@ -81,6 +83,8 @@ def factorize(X, n_components: int, *, model: str = "pnmf", solver: str | None =
     model : {"pnmf", "nmf", "lsa"}, default="pnmf"
     solver : str or None
         One of the model's solvers; None takes its default.
+    callback : callable(iteration, max_iter) or None
+        Called after each iteration of an iterative solver (for progress).
     **params
         Passed to the model's fit function (max_iter, tol, random_state, ...).
 
@@ -94,4 +98,8 @@ def factorize(X, n_components: int, *, model: str = "pnmf", solver: str | None =
     solver = solver or spec.default_solver
     if solver not in spec.solvers:
         raise ValueError(f"Unknown solver {solver!r} for {model}; choose one of {', '.join(spec.solvers)}")
-    return spec.fit(X, n_components, solver=solver, **params)
+    token = iteration_hook.set(callback)
+    try:
+        return spec.fit(X, n_components, solver=solver, **params)
+    finally:
+        iteration_hook.reset(token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import numbers
 import warnings
+from contextvars import ContextVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -72,6 +73,10 @@ def make_rng(random_state) -> np.random.Generator:
     raise ValueError(f"random_state must be None, an int or a numpy Generator; got {random_state!r}")
 
 
+#: Called as hook(iteration, max_iter) after every iteration of an iterative solver (see factorize()).
+iteration_hook: ContextVar = ContextVar("iteration_hook", default=None)
+
+
 class Tracker:
     """Objective per iteration and the stopping rule: relative decrease below ``tol``."""
 
@@ -98,6 +103,9 @@ class Tracker:
             if abs(self.last_change) < self.tol:
                 self.converged = True
         self.curve.append(objective)
+        hook = iteration_hook.get()
+        if hook is not None:
+            hook(len(self.curve), self.max_iter)
         log.debug("%s iteration %d: objective %.10g", self.name, len(self.curve), objective)
         return self.converged or len(self.curve) >= self.max_iter
 

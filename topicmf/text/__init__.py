@@ -6,7 +6,7 @@ The stage after :mod:`topicmf.corpus`: it turns documents into a
 
 from .build import TextOptions, make_tokenizer, vectorize
 from .counting import count_terms, default_jobs
-from .matrix import DocumentTermMatrix, log_entropy, tfidf
+from .matrix import DocumentTermMatrix, entropy_weights, idf_weights, log_entropy, normalize_rows, tfidf
 from .prune import prune_columns
 from .stopwords import STEMMER_LANGUAGES, STOPWORD_LANGUAGES, builtin_stopwords, detect_language
 from .tokenize import Tokenizer
@@ -22,6 +22,9 @@ __all__ = [
     "prune_columns",
     "tfidf",
     "log_entropy",
+    "idf_weights",
+    "entropy_weights",
+    "normalize_rows",
     "builtin_stopwords",
     "detect_language",
     "STOPWORD_LANGUAGES",

@@ -160,22 +160,26 @@ def _count_chunk(refs: list[DocRef]):
     )  # fmt: skip
 
 
-def _chunked(items: Iterable, size: int) -> Iterator[list]:
+def chunked(items: Iterable, size: int) -> Iterator[list]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
 
 
-def _ordered_map(fn, chunks: Iterator, n_jobs: int, tokenizer: Tokenizer):
-    """Map ``fn`` over chunks in order, yielding (chunk, result), with at most 2·n_jobs chunks in flight."""
+def ordered_map(fn, chunks: Iterator, n_jobs: int, start, args: tuple):
+    """Map ``fn`` over chunks in order, yielding (chunk, result), with at most 2·n_jobs chunks in flight.
+
+    Each worker process first runs ``start(*args)``; with one job everything
+    runs in this process.
+    """
     if n_jobs == 1:
-        _start_worker(tokenizer)
+        start(*args)
         for chunk in chunks:
             yield chunk, fn(chunk)
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_start_worker, initargs=(tokenizer,))
+    pool = ProcessPoolExecutor(n_jobs, mp_context=context, initializer=start, initargs=args)
     pending: deque = deque()
     try:
         for chunk in chunks:
@@ -231,7 +235,7 @@ def count_terms(
     nnz = 0
     seen = 0
     repeats = False
-    for chunk, result in _ordered_map(_count_chunk, _chunked(refs, chunk_size), n_jobs, tokenizer):
+    for chunk, result in ordered_map(_count_chunk, chunked(refs, chunk_size), n_jobs, _start_worker, (tokenizer,)):
         name, new_keys, new_surfaces, indptr, indices, data = result[:6]
         c_lengths, c_skipped, c_fallbacks, c_surfaces, c_repeats = result[6:]
         if c_skipped:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["DocumentTermMatrix", "tfidf", "log_entropy"]
+__all__ = ["DocumentTermMatrix", "tfidf", "log_entropy", "idf_weights", "entropy_weights", "normalize_rows"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,13 +95,7 @@ def tfidf(X, *, smooth_idf: bool = True, sublinear_tf: bool = False, norm: str |
     This is scikit-learn's ``TfidfTransformer`` definition.
     """
     X = sp.csr_matrix(X, dtype=np.float64, copy=True)
-    n_docs = X.shape[0]
-    df = np.bincount(X.indices, minlength=X.shape[1]).astype(np.float64)
-    if smooth_idf:
-        idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
-    else:
-        with np.errstate(divide="ignore"):
-            idf = np.log(n_docs / df) + 1.0
+    idf = idf_weights(X, smooth_idf=smooth_idf)
     if sublinear_tf:
         np.log(X.data, out=X.data)
         X.data += 1.0
@@ -121,14 +115,37 @@ def log_entropy(X, *, normalize: bool = True) -> sp.csr_matrix:
     (for n_docs = 1, where that is 0, every global weight is 1).
     """
     X = sp.csr_matrix(X, dtype=np.float64, copy=True)
-    n_docs = X.shape[0]
-    totals = np.asarray(X.sum(axis=0)).ravel()
-    p = X.data / totals[X.indices]
-    plogp = np.bincount(X.indices, weights=p * np.log(p), minlength=X.shape[1])
-    g = 1.0 + plogp / np.log(n_docs) if n_docs > 1 else np.ones(X.shape[1])
+    g = entropy_weights(X)
     X.data = np.log1p(X.data) * g[X.indices]
     X.eliminate_zeros()
     return _normalize_rows(X, "l2" if normalize else None)
+
+
+def idf_weights(X, *, smooth_idf: bool = True) -> np.ndarray:
+    """Inverse document frequency of each column, as :func:`tfidf` uses it."""
+    X = sp.csr_matrix(X)
+    n_docs = X.shape[0]
+    df = np.bincount(X.indices[X.data != 0], minlength=X.shape[1]).astype(np.float64)
+    if smooth_idf:
+        return np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+    with np.errstate(divide="ignore"):
+        return np.log(n_docs / df) + 1.0
+
+
+def entropy_weights(X) -> np.ndarray:
+    """The global weight of each column in :func:`log_entropy`."""
+    X = sp.csr_matrix(X, dtype=np.float64)
+    n_docs = X.shape[0]
+    totals = np.asarray(X.sum(axis=0)).ravel()
+    nz = X.data != 0
+    p = X.data[nz] / totals[X.indices[nz]]
+    plogp = np.bincount(X.indices[nz], weights=p * np.log(p), minlength=X.shape[1])
+    return 1.0 + plogp / np.log(n_docs) if n_docs > 1 else np.ones(X.shape[1])
+
+
+def normalize_rows(X: sp.csr_matrix, norm: str | None) -> sp.csr_matrix:
+    """Scale the rows of a float CSR matrix in place to unit ``norm`` ("l2", "l1" or None)."""
+    return _normalize_rows(X, norm)
 
 
 def _normalize_rows(X: sp.csr_matrix, norm: str | None) -> sp.csr_matrix:

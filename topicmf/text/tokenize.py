@@ -177,10 +177,14 @@ class Tokenizer:
         entry = self._entry(word.lower(), st)
         return None if entry is None else entry[0]
 
+    def unigrams(self, text: str) -> list[str]:
+        """The keys of the kept tokens of ``text``, in order (no n-grams)."""
+        st = self._parts()
+        return [e[0] for e in map(lambda r: self._entry(r, st), st["pattern"].findall(self._prepare(text))) if e]
+
     def terms(self, text: str) -> list[str]:
         """The terms of ``text``: keys of the kept tokens in order, then its n-grams."""
-        st = self._parts()
-        keys = [e[0] for e in map(lambda r: self._entry(r, st), st["pattern"].findall(self._prepare(text))) if e]
+        keys = self.unigrams(text)
         return keys + [g for n in range(2, self.ngrams + 1) for g in _ngrams(keys, n)]
 
     def count(self, text: str, surfaces: Counter | None = None) -> tuple[dict[str, int], int]:

@@ -1,19 +1,23 @@
-"""The ``topicmf`` command line: a thin click layer over the library."""
+"""The ``topicmf`` command line: a thin click layer over the library.
+
+This package holds the group, the options every corpus command shares and
+the error handling; the commands live in :mod:`.vocab`, :mod:`.fit` (run,
+sweep) and :mod:`.explore` (topics, similar, query).
+"""
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import warnings
 from contextlib import contextmanager
 
 import click
 
-from . import __version__
-from .console import DocFraction, Progress, show_warnings
-from .errors import TopicmfError
-from .text import STEMMER_LANGUAGES, DocumentTermMatrix, TextOptions, vectorize
+from .. import __version__
+from ..console import DocFraction, Progress, show_warnings
+from ..errors import TopicmfError
+from ..text import STEMMER_LANGUAGES, DocumentTermMatrix, TextOptions, vectorize
 
 _LANGUAGES = ("auto", "none", *STEMMER_LANGUAGES)
 
@@ -26,7 +30,10 @@ def main(verbose: int) -> None:
 
     \b
     Examples:
-      topicmf vocab corpora/demo
+      topicmf run corpora/demo -k 5
+      topicmf topics reports/demo
+      topicmf query reports/demo "the rocket reached orbit"
+      topicmf sweep corpora/demo --k 3:8
       topicmf vocab corpora/demo --json --stem
     """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
@@ -105,7 +112,7 @@ def _user_errors():
     show_warnings(caught)
 
 
-def _friendly(command):
+def friendly(command):
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         with _user_errors():
@@ -122,78 +129,6 @@ def read_matrix(corpus: str, params: dict) -> DocumentTermMatrix:
         return vectorize(corpus, options, progress=progress)
 
 
-@main.command()
-@click.argument("corpus")
-@corpus_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-@click.option("--top", type=click.IntRange(min=0), default=50, show_default=True, help="How many frequent terms to list.")
-@_friendly
-def vocab(corpus: str, as_json: bool, top: int, **params) -> None:
-    """Read and tokenize CORPUS and print its statistics.
 
-    CORPUS is a folder of .txt/.md/.html files (label = first sub-folder), a
-    .csv/.tsv/.jsonl file with one document per record, a Matrix Market .mtx
-    file with vocab.txt, a UCI docword.NAME.txt, or a CSV count table whose
-    header row holds the words.
-
-    \b
-    Examples:
-      topicmf vocab corpora/demo
-      topicmf vocab posts.csv --text-column body --label-column forum --json
-    """
-    dtm = read_matrix(corpus, params)
-    stats = vocabulary_stats(dtm, top)
-    if as_json:
-        click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
-    else:
-        click.echo(_format_stats(stats))
-
-
-def vocabulary_stats(dtm: DocumentTermMatrix, top: int = 50) -> dict:
-    """The statistics ``topicmf vocab --json`` prints."""
-    info = dtm.info
-    empty = dtm.empty_docs
-    return {
-        "corpus": info["source"],
-        "format": info["format"],
-        "docs": dtm.n_docs,
-        "terms": dtm.n_terms,
-        "nnz": int(dtm.X.nnz),
-        "tokens": info["tokens"],
-        "labels": dtm.label_counts(),
-        "empty_docs": int(empty.size),
-        "empty_doc_ids": [dtm.doc_ids[i] for i in empty[:20]],
-        "skipped_files": info["skipped_files"],
-        "encodings": info["encodings"],
-        "language": info["language"],
-        "language_shares": info["language_shares"],
-        "stopwords": info["stopwords"],
-        "stem": info["stem"],
-        "pruning": info["pruning"],
-        "top_terms": [{"term": w, "count": c, "docs": df} for w, c, df in dtm.top_terms(top)],
-        "seconds": info["seconds"],
-    }
-
-
-def _format_stats(s: dict) -> str:
-    pruning = s["pruning"]
-    lines = [
-        f"corpus      {s['corpus']} ({s['format']})",
-        f"documents   {s['docs']:,}" + (f" ({s['empty_docs']:,} empty)" if s["empty_docs"] else ""),
-        f"terms       {s['terms']:,} kept of {pruning['terms_before']:,} "
-        f"({pruning['removed_rare']:,} rare, {pruning['removed_common']:,} too common, "
-        f"{pruning['removed_by_max_terms']:,} over --max-terms)",
-        f"nonzeros    {s['nnz']:,} ({s['nnz'] / max(1, s['docs'] * s['terms']):.2%} dense), {s['tokens']:,} tokens",
-        f"language    {s['language']} ({s['stopwords']} stopwords{', stemmed' if s['stem'] else ''})",
-    ]
-    if s["labels"]:
-        lines.append("labels      " + ", ".join(f"{k} {v:,}" for k, v in s["labels"].items()))
-    if s["skipped_files"]:
-        lines.append(f"skipped     {len(s['skipped_files']):,} files")
-    if s["top_terms"]:
-        width = max(len(t["term"]) for t in s["top_terms"])
-        lines.append("")
-        lines.append(f"{'rank':>4}  {'term':<{width}}  {'count':>9}  {'docs':>7}")
-        for rank, t in enumerate(s["top_terms"], 1):
-            lines.append(f"{rank:>4}  {t['term']:<{width}}  {t['count']:>9,}  {t['docs']:>7,}")
-    return "\n".join(lines)
+# The commands register themselves on `main`.
+from . import explore, fit, vocab  # noqa: E402,F401

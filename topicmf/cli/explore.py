@@ -1,0 +1,103 @@
+"""``topicmf topics``, ``similar`` and ``query``: explore a saved run without refitting."""
+
+from __future__ import annotations
+
+import click
+
+from . import friendly, main
+
+
+def load_model(directory):
+    from ..model import load_model  # the model stage loads numba and scikit-learn: only when needed
+
+    return load_model(directory)
+
+
+def _fmt(x) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+@main.command("topics")
+@click.argument("directory", metavar="DIR")
+@click.option("-n", "--words", type=click.IntRange(min=1), default=10, show_default=True, help="Words per topic.")
+@friendly
+def topics_command(directory: str, words: int) -> None:
+    """Print the topics of the run in DIR: share of the corpus, NPMI and top words.
+
+    \b
+    Example:
+      topicmf topics reports/demo -n 12
+    """
+    model = load_model(directory)
+    manifest = model.manifest
+    npmi = (manifest.get("metrics", {}).get("coherence", {}).get("npmi")) or [None] * model.n_topics
+    share = model.prevalence()
+    negative = None if model.is_nmf else model.top_words(words, negative=True)
+    click.echo(f"{'topic':>5}  {'share':>6}  {'NPMI':>6}  top words")
+    for t, top in enumerate(model.top_words(words)):
+        click.echo(f"{t:>5}  {share[t]:>6.1%}  {_fmt(npmi[t]):>6}  " + ", ".join(w for w, _ in top))
+        if negative is not None:
+            click.echo(f"{'':>5}  {'':>6}  {'':>6}  − " + ", ".join(w for w, _ in negative[t]))
+
+
+@main.command("similar")
+@click.argument("directory", metavar="DIR")
+@click.argument("doc_id")
+@click.option("-n", type=click.IntRange(min=1), default=10, show_default=True, help="How many documents.")
+@friendly
+def similar_command(directory: str, doc_id: str, n: int) -> None:
+    """Print the documents most similar to DOC_ID (cosine of topic profiles).
+
+    \b
+    Example:
+      topicmf similar reports/demo astronomy/01.txt -n 5
+    """
+    model = load_model(directory)
+    i = model.doc_index(doc_id)
+    _print_neighbours(model, model.similar(i, n))
+
+
+def _print_neighbours(model, neighbours) -> None:
+    dominant = model.dominant_topics()
+    index = {d: i for i, d in enumerate(model.doc_ids)}
+    click.echo(f"{'rank':>4}  {'score':>6}  {'topic':>5}  document" + ("  [label]" if model.labels else ""))
+    for rank, (doc, score) in enumerate(neighbours, 1):
+        j = index[doc]
+        label = f"  [{model.labels[j]}]" if model.labels and model.labels[j] else ""
+        topic = "-" if dominant[j] < 0 else str(dominant[j])
+        click.echo(f"{rank:>4}  {score:>6.3f}  {topic:>5}  {doc}{label}")
+
+
+@main.command("query")
+@click.argument("directory", metavar="DIR")
+@click.argument("text")
+@click.option("-n", type=click.IntRange(min=1), default=10, show_default=True, help="How many documents.")
+@friendly
+def query_command(directory: str, text: str, n: int) -> None:
+    """Fold TEXT into the model in DIR: its topic mixture and the nearest documents.
+
+    TEXT is tokenized as the corpus was (same stopwords, stemming and
+    vocabulary); "-" reads it from standard input.
+
+    \b
+    Examples:
+      topicmf query reports/demo "the telescope saw a distant planet"
+      cat letter.txt | topicmf query reports/demo -
+    """
+    if text == "-":
+        text = click.get_text_stream("stdin").read()
+    model = load_model(directory)
+    counts = model.count([text])
+    if counts.nnz == 0:
+        raise click.ClickException("None of the words of the text are in the model's vocabulary")
+    profile, neighbours = model.query(text, n)
+    click.echo(f"{int(counts.sum())} of the text's words are in the vocabulary")
+    click.echo("topic mixture:")
+    order = sorted(range(model.n_topics), key=lambda t: (-abs(profile[t]), t))
+    # NMF: the topics holding at least 0.1% of the text (at most 10); LSA: the 10 largest coordinates
+    shown = ([t for t in order if profile[t] >= 0.001][:10] or order[:1]) if model.is_nmf else order[:10]
+    for t in shown:
+        value = f"{profile[t]:>6.1%}" if model.is_nmf else f"{profile[t]:>+7.3f}"
+        click.echo(f"  {t:>3}  {value}  {model.label(t)}")
+    click.echo("nearest documents:")
+    _print_neighbours(model, neighbours)

@@ -1,0 +1,198 @@
+"""``topicmf run`` and ``topicmf sweep``: fit topic models to a corpus and write the results."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+
+import click
+
+from ..console import Progress
+from . import corpus_options, friendly, main, text_options
+
+# Spelled out so that `topicmf --help` and `topicmf vocab` need not load numba and scikit-learn;
+# tests/test_cli.py checks them against topicmf.factorize.MODELS and topicmf.model.WEIGHTINGS.
+MODEL_NAMES = ("pnmf", "nmf", "lsa")
+SOLVERS = ("cd", "mu", "sgd", "hals", "als", "randomized", "arpack", "dense", "gd")
+WEIGHTINGS = ("counts", "tfidf", "log-entropy")
+SIGMAS = ("left", "right", "sqrt")
+DEFAULT_K_RANGE = "5:30:5"
+
+
+class TopicCount(click.ParamType):
+    """A positive number of topics, or ``auto``."""
+
+    name = "N|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or value == "auto":
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        try:
+            number = int(text)
+        except ValueError:
+            self.fail(f"{value!r} is neither a number of topics nor 'auto'", param, ctx)
+        if number < 1:
+            self.fail(f"{value!r}: the number of topics must be at least 1", param, ctx)
+        return number
+
+
+def model_options(command):
+    """Options of the model and its solver, shared by run and sweep."""
+    options = [
+        click.option("--model", "-m", type=click.Choice(MODEL_NAMES), default="pnmf", show_default=True,
+                     help="pnmf: Poisson NMF (counts); nmf: Frobenius NMF; lsa: truncated SVD."),
+        click.option("--solver", type=click.Choice(SOLVERS), default=None,
+                     help="Solver of the model (default: its fastest; see the README)."),
+        click.option("--weighting", type=click.Choice(WEIGHTINGS), default=None,
+                     help="Weighting of the counts (default: counts for NMF, tfidf for LSA)."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed, the same run."),
+        click.option("--max-iter", type=click.IntRange(min=1), default=None, help="Iteration limit of the solver."),
+        click.option("--tol", type=click.FloatRange(min=0), default=None,
+                     help="Stop when the objective falls by less than this (relative) in one iteration."),
+        click.option("--alpha", type=click.FloatRange(min=0), default=0.0, show_default=True,
+                     help="L2 penalty on the document factor (½α‖W‖²)."),
+        click.option("--beta", type=click.FloatRange(min=0), default=0.0, show_default=True,
+                     help="L2 penalty on the topic factor (½β‖H‖²)."),
+        click.option("--sigma", type=click.Choice(SIGMAS), default=None,
+                     help="LSA only: Σ goes to documents (left), words (right) or both (sqrt). Default left."),
+        click.option("--out", "-o", default=None, help="Output folder (default: reports/<corpus name>[-sweep])."),
+        click.option("--force", is_flag=True, help="Replace the output folder of an earlier run."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def fit_parameters(params: dict) -> dict:
+    """The solver keywords from the parsed model options (removing them from ``params``)."""
+    model = params["model"]
+    fit = {"alpha_W": params.pop("alpha"), "alpha_H": params.pop("beta")}
+    for name in ("max_iter", "tol"):
+        value = params.pop(name)
+        if value is not None:
+            fit[name] = value
+    sigma = params.pop("sigma")
+    if sigma is not None:
+        if model != "lsa":
+            raise click.UsageError("--sigma applies to --model lsa only")
+        fit["sigma"] = sigma
+    if model == "lsa" and params.get("solver") in (None, "randomized", "arpack", "dense") and (
+            fit["alpha_W"] or fit["alpha_H"]):  # fmt: skip
+        raise click.UsageError("--alpha/--beta need an iterative LSA solver (--solver als, gd or sgd)")
+    return fit
+
+
+def _command_line() -> str:
+    """The command as typed, when topicmf was started as a program (not inside another one)."""
+    program = os.path.basename(sys.argv[0]) if sys.argv else ""
+    return "topicmf " + shlex.join(sys.argv[1:]) if program in ("topicmf", "__main__.py") else ""
+
+
+@main.command("run")
+@click.argument("corpus")
+@click.option("-k", "--topics", "k", type=TopicCount(), default=10, show_default=True,
+              help="Number of topics, or 'auto' to sweep --k-range and take the suggested k.")
+@click.option("--k-range", default=DEFAULT_K_RANGE, show_default=True, help="The k values -k auto tries (START:STOP:STEP).")
+@model_options
+@corpus_options
+@friendly
+def run_command(corpus: str, k, k_range: str, **params) -> None:
+    """Fit a topic model to CORPUS and write its report and tables.
+
+    Writes index.html, topics.csv, doc_topics.csv, word_topics.csv,
+    similar.csv, model.npz and manifest.json into the output folder, then
+    prints the topics and the metrics.
+
+    \b
+    Examples:
+      topicmf run corpora/demo -k 5
+      topicmf run posts.csv --text-column body -k auto --out reports/posts
+      topicmf run corpora/demo --model lsa -k 4 --sigma sqrt
+    """
+    from ..workflow import run
+
+    quiet = params.pop("quiet")
+    options = text_options(params)
+    fit = fit_parameters(params)
+    result = run(corpus, out=params["out"], model=params["model"], k=k, k_range=k_range, solver=params["solver"],
+                 weighting=params["weighting"], seed=params["seed"], force=params["force"], options=options,
+                 fit_params=fit, command=_command_line(), stage=lambda label: Progress(label, quiet=quiet))
+    click.echo(summary(result))
+
+
+def summary(result) -> str:
+    """The lines printed after a run: topics, metrics, files."""
+    m = result.manifest
+    model = result.model
+    metrics = m["metrics"]
+    coh = metrics["coherence"]
+    lines = [f"{model.n_topics} topics of {m['corpus']['documents']:,} documents ({m['corpus']['terms']:,} terms), "
+             f"{m['model']['name']} / {m['model']['solver']}, {m['model']['n_iter']} iterations"
+             + ("" if m["model"]["converged"] else " (not converged)")]
+    if "sweep" in m:
+        lines.append(f"k = {model.n_topics} chosen by the sweep ({m['sweep']['rule']})")
+    lines.append("")
+    npmi = coh.get("npmi") or [None] * model.n_topics
+    for t, words in enumerate(model.top_words(8)):
+        score = "" if npmi[t] is None else f"  (NPMI {npmi[t]:.3f})"
+        lines.append(f"{t:>3}  " + ", ".join(w for w, _ in words) + score)
+    lines.append("")
+
+    def fmt(x):
+        return "n/a" if x is None else f"{x:.3f}"
+
+    lines.append(f"coherence  NPMI {fmt(coh['npmi_mean'])}  C_V {fmt(coh['c_v_mean'])}  UMass {fmt(coh['umass_mean'])}"
+                 f"   diversity {fmt(metrics['diversity'])}")
+    if metrics.get("labels"):
+        lab = metrics["labels"]
+        lines.append(f"labels     NMI {fmt(lab['nmi'])}  ARI {fmt(lab['ari'])} ({lab['documents']:,} labelled documents)")
+    lines.append(f"written    {result.directory}/index.html (and CSV tables, model.npz, manifest.json) "
+                 f"in {m['timings']['total']:.1f} s")
+    return "\n".join(lines)
+
+
+@main.command("sweep")
+@click.argument("corpus")
+@click.option("--k", "ks", default=DEFAULT_K_RANGE, show_default=True,
+              help="k values: START:STOP:STEP (stop included) or a list 5,10,20.")
+@click.option("--seeds", type=click.IntRange(min=2), default=2, show_default=True,
+              help="Fits per k; stability compares them.")
+@model_options
+@corpus_options
+@friendly
+def sweep_command(corpus: str, ks: str, seeds: int, **params) -> None:
+    """Fit a range of k to CORPUS and suggest one.
+
+    Writes sweep.csv, sweep.json and sweep.html (a chart of coherence,
+    diversity, stability and objective against k, the suggestion marked and
+    the rule stated) and prints the table.
+
+    \b
+    Examples:
+      topicmf sweep corpora/demo --k 3:8
+      topicmf sweep ../shared/corpora/bbc --k 5:50:5
+    """
+    from ..workflow import sweep
+
+    quiet = params.pop("quiet")
+    options = text_options(params)
+    fit = fit_parameters(params)
+    out, result = sweep(corpus, ks, out=params["out"], model=params["model"], solver=params["solver"],
+                        weighting=params["weighting"], seed=params["seed"], n_seeds=seeds, force=params["force"],
+                        options=options, fit_params=fit, command=_command_line(),
+                        stage=lambda label: Progress(label, quiet=quiet))  # fmt: skip
+
+    def fmt(x, d=3):
+        return "n/a" if x is None else f"{x:.{d}f}"
+
+    click.echo(f"{'k':>4}  {'NPMI':>7}  {'C_V':>6}  {'UMass':>7}  {'divers.':>7}  {'stab.':>6}  {'score':>6}")
+    for r in result.rows:
+        mark = "  <- suggested" if r["suggested"] else ""
+        click.echo(f"{r['k']:>4}  {fmt(r['npmi']):>7}  {fmt(r['c_v']):>6}  {fmt(r['umass']):>7}  "
+                   f"{fmt(r['diversity']):>7}  {fmt(r['stability']):>6}  {fmt(r['score']):>6}{mark}")
+    click.echo(f"\nsuggested k = {result.suggested}: {result.rule}")
+    click.echo(f"written    {out}/sweep.html, sweep.csv, sweep.json")

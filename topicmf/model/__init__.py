@@ -1,0 +1,33 @@
+"""The topic model: profiles, top words, similarity, evaluation, choosing k, saving and loading.
+
+The stage after :mod:`topicmf.factorize`: it puts names (words, document
+ids, labels), a weighting and a tokenizer around a factorization.
+"""
+
+from .coherence import c_v, npmi, umass
+from .evaluate import diversity, evaluate, label_agreement, stability
+from .neighbors import nearest
+from .store import load_model, read_manifest, save_model
+from .sweep import RULE, SweepResult, parse_k_range, suggest_k
+from .topicmodel import WEIGHTINGS, TopicModel, fit_topic_model
+
+__all__ = [
+    "RULE",
+    "WEIGHTINGS",
+    "SweepResult",
+    "TopicModel",
+    "c_v",
+    "diversity",
+    "evaluate",
+    "fit_topic_model",
+    "label_agreement",
+    "load_model",
+    "nearest",
+    "npmi",
+    "parse_k_range",
+    "read_manifest",
+    "save_model",
+    "stability",
+    "suggest_k",
+    "umass",
+]

@@ -1,0 +1,237 @@
+"""Saving and loading a topic model: ``model.npz`` (arrays) and ``manifest.json`` (everything else).
+
+No pickle: the arrays are plain numeric and Unicode arrays read with
+``allow_pickle=False``, and the manifest is JSON.  The manifest records the
+SHA-256 of ``model.npz``, so a truncated or altered file is refused with a
+one-line error instead of being half-read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import TopicmfError
+from ..factorize import MODELS, Factorization
+from ..text import Tokenizer
+from .topicmodel import WEIGHTINGS, TopicModel
+
+__all__ = ["FORMAT", "MODEL_FILE", "MANIFEST_FILE", "save_model", "load_model", "read_manifest", "write_atomic",
+           "sha256_file"]
+
+FORMAT = "topicmf-run/1"
+MODEL_FILE = "model.npz"
+MANIFEST_FILE = "manifest.json"
+
+
+def sha256_file(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_atomic(path, data: bytes | str) -> None:
+    """Write a file by writing a temporary sibling and renaming it into place."""
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, 0o666 & ~current_umask())
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _pack(values, arrays: dict, name: str) -> None:
+    """Strings as UTF-8 bytes plus offsets (compact: Unicode arrays take 4 bytes a character of the longest)."""
+    encoded = ["" if v is None else str(v) for v in values]
+    encoded = [v.encode("utf-8", "surrogatepass") for v in encoded]
+    arrays[f"{name}.utf8"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    arrays[f"{name}.offsets"] = np.cumsum([0] + [len(v) for v in encoded], dtype=np.int64)
+
+
+def _unpack(a: dict, name: str, path) -> tuple | None:
+    data, offsets = a.get(f"{name}.utf8"), a.get(f"{name}.offsets")
+    if data is None and offsets is None:
+        return None
+    if (data is None or offsets is None or data.dtype != np.uint8 or offsets.dtype.kind != "i" or offsets.ndim != 1
+            or offsets.size < 1 or offsets[0] != 0 or offsets[-1] != data.size or (np.diff(offsets) < 0).any()):
+        raise TopicmfError(f"{path} is inconsistent: bad text array {name!r}")
+    raw = data.tobytes()
+    try:
+        return tuple(raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist()))
+    except UnicodeDecodeError:
+        raise TopicmfError(f"{path} is inconsistent: text array {name!r} is not UTF-8") from None
+
+
+def tokenizer_spec(tokenizer: Tokenizer | None) -> dict | None:
+    """The tokenizer as JSON (its stopword list included, so no file is needed to reload it)."""
+    if tokenizer is None:
+        return None
+    return {
+        "stopwords": sorted(tokenizer.stopwords),
+        "stem": tokenizer.stem,
+        "ngrams": tokenizer.ngrams,
+        "min_length": tokenizer.min_length,
+        "keep_numbers": tokenizer.keep_numbers,
+        "strip_urls": tokenizer.strip_urls,
+    }
+
+
+def save_model(model: TopicModel, directory, manifest: dict) -> dict:
+    """Write ``model.npz`` and ``manifest.json`` into ``directory``; returns the manifest written.
+
+    ``manifest`` holds whatever the caller records (corpus, timings,
+    metrics); the model's own fields are added under ``"model"``.
+    """
+    directory = Path(directory)
+    f = model.factorization
+    arrays = {
+        "W": f.W,
+        "H": f.H,
+        "loss_curve": np.asarray(f.loss_curve, dtype=np.float64),
+    }
+    for name in ("terms", "vocabulary", "doc_ids", "labels"):
+        if getattr(model, name) is not None:
+            _pack(getattr(model, name), arrays, name)
+    if model.global_weights is not None:
+        arrays["global_weights"] = model.global_weights
+    if f.singular_values is not None:
+        arrays["singular_values"] = f.singular_values
+        arrays["explained_variance_ratio"] = f.explained_variance_ratio
+    path = directory / MODEL_FILE
+    with open(path, "wb") as out:
+        np.savez(out, **arrays)
+    manifest = dict(manifest)
+    manifest["format"] = FORMAT
+    manifest["model"] = {
+        **manifest.get("model", {}),
+        "name": f.model,
+        "solver": f.solver,
+        "n_topics": model.n_topics,
+        "seed": model.seed,
+        "weighting": model.weighting,
+        "params": f.params,
+        "n_iter": f.n_iter,
+        "converged": bool(f.converged),
+        "objective": f.objective,
+        "tokenizer": tokenizer_spec(model.tokenizer),
+    }
+    manifest["files"] = {MODEL_FILE: {"sha256": sha256_file(path), "bytes": path.stat().st_size}}
+    write_atomic(directory / MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=False, default=_json))
+    return manifest
+
+
+def _json(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def read_manifest(directory) -> dict:
+    """The manifest of a run directory, checked; TopicmfError when it is missing or unreadable."""
+    directory = Path(directory)
+    path = directory / MANIFEST_FILE
+    if not directory.is_dir():
+        raise TopicmfError(f"{directory} is not a directory (give the output folder of `topicmf run`)")
+    if not path.is_file():
+        raise TopicmfError(f"{directory} is not a topicmf run: it has no {MANIFEST_FILE}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TopicmfError(f"{path} is unreadable or damaged ({type(exc).__name__}: {exc})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise TopicmfError(f"{path} is not a {FORMAT} manifest")
+    return manifest
+
+
+def load_model(directory) -> TopicModel:
+    """Load a model saved by :func:`save_model`, its manifest attached as ``model.manifest``.
+
+    Raises
+    ------
+    TopicmfError
+        When the files are missing, truncated, altered or inconsistent.
+    """
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    path = directory / MODEL_FILE
+    try:
+        expected = manifest["files"][MODEL_FILE]["sha256"]
+        m = manifest["model"]
+        spec = m["tokenizer"]
+        name, weighting = m["name"], m["weighting"]
+    except (KeyError, TypeError):
+        raise TopicmfError(f"{directory / MANIFEST_FILE} lacks the model description; re-run `topicmf run`") from None
+    if not path.is_file():
+        raise TopicmfError(f"{directory} has no {MODEL_FILE}")
+    if sha256_file(path) != expected:
+        raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`")
+    if name not in MODELS or weighting not in WEIGHTINGS:
+        raise TopicmfError(f"{directory / MANIFEST_FILE} names an unknown model or weighting")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            a = {key: z[key] for key in z.files}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise TopicmfError(f"{path} is unreadable ({type(exc).__name__}: {exc})") from None
+    text = {name: _unpack(a, name, path) for name in ("terms", "vocabulary", "doc_ids", "labels")}
+    _check_arrays(a, text, path)
+    f = Factorization(
+        W=a["W"], H=a["H"], model=name, solver=m.get("solver", ""), loss_curve=a["loss_curve"],
+        n_iter=int(m.get("n_iter", len(a["loss_curve"]))), converged=bool(m.get("converged", True)),
+        singular_values=a.get("singular_values"), explained_variance_ratio=a.get("explained_variance_ratio"),
+        params=m.get("params") or {},
+    )  # fmt: skip
+    try:
+        tokenizer = None if spec is None else Tokenizer(**{**spec, "stopwords": frozenset(spec["stopwords"])})
+    except (TypeError, KeyError, TopicmfError) as exc:
+        raise TopicmfError(f"{directory / MANIFEST_FILE} has a bad tokenizer description ({exc})") from None
+    model = TopicModel(f, text["vocabulary"], text["terms"], text["doc_ids"], text["labels"], tokenizer, weighting,
+                       a.get("global_weights"), int(m.get("seed", 0)), manifest)
+    return model
+
+
+def _check_arrays(a: dict, text: dict, path) -> None:
+    def bad(why):
+        raise TopicmfError(f"{path} is inconsistent: {why}")
+
+    for key in ("W", "H", "loss_curve"):
+        if key not in a:
+            bad(f"no array {key!r}")
+    for key in ("terms", "vocabulary", "doc_ids"):
+        if text[key] is None:
+            bad(f"no text array {key!r}")
+    W, H = a["W"], a["H"]
+    if W.ndim != 2 or H.ndim != 2 or W.dtype.kind != "f" or H.dtype.kind != "f":
+        bad("W and H must be 2-D float arrays")
+    if W.shape[1] != H.shape[0]:
+        bad(f"W is {W.shape} but H is {H.shape}")
+    if not (np.isfinite(W).all() and np.isfinite(H).all()):
+        bad("W or H holds NaN or infinity")
+    n_docs, n_terms = W.shape[0], H.shape[1]
+    for key, n in (("terms", n_terms), ("vocabulary", n_terms), ("doc_ids", n_docs), ("labels", n_docs)):
+        if text[key] is not None and len(text[key]) != n:
+            bad(f"{key} has {len(text[key])} entries, expected {n}")
+    g = a.get("global_weights")
+    if g is not None and (g.ndim != 1 or g.shape[0] != n_terms or g.dtype.kind != "f"):
+        bad(f"global_weights must be {n_terms} numbers")

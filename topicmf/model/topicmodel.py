@@ -1,0 +1,261 @@
+"""A fitted topic model: a factorization with the names, the weighting and the tokenizer around it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import TopicmfError
+from ..factorize import MODELS, Factorization, factorize
+from ..text import DocumentTermMatrix, Tokenizer, entropy_weights, idf_weights, normalize_rows
+from .neighbors import nearest
+
+__all__ = ["WEIGHTINGS", "TopicModel", "fit_topic_model", "weigh"]
+
+#: How counts are weighted before factorizing.  NMF models take counts; LSA defaults to tf-idf.
+WEIGHTINGS = ("counts", "tfidf", "log-entropy")
+
+
+def weigh(X, weighting: str, global_weights: np.ndarray | None) -> sp.csr_matrix:
+    """Apply a weighting with known global weights (fitted on the training matrix)."""
+    X = sp.csr_matrix(X, dtype=np.float64, copy=True)
+    if weighting == "counts":
+        return X
+    if weighting == "log-entropy":
+        X.data = np.log1p(X.data)
+    X.data *= global_weights[X.indices]
+    X.eliminate_zeros()
+    return normalize_rows(X, "l2")
+
+
+def _global_weights(X, weighting: str) -> np.ndarray | None:
+    if weighting == "tfidf":
+        return idf_weights(X)
+    if weighting == "log-entropy":
+        return entropy_weights(X)
+    return None
+
+
+@dataclass(eq=False)
+class TopicModel:
+    """Topics of a corpus: X ≈ W H with everything needed to read and extend it.
+
+    Topics are numbered 0 … k−1, the rows of H, everywhere.
+
+    Attributes
+    ----------
+    factorization : Factorization
+        W (n_docs × k), H (k × n_terms) and how they were obtained.
+    vocabulary, terms : tuple of str
+        The columns as people read them and as new text is matched (stems).
+    doc_ids : tuple of str
+    labels : tuple of str or None
+    tokenizer : Tokenizer or None
+        Turns new text into terms (None for a model of a count matrix:
+        words are then matched as they are).
+    weighting : {"counts", "tfidf", "log-entropy"}
+    global_weights : ndarray of shape (n_terms,) or None
+        The weighting's per-term factors, fitted on the training matrix.
+    seed : int
+    manifest : dict
+        For a loaded run: its manifest.json (corpus, options, metrics, timings).
+    """
+
+    factorization: Factorization
+    vocabulary: tuple
+    terms: tuple
+    doc_ids: tuple
+    labels: tuple | None
+    tokenizer: Tokenizer | None
+    weighting: str = "counts"
+    global_weights: np.ndarray | None = None
+    seed: int = 0
+    manifest: dict = field(default_factory=dict, repr=False)
+    _index: dict = field(default=None, init=False, repr=False)
+    _doc_index: dict = field(default=None, init=False, repr=False)
+
+    # --- shapes and profiles -------------------------------------------------
+    @property
+    def W(self) -> np.ndarray:
+        return self.factorization.W
+
+    @property
+    def H(self) -> np.ndarray:
+        return self.factorization.H
+
+    @property
+    def model(self) -> str:
+        return self.factorization.model
+
+    @property
+    def n_topics(self) -> int:
+        return self.H.shape[0]
+
+    @property
+    def n_docs(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def is_nmf(self) -> bool:
+        return self.model != "lsa"
+
+    def doc_topics(self, W: np.ndarray | None = None) -> np.ndarray:
+        """Document profiles: NMF rows normalised to sum to 1 (empty documents stay 0); LSA coordinates as they are."""
+        W = self.W if W is None else np.asarray(W)
+        if not self.is_nmf:
+            return W.copy()
+        sums = W.sum(axis=1, keepdims=True)
+        return np.divide(W, sums, out=np.zeros_like(W, dtype=np.float64), where=sums > 0)
+
+    def dominant_topics(self, W: np.ndarray | None = None) -> np.ndarray:
+        """Each document's largest topic; -1 for a document with no weight on any topic."""
+        W = self.W if W is None else np.asarray(W)
+        best = np.argmax(W, axis=1)
+        if self.is_nmf:
+            best[~(W.max(axis=1) > 0)] = -1
+        return best
+
+    def prevalence(self) -> np.ndarray:
+        """Share of the corpus in each topic: the mean NMF profile (for LSA, of |W| rows normalised)."""
+        P = self.doc_topics() if self.is_nmf else self.doc_topics(np.abs(self.W))
+        if not self.is_nmf:
+            sums = P.sum(axis=1, keepdims=True)
+            P = np.divide(P, sums, out=np.zeros_like(P), where=sums > 0)
+        total = P.sum()
+        return P.sum(axis=0) / total if total > 0 else np.zeros(self.n_topics)
+
+    def top_term_indices(self, n: int = 10, *, negative: bool = False) -> np.ndarray:
+        """Column indices of each topic's ``n`` largest (``negative``: smallest) weights, best first.
+
+        Ties go to the earlier column.  Shape (k, min(n, n_terms)).
+        """
+        H = -self.H if negative else self.H
+        n = min(int(n), H.shape[1])
+        cols = np.arange(H.shape[1])
+        return np.stack([np.lexsort((cols, -row))[:n] for row in H])
+
+    def top_words(self, n: int = 10, *, negative: bool = False) -> list[list[tuple[str, float]]]:
+        """Each topic's top ``n`` words with their weights in H, best first."""
+        index = self.top_term_indices(n, negative=negative)
+        return [[(self.vocabulary[j], float(self.H[t, j])) for j in row] for t, row in enumerate(index)]
+
+    def label(self, topic: int, n: int = 3) -> str:
+        """A short name for a topic: its top ``n`` words."""
+        return " ".join(w for w, _ in self.top_words(n)[topic])
+
+    # --- documents -----------------------------------------------------------
+    def doc_index(self, doc_id: str) -> int:
+        """Row of a document id; a TopicmfError names the problem when it is unknown."""
+        if self._doc_index is None:
+            self._doc_index = {d: i for i, d in enumerate(self.doc_ids)}
+        try:
+            return self._doc_index[doc_id]
+        except KeyError:
+            raise TopicmfError(f"No document {doc_id!r} in this model (ids look like {self.doc_ids[0]!r})") from None
+
+    def similar(self, doc: int | str, n: int = 10) -> list[tuple[str, float]]:
+        """The ``n`` documents most similar to one document (cosine of topic profiles)."""
+        i = self.doc_index(doc) if isinstance(doc, str) else int(doc)
+        index, score = nearest(self.doc_topics()[i : i + 1], self.doc_topics(), n, exclude=np.array([i]))
+        return [(self.doc_ids[j], float(s)) for j, s in zip(index[0], score[0])]
+
+    def all_neighbours(self, n: int = 10, progress=None) -> tuple[np.ndarray, np.ndarray]:
+        """Every document's ``n`` nearest other documents: (index, score) arrays of shape (n_docs, n)."""
+        P = self.doc_topics()
+        return nearest(P, P, n, exclude=np.arange(self.n_docs), progress=progress)
+
+    # --- new text ------------------------------------------------------------
+    def count(self, texts) -> sp.csr_matrix:
+        """Term counts of new texts over the model's vocabulary (unknown words are ignored)."""
+        if self._index is None:
+            self._index = {t: j for j, t in enumerate(self.terms)}
+        index = self._index
+        texts = list(texts)
+        rows, cols, vals = [], [], []
+        for i, text in enumerate(texts):
+            if self.tokenizer is None:
+                counts: dict = {}
+                for word in str(text).lower().split():
+                    counts[word] = counts.get(word, 0) + 1
+            else:
+                counts = self.tokenizer.count(text)[0]
+            for term, c in counts.items():
+                j = index.get(term)
+                if j is not None:
+                    rows.append(i)
+                    cols.append(j)
+                    vals.append(c)
+        return sp.csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self.terms)), dtype=np.float64)
+
+    def transform(self, X) -> np.ndarray:
+        """Topic weights W of new documents given as counts over the vocabulary (the fold-in)."""
+        X = sp.csr_matrix(X, dtype=np.float64)
+        if X.shape[1] != len(self.terms):
+            raise TopicmfError(f"Expected {len(self.terms)} columns (the vocabulary), got {X.shape[1]}")
+        Xw = weigh(X, self.weighting, self.global_weights)
+        spec = MODELS[self.model]
+        params = self.factorization.params
+        keys = {"alpha_W": params.get("alpha_W", 0.0)}
+        if self.is_nmf:
+            keys["l1_W"] = params.get("l1_W", 0.0)
+        return spec.transform(Xw, self.H, **keys)
+
+    def transform_texts(self, texts) -> np.ndarray:
+        """Topic weights of new texts, tokenized as the training corpus was."""
+        return self.transform(self.count(texts))
+
+    def query(self, text: str, n: int = 10) -> tuple[np.ndarray, list[tuple[str, float]]]:
+        """A text's topic profile and its ``n`` most similar training documents."""
+        W = self.transform_texts([text])
+        profile = self.doc_topics(W)
+        index, score = nearest(profile, self.doc_topics(), n)
+        return profile[0], [(self.doc_ids[j], float(s)) for j, s in zip(index[0], score[0])]
+
+
+def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnmf", solver: str | None = None,
+                    weighting: str | None = None, seed: int = 0, tokenizer: Tokenizer | None = None,
+                    callback=None, **params) -> TopicModel:
+    """Fit a topic model to a document-term matrix.
+
+    Parameters
+    ----------
+    dtm : DocumentTermMatrix
+    n_topics : int
+    model : {"pnmf", "nmf", "lsa"}
+    solver : str or None
+        The model's default when None.
+    weighting : {"counts", "tfidf", "log-entropy"} or None
+        None: counts for NMF, tf-idf for LSA.  Poisson NMF needs counts.
+    seed : int
+    tokenizer : Tokenizer or None
+        How the corpus was tokenized (for new text); None for a count matrix.
+    callback : callable(iteration, max_iter) or None
+    **params
+        Passed to :func:`topicmf.factorize.factorize`.
+    """
+    if model not in MODELS:
+        raise TopicmfError(f"Unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    weighting = weighting or ("tfidf" if model == "lsa" else "counts")
+    if weighting not in WEIGHTINGS:
+        raise TopicmfError(f"Unknown weighting {weighting!r}; choose one of {', '.join(WEIGHTINGS)}")
+    if model == "pnmf" and weighting != "counts":
+        raise TopicmfError("Poisson NMF models counts; use --weighting counts (or another model)")
+    limit = min(dtm.X.shape)
+    if isinstance(n_topics, bool) or not isinstance(n_topics, (int, np.integer)) or not 1 <= n_topics <= limit:
+        raise TopicmfError(
+            f"The number of topics must be between 1 and {limit} (documents × terms is {dtm.X.shape[0]} × "
+            f"{dtm.X.shape[1]}); got {n_topics}"
+        )
+    if dtm.X.nnz == 0:
+        raise TopicmfError("The matrix has no nonzero entries: nothing to factorize")
+    g = _global_weights(dtm.X, weighting)
+    X = weigh(dtm.X, weighting, g) if weighting != "counts" else dtm.X
+    try:
+        result = factorize(X, int(n_topics), model=model, solver=solver, random_state=seed, callback=callback,
+                           **params)
+    except ValueError as exc:
+        raise TopicmfError(str(exc)) from None
+    return TopicModel(result, tuple(dtm.vocabulary), tuple(dtm.terms), tuple(dtm.doc_ids), dtm.labels, tokenizer,
+                      weighting, g, int(seed))

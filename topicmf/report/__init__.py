@@ -1,0 +1,40 @@
+"""Outputs of a run: CSV tables, the model files and the HTML report, written atomically.
+
+The last stage: it reads a :class:`topicmf.model.TopicModel` and writes files;
+nothing here fits or tokenizes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..model import TopicModel
+from ..model.store import MANIFEST_FILE, save_model, write_atomic
+from .html import render_run, render_sweep
+from .output import check_destination, staged_directory
+from .tables import write_doc_topics, write_similar, write_sweep, write_topics, write_word_topics
+
+__all__ = ["RUN_FILES", "write_run", "render_run", "render_sweep", "write_sweep", "check_destination",
+           "staged_directory", "write_report"]
+
+RUN_FILES = ("index.html", "topics.csv", "doc_topics.csv", "word_topics.csv", "similar.csv", "model.npz",
+             MANIFEST_FILE)
+
+
+def write_run(directory, model: TopicModel, manifest: dict, neighbours) -> dict:
+    """Write every file of a run into ``directory`` (an empty, staged folder); returns the manifest."""
+    directory = Path(directory)
+    write_topics(directory / "topics.csv", model)
+    write_doc_topics(directory / "doc_topics.csv", model)
+    write_word_topics(directory / "word_topics.csv", model)
+    write_similar(directory / "similar.csv", model, *neighbours)
+    manifest = save_model(model, directory, manifest)
+    write_atomic(directory / "index.html", render_run(model, manifest, neighbours=neighbours))
+    return manifest
+
+
+def write_report(directory, model: TopicModel, manifest: dict, neighbours=None) -> Path:
+    """Re-render ``index.html`` of a saved run in place (atomically)."""
+    path = Path(directory) / "index.html"
+    write_atomic(path, render_run(model, manifest, neighbours=neighbours))
+    return path

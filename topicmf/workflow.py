@@ -1,0 +1,272 @@
+"""The whole job, from a corpus path to a run directory: ``topicmf run`` and ``topicmf sweep`` as functions.
+
+corpus → text (matrix) → factorize → model (metrics, neighbours) → report
+(files).  Progress goes to an optional ``stage`` factory: ``stage(label)``
+returns a context manager that is also a ``(done, total)`` callback; the
+command line passes its progress bars, the library default is silent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import resource
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .corpus import TextCorpus, open_corpus
+from .errors import TopicmfError
+from .model import TopicModel, evaluate, fit_topic_model
+from .model.coherence import CV_WINDOW, NPMI_WINDOW
+from .model.evaluate import coherence_words
+from .model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
+from .model.store import write_atomic
+from .report import check_destination, render_sweep, staged_directory, write_run, write_sweep
+from .text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
+from .text.windows import count_windows
+
+__all__ = ["RunResult", "run", "sweep", "default_out", "NEIGHBOURS", "DEFAULT_K_RANGE"]
+
+NEIGHBOURS = 10
+DEFAULT_K_RANGE = "5:30:5"
+
+
+class _Silent:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __call__(self, done, total=None):
+        pass
+
+
+def _silent(label):
+    return _Silent()
+
+
+@dataclass
+class RunResult:
+    """What :func:`run` made: the folder, the model, its manifest and the matrix."""
+
+    directory: Path
+    model: TopicModel
+    manifest: dict
+    dtm: DocumentTermMatrix
+
+
+def corpus_name(corpus) -> str:
+    path = Path(corpus).expanduser().resolve()
+    return path.stem if path.is_file() else path.name
+
+
+def default_out(corpus, suffix: str = "") -> Path:
+    """``reports/<corpus name><suffix>`` under the current folder."""
+    return Path("reports") / (corpus_name(corpus) + suffix)
+
+
+def fingerprint(dtm: DocumentTermMatrix) -> str:
+    """SHA-256 of what the model saw: document ids, terms and the count matrix."""
+    h = hashlib.sha256()
+    for part in ("\0".join(dtm.doc_ids), "\0".join(dtm.terms)):
+        h.update(part.encode("utf-8", "surrogatepass"))
+    X = dtm.X
+    for a in (X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data.astype(np.float64)):
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def versions() -> dict:
+    import numba
+    import scipy
+    import sklearn
+
+    return {"topicmf": __version__, "numpy": np.__version__, "scipy": scipy.__version__,
+            "scikit-learn": sklearn.__version__, "numba": numba.__version__,
+            "python": platform.python_version(), "platform": platform.platform()}  # fmt: skip
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process and of its finished children (tokenizer workers), in MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    scale = 1 / 1024 if sys.platform != "darwin" else 1 / 1024**2
+    return round(max(own, children) * scale, 1)
+
+
+def _tokenizer(dtm: DocumentTermMatrix, options: TextOptions):
+    if dtm.info.get("language") == "n/a":  # a count matrix: no text
+        return None
+    language = dtm.info["language"]
+    return make_tokenizer(options, None if language == "none" else language)
+
+
+def _window_counts(corpus, options: TextOptions, tokenizer, words, dtm, stage):
+    if tokenizer is None:
+        return None
+    source = open_corpus(corpus, text_column=options.text_column, id_column=options.id_column,
+                         label_column=options.label_column)  # fmt: skip
+    if not isinstance(source, TextCorpus):
+        return None
+    with stage("coherence") as progress:
+        return count_windows(source.refs(), tokenizer, words, (NPMI_WINDOW, CV_WINDOW), n_jobs=options.n_jobs,
+                             n_docs_hint=dtm.n_docs, progress=progress)  # fmt: skip
+
+
+def _fit_progress(stage, label):
+    ctx = stage(label)
+    return ctx, (lambda it, max_iter: ctx(it, max_iter))
+
+
+def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: str = DEFAULT_K_RANGE,
+        solver: str | None = None, weighting: str | None = None, seed: int = 0, force: bool = False,
+        options: TextOptions | None = None, fit_params: dict | None = None, n_seeds: int = 2,
+        command: str = "", stage=None) -> RunResult:
+    """Read, fit, evaluate and write a run directory.
+
+    Parameters
+    ----------
+    corpus : path
+    out : path or None
+        Default ``reports/<corpus name>``.  Replaced only with ``force``.
+    model, solver, weighting, seed, fit_params :
+        As for :func:`topicmf.model.fit_topic_model`.
+    k : int or "auto"
+        "auto" sweeps ``k_range`` with ``n_seeds`` seeds and takes the
+        suggested k (see :data:`topicmf.model.RULE`).
+    options : TextOptions or None
+    command : str
+        The command line that reproduces the run, recorded in the manifest.
+    stage : callable(label) or None
+        Progress factory (see the module docstring).
+
+    Returns
+    -------
+    RunResult
+    """
+    stage = stage or _silent
+    options = options or TextOptions()
+    fit_params = dict(fit_params or {})
+    out = check_destination(out if out is not None else default_out(corpus), corpus, force=force)
+    auto = isinstance(k, str)
+    if auto and k != "auto":
+        raise TopicmfError(f"k must be a positive integer or 'auto'; got {k!r}")
+    if not auto and (isinstance(k, bool) or int(k) < 1):
+        raise TopicmfError(f"The number of topics must be at least 1; got {k}")
+    timings = {}
+    started = time.perf_counter()
+    with stage("reading") as progress:
+        dtm = vectorize(corpus, options, progress=progress)
+    timings["reading"] = time.perf_counter() - started
+    tokenizer = _tokenizer(dtm, options)
+    t = time.perf_counter()
+    sweep_result = None
+    if auto:
+        ks = parse_k_range(k_range, limit=min(dtm.X.shape))
+        with stage("sweeping k") as progress:
+            total = len(ks) * n_seeds
+            fits, seconds = fit_sweep(dtm, ks, model=model, n_seeds=n_seeds, seed=seed, solver=solver,
+                                      weighting=weighting, tokenizer=tokenizer,
+                                      on_fit=lambda kk, s: progress(ks.index(kk) * n_seeds + s + 1, total),
+                                      **fit_params)  # fmt: skip
+        words = sweep_words(fits)
+    else:
+        ctx, callback = _fit_progress(stage, "fitting")
+        with ctx:
+            fitted = fit_topic_model(dtm, int(k), model=model, solver=solver, weighting=weighting, seed=seed,
+                                     tokenizer=tokenizer, callback=callback, **fit_params)  # fmt: skip
+        words = coherence_words([fitted])
+    timings["fitting"] = time.perf_counter() - t
+    t = time.perf_counter()
+    counts = _window_counts(corpus, options, tokenizer, words, dtm, stage)
+    if auto:
+        sweep_result = score_sweep(dtm, fits, seconds, counts)
+        fitted = sweep_result.models[sweep_result.suggested]
+    metrics = evaluate(fitted, dtm.X, counts)
+    timings["evaluating"] = time.perf_counter() - t
+    t = time.perf_counter()
+    with stage("neighbours") as progress:
+        neighbours = fitted.all_neighbours(NEIGHBOURS, progress=progress)
+    timings["neighbours"] = time.perf_counter() - t
+    manifest = {
+        "command": command or f"topicmf run {corpus}",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "versions": versions(),
+        "corpus": {
+            "path": str(Path(corpus).expanduser().resolve()),
+            "name": corpus_name(corpus),
+            "format": dtm.info["format"],
+            "documents": dtm.n_docs,
+            "terms": dtm.n_terms,
+            "nonzeros": int(dtm.X.nnz),
+            "tokens": dtm.info["tokens"],
+            "language": dtm.info["language"],
+            "empty_documents": int(dtm.empty_docs.size),
+            "skipped_files": len(dtm.info["skipped_files"]),
+            "fingerprint": fingerprint(dtm),
+        },
+        "text_options": asdict(options),
+        "model": {"k_requested": k if auto else int(k), "k_range": k_range if auto else None},
+        "metrics": metrics,
+        "timings": timings,
+    }
+    if sweep_result is not None:
+        manifest["sweep"] = {"rule": sweep_result.rule, "suggested": sweep_result.suggested, "seeds": n_seeds,
+                             "rows": sweep_result.rows}
+    t = time.perf_counter()
+    with stage("writing") as progress, staged_directory(out, force=force) as tmp:
+        if sweep_result is not None:
+            _write_sweep_files(tmp, sweep_result, corpus, model, n_seeds, command)
+        timings["total"] = time.perf_counter() - started  # the files' own writing is not included
+        manifest["peak_memory_mb"] = peak_memory_mb()
+        manifest = write_run(tmp, fitted, manifest, neighbours)
+        progress(1, 1)
+    manifest["timings"]["writing"] = time.perf_counter() - t
+    manifest["timings"]["total"] = time.perf_counter() - started
+    return RunResult(out, fitted, manifest, dtm)
+
+
+def _write_sweep_files(directory, result, corpus, model, n_seeds, command):
+    write_sweep(Path(directory) / "sweep.csv", result.rows)
+    page = render_sweep(result.rows, suggested=result.suggested, rule=result.rule, corpus=corpus_name(corpus),
+                        model=model, seeds=n_seeds, command=command)  # fmt: skip
+    write_atomic(Path(directory) / "sweep.html", page)
+
+
+def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None = None,
+          weighting: str | None = None, seed: int = 0, n_seeds: int = 2, force: bool = False,
+          options: TextOptions | None = None, fit_params: dict | None = None, command: str = "", stage=None):
+    """Fit every k of ``ks`` ("5:50:5" or "5,10,20") and write sweep.csv and sweep.html into ``out``.
+
+    Returns ``(directory, SweepResult)``.  ``out`` defaults to
+    ``reports/<corpus name>-sweep``.
+    """
+    stage = stage or _silent
+    options = options or TextOptions()
+    out = check_destination(out if out is not None else default_out(corpus, "-sweep"), corpus, force=force)
+    with stage("reading") as progress:
+        dtm = vectorize(corpus, options, progress=progress)
+    k_list = parse_k_range(ks, limit=min(dtm.X.shape))
+    tokenizer = _tokenizer(dtm, options)
+    with stage("sweeping k") as progress:
+        total = len(k_list) * n_seeds
+        fits, seconds = fit_sweep(dtm, k_list, model=model, n_seeds=n_seeds, seed=seed, solver=solver,
+                                  weighting=weighting, tokenizer=tokenizer,
+                                  on_fit=lambda kk, s: progress(k_list.index(kk) * n_seeds + s + 1, total),
+                                  **dict(fit_params or {}))  # fmt: skip
+    counts = _window_counts(corpus, options, tokenizer, sweep_words(fits), dtm, stage)
+    result = score_sweep(dtm, fits, seconds, counts)
+    with staged_directory(out, force=force) as tmp:
+        _write_sweep_files(tmp, result, corpus, model, n_seeds, command or f"topicmf sweep {corpus} --k {ks}")
+        write_atomic(Path(tmp) / "sweep.json", json.dumps(
+            {"rule": RULE, "suggested": result.suggested, "seeds": n_seeds, "model": model, "rows": result.rows},
+            indent=2))  # fmt: skip
+    return out, result
+
