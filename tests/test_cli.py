@@ -195,3 +195,22 @@ def test_unusual_files_warn_but_do_not_fail(tmp_path):
     stats = json.loads(result.stdout)
     assert stats["docs"] == 3 and stats["encodings"] == [{"path": "b/z.txt", "encoding": "cp1252"}]
     assert {t["term"] for t in stats["top_terms"]} == {"café", "words"}
+
+
+def test_spelled_out_choices_match_the_library():
+    """cli/fit.py lists models, solvers and weightings literally so `--help` stays fast; keep them true."""
+    from topicmf.cli import fit
+    from topicmf.factorize import MODELS, SIGMA_SPLITS
+    from topicmf.model import WEIGHTINGS
+    from topicmf.workflow import DEFAULT_K_RANGE
+
+    assert fit.MODEL_NAMES == tuple(MODELS)
+    assert set(fit.SOLVERS) == {s for spec in MODELS.values() for s in spec.solvers}
+    assert fit.WEIGHTINGS == WEIGHTINGS and fit.SIGMAS == SIGMA_SPLITS
+    assert fit.DEFAULT_K_RANGE == DEFAULT_K_RANGE
+
+
+def test_help_does_not_load_the_numerical_stages():
+    code = "import sys; from topicmf.cli import main; print('numba' in sys.modules, 'sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
