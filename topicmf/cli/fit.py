@@ -194,5 +194,5 @@ def sweep_command(corpus: str, ks: str, seeds: int, **params) -> None:
         mark = "  <- suggested" if r["suggested"] else ""
         click.echo(f"{r['k']:>4}  {fmt(r['npmi']):>7}  {fmt(r['c_v']):>6}  {fmt(r['umass']):>7}  "
                    f"{fmt(r['diversity']):>7}  {fmt(r['stability']):>6}  {fmt(r['score']):>6}{mark}")
-    click.echo(f"\nsuggested k = {result.suggested}: {result.rule}")
+    click.echo(f"\nsuggested k = {result.suggested}\nrule: {result.rule}")
     click.echo(f"written    {out}/sweep.html, sweep.csv, sweep.json")
