@@ -210,6 +210,7 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
             "language": dtm.info["language"],
             "empty_documents": int(dtm.empty_docs.size),
             "skipped_files": len(dtm.info["skipped_files"]),
+            "cleaning": dtm.info.get("cleaning"),
             "fingerprint": fingerprint(dtm),
         },
         "text_options": asdict(options),

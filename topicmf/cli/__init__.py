@@ -63,6 +63,9 @@ def corpus_options(command):
                      help="Shortest token, in characters."),
         click.option("--keep-numbers", is_flag=True, help="Keep tokens made only of digits."),
         click.option("--keep-urls", is_flag=True, help="Keep web and e-mail addresses as words."),
+        click.option("--clean", default="auto", show_default=True, metavar="auto|none|RULES",
+                     help="Remove mail/news headers (keeping Subject), quoted replies, signatures, encoded blobs "
+                          "and junk tokens: auto, none, or a list such as headers,quotes,signatures,blobs,junk."),
         click.option("--text-column", default="text", show_default=True,
                      help="Column (or JSONL field) holding the text of a table corpus."),
         click.option("--id-column", default=None, help="Column holding document ids (default: record number)."),
@@ -96,6 +99,7 @@ def text_options(params: dict) -> TextOptions:
         keep_numbers=params.pop("keep_numbers"),
         strip_urls=not params.pop("keep_urls"),
         n_jobs=params.pop("jobs") or None,
+        clean=params.pop("clean"),
     )
 
 

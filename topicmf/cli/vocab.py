@@ -58,6 +58,7 @@ def vocabulary_stats(dtm: DocumentTermMatrix, top: int = 50) -> dict:
         "stopwords": info["stopwords"],
         "stem": info["stem"],
         "pruning": info["pruning"],
+        "cleaning": info["cleaning"],
         "top_terms": [{"term": w, "count": c, "docs": df} for w, c, df in dtm.top_terms(top)],
         "seconds": info["seconds"],
     }

@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import TopicmfError
 from ..factorize import MODELS, Factorization
 from ..text import Tokenizer
+from ..text.clean import Cleaner
 from .topicmodel import WEIGHTINGS, TopicModel
 
 __all__ = ["FORMAT", "MODEL_FILE", "MANIFEST_FILE", "save_model", "load_model", "read_manifest", "write_atomic",
@@ -93,7 +94,17 @@ def tokenizer_spec(tokenizer: Tokenizer | None) -> dict | None:
         "min_length": tokenizer.min_length,
         "keep_numbers": tokenizer.keep_numbers,
         "strip_urls": tokenizer.strip_urls,
+        "clean": None if tokenizer.cleaner is None else {"rules": list(tokenizer.cleaner.rules),
+                                                           "auto": tokenizer.cleaner.auto},
+        "junk": tokenizer.junk,
     }
+
+
+def _tokenizer_from_spec(spec: dict) -> Tokenizer:
+    spec = dict(spec)
+    clean = spec.pop("clean", None)
+    cleaner = None if clean is None else Cleaner(rules=tuple(clean["rules"]), auto=bool(clean["auto"]))
+    return Tokenizer(**{**spec, "stopwords": frozenset(spec["stopwords"]), "cleaner": cleaner})
 
 
 def save_model(model: TopicModel, directory, manifest: dict) -> dict:
@@ -203,7 +214,7 @@ def load_model(directory) -> TopicModel:
         params=m.get("params") or {},
     )  # fmt: skip
     try:
-        tokenizer = None if spec is None else Tokenizer(**{**spec, "stopwords": frozenset(spec["stopwords"])})
+        tokenizer = None if spec is None else _tokenizer_from_spec(spec)
     except (TypeError, KeyError, TopicmfError) as exc:
         raise TopicmfError(f"{directory / MANIFEST_FILE} has a bad tokenizer description ({exc})") from None
     model = TopicModel(f, text["vocabulary"], text["terms"], text["doc_ids"], text["labels"], tokenizer, weighting,

@@ -101,30 +101,44 @@ class TopicModel:
     def is_nmf(self) -> bool:
         return self.model != "lsa"
 
+    def topic_words_expected(self, W: np.ndarray | None = None) -> np.ndarray:
+        """NMF: the words of each document expected from each topic, W_it · Σ_j H_tj (scale-free)."""
+        W = self.W if W is None else np.asarray(W, dtype=np.float64)
+        return W * self.H.sum(axis=1)
+
     def doc_topics(self, W: np.ndarray | None = None) -> np.ndarray:
-        """Document profiles: NMF rows normalised to sum to 1 (empty documents stay 0); LSA coordinates as they are."""
-        W = self.W if W is None else np.asarray(W)
+        """Document profiles.
+
+        NMF: the share of the document's (expected) words that each topic
+        gives, W_it Σ_j H_tj normalised to sum to 1 — unlike the rows of W,
+        this does not depend on how the scale is split between W and H.
+        Documents with no words stay 0.  LSA: the coordinates W as they are.
+        """
         if not self.is_nmf:
-            return W.copy()
-        sums = W.sum(axis=1, keepdims=True)
-        return np.divide(W, sums, out=np.zeros_like(W, dtype=np.float64), where=sums > 0)
+            return (self.W if W is None else np.asarray(W)).copy()
+        E = self.topic_words_expected(W)
+        sums = E.sum(axis=1, keepdims=True)
+        return np.divide(E, sums, out=np.zeros_like(E), where=sums > 0)
 
     def dominant_topics(self, W: np.ndarray | None = None) -> np.ndarray:
-        """Each document's largest topic; -1 for a document with no weight on any topic."""
-        W = self.W if W is None else np.asarray(W)
-        best = np.argmax(W, axis=1)
-        if self.is_nmf:
-            best[~(W.max(axis=1) > 0)] = -1
+        """Each document's largest topic (NMF: by share of words); -1 for a document with no weight."""
+        if not self.is_nmf:
+            return np.argmax(self.W if W is None else np.asarray(W), axis=1)
+        E = self.topic_words_expected(W)
+        best = np.argmax(E, axis=1)
+        best[~(E.max(axis=1) > 0)] = -1
         return best
 
     def prevalence(self) -> np.ndarray:
-        """Share of the corpus in each topic: the mean NMF profile (for LSA, of |W| rows normalised)."""
-        P = self.doc_topics() if self.is_nmf else self.doc_topics(np.abs(self.W))
-        if not self.is_nmf:
-            sums = P.sum(axis=1, keepdims=True)
-            P = np.divide(P, sums, out=np.zeros_like(P), where=sums > 0)
-        total = P.sum()
-        return P.sum(axis=0) / total if total > 0 else np.zeros(self.n_topics)
+        """Each topic's share of the corpus: NMF, of all (expected) words; LSA, the mean of |W| rows normalised."""
+        if self.is_nmf:
+            totals = self.topic_words_expected().sum(axis=0)
+        else:
+            A = np.abs(self.W)
+            sums = A.sum(axis=1, keepdims=True)
+            totals = np.divide(A, sums, out=np.zeros_like(A), where=sums > 0).sum(axis=0)
+        total = totals.sum()
+        return totals / total if total > 0 else np.zeros(self.n_topics)
 
     def top_term_indices(self, n: int = 10, *, negative: bool = False) -> np.ndarray:
         """Column indices of each topic's ``n`` largest (``negative``: smallest) weights, best first.

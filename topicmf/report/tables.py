@@ -48,7 +48,7 @@ def _topic_columns(model: TopicModel) -> list[str]:
 
 
 def write_doc_topics(path, model: TopicModel) -> None:
-    """doc_id, label, dominant_topic, then the profile (NMF: sums to 1; LSA: coordinates)."""
+    """doc_id, label, dominant_topic, then the profile (NMF: shares of the words, summing to 1; LSA: coordinates)."""
     P = model.doc_topics()
     dominant = model.dominant_topics()
     labels = model.labels or [""] * model.n_docs

@@ -17,6 +17,7 @@ from .counting import Progress, count_terms
 from .matrix import DocumentTermMatrix
 from .prune import check_df, prune_columns
 from .stopwords import STOPWORD_LANGUAGES, builtin_stopwords, detect_language, fold, read_stopword_file, resolve_language
+from .clean import TEXT_RULES, Cleaner, parse_clean, stats_report
 from .tokenize import Tokenizer
 
 __all__ = ["TextOptions", "vectorize", "make_tokenizer"]
@@ -62,6 +63,11 @@ class TextOptions:
         Remove web and e-mail addresses before tokenizing.
     n_jobs : int or None
         Worker processes for tokenizing; None or 0 uses every core.
+    clean : str, default="auto"
+        Cleaning of raw text (:mod:`topicmf.text.clean`): "auto" (every rule;
+        quotes and signatures only in documents that look like messages),
+        "none", or a comma-separated list of headers, quotes, signatures,
+        blobs and junk (junk tokens), applied to every document.
     """
 
     text_column: str = "text"
@@ -79,6 +85,7 @@ class TextOptions:
     keep_numbers: bool = False
     strip_urls: bool = True
     n_jobs: int | None = None
+    clean: str = "auto"
 
     def __post_init__(self):
         object.__setattr__(self, "language", resolve_language(self.language))
@@ -89,6 +96,9 @@ class TextOptions:
             raise TopicmfError(f"ngrams must be 1, 2 or 3; got {self.ngrams!r}")
         if self.max_terms is not None and self.max_terms < 1:
             raise TopicmfError(f"max_terms must be a positive integer; got {self.max_terms!r}")
+        rules = parse_clean(self.clean)  # validates
+        if self.clean.strip().lower() not in ("auto", "none"):
+            object.__setattr__(self, "clean", ",".join(rules) or "none")
         if self.n_jobs is not None and self.n_jobs < 0:
             raise TopicmfError(f"jobs must be >= 0 (0 means every core); got {self.n_jobs}")
 
@@ -117,7 +127,17 @@ def make_tokenizer(options: TextOptions, language: str | None) -> Tokenizer:
         min_length=options.min_length,
         keep_numbers=options.keep_numbers,
         strip_urls=options.strip_urls,
+        cleaner=make_cleaner(options),
+        junk="junk" in parse_clean(options.clean),
     )
+
+
+def make_cleaner(options: TextOptions) -> Cleaner | None:
+    """The cleaner ``options.clean`` asks for, or None."""
+    rules = tuple(r for r in parse_clean(options.clean) if r in TEXT_RULES)
+    if not rules:
+        return None
+    return Cleaner(rules=rules, auto=options.clean.strip().lower() == "auto")
 
 
 def _sample_texts(corpus: TextCorpus):
@@ -217,12 +237,24 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
         "tokens": int(result.doc_lengths.sum()),
         "skipped_files": [{"path": p, "reason": r} for p, r in skipped],
         "encodings": [{"path": p, "encoding": e} for p, e in result.fallbacks],
+        "cleaning": _cleaning_info(options, result),
         "options": asdict(options),
     }
     labels = tuple(result.labels) if corpus.has_labels else None
     return _finish(
         result.X, display, result.keys, result.doc_ids, labels, result.doc_lengths, info, options, started, sort=True
     )
+
+
+def _cleaning_info(options: TextOptions, result) -> dict:
+    rules = parse_clean(options.clean)
+    junk = None
+    if "junk" in rules:
+        junk = {"tokens": int(sum(result.junk.values())), "types": len(result.junk),
+                "examples": [w for w, _ in sorted(result.junk.items(), key=lambda kv: (-kv[1], kv[0]))[:20]]}
+    report = stats_report(result.cleaning, result.cleaned_docs, rules, junk)
+    report["mode"] = "auto" if options.clean.strip().lower() == "auto" else "rules"
+    return report
 
 
 def _display_names(keys: list[str], surfaces: dict[str, str] | None) -> list[str]:
@@ -251,6 +283,7 @@ def _from_count_matrix(matrix: CountMatrix, options: TextOptions, started: float
         "tokens": X.sum().item(),
         "skipped_files": [],
         "encodings": [],
+        "cleaning": {"rules": [], "documents": 0, "removed": {}, "mode": "not applicable (count matrix)"},
         "options": asdict(options),
     }
     lengths = np.asarray(X.sum(axis=1)).ravel()

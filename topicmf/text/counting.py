@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..corpus import DocRef, UnreadableFile, load_text
+from .clean import empty_stats
 from .tokenize import Tokenizer
 
 __all__ = ["CountResult", "count_terms", "default_jobs"]
@@ -58,6 +59,9 @@ class CountResult:
     surfaces: dict[str, str] | None  # key -> most frequent surface form (stemming only)
     skipped: list[tuple[str, str]]
     fallbacks: list[tuple[str, str]]  # (doc id, encoding)
+    cleaning: np.ndarray  # what the cleaner removed: rows TEXT_RULES, columns documents, lines, characters
+    cleaned_docs: int  # documents the cleaner changed
+    junk: Counter  # raw token -> tokens dropped as junk
 
 
 class _Index(dict):
@@ -87,6 +91,7 @@ class _WorkerState:
         self.tokenizer = tokenizer
         self.index = _Index()
         self.kept = array("b")  # per column: counts towards document length
+        self.junk = array("b")  # per column: dropped as a junk token
         self.sent = 0
         self.name = f"{os.getpid()}:{id(self)}"
         self.keys: set = set()  # terms of the columns so far
@@ -111,6 +116,10 @@ def _count_chunk(refs: list[DocRef]):
     n_docs = 0
     lengths = array("q")
     surfaces = Counter() if tokenizer.stem is not None and not by_type else None
+    cleaner = tokenizer.cleaner
+    stats = empty_stats()
+    changed = 0
+    junk: Counter = Counter()
     for ref in refs:
         try:
             text, encoding = load_text(ref)
@@ -119,10 +128,13 @@ def _count_chunk(refs: list[DocRef]):
             continue
         if encoding:
             fallbacks.append((ref.doc_id, encoding))
+        if cleaner is not None:
+            text, was_changed = cleaner.clean(text, stats)
+            changed += was_changed
         if by_type:
-            counts = tokenizer.token_types(text)
+            counts = tokenizer.token_types(text, cleaned=True)
         else:
-            counts, n_tokens = tokenizer.count(text, surfaces)
+            counts, n_tokens = tokenizer.count(text, surfaces, cleaned=True, junk=junk)
             lengths.append(n_tokens)
         indices.extend(map(column_of, counts))
         data.extend(counts.values())
@@ -135,6 +147,9 @@ def _count_chunk(refs: list[DocRef]):
         new_keys = [e[0] if e else None for e in entries]
         new_surfaces = [e[1] if e else None for e in entries]
         state.kept.extend(e is not None for e in entries)
+        if tokenizer.junk:
+            dropped = tokenizer._parts()["junk"]
+            state.junk.extend(raw in dropped for raw in new)
     else:
         new_keys, new_surfaces = new, None
     fresh = {k for k in new_keys if k is not None}
@@ -152,11 +167,17 @@ def _count_chunk(refs: list[DocRef]):
         row_of = np.repeat(np.arange(n_docs), np.diff(indptr_a))
         weights = data_a * kept[indices_a] if len(data_a) else None
         lengths_a = np.bincount(row_of, weights=weights, minlength=n_docs).astype(np.int64)
+        if tokenizer.junk and len(data_a):
+            mask = np.frombuffer(state.junk, np.int8)[indices_a].astype(bool)
+            if mask.any():
+                order = state.index.order
+                for col, c in zip(indices_a[mask].tolist(), data_a[mask].tolist()):
+                    junk[order[col]] += c
     else:
         lengths_a = np.frombuffer(lengths, np.int64)
     return (
         state.name, new_keys, new_surfaces, indptr_a, indices_a, data_a,
-        lengths_a, skipped, fallbacks, surfaces, state.repeats,
+        lengths_a, skipped, fallbacks, surfaces, state.repeats, stats, changed, junk,
     )  # fmt: skip
 
 
@@ -235,9 +256,15 @@ def count_terms(
     nnz = 0
     seen = 0
     repeats = False
+    cleaning = empty_stats()
+    cleaned_docs = 0
+    junk: Counter = Counter()
     for chunk, result in ordered_map(_count_chunk, chunked(refs, chunk_size), n_jobs, _start_worker, (tokenizer,)):
         name, new_keys, new_surfaces, indptr, indices, data = result[:6]
-        c_lengths, c_skipped, c_fallbacks, c_surfaces, c_repeats = result[6:]
+        c_lengths, c_skipped, c_fallbacks, c_surfaces, c_repeats, c_stats, c_changed, c_junk = result[6:]
+        cleaning += c_stats
+        cleaned_docs += c_changed
+        junk.update(c_junk)
         if c_skipped:
             gone = {doc_id for doc_id, _ in c_skipped}
             chunk = [ref for ref in chunk if ref.doc_id not in gone]
@@ -295,7 +322,7 @@ def count_terms(
         X, keys, ids, labels,
         np.concatenate(lengths) if lengths else np.empty(0, np.int64),
         _best_surfaces(surfaces) if track else None,
-        skipped, fallbacks,
+        skipped, fallbacks, cleaning, cleaned_docs, junk,
     )  # fmt: skip
 
 

@@ -8,9 +8,42 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..errors import TopicmfError
+from .clean import Cleaner
 from .stopwords import STEMMER_LANGUAGES, fold
 
-__all__ = ["Tokenizer", "strip_addresses"]
+__all__ = ["Tokenizer", "strip_addresses", "is_junk", "MAX_TOKEN_LENGTH"]
+
+MAX_TOKEN_LENGTH = 30
+_VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿāăąēĕėęěīĭįıōŏőœūŭůűųŷ" "аеёиоуыэюяєіїў")
+_LATIN_OR_CYRILLIC = re.compile(r"[a-zà-ÿā-ɏа-яёєіїў]+")
+_RUN = re.compile(r"(.)\1{3}")
+
+
+def is_junk(word: str) -> bool:
+    """Whether a lowercase token is junk rather than a word.
+
+    Junk: longer than :data:`MAX_TOKEN_LENGTH` characters; one character four
+    or more times in a row (``xxxx``, ``hmmmm``); letters and digits mixed
+    with four or more switches between them, or ten or more characters of
+    which over 75% digits (``a1b2c3``, ``1024x768x256``; ``x11r5``,
+    ``486dx2``, ``1024x768`` and ``1970s`` stay); or a Latin or
+    Cyrillic word of five or more letters with no vowel (``bhjkl``; acronyms
+    such as ``nhl``, ``pgp`` or ``nntp`` stay).  Scripts without written
+    vowels (Arabic, Chinese, ...) are never judged by vowels.  Encoded
+    attachments are removed line by line before tokenizing (the ``blobs``
+    rule); this filter catches what is left.
+    """
+    n = len(word)
+    if n > MAX_TOKEN_LENGTH or (n >= 4 and _RUN.search(word)):
+        return True
+    if not word.isalpha():
+        digits = sum(ch.isdigit() for ch in word)
+        if digits and ((n >= 10 and digits > 0.75 * n)
+                       or sum(a.isdigit() != b.isdigit() for a, b in zip(word, word[1:])) >= 4):
+            return True
+        return False
+    return n >= 6 and _VOWELS.isdisjoint(word) and _LATIN_OR_CYRILLIC.fullmatch(word) is not None
+
 
 _ADDRESS_MARK = re.compile(r"@|://|www\.")
 _NON_SPACE = re.compile(r"[^ \n\t\r]*")
@@ -69,6 +102,11 @@ class Tokenizer:
         Keep tokens made only of digits.
     strip_urls : bool, default=True
         Remove web and e-mail addresses before tokenizing.
+    cleaner : Cleaner or None, default=None
+        Removes headers, quotes, signatures and blobs from the text first
+        (see :mod:`topicmf.text.clean`).
+    junk : bool, default=False
+        Drop junk tokens (:func:`is_junk`).
 
     Examples
     --------
@@ -82,6 +120,8 @@ class Tokenizer:
     min_length: int = 2
     keep_numbers: bool = False
     strip_urls: bool = True
+    cleaner: Cleaner | None = None
+    junk: bool = False
     _state: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -117,9 +157,12 @@ class Tokenizer:
             else:
                 st["stemmer"] = None
             st["cache"] = {}
+            st["junk"] = set()  # raw tokens dropped as junk (for the cleaning statistics)
         return st
 
-    def _prepare(self, text: str) -> str:
+    def _prepare(self, text: str, cleaned: bool = False) -> str:
+        if self.cleaner is not None and not cleaned:
+            text = self.cleaner(text)
         if not text.isascii():
             text = unicodedata.normalize("NFC", text)
         if self.strip_urls:
@@ -133,6 +176,9 @@ class Tokenizer:
             word = fold(raw)
             if (not self.keep_numbers and word.isnumeric()) or word in self.stopwords:
                 entry = None
+            elif self.junk and is_junk(word):
+                entry = None
+                st["junk"].add(raw)
             else:
                 stemmer = st["stemmer"]
                 entry = (stemmer(word) if stemmer else word, word)
@@ -142,9 +188,12 @@ class Tokenizer:
             cache[raw] = entry
         return entry
 
-    def token_types(self, text: str) -> Counter:
-        """Raw lowercase tokens of ``text`` with their counts, before any filtering."""
-        text = self._prepare(text)
+    def token_types(self, text: str, *, cleaned: bool = False) -> Counter:
+        """Raw lowercase tokens of ``text`` with their counts, before any filtering.
+
+        ``cleaned``: the text has been through :attr:`cleaner` already.
+        """
+        text = self._prepare(text, cleaned)
         st = self._parts()
         return Counter((st["ascii"] if text.isascii() else st["pattern"]).findall(text))
 
@@ -187,21 +236,25 @@ class Tokenizer:
         keys = self.unigrams(text)
         return keys + [g for n in range(2, self.ngrams + 1) for g in _ngrams(keys, n)]
 
-    def count(self, text: str, surfaces: Counter | None = None) -> tuple[dict[str, int], int]:
+    def count(self, text: str, surfaces: Counter | None = None, *, cleaned: bool = False,
+              junk: Counter | None = None) -> tuple[dict[str, int], int]:
         """Count the terms of ``text``.
 
         Returns ``(counts, n_tokens)``: term → count, and the number of kept
         tokens (unigrams).  When ``surfaces`` is given, it is updated with
-        ``(key, surface form) → count`` for every kept token.
+        ``(key, surface form) → count`` for every kept token; ``junk`` with
+        raw token → count for every token dropped as junk.
         """
         st = self._parts()
-        found = st["pattern"].findall(self._prepare(text))
+        found = st["pattern"].findall(self._prepare(text, cleaned))
         if self.ngrams == 1:
             counts: dict[str, int] = {}
             n_tokens = 0
             for raw, c in Counter(found).items():
                 entry = self._entry(raw, st)
                 if entry is None:
+                    if junk is not None and raw in st["junk"]:
+                        junk[raw] += c
                     continue
                 n_tokens += c
                 key = entry[0]
@@ -210,6 +263,9 @@ class Tokenizer:
                     surfaces[entry] += c
             return counts, n_tokens
         entries = [e for e in (self._entry(raw, st) for raw in found) if e is not None]
+        if junk is not None and self.junk and len(entries) < len(found):
+            dropped = st["junk"]
+            junk.update(raw for raw in found if raw in dropped)
         if surfaces is not None:
             surfaces.update(entries)
         keys = [e[0] for e in entries]
