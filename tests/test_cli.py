@@ -16,7 +16,7 @@ from topicmf.console import Progress
 
 SHARED_OPTIONS = [
     "--min-df", "--max-df", "--max-terms", "--language", "--stem / --no-stem", "--ngrams", "--stopwords",
-    "--extra-stopwords", "--text-column", "--id-column", "--label-column", "--jobs", "--quiet",
+    "--extra-stopwords", "--clean", "--text-column", "--id-column", "--label-column", "--jobs", "--quiet",
 ]  # fmt: skip
 
 
