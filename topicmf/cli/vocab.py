@@ -77,6 +77,11 @@ def _format_stats(s: dict) -> str:
     ]
     if s["labels"]:
         lines.append("labels      " + ", ".join(f"{k} {v:,}" for k, v in s["labels"].items()))
+    cleaning = s.get("cleaning") or {}
+    if cleaning.get("rules"):
+        parts = [f"{name} {r['lines']:,} lines" if "lines" in r else f"{name} {r['tokens']:,} tokens"
+                 for name, r in cleaning["removed"].items()]
+        lines.append(f"cleaning    {cleaning['documents']:,} documents changed ({', '.join(parts)})")
     if s["skipped_files"]:
         lines.append(f"skipped     {len(s['skipped_files']):,} files")
     if s["top_terms"]:
