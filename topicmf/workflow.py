@@ -27,11 +27,12 @@ from .model.coherence import CV_WINDOW, NPMI_WINDOW
 from .model.evaluate import coherence_words
 from .model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
 from .model.store import write_atomic
-from .report import check_destination, render_sweep, staged_directory, write_run, write_sweep
+from .model.store import load_model
+from .report import check_destination, render_sweep, staged_directory, write_report, write_run, write_sweep
 from .text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
 from .text.windows import count_windows
 
-__all__ = ["RunResult", "run", "sweep", "default_out", "NEIGHBOURS", "DEFAULT_K_RANGE"]
+__all__ = ["RunResult", "run", "sweep", "rerender", "default_out", "NEIGHBOURS", "DEFAULT_K_RANGE"]
 
 NEIGHBOURS = 10
 DEFAULT_K_RANGE = "5:30:5"
@@ -108,7 +109,15 @@ def _tokenizer(dtm: DocumentTermMatrix, options: TextOptions):
     return make_tokenizer(options, None if language == "none" else language)
 
 
-def _window_counts(corpus, options: TextOptions, tokenizer, words, dtm, stage):
+EXCERPT_BUDGET = 4_000_000  # characters of document excerpts kept for the report, in all
+
+
+def excerpt_length(n_docs: int) -> int:
+    """Characters of each document's excerpt: 1,000 for small corpora, fewer so the report stays small."""
+    return int(np.clip(EXCERPT_BUDGET // max(1, n_docs), 120, 1000))
+
+
+def _window_counts(corpus, options: TextOptions, tokenizer, words, dtm, stage, excerpts: dict | None = None):
     if tokenizer is None:
         return None
     source = open_corpus(corpus, text_column=options.text_column, id_column=options.id_column,
@@ -117,7 +126,8 @@ def _window_counts(corpus, options: TextOptions, tokenizer, words, dtm, stage):
         return None
     with stage("coherence") as progress:
         return count_windows(source.refs(), tokenizer, words, (NPMI_WINDOW, CV_WINDOW), n_jobs=options.n_jobs,
-                             n_docs_hint=dtm.n_docs, progress=progress)  # fmt: skip
+                             n_docs_hint=dtm.n_docs, progress=progress, excerpts=excerpts,
+                             excerpt_chars=excerpt_length(dtm.n_docs))  # fmt: skip
 
 
 def _fit_progress(stage, label):
@@ -185,10 +195,13 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
         words = coherence_words([fitted])
     timings["fitting"] = time.perf_counter() - t
     t = time.perf_counter()
-    counts = _window_counts(corpus, options, tokenizer, words, dtm, stage)
+    excerpts: dict = {}
+    counts = _window_counts(corpus, options, tokenizer, words, dtm, stage, excerpts)
     if auto:
         sweep_result = score_sweep(dtm, fits, seconds, counts)
         fitted = sweep_result.models[sweep_result.suggested]
+    if excerpts:
+        fitted.excerpts = tuple(excerpts.get(doc_id, "") for doc_id in fitted.doc_ids)
     metrics = evaluate(fitted, dtm.X, counts)
     timings["evaluating"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -271,3 +284,13 @@ def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None 
             indent=2))  # fmt: skip
     return out, result
 
+
+
+def rerender(directory, stage=None) -> Path:
+    """Render ``index.html`` of a saved run again, from its files alone (no corpus, no fitting)."""
+    stage = stage or _silent
+    model = load_model(directory)
+    with stage("neighbours") as progress:
+        neighbours = model.all_neighbours(NEIGHBOURS, progress=progress)
+    with stage("writing"):
+        return write_report(directory, model, model.manifest, neighbours)

@@ -101,3 +101,24 @@ def query_command(directory: str, text: str, n: int) -> None:
         click.echo(f"  {t:>3}  {value}  {model.label(t)}")
     click.echo("nearest documents:")
     _print_neighbours(model, neighbours)
+
+
+@main.command("report")
+@click.argument("directory", metavar="DIR")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@friendly
+def report_command(directory: str, quiet: bool) -> None:
+    """Render DIR/index.html again from a saved run, without refitting.
+
+    Reads model.npz and manifest.json only (the corpus is not needed) and
+    replaces index.html atomically.
+
+    \b
+    Example:
+      topicmf report reports/demo
+    """
+    from ..console import Progress
+    from ..workflow import rerender
+
+    path = rerender(directory, stage=lambda label: Progress(label, quiet=quiet))
+    click.echo(f"written    {path}")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shlex
-import sys
 
 import click
 
@@ -86,10 +84,28 @@ def fit_parameters(params: dict) -> dict:
     return fit
 
 
-def _command_line() -> str:
-    """The command as typed, when topicmf was started as a program (not inside another one)."""
-    program = os.path.basename(sys.argv[0]) if sys.argv else ""
-    return "topicmf " + shlex.join(sys.argv[1:]) if program in ("topicmf", "__main__.py") else ""
+def command_line() -> str:
+    """The current command as a shell line: its arguments and every option that differs from its default."""
+    ctx = click.get_current_context()
+    parts = ["topicmf", ctx.info_name]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if isinstance(param, click.Argument):
+            parts.append(str(value))
+            continue
+        if param.name == "quiet" or value == param.default or (value in (None, ()) and not param.default):
+            continue
+        if param.is_flag:
+            if value:
+                parts.append(param.opts[0])
+            elif param.secondary_opts:
+                parts.append(param.secondary_opts[0])
+        elif param.multiple:
+            for item in value:
+                parts += [param.opts[0], str(item)]
+        else:
+            parts += [param.opts[0], str(value)]
+    return shlex.join(parts)
 
 
 @main.command("run")
@@ -120,7 +136,7 @@ def run_command(corpus: str, k, k_range: str, **params) -> None:
     fit = fit_parameters(params)
     result = run(corpus, out=params["out"], model=params["model"], k=k, k_range=k_range, solver=params["solver"],
                  weighting=params["weighting"], seed=params["seed"], force=params["force"], options=options,
-                 fit_params=fit, command=_command_line(), stage=lambda label: Progress(label, quiet=quiet))
+                 fit_params=fit, command=command_line(), stage=lambda label: Progress(label, quiet=quiet))
     click.echo(summary(result))
 
 
@@ -183,7 +199,7 @@ def sweep_command(corpus: str, ks: str, seeds: int, **params) -> None:
     fit = fit_parameters(params)
     out, result = sweep(corpus, ks, out=params["out"], model=params["model"], solver=params["solver"],
                         weighting=params["weighting"], seed=params["seed"], n_seeds=seeds, force=params["force"],
-                        options=options, fit_params=fit, command=_command_line(),
+                        options=options, fit_params=fit, command=command_line(),
                         stage=lambda label: Progress(label, quiet=quiet))  # fmt: skip
 
     def fmt(x, d=3):

@@ -120,9 +120,11 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
         "H": f.H,
         "loss_curve": np.asarray(f.loss_curve, dtype=np.float64),
     }
-    for name in ("terms", "vocabulary", "doc_ids", "labels"):
+    for name in ("terms", "vocabulary", "doc_ids", "labels", "excerpts"):
         if getattr(model, name) is not None:
             _pack(getattr(model, name), arrays, name)
+    if model.term_counts is not None:
+        arrays["term_counts"] = np.asarray(model.term_counts, dtype=np.float64)
     if model.global_weights is not None:
         arrays["global_weights"] = model.global_weights
     if f.singular_values is not None:
@@ -205,7 +207,7 @@ def load_model(directory) -> TopicModel:
             a = {key: z[key] for key in z.files}
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise TopicmfError(f"{path} is unreadable ({type(exc).__name__}: {exc})") from None
-    text = {name: _unpack(a, name, path) for name in ("terms", "vocabulary", "doc_ids", "labels")}
+    text = {name: _unpack(a, name, path) for name in ("terms", "vocabulary", "doc_ids", "labels", "excerpts")}
     _check_arrays(a, text, path)
     f = Factorization(
         W=a["W"], H=a["H"], model=name, solver=m.get("solver", ""), loss_curve=a["loss_curve"],
@@ -218,7 +220,8 @@ def load_model(directory) -> TopicModel:
     except (TypeError, KeyError, TopicmfError) as exc:
         raise TopicmfError(f"{directory / MANIFEST_FILE} has a bad tokenizer description ({exc})") from None
     model = TopicModel(f, text["vocabulary"], text["terms"], text["doc_ids"], text["labels"], tokenizer, weighting,
-                       a.get("global_weights"), int(m.get("seed", 0)), manifest)
+                       a.get("global_weights"), int(m.get("seed", 0)), manifest, a.get("term_counts"),
+                       text["excerpts"])
     return model
 
 
@@ -240,9 +243,13 @@ def _check_arrays(a: dict, text: dict, path) -> None:
     if not (np.isfinite(W).all() and np.isfinite(H).all()):
         bad("W or H holds NaN or infinity")
     n_docs, n_terms = W.shape[0], H.shape[1]
-    for key, n in (("terms", n_terms), ("vocabulary", n_terms), ("doc_ids", n_docs), ("labels", n_docs)):
+    for key, n in (("terms", n_terms), ("vocabulary", n_terms), ("doc_ids", n_docs), ("labels", n_docs),
+                   ("excerpts", n_docs)):  # fmt: skip
         if text[key] is not None and len(text[key]) != n:
             bad(f"{key} has {len(text[key])} entries, expected {n}")
+    counts = a.get("term_counts")
+    if counts is not None and (counts.ndim != 1 or counts.shape[0] != n_terms or counts.dtype.kind != "f"):
+        bad(f"term_counts must be {n_terms} numbers")
     g = a.get("global_weights")
     if g is not None and (g.ndim != 1 or g.shape[0] != n_terms or g.dtype.kind != "f"):
         bad(f"global_weights must be {n_terms} numbers")

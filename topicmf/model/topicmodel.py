@@ -61,6 +61,10 @@ class TopicModel:
     seed : int
     manifest : dict
         For a loaded run: its manifest.json (corpus, options, metrics, timings).
+    term_counts : ndarray of shape (n_terms,) or None
+        Each term's count in the training corpus (for p(w) in the report).
+    excerpts : tuple of str or None
+        The start of each training document's cleaned text (for the report).
     """
 
     factorization: Factorization
@@ -73,6 +77,8 @@ class TopicModel:
     global_weights: np.ndarray | None = None
     seed: int = 0
     manifest: dict = field(default_factory=dict, repr=False)
+    term_counts: np.ndarray | None = field(default=None, repr=False)
+    excerpts: tuple | None = field(default=None, repr=False)
     _index: dict = field(default=None, init=False, repr=False)
     _doc_index: dict = field(default=None, init=False, repr=False)
 
@@ -272,4 +278,4 @@ def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnm
     except ValueError as exc:
         raise TopicmfError(str(exc)) from None
     return TopicModel(result, tuple(dtm.vocabulary), tuple(dtm.terms), tuple(dtm.doc_ids), dtm.labels, tokenizer,
-                      weighting, g, int(seed))
+                      weighting, g, int(seed), term_counts=np.asarray(dtm.term_counts, dtype=np.float64))

@@ -1,4 +1,4 @@
-"""Outputs of a run: CSV tables, the model files and the HTML report, written atomically.
+"""Outputs of a run: CSV tables, the model files and the interactive HTML report, written atomically.
 
 The last stage: it reads a :class:`topicmf.model.TopicModel` and writes files;
 nothing here fits or tokenizes.

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import math
 
+import base64
+import hashlib
+from importlib.resources import files
+
+import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from ..model import TopicModel
-from .tables import topic_rows
+from .data import page_data, script_json
 
 __all__ = ["render_run", "render_sweep", "line_chart"]
 
@@ -24,8 +30,6 @@ _env = Environment(
 )
 _env.filters["num"] = lambda x, digits=3: "–" if x is None or (isinstance(x, float) and math.isnan(x)) else (
     f"{x:.{digits}f}" if isinstance(x, float) else f"{x:,}" if isinstance(x, int) else str(x))
-
-DOC_ROWS = 500  # documents listed on the plain page; all of them are in doc_topics.csv
 
 
 def line_chart(xs, ys, *, width=360, height=180, mark=None, title="", log_y=False) -> dict:
@@ -64,47 +68,54 @@ def line_chart(xs, ys, *, width=360, height=180, mark=None, title="", log_y=Fals
     return chart
 
 
-def render_run(model: TopicModel, manifest: dict, *, neighbours=None) -> str:
-    """The plain report of a run (``index.html``)."""
+def _script() -> str:
+    return (files("topicmf.report") / "templates" / "report.js").read_text(encoding="utf-8")
+
+
+def render_run(model: TopicModel, manifest: dict, *, neighbours) -> str:
+    """The interactive report of a run (``index.html``): one self-contained file.
+
+    ``neighbours`` is ``(index, score)`` of every document's nearest
+    documents, as :meth:`TopicModel.all_neighbours` returns.
+    """
     metrics = manifest.get("metrics", {})
-    coherence = metrics.get("coherence", {})
-    prevalence = model.prevalence()
-    words = model.top_words(10)
-    negative = model.top_words(10, negative=True) if not model.is_nmf else None
-    topics = []
-    for t in range(model.n_topics):
-        topics.append({
-            "id": t,
-            "label": " ".join(w for w, _ in words[t][:3]),
-            "prevalence": float(prevalence[t]),
-            "npmi": (coherence.get("npmi") or [None] * model.n_topics)[t],
-            "c_v": (coherence.get("c_v") or [None] * model.n_topics)[t],
-            "umass": (coherence.get("umass") or [None] * model.n_topics)[t],
-            "words": [w for w, _ in words[t]],
-            "negative": [w for w, _ in negative[t]] if negative else None,
-        })  # fmt: skip
-    detail = {}
-    for t, rank, word, weight, pole in topic_rows(model):
-        detail.setdefault(t, []).append({"rank": rank, "word": word, "weight": weight, "pole": pole})
-    dominant = model.dominant_topics()
-    P = model.doc_topics()
-    docs = []
-    for i in range(min(model.n_docs, DOC_ROWS)):
-        near = []
-        if neighbours is not None:
-            near = [model.doc_ids[j] for j in neighbours[0][i][:3]]
-        docs.append({"id": model.doc_ids[i], "label": (model.labels[i] if model.labels else "") or "",
-                     "dominant": int(dominant[i]), "weight": float(P[i, dominant[i]]) if dominant[i] >= 0 else None,
-                     "near": near})
+    data = page_data(model, manifest, neighbours)
+    data["docs"]["score"] = [[round(float(v), 3) for v in row] for row in neighbours[1]]
+    script = _script()
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     f = model.factorization
-    curve = line_chart(range(1, len(f.loss_curve) + 1), [float(v) for v in f.loss_curve], title="objective per iteration")
-    spectrum = None
+    curve = line_chart(range(1, len(f.loss_curve) + 1), [float(v) for v in f.loss_curve],
+                       title="objective per iteration", width=420)  # fmt: skip
+    spectrum = variance = None
+    explained = None
     if f.singular_values is not None:
         spectrum = line_chart(range(1, len(f.singular_values) + 1), [float(v) for v in f.singular_values],
-                              title="singular values")
-    return _env.get_template("run.html").render(
-        m=manifest, metrics=metrics, topics=topics, detail=detail, docs=docs, n_docs=model.n_docs,
-        doc_rows=DOC_ROWS, labels=metrics.get("labels"), curve=curve, spectrum=spectrum,
+                              title="singular values", width=420)  # fmt: skip
+        ratio = np.asarray(f.explained_variance_ratio, dtype=float)
+        variance = line_chart(range(1, len(ratio) + 1), [float(v) for v in np.cumsum(ratio)],
+                              title="cumulative explained share of ‖X‖²", width=420)  # fmt: skip
+        explained = float(ratio.sum())
+    n, sample = model.n_docs, len(data["docmap"]["index"])
+    docmap_note = (f"A random sample of {sample:,} of the {n:,} documents (seed {model.seed}), " if sample < n
+                   else f"All {n:,} documents, ") + ("projected by PCA of the square roots of their topic shares"
+                                                     if model.is_nmf else "projected by PCA of their coordinates") + (
+        " and moved by at most 3 pixels so that identical profiles stay visible.")
+    chars = data["docs"]["excerpt_chars"]
+    excerpt_note = ("The corpus is a count matrix: there is no text to show." if not model.excerpts else
+                    f"Excerpts are the first {chars:,} characters of each document after cleaning; the files are not "
+                    "changed.")  # fmt: skip
+    return _env.get_template("report.html").render(
+        m=manifest, metrics=metrics, labels=metrics.get("labels"), k=model.n_topics, nmf=model.is_nmf,
+        model_name={"pnmf": "Poisson NMF", "nmf": "Frobenius NMF", "lsa": "LSA"}[model.model],
+        share_note="share of the corpus's words each topic gives" if model.is_nmf else
+        "mean share of each document's absolute coordinates",
+        distance_note="Jensen–Shannon distances of the topics' word distributions" if model.is_nmf else
+        "cosine distances of the topics' word weights",
+        docmap_note=docmap_note, excerpt_note=excerpt_note,
+        palette_note="Paul Tol's muted palette, safe for colour-blind readers" + (
+            "; colours repeat after 9 topics, the tooltip names the topic" if model.n_topics > 9 else ""),
+        curve=curve, spectrum=spectrum, variance=variance, explained=explained,
+        data_json=Markup(script_json(data)), script=Markup(script), script_hash=f"sha256-{digest}",
     )  # fmt: skip
 
 

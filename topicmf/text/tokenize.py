@@ -226,10 +226,11 @@ class Tokenizer:
         entry = self._entry(word.lower(), st)
         return None if entry is None else entry[0]
 
-    def unigrams(self, text: str) -> list[str]:
+    def unigrams(self, text: str, *, cleaned: bool = False) -> list[str]:
         """The keys of the kept tokens of ``text``, in order (no n-grams)."""
         st = self._parts()
-        return [e[0] for e in map(lambda r: self._entry(r, st), st["pattern"].findall(self._prepare(text))) if e]
+        found = st["pattern"].findall(self._prepare(text, cleaned))
+        return [e[0] for e in map(lambda r: self._entry(r, st), found) if e]
 
     def terms(self, text: str) -> list[str]:
         """The terms of ``text``: keys of the kept tokens in order, then its n-grams."""

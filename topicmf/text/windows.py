@@ -177,24 +177,39 @@ class _Accumulator:
         return out
 
 
-def _start(tokenizer: Tokenizer, words: tuple, windows: tuple) -> None:
+def _start(tokenizer: Tokenizer, words: tuple, windows: tuple, excerpt_chars: int) -> None:
     _state["tokenizer"] = tokenizer
     _state["words"] = words
     _state["windows"] = windows
+    _state["excerpt"] = excerpt_chars
 
 
 def _count_chunk(refs: list[DocRef]):
     tokenizer = _state["tokenizer"]
+    n_chars = _state["excerpt"]
     acc = _Accumulator(_state["words"], _state["windows"])
-    texts = []
+    texts, excerpts = [], []
     for ref in refs:
         try:
             text = load_text(ref)[0]
         except UnreadableFile:
             continue  # skipped (and reported) when the matrix was built
-        texts.append(tokenizer.unigrams(text))
+        if tokenizer.cleaner is not None:
+            text = tokenizer.cleaner(text)
+        texts.append(tokenizer.unigrams(text, cleaned=True))
+        if n_chars:
+            excerpts.append((ref.doc_id, _excerpt(text, n_chars)))
     acc.add_texts(texts)
-    return acc.n_windows, acc.occ, acc.co
+    return acc.n_windows, acc.occ, acc.co, excerpts
+
+
+def _excerpt(text: str, n_chars: int) -> str:
+    """The start of a text, whitespace runs collapsed, cut at a word boundary near ``n_chars``."""
+    flat = " ".join(text[: n_chars * 2 + 200].split())
+    if len(flat) <= n_chars:
+        return flat
+    cut = flat.rfind(" ", n_chars - 40, n_chars)
+    return flat[: cut if cut > 0 else n_chars] + " …"
 
 
 def count_windows(
@@ -206,13 +221,16 @@ def count_windows(
     n_jobs: int | None = None,
     n_docs_hint: int | None = None,
     progress: Progress | None = None,
+    excerpts: dict | None = None,
+    excerpt_chars: int = 0,
 ) -> dict[int, WindowCounts]:
     """Window counts over a corpus read again from its documents, in parallel.
 
-    Each document is tokenized with ``tokenizer`` (its unigram term keys in
-    order, before vocabulary pruning); unreadable documents are skipped as
-    they were when the matrix was built.  The counts do not depend on
-    ``n_jobs``.
+    Each document is cleaned and tokenized with ``tokenizer`` (its unigram
+    term keys in order, before vocabulary pruning); unreadable documents are
+    skipped as they were when the matrix was built.  The counts do not depend
+    on ``n_jobs``.  When ``excerpts`` is a dict and ``excerpt_chars`` > 0, it
+    receives doc id → the first ``excerpt_chars`` characters of the cleaned text.
     """
     n_jobs = default_jobs() if n_jobs is None or n_jobs <= 0 else n_jobs
     size = 500 if n_docs_hint is None else int(np.clip(n_docs_hint // (n_jobs * 8), 16, 2000))
@@ -221,8 +239,12 @@ def count_windows(
     words, windows = tuple(words), tuple(int(w) for w in windows)
     total = _Accumulator(words, windows)
     done = 0
-    for chunk, part in ordered_map(_count_chunk, chunked(refs, size), n_jobs, _start, (tokenizer, words, windows)):
-        total.merge(part)
+    n_chars = excerpt_chars if excerpts is not None else 0
+    args = (tokenizer, words, windows, n_chars)
+    for chunk, part in ordered_map(_count_chunk, chunked(refs, size), n_jobs, _start, args):
+        total.merge(part[:3])
+        if n_chars:
+            excerpts.update(part[3])
         done += len(chunk)
         if progress is not None:
             progress(done, n_docs_hint)

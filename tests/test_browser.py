@@ -1,0 +1,203 @@
+"""The report in a real browser: Debian's Chromium driven by Playwright, with the network blocked.
+
+Skips with the reason where Chromium or Playwright is missing (`.ci/run` installs both).
+Screenshots of the main views go to a temporary folder (printed with -s).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import DEMO, write_tree
+from topicmf.cli import main
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+                allow_module_level=True)  # fmt: skip
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+
+
+def cli(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("screenshots")
+    print(f"\nscreenshots in {folder}")
+    return folder
+
+
+class Page:
+    """A page opened from file:// with every network request blocked and counted."""
+
+    def __init__(self, browser, path: Path, width=1280, height=900):
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.blocked: list[str] = []
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.add_init_script("window.__alerts = []; window.alert = (m) => window.__alerts.push(String(m));")
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.url = path.resolve().as_uri()
+        self.page.goto(self.url)
+        self.page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+
+    def _route(self, route):
+        if route.request.url == getattr(self, "url", None):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    @property
+    def other_requests(self):
+        return [u for u in self.requests if u != self.url]
+
+    def words(self):
+        return self.page.eval_on_selector_all("#word-chart .word-row", "gs => gs.map(g => g.dataset.word)")
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("browser") / "demo"
+    cli("run", DEMO, "-k", 5, "--out", out, "-q")
+    return out / "index.html"
+
+
+def test_loads_with_no_errors_and_no_requests(browser, demo, shots):
+    p = Page(browser, demo)
+    assert p.errors == [] and p.other_requests == [] and p.blocked == []
+    assert p.page.locator("#topic-table tbody tr").count() == 5
+    assert len(p.words()) == 20
+    p.page.screenshot(path=str(shots / "overview.png"), full_page=True)
+    p.close()
+
+
+def test_selecting_a_topic_updates_the_word_chart(browser, demo, shots):
+    p = Page(browser, demo)
+    before = p.words()
+    p.page.click("#topic-table button[data-topic='2']")
+    assert "Topic 2" in p.page.inner_text("#topic-title")
+    after = p.words()
+    assert after != before
+    p.page.click("#topic-map g[data-topic='3']")  # the intertopic map selects too
+    assert "Topic 3" in p.page.inner_text("#topic-title")
+    p.page.locator("#detail").screenshot(path=str(shots / "topic-detail.png"))
+    assert p.errors == []
+    p.close()
+
+
+def test_moving_lambda_reranks_the_words(browser, demo):
+    p = Page(browser, demo)
+    p.page.fill("#lambda", "1")
+    by_frequency = p.words()
+    p.page.fill("#lambda", "0")
+    by_lift = p.words()
+    assert by_frequency != by_lift and set(by_frequency) != set(by_lift) or by_frequency[:5] != by_lift[:5]
+    assert p.page.inner_text("#lambda-value") == "0.00"
+    p.close()
+
+
+def test_search_filters_the_document_table(browser, demo):
+    p = Page(browser, demo)
+    assert "35 of 35" in p.page.inner_text("#doc-count")
+    p.page.fill("#doc-search", "telescope")
+    count = p.page.inner_text("#doc-count")
+    assert not count.startswith("35 ") and not count.startswith("0 ")
+    ids = p.page.eval_on_selector_all("#doc-rows button.doc-link", "bs => bs.map(b => b.textContent)")
+    assert ids and all(i.startswith("astronomy/") for i in ids)
+    p.page.fill("#doc-search", "zzzz-no-such-text")
+    assert p.page.inner_text("#doc-count").startswith("0 of 35")
+    p.close()
+
+
+def test_selecting_a_document_lists_its_neighbours_and_they_are_selectable(browser, demo, shots):
+    p = Page(browser, demo)
+    p.page.click("#doc-rows button[data-doc='0']")
+    assert p.page.inner_text("#doc-title") == "astronomy/01.txt"
+    assert p.page.locator("#neighbours li").count() == 10
+    assert "telescope" in p.page.inner_text("#doc-excerpt").lower() or p.page.inner_text("#doc-excerpt")
+    first = p.page.locator("#neighbours button").first
+    target = first.inner_text()
+    first.click()
+    assert p.page.inner_text("#doc-title") == target
+    p.page.locator("#documents").screenshot(path=str(shots / "documents.png"))
+    p.close()
+
+
+def test_keyboard_reaches_topics_and_documents(browser, demo):
+    p = Page(browser, demo)
+    p.page.focus("#topic-table button[data-topic='1']")
+    p.page.keyboard.press("Enter")
+    assert "Topic 1" in p.page.inner_text("#topic-title")
+    p.page.focus("#doc-rows button[data-doc='3']")
+    p.page.keyboard.press(" ")
+    assert p.page.inner_text("#doc-title") == "astronomy/04.txt"
+    p.close()
+
+
+def test_narrow_screen_has_no_horizontal_page_scroll(browser, demo, shots):
+    p = Page(browser, demo, width=390, height=844)
+    overflow = p.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")  # wide tables scroll inside their own box
+    assert overflow <= 1
+    p.page.screenshot(path=str(shots / "narrow.png"), full_page=True)
+    p.close()
+
+
+def test_lsa_report_and_diagnostics(browser, tmp_path, shots):
+    out = tmp_path / "lsa"
+    cli("run", DEMO, "--model", "lsa", "-k", 4, "--out", out, "-q")
+    p = Page(browser, out / "index.html")
+    assert p.errors == [] and p.other_requests == []
+    assert p.page.locator("#word-chart-neg .word-row").count() == 20
+    p.page.locator("#diagnostics").screenshot(path=str(shots / "lsa-diagnostics.png"))
+    p.close()
+
+
+def test_a_hostile_corpus_runs_no_script(browser, tmp_path, shots):
+    payload = '<script>alert(1)</script> "><img src=x onerror=alert(1)> </script>'
+    corpus = write_tree(tmp_path / "hostile", {
+        '<script>alert(1)<\\script>/"><img src=x onerror=alert(1)>.txt': f"{payload} planet orbit telescope",
+        "ok/</script><!--.txt": f"{payload} planet orbit star",
+        "ok/b.txt": "bread oven bake flour",
+        "ok/c.txt": "bread oven planet",
+    })  # fmt: skip
+    out = tmp_path / "out"
+    cli("run", corpus, "-k", 2, "--out", out, "--min-df", 1, "--max-df", 1.0, "-q")
+    p = Page(browser, out / "index.html")
+    p.page.fill("#doc-search", "script")
+    p.page.click("#doc-rows button[data-doc='0']")
+    for b in p.page.locator("#neighbours button").all():
+        b.click()
+    assert p.page.evaluate("window.__alerts") == []
+    assert p.page.locator("img").count() == 0
+    assert p.page.locator("script").count() == 2  # the data block and the page's own script
+    assert "<script>alert(1)</script>" in p.page.inner_text("#doc-excerpt") or "<img" in p.page.inner_text(
+        "#doc-excerpt")  # fmt: skip
+    assert p.errors == [] and p.other_requests == []
+    p.page.screenshot(path=str(shots / "hostile.png"), full_page=True)
+    p.close()

@@ -1,0 +1,196 @@
+"""The data behind the interactive report: numbers computed here, drawn by the page's script.
+
+Everything is plain JSON.  Words, ids, labels and excerpts are corpus text and
+therefore untrusted: the page inserts them only as text nodes, and
+:func:`script_json` makes the JSON safe to embed in a ``<script>`` element.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from ..model import TopicModel
+from ..model.neighbors import unit_rows
+
+__all__ = ["page_data", "script_json", "mds", "MAP_SAMPLE", "CANDIDATES", "SHOWN_WORDS"]
+
+MAP_SAMPLE = 3000  # documents drawn on the document map at most
+CANDIDATES = 30  # words kept per topic for every relevance weight λ on the grid
+SHOWN_WORDS = 20  # bars in the word chart
+_LAMBDA_GRID = np.linspace(0.0, 1.0, 21)
+_MIX_MIN = 0.01  # mixture shares below this are not sent to the page
+
+
+def script_json(value) -> str:
+    """JSON that can sit inside ``<script type="application/json">``: no ``<``, ``>``, ``&`` or line separators."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                         ("\u2029", "\\u2029")):  # fmt: skip
+        text = text.replace(raw, escaped)
+    return text
+
+
+def mds(D: np.ndarray, dims: int = 2) -> np.ndarray:
+    """Classical (Torgerson) multidimensional scaling of a distance matrix."""
+    n = D.shape[0]
+    if n < 2:
+        return np.zeros((n, dims))
+    J = np.eye(n) - 1.0 / n
+    B = -0.5 * J @ (D**2) @ J
+    values, vectors = np.linalg.eigh(B)
+    order = np.argsort(values)[::-1][:dims]
+    coords = vectors[:, order] * np.sqrt(np.maximum(values[order], 0.0))
+    if coords.shape[1] < dims:
+        coords = np.hstack([coords, np.zeros((n, dims - coords.shape[1]))])
+    for j in range(dims):  # deterministic orientation
+        if coords[np.argmax(np.abs(coords[:, j])), j] < 0:
+            coords[:, j] *= -1
+    return coords
+
+
+def _jensen_shannon(P: np.ndarray) -> np.ndarray:
+    """Jensen–Shannon distances (base 2, in [0, 1]) between the rows of P (rows sum to 1)."""
+    k = P.shape[0]
+    D = np.zeros((k, k))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logP = np.where(P > 0, np.log2(P), 0.0)
+        for a in range(k):
+            for b in range(a + 1, k):
+                M = 0.5 * (P[a] + P[b])
+                logM = np.where(M > 0, np.log2(M), 0.0)
+                js = 0.5 * (P[a] @ (logP[a] - logM)) + 0.5 * (P[b] @ (logP[b] - logM))
+                D[a, b] = D[b, a] = np.sqrt(max(js, 0.0))
+    return D
+
+
+def _round(values, digits=4):
+    return [round(float(v), digits) for v in values]
+
+
+def _topic_words(model: TopicModel) -> list[dict]:
+    """Per topic: candidate words with p(w|t) and log-lift, enough to rank the top words for any λ."""
+    H = np.maximum(model.H, 0.0)
+    counts = model.term_counts if model.term_counts is not None else H.sum(axis=0)
+    p_w = counts / max(counts.sum(), np.finfo(float).tiny)
+    out = []
+    for t in range(model.n_topics):
+        row = H[t]
+        total = row.sum()
+        p_wt = row / total if total > 0 else row
+        with np.errstate(divide="ignore"):
+            log_p = np.log(p_wt)
+            lift = log_p - np.log(np.maximum(p_w, np.finfo(float).tiny))
+        keep = set()
+        for lam in _LAMBDA_GRID:
+            relevance = lam * log_p + (1 - lam) * lift
+            relevance[p_wt <= 0] = -np.inf
+            keep.update(np.argsort(-relevance, kind="stable")[:CANDIDATES].tolist())
+        idx = sorted(keep, key=lambda j: (-p_wt[j], j))
+        out.append({
+            "w": [model.vocabulary[j] for j in idx],
+            "p": _round(p_wt[idx], 6),
+            "lift": _round(lift[idx], 4),
+        })  # fmt: skip
+    return out
+
+
+def _lsa_poles(model: TopicModel) -> list[dict]:
+    out = []
+    for t, (pos, neg) in enumerate(zip(model.top_words(SHOWN_WORDS), model.top_words(SHOWN_WORDS, negative=True))):
+        out.append({"pos": [[w, round(v, 5)] for w, v in pos], "neg": [[w, round(v, 5)] for w, v in neg]})
+    return out
+
+
+def _mixtures(model: TopicModel, P: np.ndarray) -> list[list]:
+    """Each document's largest topic shares (NMF) or coordinates (LSA), as [topic, value, ...]."""
+    out = []
+    for row in P:
+        if model.is_nmf:
+            order = [t for t in np.argsort(-row, kind="stable") if row[t] >= _MIX_MIN][:6]
+        else:
+            order = np.argsort(-np.abs(row), kind="stable")[:6]
+        flat = []
+        for t in order:
+            flat += [int(t), round(float(row[t]), 3)]
+        out.append(flat)
+    return out
+
+
+def _document_map(model: TopicModel, P: np.ndarray, seed: int) -> dict:
+    n = model.n_docs
+    if n > MAP_SAMPLE:
+        rng = np.random.default_rng(seed)
+        sample = np.sort(rng.choice(n, MAP_SAMPLE, replace=False))
+    else:
+        sample = np.arange(n)
+    X = np.sqrt(np.maximum(P[sample], 0.0)) if model.is_nmf else P[sample]  # Hellinger for shares
+    X = X - X.mean(axis=0)
+    if X.shape[1] >= 2 and len(sample) >= 2:
+        U, s, _ = np.linalg.svd(X, full_matrices=False)
+        coords = U[:, :2] * s[:2]
+    else:
+        coords = np.zeros((len(sample), 2))
+    return {"index": sample.tolist(), "x": _round(coords[:, 0], 4), "y": _round(coords[:, 1], 4),
+            "sampled": bool(n > MAP_SAMPLE), "n": int(n)}  # fmt: skip
+
+
+def page_data(model: TopicModel, manifest: dict, neighbours) -> dict:
+    """Everything the interactive page draws, JSON-ready."""
+    metrics = manifest.get("metrics", {})
+    coh = metrics.get("coherence", {})
+    k = model.n_topics
+    P = model.doc_topics()
+    prevalence = model.prevalence()
+    if model.is_nmf:
+        Hn = np.maximum(model.H, 0.0)
+        Hn = Hn / np.maximum(Hn.sum(axis=1, keepdims=True), np.finfo(float).tiny)
+        distance = _jensen_shannon(Hn)
+    else:
+        U = unit_rows(model.H)
+        distance = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * (U @ U.T)))
+    similarity = unit_rows(model.H) @ unit_rows(model.H).T
+    labels = model.labels
+    label_names = sorted({lab for lab in labels if lab}) if labels else []
+    label_index = {name: i for i, name in enumerate(label_names)}
+    f = model.factorization
+    dominant = model.dominant_topics()
+    topics = []
+    for t in range(k):
+        topics.append({
+            "id": t,
+            "label": model.label(t),
+            "prevalence": round(float(prevalence[t]), 5),
+            "npmi": None if not coh.get("npmi") else _safe(coh["npmi"][t]),
+            "c_v": None if not coh.get("c_v") else _safe(coh["c_v"][t]),
+            "umass": None if not coh.get("umass") else _safe(coh["umass"][t]),
+            "docs": int((dominant == t).sum()),
+        })  # fmt: skip
+    idx, _ = neighbours
+    excerpt_chars = max((len(e) for e in model.excerpts), default=0) if model.excerpts else 0
+    return {
+        "nmf": model.is_nmf,
+        "k": k,
+        "topics": topics,
+        "words": _topic_words(model) if model.is_nmf else None,
+        "poles": None if model.is_nmf else _lsa_poles(model),
+        "map": {"x": _round(mds(distance)[:, 0]), "y": _round(mds(distance)[:, 1])},
+        "similarity": [_round(row, 3) for row in similarity],
+        "labels": label_names,
+        "docs": {
+            "id": list(model.doc_ids),
+            "label": [label_index.get(lab, -1) for lab in labels] if labels else None,
+            "dominant": dominant.tolist(),
+            "mix": _mixtures(model, P),
+            "near": idx.tolist(),
+            "excerpt": list(model.excerpts) if model.excerpts else None,
+            "excerpt_chars": excerpt_chars,
+        },
+        "docmap": _document_map(model, P, model.seed),
+        "shown_words": SHOWN_WORDS,
+    }
+
+
+def _safe(x):
+    return None if x is None or not np.isfinite(x) else round(float(x), 4)
