@@ -91,28 +91,23 @@ def npmi(counts: WindowCounts, topics) -> np.ndarray:
     topics : sequence of sequence of str
         Each topic's top words (term keys), highest ranked first.
     """
-    scores = []
-    for top in topics:
-        rows = _rows(counts, top)
-        if rows.size < 2:
-            scores.append(np.nan)
-            continue
-        M = _npmi_matrix(counts, rows)
-        off = ~np.eye(rows.size, dtype=bool)
-        scores.append(float(M[off].mean()))
-    return np.array(scores)
+    return _per_topic(counts, topics, lambda M: M[~np.eye(M.shape[0], dtype=bool)].mean())
 
 
 def c_v(counts: WindowCounts, topics) -> np.ndarray:
     """C_V coherence of each topic (gensim's ``c_v``; use 110-token windows)."""
+
+    def score(M):
+        whole = M.sum(axis=0)
+        return ((M @ whole) / (np.linalg.norm(M, axis=1) * np.linalg.norm(whole))).mean()
+
+    return _per_topic(counts, topics, score)
+
+
+def _per_topic(counts: WindowCounts, topics, score) -> np.ndarray:
+    """``score`` of each topic's NPMI matrix (its counted top words); NaN below two counted words."""
     scores = []
     for top in topics:
         rows = _rows(counts, top)
-        if rows.size < 2:
-            scores.append(np.nan)
-            continue
-        M = _npmi_matrix(counts, rows)
-        whole = M.sum(axis=0)
-        cos = (M @ whole) / (np.linalg.norm(M, axis=1) * np.linalg.norm(whole))
-        scores.append(float(cos.mean()))
+        scores.append(float(score(_npmi_matrix(counts, rows))) if rows.size >= 2 else np.nan)
     return np.array(scores)

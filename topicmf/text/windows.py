@@ -71,13 +71,7 @@ def _count(ids, offsets, n_words, window, occ, co):  # pragma: no cover - compil
             slot[m] = -1
         size = 0
         for t in range(a, min(b, a + window)):
-            v = ids[t]
-            if not present[v]:
-                present[v] = True
-                if v < n_words:
-                    slot[v] = size
-                    members[size] = v
-                    size += 1
+            size = _enter(ids[t], present, slot, members, size, n_words)
         start = a
         while True:
             for p in range(size):
@@ -104,14 +98,20 @@ def _count(ids, offsets, n_words, window, occ, co):  # pragma: no cover - compil
                     slot[last] = p
                     slot[leaving] = -1
             start += 1
-            entering = ids[start + window - 1]
-            if not present[entering]:
-                present[entering] = True
-                if entering < n_words:
-                    slot[entering] = size
-                    members[size] = entering
-                    size += 1
+            size = _enter(ids[start + window - 1], present, slot, members, size, n_words)
     return n_windows
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _enter(v, present, slot, members, size, n_words):  # pragma: no cover - compiled
+    """Mark token ``v`` present in the window; a counted word joins the member list. Returns the new size."""
+    if not present[v]:
+        present[v] = True
+        if v < n_words:
+            slot[v] = size
+            members[size] = v
+            size += 1
+    return size
 
 
 def window_counts(texts, words, windows=(10,)) -> dict[int, WindowCounts]:
