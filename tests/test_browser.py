@@ -201,3 +201,16 @@ def test_a_hostile_corpus_runs_no_script(browser, tmp_path, shots):
     assert p.errors == [] and p.other_requests == []
     p.page.screenshot(path=str(shots / "hostile.png"), full_page=True)
     p.close()
+
+
+def test_a_count_matrix_report_has_no_text_but_works(browser, tmp_path):
+    from conftest import COUNT_TABLE
+
+    out = tmp_path / "counts"
+    cli("run", COUNT_TABLE, "-k", 2, "--min-df", 1, "--max-df", 1.0, "--out", out, "-q")
+    p = Page(browser, out / "index.html")
+    p.page.click("#doc-rows button[data-doc='0']")
+    assert "no text" in p.page.inner_text("#doc-excerpt")
+    assert p.page.locator("#neighbours li").count() > 0
+    assert p.errors == [] and p.other_requests == []
+    p.close()
