@@ -153,8 +153,7 @@ class TopicModel:
         """
         H = -self.H if negative else self.H
         n = min(int(n), H.shape[1])
-        cols = np.arange(H.shape[1])
-        return np.stack([np.lexsort((cols, -row))[:n] for row in H])
+        return np.stack([_top_indices(row, n) for row in H])
 
     def top_words(self, n: int = 10, *, negative: bool = False) -> list[list[tuple[str, float]]]:
         """Each topic's top ``n`` words with their weights in H, best first."""
@@ -163,7 +162,7 @@ class TopicModel:
 
     def label(self, topic: int, n: int = 3) -> str:
         """A short name for a topic: its top ``n`` words."""
-        return " ".join(w for w, _ in self.top_words(n)[topic])
+        return " ".join(self.vocabulary[j] for j in _top_indices(self.H[topic], min(n, self.H.shape[1])))
 
     # --- documents -----------------------------------------------------------
     def doc_index(self, doc_id: str) -> int:
@@ -178,7 +177,8 @@ class TopicModel:
     def similar(self, doc: int | str, n: int = 10) -> list[tuple[str, float]]:
         """The ``n`` documents most similar to one document (cosine of topic profiles)."""
         i = self.doc_index(doc) if isinstance(doc, str) else int(doc)
-        index, score = nearest(self.doc_topics()[i : i + 1], self.doc_topics(), n, exclude=np.array([i]))
+        P = self.doc_topics()
+        index, score = nearest(P[i : i + 1], P, n, exclude=np.array([i]))
         return [(self.doc_ids[j], float(s)) for j, s in zip(index[0], score[0])]
 
     def all_neighbours(self, n: int = 10, progress=None) -> tuple[np.ndarray, np.ndarray]:
@@ -232,6 +232,15 @@ class TopicModel:
         profile = self.doc_topics(W)
         index, score = nearest(profile, self.doc_topics(), n)
         return profile[0], [(self.doc_ids[j], float(s)) for j, s in zip(index[0], score[0])]
+
+
+def _top_indices(row: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the ``n`` largest values of ``row``, largest first, ties to the lower index."""
+    if n <= 0:
+        return np.empty(0, dtype=np.int64)
+    threshold = np.partition(row, row.size - n)[row.size - n]
+    candidates = np.flatnonzero(row >= threshold)
+    return candidates[np.lexsort((candidates, -row[candidates]))][:n]
 
 
 def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnmf", solver: str | None = None,

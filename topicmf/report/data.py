@@ -86,7 +86,8 @@ def _topic_words(model: TopicModel) -> list[dict]:
         for lam in _LAMBDA_GRID:
             relevance = lam * log_p + (1 - lam) * lift
             relevance[p_wt <= 0] = -np.inf
-            keep.update(np.argsort(-relevance, kind="stable")[:CANDIDATES].tolist())
+            top = min(CANDIDATES, relevance.size)
+            keep.update(np.argpartition(-relevance, top - 1)[:top].tolist())
         idx = sorted(keep, key=lambda j: (-p_wt[j], j))
         out.append({
             "w": [model.vocabulary[j] for j in idx],
