@@ -149,13 +149,14 @@ def page_data(model: TopicModel, manifest: dict, neighbours) -> dict:
         Hn = Hn / np.maximum(Hn.sum(axis=1, keepdims=True), np.finfo(float).tiny)
         distance = _jensen_shannon(Hn)
     else:
-        U = unit_rows(model.H)
-        distance = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * (U @ U.T)))
-    similarity = unit_rows(model.H) @ unit_rows(model.H).T
+        unit = unit_rows(model.H)
+        distance = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * (unit @ unit.T)))
+    layout = mds(distance)
+    U = unit_rows(model.H)
+    similarity = U @ U.T
     labels = model.labels
     label_names = sorted({lab for lab in labels if lab}) if labels else []
     label_index = {name: i for i, name in enumerate(label_names)}
-    f = model.factorization
     dominant = model.dominant_topics()
     topics = []
     for t in range(k):
@@ -176,7 +177,7 @@ def page_data(model: TopicModel, manifest: dict, neighbours) -> dict:
         "topics": topics,
         "words": _topic_words(model) if model.is_nmf else None,
         "poles": None if model.is_nmf else _lsa_poles(model),
-        "map": {"x": _round(mds(distance)[:, 0]), "y": _round(mds(distance)[:, 1])},
+        "map": {"x": _round(layout[:, 0]), "y": _round(layout[:, 1])},
         "similarity": [_round(row, 3) for row in similarity],
         "labels": label_names,
         "docs": {

@@ -7,10 +7,9 @@ so the pages request nothing from anywhere.
 
 from __future__ import annotations
 
-import math
-
 import base64
 import hashlib
+import math
 from importlib.resources import files
 
 import numpy as np
@@ -32,17 +31,16 @@ _env.filters["num"] = lambda x, digits=3: "–" if x is None or (isinstance(x, f
     f"{x:.{digits}f}" if isinstance(x, float) else f"{x:,}" if isinstance(x, int) else str(x))
 
 
-def line_chart(xs, ys, *, width=360, height=180, mark=None, title="", log_y=False) -> dict:
+def line_chart(xs, ys, *, width=360, height=180, mark=None, title="") -> dict:
     """Coordinates of a small SVG line chart (the template draws it): points, ticks, an optional marked x."""
-    pts = [(x, y) for x, y in zip(xs, ys) if y is not None and math.isfinite(y) and (not log_y or y > 0)]
+    pts = [(x, y) for x, y in zip(xs, ys) if y is not None and math.isfinite(y)]
     pad_l, pad_r, pad_t, pad_b = 56, 12, 22, 28
     chart = {"width": width, "height": height, "title": title, "points": "", "dots": [], "xticks": [], "yticks": [],
              "mark": None, "left": pad_l, "right": width - pad_r, "top": pad_t, "bottom": height - pad_b}
     if not pts:
         return chart
-    fy = (lambda y: math.log10(y)) if log_y else (lambda y: y)
     x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
-    y0, y1 = min(fy(p[1]) for p in pts), max(fy(p[1]) for p in pts)
+    y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
     if x1 == x0:
         x0, x1 = x0 - 1, x1 + 1
     if y1 == y0:
@@ -52,7 +50,7 @@ def line_chart(xs, ys, *, width=360, height=180, mark=None, title="", log_y=Fals
         return pad_l + (x - x0) / (x1 - x0) * (width - pad_l - pad_r)
 
     def sy(y):
-        return height - pad_b - (fy(y) - y0) / (y1 - y0) * (height - pad_t - pad_b)
+        return height - pad_b - (y - y0) / (y1 - y0) * (height - pad_t - pad_b)
 
     chart["points"] = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
     chart["dots"] = [{"x": round(sx(x), 1), "y": round(sy(y), 1), "label": f"{x}: {y:.4g}"} for x, y in pts]
@@ -60,8 +58,7 @@ def line_chart(xs, ys, *, width=360, height=180, mark=None, title="", log_y=Fals
     step = max(1, len(xticks) // 8)
     chart["xticks"] = [{"x": round(sx(x), 1), "label": f"{x:g}"} for x in xticks[::step]]
     for frac in (0.0, 0.5, 1.0):
-        v = y0 + frac * (y1 - y0)
-        value = 10**v if log_y else v
+        value = y0 + frac * (y1 - y0)
         chart["yticks"].append({"y": round(height - pad_b - frac * (height - pad_t - pad_b), 1), "label": f"{value:.4g}"})
     if mark is not None:
         chart["mark"] = round(sx(mark), 1)
