@@ -13,11 +13,11 @@ import numpy as np
 
 from ..corpus import CountMatrix, TextCorpus, UnreadableFile, load_text, open_corpus
 from ..errors import NoDocumentsError, TopicmfError, TopicmfWarning
+from .clean import TEXT_RULES, Cleaner, parse_clean, stats_report
 from .counting import Progress, count_terms
 from .matrix import DocumentTermMatrix
 from .prune import check_df, prune_columns
 from .stopwords import STOPWORD_LANGUAGES, builtin_stopwords, detect_language, fold, read_stopword_file, resolve_language
-from .clean import TEXT_RULES, Cleaner, parse_clean, stats_report
 from .tokenize import Tokenizer
 
 __all__ = ["TextOptions", "vectorize", "make_tokenizer"]
@@ -97,8 +97,8 @@ class TextOptions:
         if self.max_terms is not None and self.max_terms < 1:
             raise TopicmfError(f"max_terms must be a positive integer; got {self.max_terms!r}")
         rules = parse_clean(self.clean)  # validates
-        if self.clean.strip().lower() not in ("auto", "none"):
-            object.__setattr__(self, "clean", ",".join(rules) or "none")
+        clean = str(self.clean).strip().lower()
+        object.__setattr__(self, "clean", clean if clean in ("auto", "none") else ",".join(rules) or "none")
         if self.n_jobs is not None and self.n_jobs < 0:
             raise TopicmfError(f"jobs must be >= 0 (0 means every core); got {self.n_jobs}")
 
@@ -137,7 +137,7 @@ def make_cleaner(options: TextOptions) -> Cleaner | None:
     rules = tuple(r for r in parse_clean(options.clean) if r in TEXT_RULES)
     if not rules:
         return None
-    return Cleaner(rules=rules, auto=options.clean.strip().lower() == "auto")
+    return Cleaner(rules=rules, auto=options.clean == "auto")
 
 
 def _sample_texts(corpus: TextCorpus):
@@ -253,7 +253,7 @@ def _cleaning_info(options: TextOptions, result) -> dict:
         junk = {"tokens": int(sum(result.junk.values())), "types": len(result.junk),
                 "examples": [w for w, _ in sorted(result.junk.items(), key=lambda kv: (-kv[1], kv[0]))[:20]]}
     report = stats_report(result.cleaning, result.cleaned_docs, rules, junk)
-    report["mode"] = "auto" if options.clean.strip().lower() == "auto" else "rules"
+    report["mode"] = "auto" if options.clean == "auto" else "rules"
     return report
 
 
