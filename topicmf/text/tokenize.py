@@ -27,8 +27,8 @@ def is_junk(word: str) -> bool:
     with four or more switches between them, or ten or more characters of
     which over 75% digits (``a1b2c3``, ``1024x768x256``; ``x11r5``,
     ``486dx2``, ``1024x768`` and ``1970s`` stay); or a Latin or
-    Cyrillic word of five or more letters with no vowel (``bhjkl``; acronyms
-    such as ``nhl``, ``pgp`` or ``nntp`` stay).  Scripts without written
+    Cyrillic word of six or more letters with no vowel (``bhjklm``; acronyms
+    and names such as ``nhl``, ``pgp``, ``nntp`` or ``xdmcp`` stay).  Scripts without written
     vowels (Arabic, Chinese, ...) are never judged by vowels.  Encoded
     attachments are removed line by line before tokenizing (the ``blobs``
     rule); this filter catches what is left.
