@@ -13,9 +13,14 @@ from click.testing import CliRunner
 from conftest import COUNT_TABLE, DEMO, shared_corpus, snapshot, write_tree
 from topicmf.cli import main
 from topicmf.model import load_model
+from topicmf.report import RUN_FILES
 from topicmf.model.neighbors import unit_rows
 
 FILES = {"index.html", "topics.csv", "doc_topics.csv", "word_topics.csv", "similar.csv", "model.npz", "manifest.json"}
+
+
+def test_the_library_lists_the_same_run_files():
+    assert set(RUN_FILES) == FILES
 
 
 def cli(*args, input=None):

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .clean_rules import (
+    BLOB_MIN,
     HEADER_LINE,
     SPECIAL,
     consume_block,
@@ -170,7 +171,7 @@ class Cleaner:
                         if out:
                             drop_attribution(out, removed, chars)
                         continue
-            if blobs and len(line) >= 40 and (" " not in line or c == "M") and is_blob_line(line, c):
+            if blobs and len(line) >= BLOB_MIN and (" " not in line or c == "M") and is_blob_line(line, c):
                 removed[3] += 1
                 chars[3] += len(line) + 1
                 continue

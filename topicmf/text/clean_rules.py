@@ -26,7 +26,7 @@ _UU_BEGIN = re.compile(r"begin [0-7]{3,4} \S")
 _UU_LINE = re.compile(r"M[ -`]{60}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
 _HEX = re.compile(r"(?:0x)?[0-9A-Fa-f]{40,}")
-_BLOB_MIN = 40
+BLOB_MIN = 40  # shortest line the blob rule looks at
 SPECIAL = ">| \t`b-"  # first characters of lines that may be quotes, fences or block markers
 _SIG_TAIL = 15
 _SIGNOFF_TAIL = 6
@@ -168,12 +168,12 @@ def _is_attribution(line: str) -> bool:
 
 def is_blob_line(line: str, c: str) -> bool:
     n = len(line)
-    if n < _BLOB_MIN:
+    if n < BLOB_MIN:
         return False
     if c == "M" and n == 61 and _UU_LINE.fullmatch(line):
         return True
     s = line.strip()
-    if len(s) < _BLOB_MIN or " " in s or "\t" in s:
+    if len(s) < BLOB_MIN or " " in s or "\t" in s:
         return False
     if _BASE64.fullmatch(s):  # base64 of random bytes mixes cases and has digits or + /
         if not s.isalpha() and not s.islower() and not s.isupper():
