@@ -236,9 +236,10 @@ def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=20
 def frobenius_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=1000, W_init=None):
     """W ≥ 0 minimising ½‖X − WH‖² + ½α_W‖W‖² + λ_W ΣW for fixed H (fold-in).
 
-    The problem separates by row and is convex; it is solved by exact
+    The problem separates by row and is convex; each row is solved by exact
     coordinate descent from ``W_init`` (default: the projected least-squares
-    solution) until a sweep moves W by less than ``tol`` (relative).
+    solution) until a sweep moves it by less than ``tol`` (relative), or
+    after ``max_iter`` sweeps.
     """
     X = as_csr(X)
     H = np.ascontiguousarray(H, dtype=np.float64)
@@ -253,8 +254,5 @@ def frobenius_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=1000
         W = np.array(W_init, dtype=np.float64)
     W = np.ascontiguousarray(W)
     delta = np.empty(X.shape[0])
-    for _ in range(max_iter):
-        _kernels.hals_sweep(W, A, B, alpha_W, l1_W, delta)
-        if float(delta.sum()) <= tol * tol * max(float(np.sum(W * W)), np.finfo(float).tiny):
-            break
+    _kernels.hals_sweep(W, A, B, alpha_W, l1_W, delta, max_iter, tol)
     return W
