@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels
+from ._products import Products
 from ._common import Tracker, as_csr, make_rng, penalties, prepare_nmf, run_nmf
 from .init import initialize
 from .result import Factorization
@@ -21,7 +22,7 @@ class _Problem:
 
     def __init__(self, X, k, pen):
         self.X = X
-        self.Xt = X.T.tocsr()
+        self.products = Products(X, k)
         self.norm2 = float(X.data @ X.data)
         self.pen = pen
         self.A = np.empty((X.shape[0], k))
@@ -35,12 +36,16 @@ class _Problem:
         self.inner_W = min(2, 1 + int(0.5 * (1 + (nnz + n * k) / (n * (k + 1)))))
         self.inner_H = min(2, 1 + int(0.5 * (1 + (nnz + m * k) / (m * (k + 1)))))
 
+    @property
+    def Xt(self):
+        return self.products.Xt
+
     def products_W(self, Ht):
-        _kernels.spmm(self.X.indptr, self.X.indices, self.X.data, Ht, self.A)
+        self.products.times(Ht, self.A)
         return self.A, Ht.T @ Ht
 
     def products_H(self, W):
-        _kernels.spmm(self.Xt.indptr, self.Xt.indices, self.Xt.data, W, self.At)
+        self.products.t_times(W, self.At)
         return self.At, W.T @ W
 
     def objective(self, W, Ht, At, C):
@@ -228,7 +233,7 @@ def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=20
     rng = make_rng(random_state)
     tracker = Tracker(f"FrobeniusNMF(solver={solver!r})", max_iter, tol)
     pb = _Problem(X, k, penalties(p))
-    W, H = initialize(X, k, init, rng, loss="frobenius", Xt=pb.Xt, W=W, H=H)
+    W, H = initialize(X, k, init, rng, loss="frobenius", products=pb.products, W=W, H=H)
     return run_nmf(_STEPS[solver], pb, W, np.ascontiguousarray(H.T), p, rng, tracker, fold_in=frobenius_transform,
                    loss=frobenius_loss, model="nmf", solver=solver, record=dict(p, init=init, max_iter=max_iter, tol=tol))
 

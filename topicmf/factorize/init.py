@@ -12,9 +12,9 @@ __all__ = ["initialize", "INITS"]
 INITS = ("nndsvd", "nndsvda", "random", "custom")
 
 
-def _nndsvd(X: sp.csr_matrix, Xt, k: int, rng):
+def _nndsvd(X: sp.csr_matrix, products, k: int, rng):
     """NNDSVD (Boutsidis & Gallopoulos 2008) from a randomized rank-k SVD."""
-    U, s, Vt, _ = truncated_svd(X, k, solver="randomized", n_power_iter=4, rng=rng, Xt=Xt)
+    U, s, Vt, _ = truncated_svd(X, k, solver="randomized", n_power_iter=4, rng=rng, products=products)
     W = np.zeros((X.shape[0], k))
     H = np.zeros((k, X.shape[1]))
     W[:, 0] = np.sqrt(s[0]) * np.abs(U[:, 0])
@@ -37,7 +37,7 @@ def _nndsvd(X: sp.csr_matrix, Xt, k: int, rng):
     return W, H
 
 
-def initialize(X: sp.csr_matrix, k: int, method: str, rng, *, loss: str, Xt=None, W=None, H=None):
+def initialize(X: sp.csr_matrix, k: int, method: str, rng, *, loss: str, products=None, W=None, H=None):
     """Initial (W, H) for ``method``, rescaled so the first iteration is not wasted on scale.
 
     ``nndsvda`` fills NNDSVD's zeros with the mean of X (so multiplicative and
@@ -65,7 +65,7 @@ def initialize(X: sp.csr_matrix, k: int, method: str, rng, *, loss: str, Xt=None
         W = scale * np.abs(rng.standard_normal((n, k)))
         H = scale * np.abs(rng.standard_normal((k, m)))
     elif method in ("nndsvd", "nndsvda"):
-        W, H = _nndsvd(X, Xt, k, rng)
+        W, H = _nndsvd(X, products, k, rng)
         if method == "nndsvda":
             W[W == 0] = mean
             H[H == 0] = mean

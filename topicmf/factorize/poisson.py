@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels
+from ._products import Products
 from ._common import Tracker, as_csr, make_rng, penalties, prepare_nmf, run_nmf
 from .frobenius import sgd_setup
 from .init import initialize
@@ -26,7 +27,8 @@ FLOOR = 1e-10  # entries of W, H stay ≥ this where data need them (zeros would
 class _Problem:
     def __init__(self, X, k, pen):
         self.X = X
-        self.Xt = X.T.tocsr()
+        self.products = Products(X, k)
+        self.Xt = self.products.Xt  # the coordinate-descent and MU updates of H run over the rows of Xᵀ
         self.total = float(X.data.sum())
         self.pen = pen
         self.log_rows = np.empty(X.shape[0])
@@ -141,7 +143,7 @@ def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, t
     p["inner"] = n_inner
     rng = make_rng(random_state)
     pb = _Problem(X, k, penalties(p))
-    W, H = initialize(X, k, init, rng, loss="poisson", Xt=pb.Xt, W=W, H=H)
+    W, H = initialize(X, k, init, rng, loss="poisson", products=pb.products, W=W, H=H)
     Ht = np.ascontiguousarray(H.T)
     tracker = Tracker(f"PoissonNMF(solver={solver!r})", max_iter, tol)
     step = _STEPS[solver]

@@ -7,53 +7,54 @@ import scipy.sparse as sp
 from scipy.linalg import solve_triangular
 from scipy.sparse.linalg import LinearOperator, svds
 
-from . import _kernels
+from ._products import Products
 
 __all__ = ["truncated_svd", "flip_signs", "SVD_SOLVERS"]
 
 SVD_SOLVERS = ("randomized", "arpack", "dense")
 
 
-def _product(X: sp.csr_matrix, B: np.ndarray) -> np.ndarray:
-    out = np.empty((X.shape[0], B.shape[1]))
-    _kernels.spmm(X.indptr, X.indices, X.data, np.ascontiguousarray(B), out)
-    return out
-
-
 def _normalize(Y: np.ndarray) -> np.ndarray:
-    """An orthonormal-enough basis of Y's columns for a power iteration: Cholesky QR.
+    """An orthonormal-enough basis of Y's columns for a power iteration: Cholesky QR, in place.
 
-    Q = Y R⁻¹ with RᵀR = YᵀY costs one small Gram matrix and a triangular
-    solve, far less than Householder QR on a tall matrix; a rank-deficient Y
-    falls back to Householder.
+    Q = Y R⁻¹ with RᵀR = YᵀY costs one small Gram matrix and one product with
+    a small triangular matrix, far less than Householder QR on a tall matrix,
+    and keeps Y's C order (no transposed copies of a tall matrix); a
+    rank-deficient Y falls back to Householder.
     """
     try:
         R = np.linalg.cholesky(Y.T @ Y).T
     except np.linalg.LinAlgError:
-        return np.linalg.qr(Y)[0]
-    return solve_triangular(R, Y.T, trans="T", lower=False).T
+        return np.ascontiguousarray(np.linalg.qr(Y)[0])
+    inverse = solve_triangular(R, np.eye(R.shape[0]), lower=False)
+    out = np.empty_like(Y)
+    np.matmul(Y, inverse, out=out)
+    return out
 
 
-def randomized_svd(X: sp.csr_matrix, Xt: sp.csr_matrix, k: int, *, n_oversamples: int, n_power_iter: int, rng):
+def randomized_svd(X: sp.csr_matrix, k: int, *, n_oversamples: int, n_power_iter: int, rng,
+                   products: Products | None = None):
     """Rank-k SVD by a randomized range finder with QR-normalised power iterations.
 
     Y = X Ω with Ω Gaussian (n_terms × (k + p)); then q times Y ← X (Xᵀ Q(Y)),
     re-orthonormalising after each product; finally the SVD of the small
     B = Q(Y)ᵀ X.  The error shrinks like (σ_{k+1}/σ_k)^(2q+1) (Halko,
     Martinsson & Tropp 2011, Algorithm 4.4).  Products use the parallel
-    sparse kernel.
+    sparse kernels (:class:`~topicmf.factorize._products.Products`).
     """
+    products = products or Products(X, k + n_oversamples)
     width = min(k + n_oversamples, min(X.shape))
     omega = rng.standard_normal((X.shape[1], width))
-    Q = _normalize(_product(X, omega))
+    Q = _normalize(products.times(omega))
+    del omega
     for _ in range(n_power_iter):
-        Z = _normalize(_product(Xt, Q))
-        Q = _normalize(_product(X, Z))
-    Q, _ = np.linalg.qr(Q)  # exactly orthonormal for the projection
-    Bt = _product(Xt, Q)  # Bᵀ = Xᵀ Q, shape (n_terms, width)
+        Z = _normalize(products.t_times(Q))
+        Q = _normalize(products.times(Z, out=Q))
+    Q = _normalize(Q)  # a second Cholesky QR of a basis already near-orthonormal is orthonormal to rounding
+    Bt = products.t_times(Q)  # Bᵀ = Xᵀ Q, shape (n_terms, width)
     Vb, s, Ubt = np.linalg.svd(Bt, full_matrices=False)  # Bᵀ = Vb diag(s) Ubᵀ
-    U = Q @ Ubt.T
-    return U[:, :k], s[:k], Vb[:, :k].T
+    U = Q @ Ubt[:k].T
+    return U, s[:k], Vb[:, :k].T
 
 
 def arpack_svd(X: sp.csr_matrix, Xt: sp.csr_matrix, k: int, *, rng):
@@ -107,7 +108,7 @@ def flip_signs(U: np.ndarray, Vt: np.ndarray):
 
 
 def truncated_svd(X: sp.csr_matrix, k: int, *, solver: str = "randomized", n_oversamples: int = 10,
-                  n_power_iter: int = 5, rng=None, Xt=None):
+                  n_power_iter: int = 5, rng=None, products: Products | None = None):
     """The k leading singular triplets of X, largest first, with deterministic signs.
 
     Returns ``(U, s, Vt, passes)`` where ``passes`` counts the products with X
@@ -118,12 +119,13 @@ def truncated_svd(X: sp.csr_matrix, k: int, *, solver: str = "randomized", n_ove
         U, s, Vt = dense_svd(X, k)
         passes = 1
     else:
-        Xt = Xt if Xt is not None else X.T.tocsr()
+        products = products or Products(X, k + n_oversamples)
         if solver == "randomized":
-            U, s, Vt = randomized_svd(X, Xt, k, n_oversamples=n_oversamples, n_power_iter=n_power_iter, rng=rng)
+            U, s, Vt = randomized_svd(X, k, n_oversamples=n_oversamples, n_power_iter=n_power_iter, rng=rng,
+                                      products=products)
             passes = n_power_iter
         elif solver == "arpack":
-            U, s, Vt, passes = arpack_svd(X, Xt, k, rng=rng)
+            U, s, Vt, passes = arpack_svd(X, products.Xt, k, rng=rng)
         else:
             raise ValueError(f"Unknown SVD solver {solver!r}; choose one of {', '.join(SVD_SOLVERS)}")
     U, Vt = flip_signs(U, Vt)
