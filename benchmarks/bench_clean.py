@@ -27,7 +27,7 @@ from topicmf.model import fit_topic_model, label_agreement
 from topicmf.model.coherence import NPMI_WINDOW, npmi
 from topicmf.text import TextOptions, builtin_stopwords, make_tokenizer, vectorize
 from topicmf.text.clean import Cleaner
-from topicmf.text.windows import count_windows
+from topicmf.text.windows import stream_window_counts
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "20news"
 HEADER_WORDS = {"edu", "subject", "organization", "lines", "writes", "article", "posting", "host", "nntp", "com",
@@ -56,8 +56,7 @@ def topicmf_run(corpus, clean, seeds):
         fits.append((model, agreement["nmi"], agreement["ari"]))
     model = fits[0][0]
     tops = [[model.terms[j] for j in row] for row in model.top_term_indices(10)]
-    counts = count_windows(open_corpus(corpus).refs(), tokenizer, sorted({w for t in tops for w in t}), (NPMI_WINDOW,),
-                           n_docs_hint=dtm.n_docs)[NPMI_WINDOW]  # fmt: skip
+    counts = stream_window_counts(dtm.stream, sorted({w for t in tops for w in t}), (NPMI_WINDOW,))[NPMI_WINDOW]
     return dtm, fits, npmi(counts, tops), seconds
 
 

@@ -13,7 +13,7 @@ from topicmf.corpus import load_text, open_corpus
 from topicmf.model import c_v, fit_topic_model, npmi, umass
 from topicmf.model.evaluate import coherence_scores
 from topicmf.text import TextOptions, make_tokenizer, vectorize
-from topicmf.text.windows import count_windows, window_counts
+from topicmf.text.windows import stream_window_counts, window_counts
 
 gensim = pytest.importorskip("gensim")
 from gensim.corpora import Dictionary  # noqa: E402
@@ -79,18 +79,20 @@ def test_scores_equal_gensim_on_random_texts(seed):
 
 
 def corpus_tokens(path, options):
-    """The token sequences topicmf's coherence uses: each readable document's unigram terms."""
+    """The token sequences gensim is given: each readable document re-read and tokenized on its own."""
     dtm = vectorize(path, options)
     tokenizer = make_tokenizer(options, None if dtm.info["language"] == "none" else dtm.info["language"])
     refs = list(open_corpus(path).refs())
     return dtm, tokenizer, [tokenizer.unigrams(load_text(r)[0]) for r in refs], refs
 
 
-def check_model_against_gensim(dtm, tokenizer, texts, refs, k, n_jobs=1):
+def check_model_against_gensim(dtm, tokenizer, texts, refs, k):
+    # the stream kept from the one reading pass holds exactly these tokens
+    assert [dtm.stream.document(d) for d in range(dtm.n_docs)] == texts
     model = fit_topic_model(dtm, k, tokenizer=tokenizer)
     tops = [[model.terms[j] for j in row] for row in model.top_term_indices(10)]
     words = sorted({w for t in tops for w in t})
-    counts = count_windows(iter(refs), tokenizer, words, (10, 110), n_jobs=n_jobs, n_docs_hint=len(refs))
+    counts = stream_window_counts(dtm.stream, words, (10, 110))
     ours = coherence_scores(model, dtm.X, counts)
     np.testing.assert_allclose(ours["umass"], gensim_scores(texts, tops, "u_mass"), atol=1e-6)
     np.testing.assert_allclose(ours["npmi"], gensim_scores(texts, tops, "c_npmi"), atol=1e-6)
@@ -110,20 +112,27 @@ def test_coherence_equals_gensim_on_bbc_documents(tmp_path):
         for f in sorted(label.glob("*.txt"))[:60]:
             (subset / label.name / f.name).write_bytes(f.read_bytes())
     dtm, tokenizer, texts, refs = corpus_tokens(subset, TextOptions(min_df=3, stem=True, language="english"))
-    check_model_against_gensim(dtm, tokenizer, texts, refs, 5, n_jobs=2)
+    check_model_against_gensim(dtm, tokenizer, texts, refs, 5)
 
 
-def test_parallel_window_counts_equal_serial():
-    refs = list(open_corpus(DEMO).refs())
-    tokenizer = make_tokenizer(TextOptions(), "english")
-    texts = [tokenizer.unigrams(load_text(r)[0]) for r in refs]
-    words = ["planet", "oven", "team", "code", "garden", "star"]
+@pytest.mark.parametrize("options", [TextOptions(n_jobs=2), TextOptions(n_jobs=2, ngrams=2, stem=True,
+                                                                   language="english")])
+def test_stream_window_counts_equal_counts_over_the_texts_for_any_division(options):
+    dtm = vectorize(DEMO, options)
+    tokenizer = make_tokenizer(options, "english")
+    texts = [tokenizer.unigrams(load_text(r)[0]) for r in open_corpus(DEMO).refs()]
+    assert [dtm.stream.document(d) for d in range(dtm.n_docs)] == texts
+    single = vectorize(DEMO, TextOptions(**{**options.__dict__, "n_jobs": 1}))
+    np.testing.assert_array_equal(single.stream.ids, dtm.stream.ids)
+    words = sorted({w for t in texts for w in t})[::3][:12]
     serial = window_counts(texts, words, (5, 110))
-    for size in (3, 40):
-        parallel = count_windows(iter(refs), tokenizer, words, (5, 110), n_jobs=2, n_docs_hint=size)
+    for parts in (1, 3, 40):
+        parallel = stream_window_counts(dtm.stream, words, (5, 110), n_parts=parts)
         for w in (5, 110):
             assert parallel[w].n_windows == serial[w].n_windows
             np.testing.assert_array_equal(parallel[w].cooccurrences, serial[w].cooccurrences)
+    dtm.close()
+    single.close()
 
 
 def test_words_absent_from_the_windows_are_left_out():

@@ -53,12 +53,13 @@ def test_the_page_is_self_contained_and_its_script_is_the_only_one_allowed(demo_
 
 def test_page_data_agrees_with_the_model(demo_run):
     model = load_model(demo_run)
-    neighbours = model.all_neighbours(10)
-    data = page_data(model, model.manifest, neighbours)
+    graph = model.neighbour_graph(10)
+    np.testing.assert_array_equal(graph.index, model.graph.index)  # the saved graph is the graph
+    data = page_data(model, model.manifest, graph)
     assert [t["label"] for t in data["topics"]] == [model.label(t) for t in range(5)]
     np.testing.assert_allclose([t["prevalence"] for t in data["topics"]], model.prevalence(), atol=1e-5)
-    assert data["docs"]["dominant"] == model.dominant_topics().tolist()
-    assert data["docs"]["near"] == neighbours[0].tolist()
+    assert data["docs"]["dominant"] == model.dominant_topics().tolist()  # a small corpus: every document shown
+    assert data["docs"]["near"] == graph.index.tolist() and data["outside"]["id"] == []
     H = model.H / model.H.sum(axis=1, keepdims=True)
     p_w = model.term_counts / model.term_counts.sum()
     for t, words in enumerate(data["words"]):
@@ -140,5 +141,5 @@ def test_twenty_newsgroups_page_stays_under_ten_megabytes(tmp_path):
     assert result.exit_code == 0, result.output
     page = (out / "index.html").read_text(encoding="utf-8")
     assert (out / "index.html").stat().st_size < 10_000_000
-    assert "A random sample of 3,000 of the 18,846 documents" in page
+    assert "A uniform sample of 3,000 of the 18,846 documents" in page
     assert re.search(r"Excerpts are the first \d+ characters", page)

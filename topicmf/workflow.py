@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .corpus import TextCorpus, open_corpus
 from .errors import TopicmfError
 from .model import TopicModel, evaluate, fit_topic_model
 from .model.coherence import CV_WINDOW, NPMI_WINDOW
@@ -30,7 +29,7 @@ from .model.store import write_atomic
 from .model.store import load_model
 from .report import check_destination, render_sweep, staged_directory, write_report, write_run, write_sweep
 from .text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
-from .text.windows import count_windows
+from .text.windows import stream_window_counts
 
 __all__ = ["RunResult", "run", "sweep", "rerender", "default_out", "NEIGHBOURS", "DEFAULT_K_RANGE"]
 
@@ -109,25 +108,12 @@ def _tokenizer(dtm: DocumentTermMatrix, options: TextOptions):
     return make_tokenizer(options, None if language == "none" else language)
 
 
-EXCERPT_BUDGET = 4_000_000  # characters of document excerpts kept for the report, in all
-
-
-def excerpt_length(n_docs: int) -> int:
-    """Characters of each document's excerpt: 1,000 for small corpora, fewer so the report stays small."""
-    return int(np.clip(EXCERPT_BUDGET // max(1, n_docs), 120, 1000))
-
-
-def _window_counts(corpus, options: TextOptions, tokenizer, words, dtm, stage, excerpts: dict | None = None):
-    if tokenizer is None:
-        return None
-    source = open_corpus(corpus, text_column=options.text_column, id_column=options.id_column,
-                         label_column=options.label_column)  # fmt: skip
-    if not isinstance(source, TextCorpus):
+def _window_counts(dtm: DocumentTermMatrix, words, stage):
+    """Window counts for coherence, from the token streams the reading pass kept (None without text)."""
+    if dtm.stream is None:
         return None
     with stage("coherence") as progress:
-        return count_windows(source.refs(), tokenizer, words, (NPMI_WINDOW, CV_WINDOW), n_jobs=options.n_jobs,
-                             n_docs_hint=dtm.n_docs, progress=progress, excerpts=excerpts,
-                             excerpt_chars=excerpt_length(dtm.n_docs))  # fmt: skip
+        return stream_window_counts(dtm.stream, words, (NPMI_WINDOW, CV_WINDOW), progress=progress)
 
 
 def _fit_progress(stage, label):
@@ -175,6 +161,13 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     with stage("reading") as progress:
         dtm = vectorize(corpus, options, progress=progress)
     timings["reading"] = time.perf_counter() - started
+    with dtm:  # the token streams' temporary file goes when the run ends, however it ends
+        return _run(dtm, corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params,
+                    n_seeds, command, stage, auto, timings, started)
+
+
+def _run(dtm, corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
+         command, stage, auto, timings, started) -> RunResult:
     tokenizer = _tokenizer(dtm, options)
     t = time.perf_counter()
     sweep_result = None
@@ -195,18 +188,16 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
         words = coherence_words([fitted])
     timings["fitting"] = time.perf_counter() - t
     t = time.perf_counter()
-    excerpts: dict = {}
-    counts = _window_counts(corpus, options, tokenizer, words, dtm, stage, excerpts)
+    counts = _window_counts(dtm, words, stage)
     if auto:
         sweep_result = score_sweep(dtm, fits, seconds, counts)
         fitted = sweep_result.models[sweep_result.suggested]
-    if excerpts:
-        fitted.excerpts = tuple(excerpts.get(doc_id, "") for doc_id in fitted.doc_ids)
+    fitted.sample = dtm.sample
     metrics = evaluate(fitted, dtm.X, counts)
     timings["evaluating"] = time.perf_counter() - t
     t = time.perf_counter()
     with stage("neighbours") as progress:
-        neighbours = fitted.all_neighbours(NEIGHBOURS, progress=progress)
+        fitted.graph = fitted.neighbour_graph(NEIGHBOURS, progress=progress)
     timings["neighbours"] = time.perf_counter() - t
     manifest = {
         "command": command or f"topicmf run {corpus}",
@@ -240,7 +231,7 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
             _write_sweep_files(tmp, sweep_result, corpus, model, n_seeds, command)
         timings["total"] = time.perf_counter() - started  # the files' own writing is not included
         manifest["peak_memory_mb"] = peak_memory_mb()
-        manifest = write_run(tmp, fitted, manifest, neighbours)
+        manifest = write_run(tmp, fitted, manifest)
         progress(1, 1)
     manifest["timings"]["writing"] = time.perf_counter() - t
     manifest["timings"]["total"] = time.perf_counter() - started
@@ -267,15 +258,16 @@ def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None 
     out = check_destination(out if out is not None else default_out(corpus, "-sweep"), corpus, force=force)
     with stage("reading") as progress:
         dtm = vectorize(corpus, options, progress=progress)
-    k_list = parse_k_range(ks, limit=min(dtm.X.shape))
-    tokenizer = _tokenizer(dtm, options)
-    with stage("sweeping k") as progress:
-        total = len(k_list) * n_seeds
-        fits, seconds = fit_sweep(dtm, k_list, model=model, n_seeds=n_seeds, seed=seed, solver=solver,
-                                  weighting=weighting, tokenizer=tokenizer,
-                                  on_fit=lambda kk, s: progress(k_list.index(kk) * n_seeds + s + 1, total),
-                                  **dict(fit_params or {}))  # fmt: skip
-    counts = _window_counts(corpus, options, tokenizer, sweep_words(fits), dtm, stage)
+    with dtm:
+        k_list = parse_k_range(ks, limit=min(dtm.X.shape))
+        tokenizer = _tokenizer(dtm, options)
+        with stage("sweeping k") as progress:
+            total = len(k_list) * n_seeds
+            fits, seconds = fit_sweep(dtm, k_list, model=model, n_seeds=n_seeds, seed=seed, solver=solver,
+                                      weighting=weighting, tokenizer=tokenizer,
+                                      on_fit=lambda kk, s: progress(k_list.index(kk) * n_seeds + s + 1, total),
+                                      **dict(fit_params or {}))  # fmt: skip
+        counts = _window_counts(dtm, sweep_words(fits), stage)
     result = score_sweep(dtm, fits, seconds, counts)
     with staged_directory(out, force=force) as tmp:
         _write_sweep_files(tmp, result, corpus, model, n_seeds, command or f"topicmf sweep {corpus} --k {ks}")
@@ -290,7 +282,8 @@ def rerender(directory, stage=None) -> Path:
     """Render ``index.html`` of a saved run again, from its files alone (no corpus, no fitting)."""
     stage = stage or _silent
     model = load_model(directory)
-    with stage("neighbours") as progress:
-        neighbours = model.all_neighbours(NEIGHBOURS, progress=progress)
+    if model.graph is None:  # a run saved before the graph was stored
+        with stage("neighbours") as progress:
+            model.graph = model.neighbour_graph(NEIGHBOURS, progress=progress)
     with stage("writing"):
-        return write_report(directory, model, model.manifest, neighbours)
+        return write_report(directory, model, model.manifest)

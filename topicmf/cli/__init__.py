@@ -130,7 +130,7 @@ def read_matrix(corpus: str, params: dict) -> DocumentTermMatrix:
     quiet = params.pop("quiet")
     options = text_options(params)
     with Progress("reading", quiet=quiet) as progress:
-        return vectorize(corpus, options, progress=progress)
+        return vectorize(corpus, options, progress=progress, keep_stream=False)
 
 
 

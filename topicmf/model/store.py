@@ -21,6 +21,8 @@ from ..errors import TopicmfError
 from ..factorize import MODELS, Factorization
 from ..text import Tokenizer
 from ..text.clean import Cleaner
+from ..text.stream import DocumentSample
+from .neighbors import NeighbourGraph
 from .topicmodel import WEIGHTINGS, TopicModel
 
 __all__ = ["FORMAT", "MODEL_FILE", "MANIFEST_FILE", "save_model", "load_model", "read_manifest", "write_atomic",
@@ -120,9 +122,16 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
         "H": f.H,
         "loss_curve": np.asarray(f.loss_curve, dtype=np.float64),
     }
-    for name in ("terms", "vocabulary", "doc_ids", "labels", "excerpts"):
+    for name in ("terms", "vocabulary", "doc_ids", "labels"):
         if getattr(model, name) is not None:
             _pack(getattr(model, name), arrays, name)
+    if model.sample is not None:
+        arrays["sample_rows"] = model.sample.rows
+        if model.sample.excerpts is not None:
+            _pack(model.sample.excerpts, arrays, "excerpts")
+    if model.graph is not None:
+        arrays["neighbours_index"] = model.graph.index.astype(np.int32 if model.n_docs < 2**31 else np.int64)
+        arrays["neighbours_score"] = model.graph.score.astype(np.float32)
     if model.term_counts is not None:
         arrays["term_counts"] = np.asarray(model.term_counts, dtype=np.float64)
     if model.global_weights is not None:
@@ -148,6 +157,8 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
         "objective": f.objective,
         "tokenizer": tokenizer_spec(model.tokenizer),
     }
+    if model.graph is not None:
+        manifest["neighbours"] = model.graph.describe()
     manifest["files"] = {MODEL_FILE: {"sha256": sha256_file(path), "bytes": path.stat().st_size}}
     write_atomic(directory / MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=False, default=_json))
     return manifest
@@ -209,6 +220,16 @@ def load_model(directory) -> TopicModel:
         raise TopicmfError(f"{path} is unreadable ({type(exc).__name__}: {exc})") from None
     text = {name: _unpack(a, name, path) for name in ("terms", "vocabulary", "doc_ids", "labels", "excerpts")}
     _check_arrays(a, text, path)
+    n_docs = a["W"].shape[0]
+    rows = a.get("sample_rows")
+    if rows is None and text["excerpts"] is not None:  # a run written before samples: every document
+        rows = np.arange(n_docs)
+    sample = None if rows is None else DocumentSample(rows, text["excerpts"], n_docs)
+    graph = None
+    if "neighbours_index" in a:
+        about = manifest.get("neighbours") or {}
+        graph = NeighbourGraph(a["neighbours_index"].astype(np.int64), a["neighbours_score"],
+                               about.get("method", "exact"), about.get("recall"), about.get("recall_sample", 0))
     f = Factorization(
         W=a["W"], H=a["H"], model=name, solver=m.get("solver", ""), loss_curve=a["loss_curve"],
         n_iter=int(m.get("n_iter", len(a["loss_curve"]))), converged=bool(m.get("converged", True)),
@@ -219,10 +240,8 @@ def load_model(directory) -> TopicModel:
         tokenizer = None if spec is None else _tokenizer_from_spec(spec)
     except (TypeError, KeyError, TopicmfError) as exc:
         raise TopicmfError(f"{directory / MANIFEST_FILE} has a bad tokenizer description ({exc})") from None
-    model = TopicModel(f, text["vocabulary"], text["terms"], text["doc_ids"], text["labels"], tokenizer, weighting,
-                       a.get("global_weights"), int(m.get("seed", 0)), manifest, a.get("term_counts"),
-                       text["excerpts"])
-    return model
+    return TopicModel(f, text["vocabulary"], text["terms"], text["doc_ids"], text["labels"], tokenizer, weighting,
+                      a.get("global_weights"), int(m.get("seed", 0)), manifest, a.get("term_counts"), sample, graph)
 
 
 def _check_arrays(a: dict, text: dict, path) -> None:
@@ -243,10 +262,21 @@ def _check_arrays(a: dict, text: dict, path) -> None:
     if not (np.isfinite(W).all() and np.isfinite(H).all()):
         bad("W or H holds NaN or infinity")
     n_docs, n_terms = W.shape[0], H.shape[1]
+    rows = a.get("sample_rows")
     for key, n in (("terms", n_terms), ("vocabulary", n_terms), ("doc_ids", n_docs), ("labels", n_docs),
-                   ("excerpts", n_docs)):  # fmt: skip
+                   ("excerpts", n_docs if rows is None else len(rows))):  # fmt: skip
         if text[key] is not None and len(text[key]) != n:
             bad(f"{key} has {len(text[key])} entries, expected {n}")
+    if rows is not None and (rows.ndim != 1 or rows.dtype.kind != "i" or (rows.size and (rows.min() < 0 or rows.max() >= n_docs))
+                             or np.unique(rows).size != rows.size):
+        bad("sample_rows must be distinct document rows")
+    index, score = a.get("neighbours_index"), a.get("neighbours_score")
+    if (index is None) != (score is None):
+        bad("neighbours_index and neighbours_score come together")
+    if index is not None and (index.ndim != 2 or index.shape[0] != n_docs or score.shape != index.shape
+                              or index.dtype.kind != "i" or score.dtype.kind != "f"
+                              or (index.size and (index.min() < 0 or index.max() >= n_docs))):
+        bad("the neighbour arrays do not fit the documents")
     counts = a.get("term_counts")
     if counts is not None and (counts.ndim != 1 or counts.shape[0] != n_terms or counts.dtype.kind != "f"):
         bad(f"term_counts must be {n_terms} numbers")

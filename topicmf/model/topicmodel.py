@@ -10,7 +10,8 @@ import scipy.sparse as sp
 from ..errors import TopicmfError
 from ..factorize import MODELS, Factorization, factorize
 from ..text import DocumentTermMatrix, Tokenizer, entropy_weights, idf_weights, normalize_rows
-from .neighbors import nearest
+from ..text.stream import DocumentSample
+from .neighbors import NeighbourGraph, nearest, neighbour_graph, unit_profiles
 
 __all__ = ["WEIGHTINGS", "TopicModel", "fit_topic_model", "weigh"]
 
@@ -63,8 +64,10 @@ class TopicModel:
         For a loaded run: its manifest.json (corpus, options, metrics, timings).
     term_counts : ndarray of shape (n_terms,) or None
         Each term's count in the training corpus (for p(w) in the report).
-    excerpts : tuple of str or None
-        The start of each training document's cleaned text (for the report).
+    sample : DocumentSample or None
+        The documents the report shows, with the start of their cleaned text.
+    graph : NeighbourGraph or None
+        Every training document's nearest documents (see :meth:`neighbour_graph`).
     """
 
     factorization: Factorization
@@ -78,9 +81,11 @@ class TopicModel:
     seed: int = 0
     manifest: dict = field(default_factory=dict, repr=False)
     term_counts: np.ndarray | None = field(default=None, repr=False)
-    excerpts: tuple | None = field(default=None, repr=False)
+    sample: DocumentSample | None = field(default=None, repr=False)
+    graph: NeighbourGraph | None = field(default=None, repr=False)
     _index: dict = field(default=None, init=False, repr=False)
     _doc_index: dict = field(default=None, init=False, repr=False)
+    _unit: np.ndarray = field(default=None, init=False, repr=False)
 
     # --- shapes and profiles -------------------------------------------------
     @property
@@ -165,6 +170,10 @@ class TopicModel:
         return " ".join(self.vocabulary[j] for j in _top_indices(self.H[topic], min(n, self.H.shape[1])))
 
     # --- documents -----------------------------------------------------------
+    def documents_sample(self) -> DocumentSample:
+        """The documents a report shows: the sample kept while reading, or (without one) the same rule on rows."""
+        return self.sample if self.sample is not None else DocumentSample.of_rows(self.n_docs)
+
     def doc_index(self, doc_id: str) -> int:
         """Row of a document id; a TopicmfError names the problem when it is unknown."""
         if self._doc_index is None:
@@ -174,17 +183,21 @@ class TopicModel:
         except KeyError:
             raise TopicmfError(f"No document {doc_id!r} in this model (ids look like {self.doc_ids[0]!r})") from None
 
+    def _profiles_unit(self) -> np.ndarray:
+        if self._unit is None:
+            self._unit = unit_profiles(self.doc_topics())
+        return self._unit
+
     def similar(self, doc: int | str, n: int = 10) -> list[tuple[str, float]]:
-        """The ``n`` documents most similar to one document (cosine of topic profiles)."""
+        """The ``n`` documents most similar to one document (cosine of topic profiles), found exactly."""
         i = self.doc_index(doc) if isinstance(doc, str) else int(doc)
-        P = self.doc_topics()
-        index, score = nearest(P[i : i + 1], P, n, exclude=np.array([i]))
+        U = self._profiles_unit()
+        index, score = nearest(U[i : i + 1], U, n, exclude=np.array([i]))
         return [(self.doc_ids[j], float(s)) for j, s in zip(index[0], score[0])]
 
-    def all_neighbours(self, n: int = 10, progress=None) -> tuple[np.ndarray, np.ndarray]:
-        """Every document's ``n`` nearest other documents: (index, score) arrays of shape (n_docs, n)."""
-        P = self.doc_topics()
-        return nearest(P, P, n, exclude=np.arange(self.n_docs), progress=progress)
+    def neighbour_graph(self, n: int = 10, *, method: str = "auto", progress=None) -> NeighbourGraph:
+        """Every document's ``n`` nearest other documents (exact, or NN-descent for a large corpus)."""
+        return neighbour_graph(self.doc_topics(), n, method=method, seed=self.seed, progress=progress)
 
     # --- new text ------------------------------------------------------------
     def count(self, texts) -> sp.csr_matrix:
@@ -230,7 +243,7 @@ class TopicModel:
         """A text's topic profile and its ``n`` most similar training documents."""
         W = self.transform_texts([text])
         profile = self.doc_topics(W)
-        index, score = nearest(profile, self.doc_topics(), n)
+        index, score = nearest(profile, self._profiles_unit(), n)
         return profile[0], [(self.doc_ids[j], float(s)) for j, s in zip(index[0], score[0])]
 
 

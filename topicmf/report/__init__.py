@@ -21,20 +21,24 @@ RUN_FILES = ("index.html", "topics.csv", "doc_topics.csv", "word_topics.csv", "s
              MANIFEST_FILE)
 
 
-def write_run(directory, model: TopicModel, manifest: dict, neighbours) -> dict:
-    """Write every file of a run into ``directory`` (an empty, staged folder); returns the manifest."""
+def write_run(directory, model: TopicModel, manifest: dict) -> dict:
+    """Write every file of a run into ``directory`` (an empty, staged folder); returns the manifest.
+
+    The model carries its neighbour graph (``model.graph``) and the sample of
+    documents the page shows (``model.sample``).
+    """
     directory = Path(directory)
     write_topics(directory / "topics.csv", model)
     write_doc_topics(directory / "doc_topics.csv", model)
     write_word_topics(directory / "word_topics.csv", model)
-    write_similar(directory / "similar.csv", model, *neighbours)
+    write_similar(directory / "similar.csv", model, model.graph.index, model.graph.score)
     manifest = save_model(model, directory, manifest)
-    write_atomic(directory / "index.html", render_run(model, manifest, neighbours=neighbours))
+    write_atomic(directory / "index.html", render_run(model, manifest, graph=model.graph))
     return manifest
 
 
-def write_report(directory, model: TopicModel, manifest: dict, neighbours=None) -> Path:
+def write_report(directory, model: TopicModel, manifest: dict) -> Path:
     """Re-render ``index.html`` of a saved run in place (atomically)."""
     path = Path(directory) / "index.html"
-    write_atomic(path, render_run(model, manifest, neighbours=neighbours))
+    write_atomic(path, render_run(model, manifest, graph=model.graph))
     return path

@@ -14,9 +14,11 @@ import numpy as np
 from ..model import TopicModel
 from ..model.neighbors import unit_rows
 
-__all__ = ["page_data", "script_json", "mds", "MAP_SAMPLE", "CANDIDATES", "SHOWN_WORDS"]
+__all__ = ["page_data", "script_json", "mds", "excerpt_length", "MAP_SAMPLE", "CANDIDATES",
+           "SHOWN_WORDS"]
 
 MAP_SAMPLE = 3000  # documents drawn on the document map at most
+EXCERPT_BUDGET = 4_000_000  # characters of document excerpts on the page, in all
 CANDIDATES = 30  # words kept per topic for every relevance weight λ on the grid
 SHOWN_WORDS = 20  # bars in the word chart
 _LAMBDA_GRID = np.linspace(0.0, 1.0, 21)
@@ -119,13 +121,9 @@ def _mixtures(model: TopicModel, P: np.ndarray) -> list[list]:
     return out
 
 
-def _document_map(model: TopicModel, P: np.ndarray, seed: int) -> dict:
-    n = model.n_docs
-    if n > MAP_SAMPLE:
-        rng = np.random.default_rng(seed)
-        sample = np.sort(rng.choice(n, MAP_SAMPLE, replace=False))
-    else:
-        sample = np.arange(n)
+def _document_map(model: TopicModel, P: np.ndarray, order: np.ndarray, page_of: np.ndarray) -> dict:
+    """The first :data:`MAP_SAMPLE` documents of the page's sample (itself a uniform sample), projected to 2-D."""
+    sample = order[:MAP_SAMPLE]
     X = np.sqrt(np.maximum(P[sample], 0.0)) if model.is_nmf else P[sample]  # Hellinger for shares
     X = X - X.mean(axis=0)
     if X.shape[1] >= 2 and len(sample) >= 2:
@@ -133,11 +131,59 @@ def _document_map(model: TopicModel, P: np.ndarray, seed: int) -> dict:
         coords = U[:, :2] * s[:2]
     else:
         coords = np.zeros((len(sample), 2))
-    return {"index": sample.tolist(), "x": _round(coords[:, 0], 4), "y": _round(coords[:, 1], 4),
-            "sampled": bool(n > MAP_SAMPLE), "n": int(n)}  # fmt: skip
+    return {"index": page_of[sample].tolist(), "x": _round(coords[:, 0], 4), "y": _round(coords[:, 1], 4),
+            "sampled": bool(model.n_docs > len(sample)), "n": int(model.n_docs)}  # fmt: skip
 
 
-def page_data(model: TopicModel, manifest: dict, neighbours) -> dict:
+def excerpt_length(n_shown: int) -> int:
+    """Characters of each shown document's excerpt: 1,000 for small corpora, fewer so the page stays small."""
+    return int(np.clip(EXCERPT_BUDGET // max(1, n_shown), 120, 1000))
+
+
+def _cut(text: str, n_chars: int) -> str:
+    if len(text) <= n_chars:
+        return text
+    cut = text.rfind(" ", n_chars - 40, n_chars)
+    return text[: cut if cut > 0 else n_chars] + " …"
+
+
+def _documents(model: TopicModel, P: np.ndarray, graph, label_index: dict, dominant: np.ndarray) -> tuple[dict, dict]:
+    """The page's documents (the sample, in corpus order) and the neighbours of theirs it does not show."""
+    sample = model.documents_sample()
+    shown = np.sort(sample.rows)
+    page_of = np.full(model.n_docs, -1, dtype=np.int64)
+    page_of[shown] = np.arange(shown.size)
+    labels = model.labels
+    docs = {
+        "id": [model.doc_ids[i] for i in shown],
+        "label": [label_index.get(labels[i], -1) for i in shown] if labels else None,
+        "dominant": dominant[shown].tolist(),
+        "mix": _mixtures(model, P[shown]),
+        "total": int(model.n_docs),
+    }
+    if sample.excerpts is not None:
+        chars = excerpt_length(shown.size)
+        text = dict(zip(sample.rows.tolist(), sample.excerpts))
+        docs["excerpt"] = [_cut(text[i], chars) for i in shown.tolist()]
+        docs["excerpt_chars"] = chars
+    else:
+        docs["excerpt"], docs["excerpt_chars"] = None, 0
+    outside = {"id": [], "label": [], "dominant": []}
+    if graph is not None:
+        rows = graph.index[shown]
+        missing = np.unique(rows[page_of[rows] < 0])
+        ref = page_of.copy()
+        ref[missing] = -1 - np.arange(missing.size)  # a neighbour not shown: -1, -2, … into "outside"
+        docs["near"] = ref[rows].tolist()
+        docs["score"] = [[round(float(v), 3) for v in row] for row in graph.score[shown]]
+        outside = {"id": [model.doc_ids[i] for i in missing],
+                   "label": [label_index.get(labels[i], -1) for i in missing] if labels else None,
+                   "dominant": dominant[missing].tolist()}  # fmt: skip
+    order = sample.rows
+    return docs, outside, _document_map(model, P, order, page_of)
+
+
+def page_data(model: TopicModel, manifest: dict, graph) -> dict:
     """Everything the interactive page draws, JSON-ready."""
     metrics = manifest.get("metrics", {})
     coh = metrics.get("coherence", {})
@@ -169,8 +215,7 @@ def page_data(model: TopicModel, manifest: dict, neighbours) -> dict:
             "umass": None if not coh.get("umass") else _safe(coh["umass"][t]),
             "docs": int((dominant == t).sum()),
         })  # fmt: skip
-    idx, _ = neighbours
-    excerpt_chars = max((len(e) for e in model.excerpts), default=0) if model.excerpts else 0
+    docs, outside, docmap = _documents(model, P, graph, label_index, dominant)
     return {
         "nmf": model.is_nmf,
         "k": k,
@@ -180,16 +225,9 @@ def page_data(model: TopicModel, manifest: dict, neighbours) -> dict:
         "map": {"x": _round(layout[:, 0]), "y": _round(layout[:, 1])},
         "similarity": [_round(row, 3) for row in similarity],
         "labels": label_names,
-        "docs": {
-            "id": list(model.doc_ids),
-            "label": [label_index.get(lab, -1) for lab in labels] if labels else None,
-            "dominant": dominant.tolist(),
-            "mix": _mixtures(model, P),
-            "near": idx.tolist(),
-            "excerpt": list(model.excerpts) if model.excerpts else None,
-            "excerpt_chars": excerpt_chars,
-        },
-        "docmap": _document_map(model, P, model.seed),
+        "docs": docs,
+        "outside": outside,
+        "docmap": docmap,
         "shown_words": SHOWN_WORDS,
     }
 

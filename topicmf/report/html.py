@@ -69,15 +69,16 @@ def _script() -> str:
     return (files("topicmf.report") / "templates" / "report.js").read_text(encoding="utf-8")
 
 
-def render_run(model: TopicModel, manifest: dict, *, neighbours) -> str:
+def render_run(model: TopicModel, manifest: dict, *, graph) -> str:
     """The interactive report of a run (``index.html``): one self-contained file.
 
-    ``neighbours`` is ``(index, score)`` of every document's nearest
-    documents, as :meth:`TopicModel.all_neighbours` returns.
+    ``graph`` is the :class:`~topicmf.model.neighbors.NeighbourGraph` of
+    every document's nearest documents.  The page shows the documents of the
+    model's sample (all of them in a corpus of up to 20,000), so its size is
+    bounded whatever the corpus size; every topic is kept.
     """
     metrics = manifest.get("metrics", {})
-    data = page_data(model, manifest, neighbours)
-    data["docs"]["score"] = [[round(float(v), 3) for v in row] for row in neighbours[1]]
+    data = page_data(model, manifest, graph)
     script = _script()
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     f = model.factorization
@@ -92,15 +93,31 @@ def render_run(model: TopicModel, manifest: dict, *, neighbours) -> str:
         variance = line_chart(range(1, len(ratio) + 1), [float(v) for v in np.cumsum(ratio)],
                               title="cumulative explained share of ‖X‖²", width=420)  # fmt: skip
         explained = float(ratio.sum())
-    n, sample = model.n_docs, len(data["docmap"]["index"])
-    docmap_note = (f"A random sample of {sample:,} of the {n:,} documents (seed {model.seed}), " if sample < n
+    n, on_map, shown = model.n_docs, len(data["docmap"]["index"]), len(data["docs"]["id"])
+    docmap_note = (f"A uniform sample of {on_map:,} of the {n:,} documents, " if on_map < n
                    else f"All {n:,} documents, ") + ("projected by PCA of the square roots of their topic shares"
                                                      if model.is_nmf else "projected by PCA of their coordinates") + (
         " and moved by at most 3 pixels so that identical profiles stay visible.")
     chars = data["docs"]["excerpt_chars"]
-    excerpt_note = ("The corpus is a count matrix: there is no text to show." if not model.excerpts else
+    excerpt_note = ("The corpus is a count matrix: there is no text to show." if not chars else
                     f"Excerpts are the first {chars:,} characters of each document after cleaning; the files are not "
                     "changed.")  # fmt: skip
+    sample_note = "" if shown == n else (
+        f"This page shows {shown:,} of the {n:,} documents: a uniform sample, fixed by a hash of each document's "
+        "position in the corpus, so that the page stays small. Every document is in doc_topics.csv and similar.csv, "
+        "and `topicmf similar DIR ID` finds the neighbours of any of them. Neighbours that are not on the page "
+        "are listed without a link.")
+    about = graph.describe() if graph is not None else None
+    if about is None:
+        neighbour_note = ""
+    elif about["method"] == "exact":
+        neighbour_note = (f"Most similar documents: the highest cosine similarity of topic profiles, found exactly "
+                          f"(corpora of up to {about['exact_up_to']:,} documents).")
+    else:
+        neighbour_note = (f"Most similar documents: cosine similarity of topic profiles, found by NN-descent (an "
+                          f"approximate nearest-neighbour graph; corpora above {about['exact_up_to']:,} documents). "
+                          f"Recall@{about['neighbours']} against exact search: {about['recall']:.3f}, measured on "
+                          f"{about['recall_sample']:,} random documents.")
     return _env.get_template("report.html").render(
         m=manifest, metrics=metrics, labels=metrics.get("labels"), k=model.n_topics, nmf=model.is_nmf,
         model_name={"pnmf": "Poisson NMF", "nmf": "Frobenius NMF", "lsa": "LSA"}[model.model],
@@ -108,7 +125,7 @@ def render_run(model: TopicModel, manifest: dict, *, neighbours) -> str:
         "mean share of each document's absolute coordinates",
         distance_note="Jensen–Shannon distances of the topics' word distributions" if model.is_nmf else
         "cosine distances of the topics' word weights",
-        docmap_note=docmap_note, excerpt_note=excerpt_note,
+        docmap_note=docmap_note, excerpt_note=excerpt_note, sample_note=sample_note, neighbour_note=neighbour_note,
         palette_note="Paul Tol's muted palette, safe for colour-blind readers" + (
             "; colours repeat after 9 topics, the tooltip names the topic" if model.n_topics > 9 else ""),
         curve=curve, spectrum=spectrum, variance=variance, explained=explained,

@@ -17,6 +17,7 @@ from .clean import TEXT_RULES, Cleaner, parse_clean, stats_report
 from .counting import Progress, count_terms
 from .matrix import DocumentTermMatrix
 from .prune import check_df, prune_columns
+from .stream import DocumentSample
 from .stopwords import STOPWORD_LANGUAGES, builtin_stopwords, detect_language, fold, read_stopword_file, resolve_language
 from .tokenize import Tokenizer
 
@@ -179,8 +180,14 @@ def _warn_list(items, message, summary):
         warnings.warn(summary.format(len(items) - _WARN_LIMIT), TopicmfWarning, stacklevel=3)
 
 
-def vectorize(path, options: TextOptions | None = None, *, progress: Progress | None = None) -> DocumentTermMatrix:
+def vectorize(path, options: TextOptions | None = None, *, progress: Progress | None = None,
+              keep_stream: bool = True) -> DocumentTermMatrix:
     """Read, tokenize and prune the corpus at ``path`` into a document-term matrix.
+
+    Everything later stages need from the text comes from this one pass: the
+    counts, every document's tokens in order (``keep_stream``; the matrix's
+    ``stream`` holds a temporary file until it is closed — use the matrix as a
+    context manager) and a sample of documents with excerpts.
 
     Parameters
     ----------
@@ -216,9 +223,8 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
         return _from_count_matrix(corpus, options, started)
     language, shares = _choose_language(corpus, options)
     tokenizer = make_tokenizer(options, language)
-    result = count_terms(
-        corpus.refs(), tokenizer, n_jobs=options.n_jobs, n_docs_hint=corpus.n_docs_hint, progress=progress
-    )
+    result = count_terms(corpus.refs(), tokenizer, n_jobs=options.n_jobs, n_docs_hint=corpus.n_docs_hint,
+                         progress=progress, keep_stream=keep_stream)  # fmt: skip
     skipped = corpus.skipped + result.skipped
     if corpus.encoding_fallback:
         warnings.warn(f"{corpus.path} is not UTF-8; read it as {corpus.encoding_fallback}", TopicmfWarning, stacklevel=2)
@@ -241,9 +247,13 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
         "options": asdict(options),
     }
     labels = tuple(result.labels) if corpus.has_labels else None
-    return _finish(
-        result.X, display, result.keys, result.doc_ids, labels, result.doc_lengths, info, options, started, sort=True
-    )
+    try:
+        return _finish(result.X, display, result.keys, result.doc_ids, labels, result.doc_lengths, info, options,
+                       started, sort=True, stream=result.stream, sample=result.sample)  # fmt: skip
+    except BaseException:
+        if result.stream is not None:
+            result.stream.close()
+        raise
 
 
 def _cleaning_info(options: TextOptions, result) -> dict:
@@ -288,10 +298,12 @@ def _from_count_matrix(matrix: CountMatrix, options: TextOptions, started: float
     }
     lengths = np.asarray(X.sum(axis=1)).ravel()
     labels = tuple(matrix.labels) if matrix.labels is not None else None
-    return _finish(X, words, words, matrix.doc_ids, labels, lengths, info, options, started)
+    return _finish(X, words, words, matrix.doc_ids, labels, lengths, info, options, started,
+                   sample=DocumentSample.of_rows(X.shape[0]))
 
 
-def _finish(X, display, keys, doc_ids, labels, lengths, info, options, started, sort=False) -> DocumentTermMatrix:
+def _finish(X, display, keys, doc_ids, labels, lengths, info, options, started, sort=False, stream=None,
+            sample=None) -> DocumentTermMatrix:
     """Prune, put the columns in order (alphabetical when ``sort``) and warn of empty documents."""
     keep, report = prune_columns(
         X, min_df=options.min_df, max_df=options.max_df, max_terms=options.max_terms, names=keys
@@ -326,4 +338,6 @@ def _finish(X, display, keys, doc_ids, labels, lengths, info, options, started, 
         labels=labels,
         doc_lengths=lengths,
         info=info,
+        stream=stream,
+        sample=sample,
     )

@@ -12,20 +12,19 @@ flight.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from array import array
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..corpus import DocRef, UnreadableFile, load_text
 from .clean import empty_stats
+from .parallel import chunked, default_jobs, ordered_map
+from .stream import SAMPLE_DOCS, DocumentSample, SampleBuilder, StreamWriter, TokenStream, excerpt, position_hash
 from .tokenize import Tokenizer
 
 __all__ = ["CountResult", "count_terms", "default_jobs"]
@@ -33,14 +32,6 @@ __all__ = ["CountResult", "count_terms", "default_jobs"]
 Progress = Callable[[int, "int | None"], None]
 
 _worker: _WorkerState | None = None  # set in each process by _start_worker
-
-
-def default_jobs() -> int:
-    """Number of cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 @dataclass
@@ -62,6 +53,8 @@ class CountResult:
     cleaning: np.ndarray  # what the cleaner removed: rows TEXT_RULES, columns documents, lines, characters
     cleaned_docs: int  # documents the cleaner changed
     junk: Counter  # raw token -> tokens dropped as junk
+    stream: TokenStream | None  # every document's kept tokens in order, as ids into keys
+    sample: DocumentSample  # the documents the report can show, with excerpts
 
 
 class _Index(dict):
@@ -87,8 +80,9 @@ class _WorkerState:
     results in that order, so the descriptions arrive in sequence.
     """
 
-    def __init__(self, tokenizer: Tokenizer):
+    def __init__(self, tokenizer: Tokenizer, keep_stream: bool = True):
         self.tokenizer = tokenizer
+        self.keep_stream = keep_stream
         self.index = _Index()
         self.kept = array("b")  # per column: counts towards document length
         self.junk = array("b")  # per column: dropped as a junk token
@@ -98,13 +92,25 @@ class _WorkerState:
         self.repeats = False  # whether two columns share a term (stemming, ё folding)
 
 
-def _start_worker(tokenizer: Tokenizer) -> None:
+def _start_worker(tokenizer: Tokenizer, keep_stream: bool) -> None:
     global _worker
-    _worker = _WorkerState(tokenizer)
+    _worker = _WorkerState(tokenizer, keep_stream)
 
 
-def _count_chunk(refs: list[DocRef]):
-    """Load and count one chunk into a CSR block over the worker's columns."""
+def _count_chunk(job: tuple[int, list[DocRef], int]):
+    """Load and count one chunk into a CSR block over the worker's columns.
+
+    ``job`` is (position of the chunk's first document in the corpus, the
+    documents, the sample threshold when the chunk was sent): documents
+    whose position hash is below the threshold send an excerpt.  Besides
+    the counts, every document's tokens come back in order as worker columns
+    (with n-grams: only the unigram keys), for the token stream.
+    """
+    first, refs, threshold = job
+    hashes = position_hash(np.arange(first, first + len(refs))).tolist()
+    excerpts = []
+    sequence = array("i")
+    keys_in_order: list = []
     state = _worker
     tokenizer = state.tokenizer
     by_type = tokenizer.ngrams == 1
@@ -120,7 +126,7 @@ def _count_chunk(refs: list[DocRef]):
     stats = empty_stats()
     changed = 0
     junk: Counter = Counter()
-    for ref in refs:
+    for ref, h in zip(refs, hashes):
         try:
             text, encoding = load_text(ref)
         except UnreadableFile as exc:
@@ -131,12 +137,22 @@ def _count_chunk(refs: list[DocRef]):
         if cleaner is not None:
             text, was_changed = cleaner.clean(text, stats)
             changed += was_changed
+        if h < threshold:
+            excerpts.append((n_docs, h, excerpt(text)))
         if by_type:
-            counts = tokenizer.token_types(text, cleaned=True)
+            found = tokenizer.raw_tokens(text, cleaned=True)
+            counts = Counter(found)
         else:
-            counts, n_tokens = tokenizer.count(text, surfaces, cleaned=True, junk=junk)
+            counts, n_tokens = tokenizer.count(text, surfaces, cleaned=True, junk=junk, sequence=keys_in_order)
             lengths.append(n_tokens)
         indices.extend(map(column_of, counts))
+        if not state.keep_stream:
+            keys_in_order.clear()
+        elif by_type:
+            sequence.extend(map(column_of, found))
+        else:
+            sequence.extend(map(column_of, keys_in_order))
+            keys_in_order.clear()
         data.extend(counts.values())
         indptr.append(len(indices))
         n_docs += 1
@@ -178,42 +194,16 @@ def _count_chunk(refs: list[DocRef]):
     return (
         state.name, new_keys, new_surfaces, indptr_a, indices_a, data_a,
         lengths_a, skipped, fallbacks, surfaces, state.repeats, stats, changed, junk,
+        np.frombuffer(sequence, np.int32), excerpts,
     )  # fmt: skip
 
 
-def chunked(items: Iterable, size: int) -> Iterator[list]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
-def ordered_map(fn, chunks: Iterator, n_jobs: int, start, args: tuple):
-    """Map ``fn`` over chunks in order, yielding (chunk, result), with at most 2·n_jobs chunks in flight.
-
-    Each worker process first runs ``start(*args)``; with one job everything
-    runs in this process.
-    """
-    if n_jobs == 1:
-        start(*args)
-        for chunk in chunks:
-            yield chunk, fn(chunk)
-        return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ProcessPoolExecutor(n_jobs, mp_context=context, initializer=start, initargs=args)
-    pending: deque = deque()
-    try:
-        for chunk in chunks:
-            pending.append((chunk, pool.submit(fn, chunk)))
-            if len(pending) >= 2 * n_jobs:
-                chunk_done, future = pending.popleft()
-                yield chunk_done, future.result()
-        while pending:
-            chunk_done, future = pending.popleft()
-            yield chunk_done, future.result()
-    finally:
-        # Do not wait for the idle workers to exit: the results are all in.
-        pool.shutdown(wait=False, cancel_futures=True)
+def _jobs(refs: Iterable, size: int, sample: SampleBuilder) -> Iterator[tuple[int, list, int]]:
+    """Chunks with their first position and the sample threshold at the moment each is sent."""
+    position = 0
+    for chunk in chunked(refs, size):
+        yield position, chunk, sample.threshold
+        position += len(chunk)
 
 
 def count_terms(
@@ -223,8 +213,10 @@ def count_terms(
     n_jobs: int | None = None,
     n_docs_hint: int | None = None,
     progress: Progress | None = None,
+    sample_size: int = SAMPLE_DOCS,
+    keep_stream: bool = True,
 ) -> CountResult:
-    """Count the terms of every document in ``refs``.
+    """Count the terms of every document in ``refs``, keeping its token stream and a sample of excerpts.
 
     Parameters
     ----------
@@ -238,6 +230,11 @@ def count_terms(
         Expected number of documents, for chunk sizing and progress.
     progress : callable(done, total) or None
         Called after each chunk with documents seen so far.
+    sample_size : int
+        Documents of which an excerpt is kept (see :mod:`topicmf.text.stream`).
+    keep_stream : bool
+        Keep every document's tokens in order (the result's ``stream``,
+        None otherwise).
     """
     n_jobs = default_jobs() if n_jobs is None or n_jobs <= 0 else n_jobs
     if n_docs_hint is not None:
@@ -246,84 +243,124 @@ def count_terms(
             n_jobs = 1  # not worth starting processes
     else:
         chunk_size = 500
-    track = tokenizer.stem is not None
-    vocab = _Index()
-    vocab[None]  # number 0: dropped tokens (stopwords, numbers): column -1 after the shift below
-    workers: dict[str, dict] = {}  # per worker: its column -> global term, keys and surfaces
-    parts_indptr, parts_indices, parts_data = [], [], []
-    ids, labels, lengths, skipped, fallbacks = [], [], [], [], []
-    surfaces: Counter = Counter()
-    nnz = 0
-    seen = 0
-    repeats = False
-    cleaning = empty_stats()
-    cleaned_docs = 0
-    junk: Counter = Counter()
-    for chunk, result in ordered_map(_count_chunk, chunked(refs, chunk_size), n_jobs, _start_worker, (tokenizer,)):
+    merger = _Merger(tokenizer.stem is not None, sample_size, keep_stream)
+    try:
+        for job, result in ordered_map(_count_chunk, _jobs(refs, chunk_size, merger.sample), n_jobs, _start_worker,
+                                       (tokenizer, keep_stream)):  # fmt: skip
+            merger.add(job[1], result)
+            if progress is not None:
+                progress(merger.seen, n_docs_hint)
+        return merger.result()
+    finally:
+        if merger.stream is not None:
+            merger.stream.abort()  # a no-op once the stream is finished
+
+
+class _Merger:
+    """The main process's side of counting: worker columns to global term ids, in corpus order."""
+
+    def __init__(self, track: bool, sample_size: int, keep_stream: bool):
+        self.track = track
+        self.vocab = _Index()
+        self.vocab[None]  # number 0: dropped tokens (stopwords, numbers): column -1 after the shift below
+        self.workers: dict[str, dict] = {}  # per worker: its column -> global term, keys and surfaces
+        self.parts_indptr, self.parts_indices, self.parts_data = [], [], []
+        self.ids, self.labels, self.lengths, self.skipped, self.fallbacks = [], [], [], [], []
+        self.surfaces: Counter = Counter()
+        self.nnz = self.seen = self.rows = 0
+        self.repeats = False
+        self.cleaning = empty_stats()
+        self.cleaned_docs = 0
+        self.junk: Counter = Counter()
+        self.sample = SampleBuilder(sample_size)
+        self.stream = StreamWriter() if keep_stream else None
+
+    def add(self, chunk: list[DocRef], result) -> None:
         name, new_keys, new_surfaces, indptr, indices, data = result[:6]
-        c_lengths, c_skipped, c_fallbacks, c_surfaces, c_repeats, c_stats, c_changed, c_junk = result[6:]
-        cleaning += c_stats
-        cleaned_docs += c_changed
-        junk.update(c_junk)
+        c_lengths, c_skipped, c_fallbacks, c_surfaces, c_repeats, c_stats, c_changed, c_junk = result[6:14]
+        sequence, excerpts = result[14:]
+        self.cleaning += c_stats
+        self.cleaned_docs += c_changed
+        self.junk.update(c_junk)
         if c_skipped:
             gone = {doc_id for doc_id, _ in c_skipped}
             chunk = [ref for ref in chunk if ref.doc_id not in gone]
-        c_ids = [ref.doc_id for ref in chunk]
-        c_labels = [ref.label for ref in chunk]
-        repeats = repeats or c_repeats
-        w = workers.setdefault(name, {"map": np.empty(0, np.int64), "keys": [], "surfaces": []})
+        self.repeats = self.repeats or c_repeats
+        vocab = self.vocab
+        w = self.workers.setdefault(name, {"map": np.empty(0, np.int64), "keys": [], "surfaces": []})
         fresh = list(dict.fromkeys(k for k in new_keys if k not in vocab))
         vocab.update(zip(fresh, range(len(vocab.order), len(vocab.order) + len(fresh))))
         vocab.order += fresh
         added = np.fromiter(map(vocab.__getitem__, new_keys), np.int64, len(new_keys)) - 1
         w["map"] = np.concatenate([w["map"], added])
         cols = w["map"][indices]
-        if track and new_surfaces is not None:
+        if self.track and new_surfaces is not None:
             w["keys"] += new_keys
             w["surfaces"] += new_surfaces
             used, inverse = np.unique(indices, return_inverse=True)
             totals = np.bincount(inverse, weights=data)
             for j, total in zip(used.tolist(), totals.tolist()):
                 if w["keys"][j] is not None:
-                    surfaces[w["keys"][j], w["surfaces"][j]] += int(total)
+                    self.surfaces[w["keys"][j], w["surfaces"][j]] += int(total)
         elif c_surfaces:
-            surfaces.update(c_surfaces)
+            self.surfaces.update(c_surfaces)
         if len(cols) and cols.min() < 0:  # drop stopwords and numbers
             kept = cols >= 0
-            row_of = np.repeat(np.arange(len(c_ids)), np.diff(indptr))
-            indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of[kept], minlength=len(c_ids)))])
+            row_of = np.repeat(np.arange(len(chunk)), np.diff(indptr))
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of[kept], minlength=len(chunk)))])
             cols, data = cols[kept], data[kept]
-        parts_indptr.append(indptr[1:] + nnz)
-        parts_indices.append(cols)
-        parts_data.append(data)
-        nnz += len(cols)
-        ids += c_ids
-        labels += c_labels
-        lengths.append(c_lengths)
-        skipped += c_skipped
-        fallbacks += c_fallbacks
-        seen += len(c_ids) + len(c_skipped)
-        if progress is not None:
-            progress(seen, n_docs_hint)
-    del vocab[None]
-    keys = vocab.order[1:]
-    indptr = np.concatenate([[0], *parts_indptr]).astype(np.int64)
-    indices = np.concatenate(parts_indices) if parts_indices else np.empty(0, np.int64)
-    data = np.concatenate(parts_data) if parts_data else np.empty(0, np.int64)
-    dtype = np.int32 if data.size == 0 or data.max() <= np.iinfo(np.int32).max else np.int64
-    index_dtype = np.int32 if max(len(keys), indices.size) < 2**31 else np.int64
-    X = sp.csr_matrix(
-        (data.astype(dtype), indices.astype(index_dtype), indptr.astype(index_dtype)),
-        shape=(len(ids), len(keys)),
-    )
-    if repeats:
-        X.sum_duplicates()  # several word forms of a document became one term (stemming, ё)
-    return CountResult(
-        X, keys, ids, labels,
-        np.concatenate(lengths) if lengths else np.empty(0, np.int64),
-        _best_surfaces(surfaces) if track else None,
-        skipped, fallbacks, cleaning, cleaned_docs, junk,
-    )  # fmt: skip
+        self.parts_indptr.append(indptr[1:] + self.nnz)
+        self.parts_indices.append(cols.astype(np.int32) if len(vocab.order) < 2**31 else cols)
+        self.parts_data.append(data)
+        self.nnz += len(cols)
+        if self.stream is not None:
+            tokens = w["map"][sequence]
+            self.stream.append(tokens[tokens >= 0])  # the kept tokens, as global ids
+        for row, h, text in excerpts:
+            self.sample.offer(h, self.rows + row, text)
+        self.ids += [ref.doc_id for ref in chunk]
+        self.labels += [ref.label for ref in chunk]
+        self.lengths.append(c_lengths)
+        self.skipped += c_skipped
+        self.fallbacks += c_fallbacks
+        self.rows += len(chunk)
+        self.seen += len(chunk) + len(c_skipped)
+
+    def result(self) -> CountResult:
+        del self.vocab[None]
+        keys = self.vocab.order[1:]
+        X = _concatenate(self.parts_indptr, self.parts_indices, self.parts_data, len(self.ids), len(keys))
+        self.parts_indptr = self.parts_indices = self.parts_data = []
+        if self.repeats:
+            X.sum_duplicates()  # several word forms of a document became one term (stemming, ё)
+        lengths = np.concatenate(self.lengths) if self.lengths else np.empty(0, np.int64)
+        return CountResult(
+            X, keys, self.ids, self.labels, lengths,
+            _best_surfaces(self.surfaces) if self.track else None,
+            self.skipped, self.fallbacks, self.cleaning, self.cleaned_docs, self.junk,
+            None if self.stream is None else self.stream.finish(keys, lengths), self.sample.finish(len(self.ids)),
+        )  # fmt: skip
+
+
+def _concatenate(parts_indptr, parts_indices, parts_data, n_rows: int, n_cols: int) -> sp.csr_matrix:
+    """One CSR matrix from the chunks' parts, each part freed as soon as it is copied (peak ≈ 1× the matrix)."""
+    nnz = sum(len(p) for p in parts_indices)
+    big_data = any(p.size and p.max() > np.iinfo(np.int32).max for p in parts_data)
+    index_dtype = np.int32 if max(n_cols, nnz) < 2**31 else np.int64
+    indices = np.empty(nnz, index_dtype)
+    data = np.empty(nnz, np.int64 if big_data else np.int32)
+    indptr = np.zeros(n_rows + 1, index_dtype)
+    at = row = 0
+    for parts in (parts_indices, parts_data, parts_indptr):
+        parts.reverse()  # consumed from the end
+    while parts_indices:
+        part_indices, part_data, part_indptr = parts_indices.pop(), parts_data.pop(), parts_indptr.pop()
+        indices[at : at + len(part_indices)] = part_indices
+        data[at : at + len(part_data)] = part_data
+        indptr[row + 1 : row + 1 + len(part_indptr)] = part_indptr
+        at += len(part_indices)
+        row += len(part_indptr)
+    return sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols), copy=False)
 
 
 def _best_surfaces(surfaces: Counter) -> dict[str, str]:

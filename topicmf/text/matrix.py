@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from .stream import DocumentSample, TokenStream
+
 __all__ = ["DocumentTermMatrix", "tfidf", "log_entropy", "idf_weights", "entropy_weights", "normalize_rows"]
 
 
@@ -33,6 +35,12 @@ class DocumentTermMatrix:
     info : dict
         How the matrix was made: source, format, language, options, pruning,
         skipped files, encodings; JSON-serialisable.
+    stream : TokenStream or None
+        Every document's kept tokens in order (None for a count matrix),
+        kept from the one pass over the text for coherence; it holds an
+        anonymous temporary file until :meth:`close`.
+    sample : DocumentSample or None
+        The documents a report can show, with excerpts of their text.
     """
 
     X: sp.csr_matrix
@@ -42,6 +50,20 @@ class DocumentTermMatrix:
     labels: tuple | None
     doc_lengths: np.ndarray
     info: dict = field(default_factory=dict)
+    stream: TokenStream | None = field(default=None, repr=False)
+    sample: DocumentSample | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Release the token stream's temporary file (the matrix stays usable)."""
+        if self.stream is not None:
+            self.stream.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
 
     @property
     def n_docs(self) -> int:

@@ -188,14 +188,18 @@ class Tokenizer:
             cache[raw] = entry
         return entry
 
-    def token_types(self, text: str, *, cleaned: bool = False) -> Counter:
-        """Raw lowercase tokens of ``text`` with their counts, before any filtering.
+    def raw_tokens(self, text: str, *, cleaned: bool = False) -> list[str]:
+        """Raw lowercase tokens of ``text`` in order, before any filtering.
 
         ``cleaned``: the text has been through :attr:`cleaner` already.
         """
         text = self._prepare(text, cleaned)
         st = self._parts()
-        return Counter((st["ascii"] if text.isascii() else st["pattern"]).findall(text))
+        return (st["ascii"] if text.isascii() else st["pattern"]).findall(text)
+
+    def token_types(self, text: str, *, cleaned: bool = False) -> Counter:
+        """Raw lowercase tokens of ``text`` with their counts, before any filtering."""
+        return Counter(self.raw_tokens(text, cleaned=cleaned))
 
     def resolve(self, raw: str) -> tuple[str, str] | None:
         """``(term key, surface form)`` of a raw token from :meth:`token_types`, or None if dropped."""
@@ -238,13 +242,14 @@ class Tokenizer:
         return keys + [g for n in range(2, self.ngrams + 1) for g in _ngrams(keys, n)]
 
     def count(self, text: str, surfaces: Counter | None = None, *, cleaned: bool = False,
-              junk: Counter | None = None) -> tuple[dict[str, int], int]:
+              junk: Counter | None = None, sequence: list | None = None) -> tuple[dict[str, int], int]:
         """Count the terms of ``text``.
 
         Returns ``(counts, n_tokens)``: term → count, and the number of kept
         tokens (unigrams).  When ``surfaces`` is given, it is updated with
         ``(key, surface form) → count`` for every kept token; ``junk`` with
-        raw token → count for every token dropped as junk.
+        raw token → count for every token dropped as junk; ``sequence`` is
+        extended with the keys of the kept tokens in order (with n-grams only).
         """
         st = self._parts()
         found = st["pattern"].findall(self._prepare(text, cleaned))
@@ -270,6 +275,8 @@ class Tokenizer:
         if surfaces is not None:
             surfaces.update(entries)
         keys = [e[0] for e in entries]
+        if sequence is not None:
+            sequence.extend(keys)
         counts = Counter(keys)
         for n in range(2, self.ngrams + 1):
             counts.update(_ngrams(keys, n))

@@ -20,13 +20,9 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from ..corpus import DocRef, UnreadableFile, load_text
-from .counting import Progress, chunked, default_jobs, ordered_map
-from .tokenize import Tokenizer
+from .stream import TokenStream
 
-__all__ = ["WindowCounts", "window_counts", "count_windows"]
-
-_state: dict = {}
+__all__ = ["WindowCounts", "window_counts", "stream_window_counts"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,13 +50,16 @@ class WindowCounts:
 
 
 @numba.njit(cache=True, nogil=True)
-def _count(ids, offsets, n_words, window, occ, co):  # pragma: no cover - compiled
-    """Accumulate window counts of the token ids (``n_words`` marks other tokens); returns windows seen."""
+def _count(ids, offsets, lookup, first, last, n_words, window, occ, co):  # pragma: no cover - compiled
+    """Accumulate window counts of documents first..last-1; returns windows seen.
+
+    A token with id t counts as word ``lookup[t]`` (``n_words`` marks other tokens).
+    """
     present = np.zeros(n_words + 1, np.bool_)
     members = np.empty(n_words, np.int64)
     slot = np.full(n_words, -1, np.int64)
     n_windows = 0
-    for d in range(offsets.size - 1):
+    for d in range(first, last):
         a, b = offsets[d], offsets[d + 1]
         n_windows += 1
         if b == a:
@@ -71,7 +70,7 @@ def _count(ids, offsets, n_words, window, occ, co):  # pragma: no cover - compil
             slot[m] = -1
         size = 0
         for t in range(a, min(b, a + window)):
-            size = _enter(ids[t], present, slot, members, size, n_words)
+            size = _enter(lookup[ids[t]], present, slot, members, size, n_words)
         start = a
         while True:
             for p in range(size):
@@ -87,19 +86,30 @@ def _count(ids, offsets, n_words, window, occ, co):  # pragma: no cover - compil
                 break
             n_windows += 1
             # gensim's slide: the left-edge word is marked absent, then the entering word present
-            leaving = ids[start]
+            leaving = lookup[ids[start]]
             if present[leaving]:
                 present[leaving] = False
                 if leaving < n_words:
                     p = slot[leaving]
                     size -= 1
-                    last = members[size]
-                    members[p] = last
-                    slot[last] = p
+                    last_member = members[size]
+                    members[p] = last_member
+                    slot[last_member] = p
                     slot[leaving] = -1
             start += 1
-            size = _enter(ids[start + window - 1], present, slot, members, size, n_words)
+            size = _enter(lookup[ids[start + window - 1]], present, slot, members, size, n_words)
     return n_windows
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _count_parts(ids, offsets, lookup, n_words, window, bounds, occ, co):  # pragma: no cover - compiled
+    """:func:`_count` over the document ranges bounds[p]..bounds[p+1] in parallel, each into its own counts."""
+    n_parts = bounds.size - 1
+    windows = np.zeros(n_parts, np.int64)
+    for part in numba.prange(n_parts):
+        windows[part] = _count(ids, offsets, lookup, bounds[part], bounds[part + 1], n_words, window, occ[part],
+                               co[part])
+    return windows.sum()
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -130,122 +140,49 @@ def window_counts(texts, words, windows=(10,)) -> dict[int, WindowCounts]:
     -------
     dict of window size -> WindowCounts
     """
-    acc = _Accumulator(words, windows)
-    acc.add_texts(texts)
-    return acc.result()
+    words = tuple(words)
+    index = {w: i for i, w in enumerate(words)}
+    ids: list[int] = []
+    offsets = [0]
+    for tokens in texts:
+        ids.extend(index.get(t, len(words)) for t in tokens)
+        offsets.append(len(ids))
+    lookup = np.arange(len(words) + 1, dtype=np.int32)
+    return _windows(np.array(ids, np.int32), np.array(offsets, np.int64), lookup, words, windows, n_parts=1)
 
 
-class _Accumulator:
-    def __init__(self, words, windows):
-        self.words = tuple(words)
-        self.index = {w: i for i, w in enumerate(self.words)}
-        self.windows = tuple(int(w) for w in windows)
-        if any(w < 1 for w in self.windows):
-            raise ValueError(f"window sizes must be positive; got {windows!r}")
-        n = len(self.words)
-        self.occ = {w: np.zeros(n, np.int64) for w in self.windows}
-        self.co = {w: np.zeros((n, n), np.int64) for w in self.windows}
-        self.n_windows = dict.fromkeys(self.windows, 0)
+def stream_window_counts(stream: TokenStream, words, windows=(10,), *, n_parts: int | None = None,
+                         progress=None) -> dict[int, WindowCounts]:
+    """Window counts over the token streams kept from the one pass (:class:`~topicmf.text.stream.TokenStream`).
 
-    def add_texts(self, texts) -> None:
-        n = len(self.words)
-        get = self.index.get
-        ids: list[int] = []
-        offsets = [0]
-        for tokens in texts:
-            ids.extend(get(t, n) for t in tokens)
-            offsets.append(len(ids))
-        self.add_ids(np.array(ids, np.int64), np.array(offsets, np.int64))
-
-    def add_ids(self, ids, offsets) -> None:
-        for w in self.windows:
-            self.n_windows[w] += int(_count(ids, offsets, len(self.words), w, self.occ[w], self.co[w]))
-
-    def merge(self, other: tuple) -> None:
-        n_windows, occ, co = other
-        for w in self.windows:
-            self.n_windows[w] += n_windows[w]
-            self.occ[w] += occ[w]
-            self.co[w] += co[w]
-
-    def result(self) -> dict[int, WindowCounts]:
-        out = {}
-        for w in self.windows:
-            co = self.co[w] + self.co[w].T
-            np.fill_diagonal(co, self.occ[w])
-            out[w] = WindowCounts(self.words, w, self.n_windows[w], self.occ[w].copy(), co)
-        return out
-
-
-def _start(tokenizer: Tokenizer, words: tuple, windows: tuple, excerpt_chars: int) -> None:
-    _state["tokenizer"] = tokenizer
-    _state["words"] = words
-    _state["windows"] = windows
-    _state["excerpt"] = excerpt_chars
-
-
-def _count_chunk(refs: list[DocRef]):
-    tokenizer = _state["tokenizer"]
-    n_chars = _state["excerpt"]
-    acc = _Accumulator(_state["words"], _state["windows"])
-    texts, excerpts = [], []
-    for ref in refs:
-        try:
-            text = load_text(ref)[0]
-        except UnreadableFile:
-            continue  # skipped (and reported) when the matrix was built
-        if tokenizer.cleaner is not None:
-            text = tokenizer.cleaner(text)
-        texts.append(tokenizer.unigrams(text, cleaned=True))
-        if n_chars:
-            excerpts.append((ref.doc_id, _excerpt(text, n_chars)))
-    acc.add_texts(texts)
-    return acc.n_windows, acc.occ, acc.co, excerpts
-
-
-def _excerpt(text: str, n_chars: int) -> str:
-    """The start of a text, whitespace runs collapsed, cut at a word boundary near ``n_chars``."""
-    flat = " ".join(text[: n_chars * 2 + 200].split())
-    if len(flat) <= n_chars:
-        return flat
-    cut = flat.rfind(" ", n_chars - 40, n_chars)
-    return flat[: cut if cut > 0 else n_chars] + " …"
-
-
-def count_windows(
-    refs,
-    tokenizer: Tokenizer,
-    words,
-    windows=(10,),
-    *,
-    n_jobs: int | None = None,
-    n_docs_hint: int | None = None,
-    progress: Progress | None = None,
-    excerpts: dict | None = None,
-    excerpt_chars: int = 0,
-) -> dict[int, WindowCounts]:
-    """Window counts over a corpus read again from its documents, in parallel.
-
-    Each document is cleaned and tokenized with ``tokenizer`` (its unigram
-    term keys in order, before vocabulary pruning); unreadable documents are
-    skipped as they were when the matrix was built.  The counts do not depend
-    on ``n_jobs``.  When ``excerpts`` is a dict and ``excerpt_chars`` > 0, it
-    receives doc id → the first ``excerpt_chars`` characters of the cleaned text.
+    Parallel over ranges of documents holding equal shares of the tokens;
+    counts are integers, so the result does not depend on the division.
     """
-    n_jobs = default_jobs() if n_jobs is None or n_jobs <= 0 else n_jobs
-    size = 500 if n_docs_hint is None else int(np.clip(n_docs_hint // (n_jobs * 8), 16, 2000))
-    if n_docs_hint is not None and n_docs_hint <= 2 * size:
-        n_jobs = 1
-    words, windows = tuple(words), tuple(int(w) for w in windows)
-    total = _Accumulator(words, windows)
-    done = 0
-    n_chars = excerpt_chars if excerpts is not None else 0
-    args = (tokenizer, words, windows, n_chars)
-    for chunk, part in ordered_map(_count_chunk, chunked(refs, size), n_jobs, _start, args):
-        total.merge(part[:3])
-        if n_chars:
-            excerpts.update(part[3])
-        done += len(chunk)
-        if progress is not None:
-            progress(done, n_docs_hint)
-    return total.result()
+    words = tuple(words)
+    n_parts = n_parts or numba.get_num_threads()
+    out = _windows(stream.ids, stream.offsets, stream.lookup(words), words, windows, n_parts=n_parts)
+    if progress is not None:
+        progress(stream.n_docs, stream.n_docs)
+    return out
+
+
+def _windows(ids, offsets, lookup, words, windows, *, n_parts: int) -> dict[int, WindowCounts]:
+    windows = tuple(int(w) for w in windows)
+    if any(w < 1 for w in windows):
+        raise ValueError(f"window sizes must be positive; got {windows!r}")
+    n = len(words)
+    n_parts = max(1, min(n_parts, offsets.size - 1))
+    targets = np.linspace(0, offsets[-1], n_parts + 1)
+    bounds = np.searchsorted(offsets, targets).astype(np.int64)
+    bounds[0], bounds[-1] = 0, offsets.size - 1
+    bounds = np.maximum.accumulate(bounds)
+    out = {}
+    for w in windows:
+        occ = np.zeros((n_parts, n), np.int64)
+        co = np.zeros((n_parts, n, n), np.int64)
+        n_windows = int(_count_parts(ids, offsets, lookup, n, w, bounds, occ, co))
+        occ, co = occ.sum(axis=0), co.sum(axis=0)
+        co = co + co.T
+        np.fill_diagonal(co, occ)
+        out[w] = WindowCounts(words, w, n_windows, occ, co)
+    return out

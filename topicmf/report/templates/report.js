@@ -190,7 +190,8 @@
       const mix = el("td"); mix.appendChild(mixtureBar(i)); tr.appendChild(mix);
       body.appendChild(tr);
     }
-    $("doc-count").textContent = filtered.length.toLocaleString() + " of " + nDocs.toLocaleString() + " documents";
+    $("doc-count").textContent = filtered.length.toLocaleString() + " of " + nDocs.toLocaleString() + " documents" +
+      (docs.total > nDocs ? " shown (a sample of the " + docs.total.toLocaleString() + ")" : "");
     $("page-info").textContent = "page " + (state.page + 1) + " of " + pages;
     $("prev-page").disabled = state.page === 0; $("next-page").disabled = state.page >= pages - 1;
   }
@@ -211,9 +212,16 @@
     box.appendChild(el("h4", {}, "Most similar documents"));
     const list = el("ol", { id: "neighbours" });
     docs.near[i].forEach((j, r) => {
-      const li = el("li"); const b = el("button", { type: "button", class: "link neighbour", "data-doc": j }, docs.id[j]);
-      activate(b, () => selectDoc(j)); li.appendChild(b);
-      li.appendChild(document.createTextNode(" — cosine " + fmt(docs.score[i][r]) + ", topic " + docs.dominant[j]));
+      const li = el("li");
+      if (j >= 0) {
+        const b = el("button", { type: "button", class: "link neighbour", "data-doc": j }, docs.id[j]);
+        activate(b, () => selectDoc(j)); li.appendChild(b);
+        li.appendChild(document.createTextNode(" — cosine " + fmt(docs.score[i][r]) + ", topic " + docs.dominant[j]));
+      } else {  // a neighbour that is not among the documents on this page
+        const o = -1 - j;
+        li.appendChild(el("span", { class: "outside" }, D.outside.id[o]));
+        li.appendChild(document.createTextNode(" — cosine " + fmt(docs.score[i][r]) + ", topic " + D.outside.dominant[o] + " (not on this page)"));
+      }
       list.appendChild(li);
     });
     box.appendChild(list);
