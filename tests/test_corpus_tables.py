@@ -216,3 +216,42 @@ def test_empty_csv_file_header_only_is_no_documents(tmp_path):
     path.write_text("text\n", encoding="utf-8")
     with pytest.raises(NoDocumentsError):
         open_corpus(path)
+
+
+def _records(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_id_and_label_columns_are_found_by_name_and_said(tmp_path):
+    path = _records(tmp_path / "docs.jsonl", [{"ID": "d1", "Category": "space", "text": "rocket orbit planet"},
+                                               {"ID": "d2", "Category": "food", "text": "bread oven flour"}])
+    with pytest.warns(Warning, match=r"docs.jsonl: ids from column 'ID' and labels from column 'Category' "
+                                     r"\(found by name; pass --id-column none or --label-column none"):
+        dtm = vectorize(path, TextOptions(**LOOSE))
+    assert dtm.doc_ids == ("d1", "d2") and dtm.labels == ("space", "food")
+    assert dtm.info["columns"] == {"text": "text", "id": "ID", "label": "Category", "detected": ["id", "label"]}
+    csv_path = tmp_path / "docs.csv"
+    csv_path.write_text("doc_id,class,text\na,x,rocket orbit\nb,y,bread oven\n", encoding="utf-8")
+    with pytest.warns(Warning, match="ids from column 'doc_id' and labels from column 'class'"):
+        assert vectorize(csv_path, TextOptions(**LOOSE)).labels == ("x", "y")
+
+
+def test_found_columns_can_be_turned_off_or_overridden(tmp_path):
+    path = _records(tmp_path / "docs.jsonl", [{"id": "d1", "label": "a", "topic": "t1", "text": "rocket orbit"},
+                                               {"id": "d2", "label": "b", "topic": "t2", "text": "bread oven"}])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing is chosen on the user's behalf: no note
+        dtm = vectorize(path, TextOptions(id_column="none", label_column="topic", **LOOSE))
+    assert dtm.doc_ids == ("1", "2") and dtm.labels == ("t1", "t2")
+    assert dtm.info["columns"]["detected"] == []
+    with pytest.warns(Warning, match="ids from column 'id'"):
+        dtm = vectorize(path, TextOptions(label_column="None", **LOOSE))
+    assert dtm.doc_ids == ("d1", "d2") and dtm.labels is None
+
+
+def test_duplicate_ids_in_a_found_column_say_how_to_number_records_instead(tmp_path):
+    path = _records(tmp_path / "docs.jsonl", [{"id": 1, "text": "rocket orbit"}, {"id": 1, "text": "bread oven"}])
+    with pytest.raises(CorpusError, match="pass --id-column none to number the records instead of using 'id'"):
+        with pytest.warns(Warning):
+            vectorize(path, TextOptions(**LOOSE))

@@ -95,6 +95,7 @@ class DocFraction(click.ParamType):
 
 
 def show_warnings(caught: list[warnings.WarningMessage]) -> None:
-    """Write caught warnings to stderr, one line each."""
+    """Write caught warnings to stderr, one line each (notices as notes)."""
     for w in caught:
-        click.echo(f"Warning: {w.message}", err=True)
+        kind = "Note" if w.category.__name__ == "TopicmfNotice" else "Warning"
+        click.echo(f"{kind}: {w.message}", err=True)

@@ -11,6 +11,7 @@ __all__ = [
     "NoDocumentsError",
     "EmptyVocabularyError",
     "TopicmfWarning",
+    "TopicmfNotice",
 ]
 
 
@@ -32,3 +33,7 @@ class EmptyVocabularyError(TopicmfError):
 
 class TopicmfWarning(UserWarning):
     """Something was skipped or changed on the way; the run goes on."""
+
+
+class TopicmfNotice(UserWarning):
+    """A choice made on the user's behalf that they should know about (shown as a note)."""

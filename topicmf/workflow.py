@@ -215,6 +215,7 @@ def _run(dtm, corpus, out, model, k, k_range, solver, weighting, seed, force, op
             "empty_documents": int(dtm.empty_docs.size),
             "skipped_files": len(dtm.info["skipped_files"]),
             "cleaning": dtm.info.get("cleaning"),
+            "columns": dtm.info.get("columns"),
             "fingerprint": fingerprint(dtm),
         },
         "text_options": asdict(options),

@@ -9,11 +9,12 @@ here tokenizes, and nothing here ever writes to the corpus.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..errors import CorpusError, NoDocumentsError
+from ..errors import CorpusError, NoDocumentsError, TopicmfNotice
 from .counts import (
     UCI_DOCWORD,
     CountMatrix,
@@ -23,13 +24,16 @@ from .counts import (
     read_uci_bag_of_words,
 )
 from .files import TEXT_EXTENSIONS, UnreadableFile, html_to_text, read_document_file, walk_documents
-from .tables import iter_rows, read_header, sniff_encoding
+from .tables import RecordIds, Share, first_record_fields, iter_rows, line_shares, read_header, read_share, sniff_encoding
 
 __all__ = [
     "open_corpus",
     "TextCorpus",
     "CountMatrix",
     "DocRef",
+    "Share",
+    "RecordIds",
+    "read_share",
     "load_text",
     "UnreadableFile",
     "html_to_text",
@@ -79,6 +83,7 @@ class TextCorpus:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     _files: list | None = None
     _table: dict | None = None
+    columns: dict | None = None  # tables: the text, id and label columns used, and which were found by name
 
     @property
     def n_docs_hint(self) -> int | None:
@@ -93,6 +98,25 @@ class TextCorpus:
         else:
             for row in iter_rows(self.path, skipped=self.skipped, **self._table):
                 yield DocRef(row.doc_id, row.label, None, row.text)
+
+    def units(self) -> Iterator[DocRef | Share]:
+        """The corpus as units of work, in order: documents, or shares of a table that workers read themselves.
+
+        JSON Lines and TSV files have one record per line, so they are cut
+        into byte ranges (:class:`Share`) and parsed where they are
+        tokenized; a CSV file (whose quoted fields may span lines) is parsed
+        here, and folders give their files.  Records of shares get their ids
+        from :meth:`record_ids`, in order.
+        """
+        if self._table is not None and self.format in ("jsonl", "tsv"):
+            t = self._table
+            yield from line_shares(self.path, t["encoding"], (t["text_column"], t["id_column"], t["label_column"]))
+        else:
+            yield from self.refs()
+
+    def record_ids(self) -> RecordIds:
+        """Numbering and checking of the ids of a table's records (see :class:`RecordIds`)."""
+        return RecordIds(self.path, self._table["id_column"] if self._table else None)
 
     @property
     def encoding_fallback(self) -> str | None:
@@ -162,14 +186,55 @@ def open_corpus(
     if fmt != "jsonl":
         header, first = read_header(path, encoding)
         if text_column not in header:
-            label_at = {header.index(label_column)} if label_column in header else set()
+            named = None if _off(label_column) else label_column
+            label_at = {header.index(named)} if named in header else set()
             if first is not None and looks_like_count_row(first, label_at):
-                return read_count_table(path, encoding, label_column=label_column)
+                return read_count_table(path, encoding, label_column=named)
             raise CorpusError(
                 f"{path} has no column {text_column!r}; its columns are: {', '.join(header)} "
                 "(choose one with --text-column)"
             )
         if first is None:
             raise NoDocumentsError(f"{path} has a header row but no records")
+    else:
+        header = first_record_fields(path, encoding)
+        if header is None:
+            raise NoDocumentsError(f"{path} holds no JSON object (one document per line, as {{\"text\": ...}})")
+    id_column, id_found = _choose_column(id_column, header, ID_COLUMNS, text_column)
+    label_column, label_found = _choose_column(label_column, header, LABEL_COLUMNS, text_column)
+    for name in (text_column, id_column, label_column):
+        if name is not None and name not in header:
+            where = "the first record has no field" if fmt == "jsonl" else "has no column"
+            raise CorpusError(f"{path}: {where} {name!r}; its {'fields' if fmt == 'jsonl' else 'columns'} are: "
+                              f"{', '.join(map(str, header))}")  # fmt: skip
+    detected = [f"{what} from column {name!r}" for what, name, found in
+                (("ids", id_column, id_found), ("labels", label_column, label_found)) if found]  # fmt: skip
+    if detected:
+        warnings.warn(f"{os.path.basename(path)}: {' and '.join(detected)} (found by name; pass --id-column none "
+                      "or --label-column none to turn this off)", TopicmfNotice, stacklevel=2)  # fmt: skip
     table = {"encoding": encoding, "text_column": text_column, "id_column": id_column, "label_column": label_column}
-    return TextCorpus(path, fmt, label_column is not None, _table=table)
+    columns = {"text": text_column, "id": id_column, "label": label_column,
+               "detected": [what for what, found in (("id", id_found), ("label", label_found)) if found]}
+    return TextCorpus(path, fmt, label_column is not None, _table=table, columns=columns)
+
+
+#: Column names taken for document ids and labels when no column is named (case does not matter).
+ID_COLUMNS = ("id", "doc_id")
+LABEL_COLUMNS = ("label", "category", "class")
+
+
+def _off(name) -> bool:
+    return isinstance(name, str) and name.strip().lower() == "none"
+
+
+def _choose_column(given, header, candidates, text_column) -> tuple[str | None, bool]:
+    """(column to use, whether it was found by name): the given one, none ("none"), or the first candidate present."""
+    if _off(given):
+        return None, False
+    if given is not None:
+        return given, False
+    by_lower = {str(h).strip().lower(): h for h in header if h != text_column}
+    for name in candidates:
+        if name in by_lower:
+            return by_lower[name], True
+    return None, False

@@ -5,13 +5,15 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterator
 from typing import NamedTuple
 
 from ..errors import CorpusError
 
-__all__ = ["Row", "sniff_encoding", "read_header", "iter_rows", "table_dialect"]
+__all__ = ["Row", "sniff_encoding", "read_header", "first_record_fields", "iter_rows", "table_dialect", "Share",
+           "line_shares", "read_share", "RecordIds"]
 
 _UNLABELLED = "(unlabelled)"
 
@@ -72,6 +74,64 @@ def read_header(path: str, encoding: str) -> tuple[list[str], list[str] | None]:
     return header, first
 
 
+def first_record_fields(path: str, encoding: str) -> list[str] | None:
+    """The field names of the first JSON object in a JSON Lines file (None when there is none)."""
+    with open(path, encoding=encoding) as fh:
+        for line in fh:
+            if line.strip():
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(record, dict):
+                    return [str(k) for k in record]
+    return None
+
+
+class RecordIds:
+    """Ids of a table's records, in order: the id column's values (checked), or the record numbers.
+
+    Used wherever records are read — in this process, or in a worker from a
+    :class:`Share` — so the rules and messages are the same.
+    """
+
+    def __init__(self, path: str, id_column: str | None):
+        self.path = path
+        self.id_column = id_column
+        self.number = 0
+        self.seen: dict[str, int] = {}
+
+    def next(self, value) -> str:
+        """The id of the next record, given its id column's value (ignored without an id column)."""
+        self.number += 1
+        if self.id_column is None:
+            return str(self.number)
+        doc_id = "" if value is None else str(value).strip()
+        if not doc_id:
+            raise CorpusError(f"{self.path}: record {self.number} has an empty {self.id_column!r} id")
+        if doc_id in self.seen:
+            raise CorpusError(
+                f"{self.path}: id {doc_id!r} appears in records {self.seen[doc_id]} and {self.number}; ids must be "
+                f"unique (pass --id-column none to number the records instead of using {self.id_column!r})"
+            )
+        self.seen[doc_id] = self.number
+        return doc_id
+
+
+def _values(record: dict, text_column: str, id_column: str | None, label_column: str | None):
+    """(id value, label, text) of one record (a JSON object or a CSV row by column name)."""
+    text = record.get(text_column)
+    if text is None:
+        text = ""
+    elif not isinstance(text, str):
+        text = json.dumps(text, ensure_ascii=False) if isinstance(text, (list, dict)) else str(text)
+    label = None
+    if label_column is not None:
+        value = record.get(label_column)
+        label = str(value).strip() if value not in (None, "") else _UNLABELLED
+    return (record.get(id_column) if id_column is not None else None), label, text
+
+
 def iter_rows(
     path: str,
     encoding: str,
@@ -96,31 +156,90 @@ def iter_rows(
         records = _jsonl_records(path, encoding, skipped, (text_column, id_column, label_column))
     else:
         records = _csv_records(path, encoding, (text_column, id_column, label_column))
-    seen: dict[str, int] = {}
-    for number, record in records:
-        text = record.get(text_column)
-        if text is None:
-            text = ""
-        elif not isinstance(text, str):
-            text = json.dumps(text, ensure_ascii=False) if isinstance(text, (list, dict)) else str(text)
-        if id_column is None:
-            doc_id = str(number)
-        else:
-            value = record.get(id_column)
-            doc_id = "" if value is None else str(value).strip()
-            if not doc_id:
-                raise CorpusError(f"{path}: record {number} has an empty {id_column!r} id")
-        if doc_id in seen:
-            raise CorpusError(
-                f"{path}: id {doc_id!r} appears in records {seen[doc_id]} and {number}; "
-                "ids must be unique (drop --id-column to number the records instead)"
-            )
-        seen[doc_id] = number
-        label = None
-        if label_column is not None:
-            value = record.get(label_column)
-            label = str(value).strip() if value not in (None, "") else _UNLABELLED
-        yield Row(doc_id, label, text)
+    ids = RecordIds(path, id_column)
+    for _, record in records:
+        value, label, text = _values(record, text_column, id_column, label_column)
+        yield Row(ids.next(value), label, text)
+
+
+class Share(NamedTuple):
+    """A byte range of a table with one record per line (JSON Lines, TSV), for a worker to read itself.
+
+    Ranges start at the beginning of a line; a TSV's header line is in no share.
+    """
+
+    path: str
+    encoding: str
+    start: int
+    end: int
+    columns: tuple  # text, id and label column (None when unused)
+    header: tuple | None  # a TSV's column names
+
+
+SHARE_BYTES = 1 << 20  # bytes of a table per share: a few hundred records
+
+
+def line_shares(path: str, encoding: str, columns: tuple, size: int = SHARE_BYTES) -> Iterator[Share]:
+    """Cut a JSON Lines or TSV file into shares of about ``size`` bytes, each ending at a line end.
+
+    The encodings tables are read with (UTF-8, cp1252, latin-1) all write a
+    line end as the byte 0x0A, so cutting the bytes there cuts no character.
+    """
+    header = None
+    with open(path, "rb") as fh:
+        start = 0
+        if path.lower().endswith(".tsv"):
+            first = fh.readline()
+            header = tuple(name.strip() for name in first.decode(encoding).rstrip("\r\n").split("\t"))
+            start = fh.tell()
+        total = os.fstat(fh.fileno()).st_size
+        while start < total:
+            fh.seek(min(total, start + size))
+            fh.readline()  # to the end of the line the cut falls in
+            end = min(total, fh.tell()) if start + size < total else total
+            yield Share(path, encoding, start, end, columns, header)
+            start = end
+
+
+def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
+    """The records of a share: ``(rows, bad lines, lines)``.
+
+    ``rows`` are ``(id value or None, label, text)``; ``bad lines`` are
+    ``(line number within the share, reason)`` for JSON Lines that are not
+    JSON objects; ``lines`` is the number of lines read.
+    """
+    with open(share.path, "rb") as fh:
+        fh.seek(share.start)
+        data = fh.read(share.end - share.start)
+    text = data.decode("utf-8-sig" if share.start == 0 else share.encoding.replace("-sig", ""))
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    text_column, id_column, label_column = share.columns
+    rows, bad = [], []
+    if share.header is not None:
+        index = {name: share.header.index(name) for name in share.columns if name is not None}
+        for line in lines:
+            fields = line.rstrip("\r").split("\t")
+            if fields == [""]:
+                continue  # a blank line
+            record = {name: fields[i] if i < len(fields) else None for name, i in index.items()}
+            rows.append(_values(record, text_column, id_column, label_column))
+        return rows, bad, len(lines)
+    decode = json.loads
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = decode(line)
+        except json.JSONDecodeError as exc:
+            bad.append((number, f"invalid JSON ({exc.msg})"))
+            continue
+        if not isinstance(record, dict):
+            bad.append((number, "not a JSON object"))
+            continue
+        rows.append(_values(record, text_column, id_column, label_column))
+    return rows, bad, len(lines)
 
 
 def _csv_records(path, encoding, columns):

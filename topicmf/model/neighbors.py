@@ -3,21 +3,21 @@
 Exact search scores a block of query rows against all documents in a
 (block × n_docs) float32 array whose size is bounded by ``max_cells`` and
 keeps only the best ``n`` of each row, so no n_docs × n_docs matrix is ever
-formed.  All pairs cost n_docs² · k, which is seconds at 50,000 documents
-and hours at a million; above :data:`EXACT_LIMIT` documents the graph of
-every document's neighbours comes from NN-descent (Dong, Moses & Li 2011,
-via ``pynndescent``): neighbours of neighbours are likely neighbours, so
-each document's list is improved by joining its neighbours' lists until
-few change, in about O(n^1.14) distance evaluations.  Its recall@n against
-exact search is measured on a random sample of documents and recorded.
+formed.  All pairs cost n_docs² · k: 2 s at 30,000 documents, 23 s at
+100,000 and about 40 minutes at a million.  Above :data:`EXACT_LIMIT`
+documents the graph of every document's neighbours comes from NN-descent
+(:mod:`topicmf.model.nndescent`): 2.8 s at 100,000 documents and 45 s at a
+million, with its recall@n against exact search measured on a random sample
+of documents and recorded.
 
 Why NN-descent rather than HNSW: the task is the *whole* k-NN graph, which
 NN-descent builds directly (HNSW builds an index, then queries every point
-again); on this machine pynndescent built the 10-NN graph of a million
-50-topic profiles in 40 s with recall@10 0.988 (n_neighbors=20, seeded),
-it is pure Python over numba (already a dependency: no compiled wheel to
-ship), and seeded it is deterministic.  hnswlib ships only a source
-distribution that needs a C++ compiler at install time.
+again), and its rounds parallelise without locks in a way that keeps the
+result independent of the number of threads.  The implementation is
+topicmf's own, in numba with cached compilation: pynndescent, the reference
+implementation, does not cache its kernels and spent about 20 s compiling
+them in every new process here; hnswlib ships only a source distribution
+that needs a C++ compiler at install time.
 """
 
 from __future__ import annotations
@@ -27,12 +27,14 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from .nndescent import nn_descent
+
 __all__ = ["unit_rows", "nearest", "NeighbourGraph", "neighbour_graph", "recall_at", "EXACT_LIMIT"]
 
 MAX_CELLS = 16_000_000  # 64 MB of float32 scores per block
 EXACT_LIMIT = 30_000  # documents up to which all neighbours are found exactly (about 2 s at k = 50)
 RECALL_SAMPLE = 1_000  # documents on which an approximate graph's recall is measured
-GRAPH_NEIGHBOURS = 20  # candidates NN-descent keeps per document (recall 0.988 at 10 of them, 1M documents)
+GRAPH_NEIGHBOURS = 20  # list length NN-descent works with (recall@10 0.97 on a million documents)
 
 
 def unit_rows(A, dtype=np.float64) -> np.ndarray:
@@ -182,51 +184,22 @@ def neighbour_graph(P, n: int = 10, *, method: str = "auto", seed: int = 0, prog
 
 
 def _nn_descent(U, n: int, seed: int):
-    try:
-        from pynndescent import NNDescent
-    except ImportError as exc:  # pragma: no cover - a dependency
-        raise ImportError("pynndescent is needed for the neighbours of a large corpus: pip install pynndescent") from exc
     n_docs = U.shape[0]
     nonzero = np.flatnonzero(np.any(U != 0, axis=1))
     index = np.empty((n_docs, n), np.int64)
     score = np.empty((n_docs, n), np.float32)
-    if nonzero.size > n + 1:
-        candidates = min(max(GRAPH_NEIGHBOURS, n + 1) + 1, nonzero.size)
-        found, _ = NNDescent(np.asarray(U[nonzero]), metric="cosine", n_neighbors=candidates, random_state=seed,
-                             low_memory=True, verbose=False).neighbor_graph  # fmt: skip
-        incomplete = _best_others(U, nonzero, found, index, score, n)
+    rest = np.setdiff1d(np.arange(n_docs), nonzero)  # documents without words are similar to nothing
+    if nonzero.size > max(GRAPH_NEIGHBOURS, n) + 1:
+        found, sims = nn_descent(np.asarray(U[nonzero]), n, seed=seed, degree=max(GRAPH_NEIGHBOURS, n))
+        short = (found < 0).any(axis=1)  # a list the descent left short is searched exactly (rare)
+        index[nonzero[~short]] = nonzero[found[~short]]
+        score[nonzero[~short]] = sims[~short]
+        rest = np.union1d(rest, nonzero[short])
     else:
-        incomplete = nonzero
-    # documents without words are similar to nothing, and a list NN-descent left short is searched exactly
-    rest = np.union1d(incomplete, np.setdiff1d(np.arange(n_docs), nonzero))
+        rest = np.arange(n_docs)
     if rest.size:
         index[rest], score[rest] = nearest(U[rest], U, n, exclude=rest)
     return index, score
-
-
-def _best_others(U, rows, found, index, score, n, block: int = 100_000) -> np.ndarray:
-    """Rank NN-descent's candidates (local numbers, the document itself among them) by their exact cosine.
-
-    Fills ``index``/``score`` for ``rows`` (global row numbers) with the best
-    ``n`` others, ties to the lower row as in exact search; returns the rows
-    with fewer than ``n`` candidates.
-    """
-    short = []
-    for start in range(0, rows.size, block):
-        stop = min(rows.size, start + block)
-        cand = found[start:stop]
-        own = np.arange(start, stop)[:, None]
-        valid = (cand >= 0) & (cand != own)
-        glob = np.where(valid, rows[np.maximum(cand, 0)], np.iinfo(np.int64).max)
-        s = np.einsum("ik,ijk->ij", U[rows[start:stop]], U[np.where(valid, glob, 0)], dtype=np.float32)
-        s = np.where(valid, s, -np.inf).astype(np.float32)
-        order = np.argsort(glob, axis=1, kind="stable")  # ties: the lower row first
-        order = np.take_along_axis(order, np.argsort(-np.take_along_axis(s, order, 1), axis=1, kind="stable"), 1)
-        top = order[:, :n]
-        index[rows[start:stop]] = np.take_along_axis(glob, top, 1)
-        score[rows[start:stop]] = np.take_along_axis(s, top, 1)
-        short.extend(rows[start:stop][valid.sum(axis=1) < n].tolist())
-    return np.asarray(short, dtype=np.int64)
 
 
 def recall_at(U, index: np.ndarray, score: np.ndarray, probe: np.ndarray) -> float:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 
 from ..model import TopicModel
+from .numbers import cell, format_rows
 
 __all__ = ["TOP_WORDS", "write_topics", "write_doc_topics", "write_word_topics", "write_similar", "write_sweep",
            "topic_rows"]
@@ -15,13 +15,20 @@ __all__ = ["TOP_WORDS", "write_topics", "write_doc_topics", "write_word_topics",
 TOP_WORDS = 20
 
 
-def _writer(path: Path):
-    f = open(path, "w", newline="", encoding="utf-8")
-    return f, csv.writer(f, lineterminator="\n")
+BLOCK = 50_000  # rows formatted at a time
+DIGITS = 7  # significant digits of document shares, coordinates and neighbour scores (float32 has about 7)
+
+
+def _open(path: Path):
+    return open(path, "w", newline="", encoding="utf-8")
 
 
 def _num(x: float) -> str:
     return repr(float(x))  # shortest text that reads back to the same float
+
+
+def _line(cells) -> str:
+    return ",".join(cells) + "\n"
 
 
 def topic_rows(model: TopicModel, n: int = TOP_WORDS) -> list[tuple]:
@@ -36,11 +43,10 @@ def topic_rows(model: TopicModel, n: int = TOP_WORDS) -> list[tuple]:
 
 
 def write_topics(path, model: TopicModel, n: int = TOP_WORDS) -> None:
-    f, w = _writer(path)
-    with f:
-        w.writerow(["topic", "rank", "word", "weight", "pole"])
+    with _open(path) as f:
+        f.write(_line(["topic", "rank", "word", "weight", "pole"]))
         for t, rank, word, weight, pole in topic_rows(model, n):
-            w.writerow([t, rank, word, _num(weight), pole])
+            f.write(_line([str(t), str(rank), cell(word), _num(weight), pole]))
 
 
 def _topic_columns(model: TopicModel) -> list[str]:
@@ -48,36 +54,43 @@ def _topic_columns(model: TopicModel) -> list[str]:
 
 
 def write_doc_topics(path, model: TopicModel) -> None:
-    """doc_id, label, dominant_topic, then the profile (NMF: shares of the words, summing to 1; LSA: coordinates)."""
+    """doc_id, label, dominant_topic, then the profile (NMF: shares of the words, summing to 1; LSA: coordinates).
+
+    Profiles are written with :data:`DIGITS` significant digits.
+    """
     P = model.doc_topics()
-    dominant = model.dominant_topics()
-    labels = model.labels or [""] * model.n_docs
-    f, w = _writer(path)
-    with f:
-        w.writerow(["doc_id", "label", "dominant_topic", *_topic_columns(model)])
-        for i, doc_id in enumerate(model.doc_ids):
-            w.writerow([doc_id, labels[i] or "", "" if dominant[i] < 0 else int(dominant[i]), *map(_num, P[i])])
+    dominant = model.dominant_topics().tolist()
+    labels = model.labels
+    ids = model.doc_ids
+    with _open(path) as f:
+        f.write(_line(["doc_id", "label", "dominant_topic", *_topic_columns(model)]))
+        for start in range(0, model.n_docs, BLOCK):
+            numbers = format_rows(P[start : start + BLOCK], DIGITS)
+            f.write("".join(
+                f"{cell(ids[i])},{cell(labels[i]) if labels else ''},{'' if dominant[i] < 0 else dominant[i]},{row}\n"
+                for i, row in enumerate(numbers, start)))  # fmt: skip
 
 
 def write_word_topics(path, model: TopicModel) -> None:
-    """word, then the word's weight in each topic (the columns of H)."""
+    """word, then the word's weight in each topic (the columns of H), exactly."""
     H = model.H
-    f, w = _writer(path)
-    with f:
-        w.writerow(["word", *_topic_columns(model)])
+    with _open(path) as f:
+        f.write(_line(["word", *_topic_columns(model)]))
         for j, word in enumerate(model.vocabulary):
-            w.writerow([word, *map(_num, H[:, j])])
+            f.write(_line([cell(word), *map(_num, H[:, j])]))
 
 
 def write_similar(path, model: TopicModel, index: np.ndarray, score: np.ndarray) -> None:
-    """doc_id, rank, neighbour_id, score: each document's nearest documents, best first."""
-    ids = model.doc_ids
-    f, w = _writer(path)
-    with f:
-        w.writerow(["doc_id", "rank", "neighbour_id", "score"])
-        for i, doc_id in enumerate(ids):
-            for rank, (j, s) in enumerate(zip(index[i], score[i]), 1):
-                w.writerow([doc_id, rank, ids[j], _num(s)])
+    """doc_id, rank, neighbour_id, score: each document's nearest documents, best first (:data:`DIGITS` digits)."""
+    ids = [cell(d) for d in model.doc_ids]
+    n = index.shape[1]
+    with _open(path) as f:
+        f.write(_line(["doc_id", "rank", "neighbour_id", "score"]))
+        for start in range(0, index.shape[0], BLOCK):
+            scores = format_rows(score[start : start + BLOCK].reshape(-1, 1), DIGITS)
+            near = index[start : start + BLOCK].ravel().tolist()
+            f.write("".join(f"{ids[start + q // n]},{q % n + 1},{ids[j]},{s}\n"
+                            for q, (j, s) in enumerate(zip(near, scores))))  # fmt: skip
 
 
 SWEEP_COLUMNS = ["k", "npmi", "c_v", "umass", "diversity", "stability", "objective", "score", "suggested", "n_iter",
@@ -85,8 +98,7 @@ SWEEP_COLUMNS = ["k", "npmi", "c_v", "umass", "diversity", "stability", "objecti
 
 
 def write_sweep(path, rows: list[dict]) -> None:
-    f, w = _writer(path)
-    with f:
-        w.writerow(SWEEP_COLUMNS)
+    with _open(path) as f:
+        f.write(_line(SWEEP_COLUMNS))
         for row in rows:
-            w.writerow(["" if row.get(c) is None else row[c] for c in SWEEP_COLUMNS])
+            f.write(_line(["" if row.get(c) is None else str(row[c]) for c in SWEEP_COLUMNS]))

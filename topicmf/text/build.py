@@ -12,6 +12,7 @@ from itertools import islice
 import numpy as np
 
 from ..corpus import CountMatrix, TextCorpus, UnreadableFile, load_text, open_corpus
+from ..corpus.tables import SHARE_BYTES
 from ..errors import NoDocumentsError, TopicmfError, TopicmfWarning
 from .clean import TEXT_RULES, Cleaner, parse_clean, stats_report
 from .counting import Progress, count_terms
@@ -223,7 +224,9 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
         return _from_count_matrix(corpus, options, started)
     language, shares = _choose_language(corpus, options)
     tokenizer = make_tokenizer(options, language)
-    result = count_terms(corpus.refs(), tokenizer, n_jobs=options.n_jobs, n_docs_hint=corpus.n_docs_hint,
+    small_table = corpus.format in ("jsonl", "tsv") and os.path.getsize(corpus.path) <= SHARE_BYTES
+    result = count_terms(corpus.units(), tokenizer, record_ids=corpus.record_ids(),
+                         n_jobs=1 if small_table else options.n_jobs, n_docs_hint=corpus.n_docs_hint,
                          progress=progress, keep_stream=keep_stream)  # fmt: skip
     skipped = corpus.skipped + result.skipped
     if corpus.encoding_fallback:
@@ -245,6 +248,7 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
         "encodings": [{"path": p, "encoding": e} for p, e in result.fallbacks],
         "cleaning": _cleaning_info(options, result),
         "options": asdict(options),
+        "columns": corpus.columns,
     }
     labels = tuple(result.labels) if corpus.has_labels else None
     try:

@@ -16,15 +16,14 @@ import os
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
-from ..corpus import DocRef, UnreadableFile, load_text
+from ..corpus import DocRef, RecordIds, Share, UnreadableFile, load_text, read_share
 from .clean import empty_stats
-from .parallel import chunked, default_jobs, ordered_map
-from .stream import SAMPLE_DOCS, DocumentSample, SampleBuilder, StreamWriter, TokenStream, excerpt, position_hash
+from .parallel import default_jobs, ordered_map
+from .merge import CountResult, Index, Merger
+from .stream import SAMPLE_DOCS, SampleBuilder, excerpt, position_hash
 from .tokenize import Tokenizer
 
 __all__ = ["CountResult", "count_terms", "default_jobs"]
@@ -32,42 +31,6 @@ __all__ = ["CountResult", "count_terms", "default_jobs"]
 Progress = Callable[[int, "int | None"], None]
 
 _worker: _WorkerState | None = None  # set in each process by _start_worker
-
-
-@dataclass
-class CountResult:
-    """Raw counts before pruning.
-
-    Columns follow ``keys``, in order of first appearance in the corpus
-    (which does not depend on ``n_jobs``); indices within a row are unsorted.
-    """
-
-    X: sp.csr_matrix
-    keys: list[str]
-    doc_ids: list[str]
-    labels: list[str | None]
-    doc_lengths: np.ndarray
-    surfaces: dict[str, str] | None  # key -> most frequent surface form (stemming only)
-    skipped: list[tuple[str, str]]
-    fallbacks: list[tuple[str, str]]  # (doc id, encoding)
-    cleaning: np.ndarray  # what the cleaner removed: rows TEXT_RULES, columns documents, lines, characters
-    cleaned_docs: int  # documents the cleaner changed
-    junk: Counter  # raw token -> tokens dropped as junk
-    stream: TokenStream | None  # every document's kept tokens in order, as ids into keys
-    sample: DocumentSample  # the documents the report can show, with excerpts
-
-
-class _Index(dict):
-    """A dict that numbers new keys in order of arrival and remembers the order."""
-
-    def __init__(self):
-        super().__init__()
-        self.order: list = []
-
-    def __missing__(self, key):
-        value = self[key] = len(self.order)
-        self.order.append(key)
-        return value
 
 
 class _WorkerState:
@@ -83,7 +46,7 @@ class _WorkerState:
     def __init__(self, tokenizer: Tokenizer, keep_stream: bool = True):
         self.tokenizer = tokenizer
         self.keep_stream = keep_stream
-        self.index = _Index()
+        self.index = Index()
         self.kept = array("b")  # per column: counts towards document length
         self.junk = array("b")  # per column: dropped as a junk token
         self.sent = 0
@@ -97,17 +60,25 @@ def _start_worker(tokenizer: Tokenizer, keep_stream: bool) -> None:
     _worker = _WorkerState(tokenizer, keep_stream)
 
 
-def _count_chunk(job: tuple[int, list[DocRef], int]):
+def _count_chunk(job: tuple[int, list[DocRef] | Share, int]):
     """Load and count one chunk into a CSR block over the worker's columns.
 
-    ``job`` is (position of the chunk's first document in the corpus, the
-    documents, the sample threshold when the chunk was sent): documents
-    whose position hash is below the threshold send an excerpt.  Besides
-    the counts, every document's tokens come back in order as worker columns
-    (with n-grams: only the unigram keys), for the token stream.
+    ``job`` is (the number its documents' sampling hashes start from, the
+    documents or a share of a table to read here, the sample threshold when
+    the chunk was sent): documents whose hash is below the threshold send an
+    excerpt.  Besides the counts, every document's tokens come back in order
+    as worker columns (with n-grams: only the unigram keys), for the token
+    stream; a share also sends its records' id values, labels and bad lines.
     """
-    first, refs, threshold = job
-    hashes = position_hash(np.arange(first, first + len(refs))).tolist()
+    base, item, threshold = job
+    records = None
+    if isinstance(item, Share):
+        rows, bad_lines, n_lines = read_share(item)
+        refs = [DocRef(None, label, None, text) for _, label, text in rows]
+        records = ([value for value, _, _ in rows], [label for _, label, _ in rows], bad_lines, n_lines)
+    else:
+        refs = item
+    hashes = position_hash(np.arange(base, base + len(refs))).tolist()
     excerpts = []
     sequence = array("i")
     keys_in_order: list = []
@@ -194,22 +165,41 @@ def _count_chunk(job: tuple[int, list[DocRef], int]):
     return (
         state.name, new_keys, new_surfaces, indptr_a, indices_a, data_a,
         lengths_a, skipped, fallbacks, surfaces, state.repeats, stats, changed, junk,
-        np.frombuffer(sequence, np.int32), excerpts,
+        np.frombuffer(sequence, np.int32), excerpts, records,
     )  # fmt: skip
 
 
-def _jobs(refs: Iterable, size: int, sample: SampleBuilder) -> Iterator[tuple[int, list, int]]:
-    """Chunks with their first position and the sample threshold at the moment each is sent."""
+def _jobs(units: Iterable, size: int, sample: SampleBuilder) -> Iterator[tuple[int, list | Share, int]]:
+    """Chunks of ``size`` documents, or shares as they come, with their hash base and the sample threshold now.
+
+    A chunk's documents hash from their position in the corpus; a share's
+    records from its byte offset (shifted past any position) and their
+    number in the share, known before anything is read.
+    """
     position = 0
-    for chunk in chunked(refs, size):
-        yield position, chunk, sample.threshold
-        position += len(chunk)
+    pending: list = []
+    for unit in units:
+        if isinstance(unit, Share):
+            if pending:
+                yield position, pending, sample.threshold
+                position += len(pending)
+                pending = []
+            yield (unit.start + 1) << 24, unit, sample.threshold
+            continue
+        pending.append(unit)
+        if len(pending) == size:
+            yield position, pending, sample.threshold
+            position += len(pending)
+            pending = []
+    if pending:
+        yield position, pending, sample.threshold
 
 
 def count_terms(
-    refs: Iterable[DocRef],
+    units: Iterable[DocRef | Share],
     tokenizer: Tokenizer,
     *,
+    record_ids: RecordIds | None = None,
     n_jobs: int | None = None,
     n_docs_hint: int | None = None,
     progress: Progress | None = None,
@@ -220,9 +210,13 @@ def count_terms(
 
     Parameters
     ----------
-    refs : iterable of DocRef
-        Documents in corpus order; files are read by the workers.
+    units : iterable of DocRef or Share
+        Documents in corpus order, or shares of a table
+        (:meth:`topicmf.corpus.TextCorpus.units`); files and shares are read
+        by the workers.
     tokenizer : Tokenizer
+    record_ids : RecordIds or None
+        Gives the records of shares their ids (needed with shares).
     n_jobs : int or None
         Worker processes; None uses every available core.  The result is
         identical for any value.
@@ -243,9 +237,9 @@ def count_terms(
             n_jobs = 1  # not worth starting processes
     else:
         chunk_size = 500
-    merger = _Merger(tokenizer.stem is not None, sample_size, keep_stream)
+    merger = Merger(tokenizer.stem is not None, sample_size, keep_stream, record_ids)
     try:
-        for job, result in ordered_map(_count_chunk, _jobs(refs, chunk_size, merger.sample), n_jobs, _start_worker,
+        for job, result in ordered_map(_count_chunk, _jobs(units, chunk_size, merger.sample), n_jobs, _start_worker,
                                        (tokenizer, keep_stream)):  # fmt: skip
             merger.add(job[1], result)
             if progress is not None:
@@ -254,120 +248,3 @@ def count_terms(
     finally:
         if merger.stream is not None:
             merger.stream.abort()  # a no-op once the stream is finished
-
-
-class _Merger:
-    """The main process's side of counting: worker columns to global term ids, in corpus order."""
-
-    def __init__(self, track: bool, sample_size: int, keep_stream: bool):
-        self.track = track
-        self.vocab = _Index()
-        self.vocab[None]  # number 0: dropped tokens (stopwords, numbers): column -1 after the shift below
-        self.workers: dict[str, dict] = {}  # per worker: its column -> global term, keys and surfaces
-        self.parts_indptr, self.parts_indices, self.parts_data = [], [], []
-        self.ids, self.labels, self.lengths, self.skipped, self.fallbacks = [], [], [], [], []
-        self.surfaces: Counter = Counter()
-        self.nnz = self.seen = self.rows = 0
-        self.repeats = False
-        self.cleaning = empty_stats()
-        self.cleaned_docs = 0
-        self.junk: Counter = Counter()
-        self.sample = SampleBuilder(sample_size)
-        self.stream = StreamWriter() if keep_stream else None
-
-    def add(self, chunk: list[DocRef], result) -> None:
-        name, new_keys, new_surfaces, indptr, indices, data = result[:6]
-        c_lengths, c_skipped, c_fallbacks, c_surfaces, c_repeats, c_stats, c_changed, c_junk = result[6:14]
-        sequence, excerpts = result[14:]
-        self.cleaning += c_stats
-        self.cleaned_docs += c_changed
-        self.junk.update(c_junk)
-        if c_skipped:
-            gone = {doc_id for doc_id, _ in c_skipped}
-            chunk = [ref for ref in chunk if ref.doc_id not in gone]
-        self.repeats = self.repeats or c_repeats
-        vocab = self.vocab
-        w = self.workers.setdefault(name, {"map": np.empty(0, np.int64), "keys": [], "surfaces": []})
-        fresh = list(dict.fromkeys(k for k in new_keys if k not in vocab))
-        vocab.update(zip(fresh, range(len(vocab.order), len(vocab.order) + len(fresh))))
-        vocab.order += fresh
-        added = np.fromiter(map(vocab.__getitem__, new_keys), np.int64, len(new_keys)) - 1
-        w["map"] = np.concatenate([w["map"], added])
-        cols = w["map"][indices]
-        if self.track and new_surfaces is not None:
-            w["keys"] += new_keys
-            w["surfaces"] += new_surfaces
-            used, inverse = np.unique(indices, return_inverse=True)
-            totals = np.bincount(inverse, weights=data)
-            for j, total in zip(used.tolist(), totals.tolist()):
-                if w["keys"][j] is not None:
-                    self.surfaces[w["keys"][j], w["surfaces"][j]] += int(total)
-        elif c_surfaces:
-            self.surfaces.update(c_surfaces)
-        if len(cols) and cols.min() < 0:  # drop stopwords and numbers
-            kept = cols >= 0
-            row_of = np.repeat(np.arange(len(chunk)), np.diff(indptr))
-            indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of[kept], minlength=len(chunk)))])
-            cols, data = cols[kept], data[kept]
-        self.parts_indptr.append(indptr[1:] + self.nnz)
-        self.parts_indices.append(cols.astype(np.int32) if len(vocab.order) < 2**31 else cols)
-        self.parts_data.append(data)
-        self.nnz += len(cols)
-        if self.stream is not None:
-            tokens = w["map"][sequence]
-            self.stream.append(tokens[tokens >= 0])  # the kept tokens, as global ids
-        for row, h, text in excerpts:
-            self.sample.offer(h, self.rows + row, text)
-        self.ids += [ref.doc_id for ref in chunk]
-        self.labels += [ref.label for ref in chunk]
-        self.lengths.append(c_lengths)
-        self.skipped += c_skipped
-        self.fallbacks += c_fallbacks
-        self.rows += len(chunk)
-        self.seen += len(chunk) + len(c_skipped)
-
-    def result(self) -> CountResult:
-        del self.vocab[None]
-        keys = self.vocab.order[1:]
-        X = _concatenate(self.parts_indptr, self.parts_indices, self.parts_data, len(self.ids), len(keys))
-        self.parts_indptr = self.parts_indices = self.parts_data = []
-        if self.repeats:
-            X.sum_duplicates()  # several word forms of a document became one term (stemming, ё)
-        lengths = np.concatenate(self.lengths) if self.lengths else np.empty(0, np.int64)
-        return CountResult(
-            X, keys, self.ids, self.labels, lengths,
-            _best_surfaces(self.surfaces) if self.track else None,
-            self.skipped, self.fallbacks, self.cleaning, self.cleaned_docs, self.junk,
-            None if self.stream is None else self.stream.finish(keys, lengths), self.sample.finish(len(self.ids)),
-        )  # fmt: skip
-
-
-def _concatenate(parts_indptr, parts_indices, parts_data, n_rows: int, n_cols: int) -> sp.csr_matrix:
-    """One CSR matrix from the chunks' parts, each part freed as soon as it is copied (peak ≈ 1× the matrix)."""
-    nnz = sum(len(p) for p in parts_indices)
-    big_data = any(p.size and p.max() > np.iinfo(np.int32).max for p in parts_data)
-    index_dtype = np.int32 if max(n_cols, nnz) < 2**31 else np.int64
-    indices = np.empty(nnz, index_dtype)
-    data = np.empty(nnz, np.int64 if big_data else np.int32)
-    indptr = np.zeros(n_rows + 1, index_dtype)
-    at = row = 0
-    for parts in (parts_indices, parts_data, parts_indptr):
-        parts.reverse()  # consumed from the end
-    while parts_indices:
-        part_indices, part_data, part_indptr = parts_indices.pop(), parts_data.pop(), parts_indptr.pop()
-        indices[at : at + len(part_indices)] = part_indices
-        data[at : at + len(part_data)] = part_data
-        indptr[row + 1 : row + 1 + len(part_indptr)] = part_indptr
-        at += len(part_indices)
-        row += len(part_indptr)
-    return sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols), copy=False)
-
-
-def _best_surfaces(surfaces: Counter) -> dict[str, str]:
-    """For each key, its most frequent surface form (ties: alphabetically first)."""
-    best: dict[str, tuple[int, str]] = {}
-    for (key, word), count in surfaces.items():
-        current = best.get(key)
-        if current is None or count > current[0] or (count == current[0] and word < current[1]):
-            best[key] = (count, word)
-    return {key: word for key, (_, word) in best.items()}
