@@ -15,14 +15,15 @@ PACKAGE = ROOT / "topicmf"
 # stage -> the topicmf modules it may import (besides itself)
 ALLOWED = {
     "errors": set(),
+    "resources": {"errors"},
     "corpus": {"errors"},
-    "text": {"errors", "corpus"},
+    "text": {"errors", "resources", "corpus"},
     "factorize": set(),
-    "model": {"errors", "corpus", "text", "factorize"},
+    "model": {"errors", "resources", "corpus", "text", "factorize"},
     "report": {"errors", "model"},
-    "workflow": {"errors", "corpus", "text", "factorize", "model", "report", "__init__"},
+    "workflow": {"errors", "resources", "corpus", "text", "factorize", "model", "report", "__init__"},
     "console": set(),
-    "cli": {"errors", "corpus", "text", "factorize", "model", "workflow", "console", "__init__"},
+    "cli": {"errors", "resources", "corpus", "text", "factorize", "model", "workflow", "console", "__init__"},
     "__main__": {"cli"},
     "__init__": {"errors", "corpus", "text", "factorize", "model", "workflow"},
 }

@@ -65,8 +65,11 @@ def test_fits_through_the_scatter_path_match_the_gather_path(fit, monkeypatch):
     reference = fit(X, 4, random_state=0, max_iter=30, tol=0)
     monkeypatch.setattr("topicmf.factorize._products.GATHER_LIMIT", 0)
     scattered = fit(X, 4, random_state=0, max_iter=30, tol=0)
-    np.testing.assert_allclose(scattered.loss_curve, reference.loss_curve, rtol=1e-9)
-    np.testing.assert_allclose(scattered.H, reference.H, rtol=1e-6, atol=1e-9 * reference.H.max())
+    # Frobenius: only the order of sums changes; Poisson also gathers a float32 copy of W when updating H
+    rtol = 1e-9 if fit is fit_frobenius else 1e-6
+    np.testing.assert_allclose(scattered.loss_curve, reference.loss_curve, rtol=rtol)
+    np.testing.assert_allclose(scattered.H, reference.H, rtol=1e-6 if fit is fit_frobenius else 1e-3,
+                               atol=1e-6 * reference.H.max())
 
 
 def test_as_csr_shares_the_index_arrays_of_a_count_matrix_and_never_changes_it():

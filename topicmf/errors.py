@@ -10,6 +10,7 @@ __all__ = [
     "CorpusError",
     "NoDocumentsError",
     "EmptyVocabularyError",
+    "MemoryLimitError",
     "TopicmfWarning",
     "TopicmfNotice",
 ]
@@ -29,6 +30,10 @@ class NoDocumentsError(CorpusError):
 
 class EmptyVocabularyError(TopicmfError):
     """Tokenizing and pruning left no terms."""
+
+
+class MemoryLimitError(TopicmfError):
+    """The run would not fit in the memory it may use; stopped before the system ran out."""
 
 
 class TopicmfWarning(UserWarning):

@@ -38,6 +38,22 @@ class TopicCount(click.ParamType):
         return number
 
 
+class MemorySize(click.ParamType):
+    """A memory size: 8G, 512M, 1.5GB or bytes."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        from ..resources import parse_size
+
+        try:
+            return parse_size(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 def model_options(command):
     """Options of the model and its solver, shared by run and sweep."""
     options = [
@@ -57,6 +73,9 @@ def model_options(command):
                      help="L2 penalty on the topic factor (½β‖H‖²)."),
         click.option("--sigma", type=click.Choice(SIGMAS), default=None,
                      help="LSA only: Σ goes to documents (left), words (right) or both (sqrt). Default left."),
+        click.option("--memory-limit", type=MemorySize(), default=None, metavar="SIZE",
+                     help="Stop early, with a message, if the run would need more memory than this (e.g. 8G; "
+                          "default: what is available when it starts)."),
         click.option("--out", "-o", default=None, help="Output folder (default: reports/<corpus name>[-sweep])."),
         click.option("--force", is_flag=True, help="Replace the output folder of an earlier run."),
     ]
@@ -129,14 +148,16 @@ def run_command(corpus: str, k, k_range: str, **params) -> None:
       topicmf run posts.csv --text-column body -k auto --out reports/posts
       topicmf run corpora/demo --model lsa -k 4 --sigma sqrt
     """
+    from ..resources import limit
     from ..workflow import run
 
     quiet = params.pop("quiet")
     options = text_options(params)
     fit = fit_parameters(params)
-    result = run(corpus, out=params["out"], model=params["model"], k=k, k_range=k_range, solver=params["solver"],
-                 weighting=params["weighting"], seed=params["seed"], force=params["force"], options=options,
-                 fit_params=fit, command=command_line(), stage=lambda label: Progress(label, quiet=quiet))
+    with limit(params["memory_limit"]):
+        result = run(corpus, out=params["out"], model=params["model"], k=k, k_range=k_range, solver=params["solver"],
+                     weighting=params["weighting"], seed=params["seed"], force=params["force"], options=options,
+                     fit_params=fit, command=command_line(), stage=lambda label: Progress(label, quiet=quiet))
     click.echo(summary(result))
 
 
@@ -192,15 +213,17 @@ def sweep_command(corpus: str, ks: str, seeds: int, **params) -> None:
       topicmf sweep corpora/demo --k 3:8
       topicmf sweep ../shared/corpora/bbc --k 5:50:5
     """
+    from ..resources import limit
     from ..workflow import sweep
 
     quiet = params.pop("quiet")
     options = text_options(params)
     fit = fit_parameters(params)
-    out, result = sweep(corpus, ks, out=params["out"], model=params["model"], solver=params["solver"],
-                        weighting=params["weighting"], seed=params["seed"], n_seeds=seeds, force=params["force"],
-                        options=options, fit_params=fit, command=command_line(),
-                        stage=lambda label: Progress(label, quiet=quiet))  # fmt: skip
+    with limit(params["memory_limit"]):
+        out, result = sweep(corpus, ks, out=params["out"], model=params["model"], solver=params["solver"],
+                            weighting=params["weighting"], seed=params["seed"], n_seeds=seeds, force=params["force"],
+                            options=options, fit_params=fit, command=command_line(),
+                            stage=lambda label: Progress(label, quiet=quiet))  # fmt: skip
 
     def fmt(x, d=3):
         return "n/a" if x is None else f"{x:.{d}f}"

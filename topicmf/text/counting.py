@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
+from ..resources import Watch
 from ..corpus import DocRef, RecordIds, Share, UnreadableFile, load_text, read_share
 from .clean import empty_stats
 from .parallel import default_jobs, ordered_map
@@ -238,10 +239,13 @@ def count_terms(
     else:
         chunk_size = 500
     merger = Merger(tokenizer.stem is not None, sample_size, keep_stream, record_ids)
+    watch = Watch("Reading the corpus", "Keep fewer terms (--min-df 5, --max-terms 100000), or read it on a cluster "
+                  "(--dask).")  # fmt: skip
     try:
         for job, result in ordered_map(_count_chunk, _jobs(units, chunk_size, merger.sample), n_jobs, _start_worker,
                                        (tokenizer, keep_stream)):  # fmt: skip
             merger.add(job[1], result)
+            watch(merger.seen)
             if progress is not None:
                 progress(merger.seen, n_docs_hint)
         return merger.result()

@@ -1,0 +1,172 @@
+"""Memory: what this process tree uses, what it may use, and the budget a run keeps to.
+
+A run that would not fit in memory should stop early with a message that
+says what to change, never be ended by the kernel's out-of-memory killer
+(which gives no message at all).  The budget is, by default, the memory the
+process can have when it starts — its resident memory plus the system's
+``MemAvailable``, capped by a cgroup limit when there is one — or what
+``--memory-limit`` sets.  Reading checks the process tree (the run and its
+tokenizer workers) against it as the matrix grows; before fitting, the
+run's estimated peak is checked (:func:`check_fits`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from .errors import MemoryLimitError
+
+__all__ = ["available_bytes", "tree_rss", "budget", "limit", "check_fits", "Watch", "parse_size", "fmt_bytes"]
+
+_budget: ContextVar = ContextVar("memory_budget", default=None)
+
+
+def parse_size(text: str) -> int:
+    """``"8G"``, ``"512M"``, ``"1.5GB"`` or a number of bytes → bytes."""
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmgt]?)i?b?\s*", str(text).lower())
+    if not match:
+        raise ValueError(f"{text!r} is not a size (write e.g. 8G or 512M)")
+    number, unit = match.groups()
+    return int(float(number) * 1024 ** " kmgt".index(unit or " "))
+
+
+def fmt_bytes(n: float) -> str:
+    for unit, size in (("GB", 2**30), ("MB", 2**20)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n / 1024:.0f} KB"
+
+
+def _meminfo(key: str) -> int | None:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _cgroup_limit() -> int | None:
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path) as f:
+                value = f.read().strip()
+        except OSError:
+            continue
+        if value.isdigit() and int(value) < 1 << 60:
+            return int(value)
+    return None
+
+
+def tree_rss(pid: int | None = None) -> int:
+    """Memory of a process and all its descendants: their proportional set sizes (Linux /proc; 0 elsewhere)."""
+    pid = os.getpid() if pid is None else pid
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        rss[int(entry)] = int(fields[21]) * page
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += _pss(p, rss.get(p, 0))
+        stack.extend(children.get(p, []))
+    return total
+
+
+def _pss(pid: int, rss: int) -> int:
+    """A process's proportional set size (shared pages split between their sharers), else its RSS.
+
+    Forked tokenizer workers share most of their pages with the main
+    process; adding up RSS would count those pages once per process.
+    """
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return rss
+
+
+def available_bytes() -> int | None:
+    """Memory this process tree could use now: its own resident memory plus what the system has free."""
+    free = _meminfo("MemAvailable")
+    if free is None:
+        return None
+    total = tree_rss() + free
+    cap = _cgroup_limit()
+    return min(total, cap) if cap else total
+
+
+def budget() -> tuple[int, str] | None:
+    """(bytes, where the figure comes from) of the current budget, or None when it cannot be known."""
+    given = _budget.get()
+    if given is not None:
+        return given, "--memory-limit"
+    free = available_bytes()
+    return None if free is None else (free, "the memory available when the run started")
+
+
+@contextmanager
+def limit(nbytes: int | None):
+    """Run the block with a fixed budget (None: what is available when it starts)."""
+    if nbytes is None:
+        free = available_bytes()
+        token = _budget.set(free)
+    else:
+        token = _budget.set(int(nbytes))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def check_fits(extra: int, what: str, remedy: str) -> None:
+    """Raise MemoryLimitError when the tree's memory plus ``extra`` bytes would exceed the budget."""
+    known = budget()
+    if known is None:
+        return
+    cap, source = known
+    need = tree_rss() + extra
+    if need > cap:
+        raise MemoryLimitError(f"{what} needs about {fmt_bytes(need)} of memory, more than the {fmt_bytes(cap)} of "
+                               f"{source}. {remedy}")  # fmt: skip
+
+
+class Watch:
+    """Checks the process tree against the budget every ``every`` seconds (reading a large corpus)."""
+
+    def __init__(self, what: str, remedy: str, every: float = 1.0):
+        self.what, self.remedy, self.every = what, remedy, every
+        self.known = budget()
+        self.last = -float("inf")  # the first call checks
+
+    def __call__(self, done: int) -> None:
+        if self.known is None or time.monotonic() - self.last < self.every:
+            return
+        self.last = time.monotonic()
+        used = tree_rss()
+        cap, source = self.known
+        if used > 0.9 * cap:
+            raise MemoryLimitError(f"{self.what} stopped after {done:,} documents: it already uses "
+                                   f"{fmt_bytes(used)} of the {fmt_bytes(cap)} of {source}. {self.remedy}")  # fmt: skip
