@@ -267,3 +267,17 @@ def test_a_count_matrix_model_matches_words_as_they_are(tmp_path):
     m = fit_topic_model(dtm, 2, model="nmf")
     counts = m.count(["Alpha alpha gamma delta"]).toarray()
     np.testing.assert_array_equal(counts, [[2, 0, 1]])
+
+
+def test_label_agreement_equals_scikit_learns_nmi_and_ari():
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    from topicmf.model.evaluate import ari, nmi
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n = int(rng.integers(1, 60))
+        a = rng.integers(0, rng.integers(1, 6), n).astype(str)
+        b = rng.integers(-1, rng.integers(1, 6), n)
+        assert nmi(a, b) == pytest.approx(normalized_mutual_info_score(a, b), abs=1e-12)
+        assert ari(a, b) == pytest.approx(adjusted_rand_score(a, b), abs=1e-12)

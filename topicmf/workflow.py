@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from importlib import metadata
 import platform
 import resource
 import sys
 import time
-from dataclasses import asdict, dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +29,7 @@ from .model.evaluate import coherence_words
 from .model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
 from .model.store import write_atomic
 from .model.store import load_model
-from .report import check_destination, render_sweep, staged_directory, write_report, write_run, write_sweep
+from .report import check_destination, render_sweep, staged_directory, write_report, write_run, write_sweep, write_tables
 from .text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
 from .text.windows import stream_window_counts
 
@@ -84,13 +86,14 @@ def fingerprint(dtm: DocumentTermMatrix) -> str:
 
 
 def versions() -> dict:
-    import numba
-    import scipy
-    import sklearn
-
-    return {"topicmf": __version__, "numpy": np.__version__, "scipy": scipy.__version__,
-            "scikit-learn": sklearn.__version__, "numba": numba.__version__,
-            "python": platform.python_version(), "platform": platform.platform()}  # fmt: skip
+    """Versions of topicmf and the libraries that shape its results (read from their metadata, not imported)."""
+    found = {"topicmf": __version__}
+    for name in ("numpy", "scipy", "scikit-learn", "numba"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # pragma: no cover - a required dependency
+            found[name] = None
+    return {**found, "python": platform.python_version(), "platform": platform.platform()}
 
 
 def peak_memory_mb() -> float:
@@ -106,6 +109,13 @@ def _tokenizer(dtm: DocumentTermMatrix, options: TextOptions):
         return None
     language = dtm.info["language"]
     return make_tokenizer(options, None if language == "none" else language)
+
+
+def _load_compiled_code() -> None:
+    """Start numba's machinery (about 0.2 s the first time in a process) while the workers read the corpus."""
+    from .report.numbers import format_values
+
+    format_values([0.0])
 
 
 def _window_counts(dtm: DocumentTermMatrix, words, stage):
@@ -159,15 +169,40 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     timings = {}
     started = time.perf_counter()
     with stage("reading") as progress:
-        dtm = vectorize(corpus, options, progress=progress)
+        dtm = vectorize(corpus, options, progress=progress, meanwhile=_load_compiled_code)
     timings["reading"] = time.perf_counter() - started
+    job = _Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
+               command, stage, auto, timings, started)  # fmt: skip
     with dtm:  # the token streams' temporary file goes when the run ends, however it ends
-        return _run(dtm, corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params,
-                    n_seeds, command, stage, auto, timings, started)
+        return _run(job, dtm)
 
 
-def _run(dtm, corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
-         command, stage, auto, timings, started) -> RunResult:
+@dataclass
+class _Job:
+    """A run's parameters and bookkeeping, as :func:`run` received and checked them."""
+
+    corpus: object
+    out: Path
+    model: str
+    k: int | str
+    k_range: str
+    solver: str | None
+    weighting: str | None
+    seed: int
+    force: bool
+    options: TextOptions
+    fit_params: dict
+    n_seeds: int
+    command: str
+    stage: object
+    auto: bool
+    timings: dict
+    started: float
+
+
+def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
+    corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds, command, stage, \
+        auto, timings, started = (getattr(job, f.name) for f in fields(job))
     tokenizer = _tokenizer(dtm, options)
     t = time.perf_counter()
     sweep_result = None
@@ -195,12 +230,34 @@ def _run(dtm, corpus, out, model, k, k_range, solver, weighting, seed, force, op
     fitted.sample = dtm.sample
     metrics = evaluate(fitted, dtm.X, counts)
     timings["evaluating"] = time.perf_counter() - t
-    t = time.perf_counter()
-    with stage("neighbours") as progress:
-        fitted.graph = fitted.neighbour_graph(NEIGHBOURS, progress=progress)
-    timings["neighbours"] = time.perf_counter() - t
+    with staged_directory(out, force=force) as tmp:
+        # the tables that need no neighbours are written while the neighbours are found (the search
+        # runs in compiled code and BLAS, outside the interpreter lock)
+        with ThreadPoolExecutor(1) as writer:
+            tables = writer.submit(write_tables, tmp, fitted)
+            t = time.perf_counter()
+            with stage("neighbours") as progress:
+                fitted.graph = fitted.neighbour_graph(NEIGHBOURS, progress=progress)
+            timings["neighbours"] = time.perf_counter() - t
+            tables.result()
+        manifest = _manifest(job, dtm, metrics, sweep_result)
+        t = time.perf_counter()
+        with stage("writing") as progress:
+            if sweep_result is not None:
+                _write_sweep_files(tmp, sweep_result, corpus, model, n_seeds, command)
+            timings["total"] = time.perf_counter() - started  # the files' own writing is not included
+            manifest["peak_memory_mb"] = peak_memory_mb()
+            manifest = write_run(tmp, fitted, manifest, tables=False)
+            progress(1, 1)
+    manifest["timings"]["writing"] = time.perf_counter() - t
+    manifest["timings"]["total"] = time.perf_counter() - started
+    return RunResult(out, fitted, manifest, dtm)
+
+
+def _manifest(job: _Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) -> dict:
+    corpus, k, auto = job.corpus, job.k, job.auto
     manifest = {
-        "command": command or f"topicmf run {corpus}",
+        "command": job.command or f"topicmf run {corpus}",
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "versions": versions(),
         "corpus": {
@@ -218,25 +275,15 @@ def _run(dtm, corpus, out, model, k, k_range, solver, weighting, seed, force, op
             "columns": dtm.info.get("columns"),
             "fingerprint": fingerprint(dtm),
         },
-        "text_options": asdict(options),
-        "model": {"k_requested": k if auto else int(k), "k_range": k_range if auto else None},
+        "text_options": asdict(job.options),
+        "model": {"k_requested": k if auto else int(k), "k_range": job.k_range if auto else None},
         "metrics": metrics,
-        "timings": timings,
+        "timings": job.timings,
     }
     if sweep_result is not None:
-        manifest["sweep"] = {"rule": sweep_result.rule, "suggested": sweep_result.suggested, "seeds": n_seeds,
+        manifest["sweep"] = {"rule": sweep_result.rule, "suggested": sweep_result.suggested, "seeds": job.n_seeds,
                              "rows": sweep_result.rows}
-    t = time.perf_counter()
-    with stage("writing") as progress, staged_directory(out, force=force) as tmp:
-        if sweep_result is not None:
-            _write_sweep_files(tmp, sweep_result, corpus, model, n_seeds, command)
-        timings["total"] = time.perf_counter() - started  # the files' own writing is not included
-        manifest["peak_memory_mb"] = peak_memory_mb()
-        manifest = write_run(tmp, fitted, manifest)
-        progress(1, 1)
-    manifest["timings"]["writing"] = time.perf_counter() - t
-    manifest["timings"]["total"] = time.perf_counter() - started
-    return RunResult(out, fitted, manifest, dtm)
+    return manifest
 
 
 def _write_sweep_files(directory, result, corpus, model, n_seeds, command):

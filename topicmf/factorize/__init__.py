@@ -16,10 +16,10 @@ estimators :class:`LSA`, :class:`FrobeniusNMF`, :class:`PoissonNMF`.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from ._common import iteration_hook
-from .estimators import LSA, FrobeniusNMF, PoissonNMF
 from .frobenius import FROBENIUS_SOLVERS, fit_frobenius, frobenius_transform
 from .losses import frobenius_loss, poisson_loss
 from .lsa import LSA_SOLVERS, SIGMA_SPLITS, fit_lsa, lsa_transform
@@ -55,7 +55,12 @@ class ModelSpec:
     fit: object
     transform: object
     solvers: tuple
-    estimator: type
+    estimator_name: str
+
+    @property
+    def estimator(self) -> type:
+        """The scikit-learn estimator class (scikit-learn is imported only when it is asked for)."""
+        return getattr(importlib.import_module(".estimators", __name__), self.estimator_name)
 
     @property
     def default_solver(self) -> str:
@@ -65,10 +70,10 @@ class ModelSpec:
 #: The models, by the name the command line uses.  Solvers are listed default first.
 MODELS = {
     "pnmf": ModelSpec("pnmf", "Poisson NMF (KL divergence): the model for counts", fit_poisson,
-                      poisson_transform, POISSON_SOLVERS, PoissonNMF),
+                      poisson_transform, POISSON_SOLVERS, "PoissonNMF"),
     "nmf": ModelSpec("nmf", "Frobenius NMF (least squares, W, H >= 0)", fit_frobenius, frobenius_transform,
-                     FROBENIUS_SOLVERS, FrobeniusNMF),
-    "lsa": ModelSpec("lsa", "LSA (truncated SVD)", fit_lsa, lsa_transform, LSA_SOLVERS, LSA),
+                     FROBENIUS_SOLVERS, "FrobeniusNMF"),
+    "lsa": ModelSpec("lsa", "LSA (truncated SVD)", fit_lsa, lsa_transform, LSA_SOLVERS, "LSA"),
 }
 
 
@@ -103,3 +108,10 @@ def factorize(X, n_components: int, *, model: str = "pnmf", solver: str | None =
         return spec.fit(X, n_components, solver=solver, **params)
     finally:
         iteration_hook.reset(token)
+
+
+def __getattr__(name):
+    # The estimators need scikit-learn (about 0.4 s to import); a topicmf run does not.
+    if name in ("LSA", "FrobeniusNMF", "PoissonNMF"):
+        return getattr(importlib.import_module(".estimators", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,8 +9,6 @@ from contextvars import ContextVar
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_array
 
 from .result import Factorization
 
@@ -35,6 +33,8 @@ def as_csr(X) -> sp.csr_matrix:
             raise ValueError("Input X contains NaN or infinity.")
         X = sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape, copy=False)
     else:
+        from sklearn.utils import check_array  # imported only here: a topicmf run passes CSR matrices
+
         X = check_array(X, accept_sparse=("csr", "csc", "coo"), dtype=np.float64, ensure_min_samples=1,
                         ensure_min_features=1)
         X = sp.csr_matrix(X, dtype=np.float64)
@@ -126,6 +126,8 @@ class Tracker:
             log.info("%s converged after %d iterations (relative change %.2e < tol=%g)",
                      self.name, len(self.curve), abs(self.last_change), self.tol)
         else:
+            from sklearn.exceptions import ConvergenceWarning  # scikit-learn's, so its filters apply
+
             warnings.warn(
                 f"{self.name} stopped at max_iter={self.max_iter} before converging (last relative "
                 f"change {abs(self.last_change):.2e} > tol={self.tol:g}); increase max_iter or tol",

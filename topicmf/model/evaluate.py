@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from ..text.windows import WindowCounts
 from .coherence import CV_WINDOW, NPMI_WINDOW, c_v, npmi, umass
@@ -14,7 +12,7 @@ from .neighbors import unit_rows
 from .topicmodel import TopicModel
 
 __all__ = ["COHERENCE_TOP", "DIVERSITY_TOP", "diversity", "label_agreement", "stability", "coherence_scores",
-           "evaluate"]
+           "evaluate", "nmi", "ari"]
 
 COHERENCE_TOP = 10
 DIVERSITY_TOP = 25
@@ -24,6 +22,48 @@ def diversity(top_words) -> float:
     """Topic diversity (Dieng et al. 2020): unique words among all topics' top lists / all entries."""
     entries = [w for top in top_words for w in top]
     return len(set(entries)) / len(entries) if entries else float("nan")
+
+
+def _contingency(a, b) -> np.ndarray:
+    """Counts of each (class of a, class of b) pair."""
+    _, ia = np.unique(np.asarray(a, dtype=object), return_inverse=True)
+    _, ib = np.unique(np.asarray(b), return_inverse=True)
+    table = np.zeros((ia.max(initial=-1) + 1, ib.max(initial=-1) + 1), dtype=np.int64)
+    np.add.at(table, (ia, ib), 1)
+    return table
+
+
+def _entropy(counts: np.ndarray) -> float:
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def nmi(a, b) -> float:
+    """Normalised mutual information with arithmetic-mean normalisation (scikit-learn's default)."""
+    table = _contingency(a, b)
+    n = table.sum()
+    ha, hb = _entropy(table.sum(axis=1)), _entropy(table.sum(axis=0))
+    if ha == 0 or hb == 0:
+        return 1.0 if ha == hb else 0.0
+    nz = table > 0
+    outer = np.outer(table.sum(axis=1), table.sum(axis=0))[nz]
+    mi = float((table[nz] / n * (np.log(table[nz] * n) - np.log(outer))).sum())
+    return max(0.0, mi) / max((ha + hb) / 2, np.finfo(float).eps)
+
+
+def ari(a, b) -> float:
+    """Adjusted Rand index (Hubert & Arabie 1985)."""
+    table = _contingency(a, b)
+    n = int(table.sum())
+
+    def pairs(x):
+        x = np.asarray(x, dtype=np.float64)
+        return float((x * (x - 1) / 2).sum())
+
+    both, rows, cols, total = pairs(table), pairs(table.sum(axis=1)), pairs(table.sum(axis=0)), n * (n - 1) / 2
+    expected = rows * cols / total if total else 0.0
+    top = (rows + cols) / 2
+    return 1.0 if top == expected else (both - expected) / (top - expected)
 
 
 def label_agreement(labels, dominant) -> dict | None:
@@ -47,8 +87,8 @@ def label_agreement(labels, dominant) -> dict | None:
         if t >= 0:
             table[row[lab], t] += 1
     return {
-        "nmi": float(normalized_mutual_info_score(y, z)),
-        "ari": float(adjusted_rand_score(y, z)),
+        "nmi": nmi(y, z),
+        "ari": ari(y, z),
         "documents": len(keep),
         "labels": names,
         "label_counts": dict(Counter(y)),
@@ -58,6 +98,8 @@ def label_agreement(labels, dominant) -> dict | None:
 
 def stability(H_a, H_b) -> float:
     """Mean cosine similarity of topics matched one-to-one (Hungarian) between two fits' H."""
+    from scipy.optimize import linear_sum_assignment  # only a sweep needs it
+
     S = unit_rows(H_a) @ unit_rows(H_b).T
     rows, cols = linear_sum_assignment(-S)
     return float(S[rows, cols].mean())

@@ -14,23 +14,31 @@ from .html import render_run, render_sweep
 from .output import check_destination, staged_directory
 from .tables import write_doc_topics, write_similar, write_sweep, write_topics, write_word_topics
 
-__all__ = ["RUN_FILES", "write_run", "render_run", "render_sweep", "write_sweep", "check_destination",
+__all__ = ["RUN_FILES", "write_run", "write_tables", "render_run", "render_sweep", "write_sweep", "check_destination",
            "staged_directory", "write_report"]
 
 RUN_FILES = ("index.html", "topics.csv", "doc_topics.csv", "word_topics.csv", "similar.csv", "model.npz",
              MANIFEST_FILE)
 
 
-def write_run(directory, model: TopicModel, manifest: dict) -> dict:
-    """Write every file of a run into ``directory`` (an empty, staged folder); returns the manifest.
-
-    The model carries its neighbour graph (``model.graph``) and the sample of
-    documents the page shows (``model.sample``).
-    """
+def write_tables(directory, model: TopicModel) -> None:
+    """The tables that do not need the neighbours: topics.csv, doc_topics.csv, word_topics.csv."""
     directory = Path(directory)
     write_topics(directory / "topics.csv", model)
     write_doc_topics(directory / "doc_topics.csv", model)
     write_word_topics(directory / "word_topics.csv", model)
+
+
+def write_run(directory, model: TopicModel, manifest: dict, *, tables: bool = True) -> dict:
+    """Write every file of a run into ``directory`` (an empty, staged folder); returns the manifest.
+
+    The model carries its neighbour graph (``model.graph``) and the sample of
+    documents the page shows (``model.sample``).  ``tables=False``: the
+    files of :func:`write_tables` are written already.
+    """
+    directory = Path(directory)
+    if tables:
+        write_tables(directory, model)
     write_similar(directory / "similar.csv", model, model.graph.index, model.graph.score)
     manifest = save_model(model, directory, manifest)
     write_atomic(directory / "index.html", render_run(model, manifest, graph=model.graph))

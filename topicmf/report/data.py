@@ -107,16 +107,18 @@ def _lsa_poles(model: TopicModel) -> list[dict]:
 
 
 def _mixtures(model: TopicModel, P: np.ndarray) -> list[list]:
-    """Each document's largest topic shares (NMF) or coordinates (LSA), as [topic, value, ...]."""
+    """Each document's largest topic shares (NMF, those ≥ 1%) or coordinates (LSA), as [topic, value, ...]."""
+    key = -P if model.is_nmf else -np.abs(P)
+    order = np.argsort(key, axis=1, kind="stable")[:, :6]
+    values = np.take_along_axis(P, order, axis=1)
+    keep = values >= _MIX_MIN if model.is_nmf else np.ones(values.shape, dtype=bool)
+    rounded = np.round(values, 3).tolist()
     out = []
-    for row in P:
-        if model.is_nmf:
-            order = [t for t in np.argsort(-row, kind="stable") if row[t] >= _MIX_MIN][:6]
-        else:
-            order = np.argsort(-np.abs(row), kind="stable")[:6]
+    for topics, vals, ok in zip(order.tolist(), rounded, keep.tolist()):
         flat = []
-        for t in order:
-            flat += [int(t), round(float(row[t]), 3)]
+        for t, v, good in zip(topics, vals, ok):
+            if good:
+                flat += [t, v]
         out.append(flat)
     return out
 
@@ -175,7 +177,7 @@ def _documents(model: TopicModel, P: np.ndarray, graph, label_index: dict, domin
         ref = page_of.copy()
         ref[missing] = -1 - np.arange(missing.size)  # a neighbour not shown: -1, -2, … into "outside"
         docs["near"] = ref[rows].tolist()
-        docs["score"] = [[round(float(v), 3) for v in row] for row in graph.score[shown]]
+        docs["score"] = np.round(graph.score[shown].astype(np.float64), 3).tolist()
         outside = {"id": [model.doc_ids[i] for i in missing],
                    "label": [label_index.get(labels[i], -1) for i in missing] if labels else None,
                    "dominant": dominant[missing].tolist()}  # fmt: skip

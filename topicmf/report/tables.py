@@ -72,12 +72,11 @@ def write_doc_topics(path, model: TopicModel) -> None:
 
 
 def write_word_topics(path, model: TopicModel) -> None:
-    """word, then the word's weight in each topic (the columns of H), exactly."""
+    """word, then the word's weight in each topic (the columns of H), exactly (it grows with the vocabulary only)."""
     H = model.H
     with _open(path) as f:
         f.write(_line(["word", *_topic_columns(model)]))
-        for j, word in enumerate(model.vocabulary):
-            f.write(_line([cell(word), *map(_num, H[:, j])]))
+        f.write("".join(_line([cell(word), *map(_num, H[:, j])]) for j, word in enumerate(model.vocabulary)))
 
 
 def write_similar(path, model: TopicModel, index: np.ndarray, score: np.ndarray) -> None:

@@ -182,7 +182,7 @@ def _warn_list(items, message, summary):
 
 
 def vectorize(path, options: TextOptions | None = None, *, progress: Progress | None = None,
-              keep_stream: bool = True) -> DocumentTermMatrix:
+              keep_stream: bool = True, meanwhile=None) -> DocumentTermMatrix:
     """Read, tokenize and prune the corpus at ``path`` into a document-term matrix.
 
     Everything later stages need from the text comes from this one pass: the
@@ -197,6 +197,9 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
     options : TextOptions, optional
     progress : callable(done, total) or None
         Receives documents processed so far (total None when unknown).
+    meanwhile : callable or None
+        Run in a background thread while worker processes read the corpus
+        (started once they exist, so nothing is forked while it runs).
 
     Returns
     -------
@@ -227,7 +230,7 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
     small_table = corpus.format in ("jsonl", "tsv") and os.path.getsize(corpus.path) <= SHARE_BYTES
     result = count_terms(corpus.units(), tokenizer, record_ids=corpus.record_ids(),
                          n_jobs=1 if small_table else options.n_jobs, n_docs_hint=corpus.n_docs_hint,
-                         progress=progress, keep_stream=keep_stream)  # fmt: skip
+                         progress=progress, keep_stream=keep_stream, meanwhile=meanwhile)  # fmt: skip
     skipped = corpus.skipped + result.skipped
     if corpus.encoding_fallback:
         warnings.warn(f"{corpus.path} is not UTF-8; read it as {corpus.encoding_fallback}", TopicmfWarning, stacklevel=2)

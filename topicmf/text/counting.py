@@ -206,6 +206,7 @@ def count_terms(
     progress: Progress | None = None,
     sample_size: int = SAMPLE_DOCS,
     keep_stream: bool = True,
+    meanwhile=None,
 ) -> CountResult:
     """Count the terms of every document in ``refs``, keeping its token stream and a sample of excerpts.
 
@@ -230,6 +231,9 @@ def count_terms(
     keep_stream : bool
         Keep every document's tokens in order (the result's ``stream``,
         None otherwise).
+    meanwhile : callable or None
+        Run in a background thread while the workers read (see
+        :func:`~topicmf.text.parallel.ordered_map`).
     """
     n_jobs = default_jobs() if n_jobs is None or n_jobs <= 0 else n_jobs
     if n_docs_hint is not None:
@@ -243,7 +247,7 @@ def count_terms(
                   "(--dask).")  # fmt: skip
     try:
         for job, result in ordered_map(_count_chunk, _jobs(units, chunk_size, merger.sample), n_jobs, _start_worker,
-                                       (tokenizer, keep_stream)):  # fmt: skip
+                                       (tokenizer, keep_stream), meanwhile):  # fmt: skip
             merger.add(job[1], result)
             watch(merger.seen)
             if progress is not None:

@@ -99,16 +99,19 @@ class _Worker:
         self.process.join(5)
 
 
-def ordered_map(fn, chunks: Iterator, n_jobs: int, start, args: tuple):
+def ordered_map(fn, chunks: Iterator, n_jobs: int, start, args: tuple, meanwhile=None):
     """Map ``fn`` over chunks in order, yielding (chunk, result), with at most 2·n_jobs chunks in flight.
 
     Each worker process first runs ``start(*args)`` and then takes chunks
     n_jobs apart (its results arrive in the order it was given them); with
     one job everything runs in this process.  An exception in ``fn`` is
     raised here; a worker that dies raises :class:`WorkerDied`.  However the
-    loop ends, the workers are stopped.
+    loop ends, the workers are stopped.  ``meanwhile`` (a callable) runs in a
+    background thread of this process once the workers exist, so that no
+    process is forked while it runs.
     """
     if n_jobs == 1:
+        _background(meanwhile)
         start(*args)
         for chunk in chunks:
             yield chunk, fn(chunk)
@@ -118,6 +121,7 @@ def ordered_map(fn, chunks: Iterator, n_jobs: int, start, args: tuple):
     workers: list[_Worker] = []
     try:
         workers = [_Worker(context, fn, start, args) for _ in range(n_jobs)]
+        _background(meanwhile)
         pending: deque = deque()
         for i, chunk in enumerate(chunks):
             worker = workers[i % n_jobs]
@@ -134,3 +138,8 @@ def ordered_map(fn, chunks: Iterator, n_jobs: int, start, args: tuple):
     finally:
         for worker in workers:
             worker.stop()
+
+
+def _background(task) -> None:
+    if task is not None:
+        threading.Thread(target=task, daemon=True).start()
