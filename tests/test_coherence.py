@@ -93,7 +93,7 @@ def check_model_against_gensim(dtm, tokenizer, texts, refs, k):
     tops = [[model.terms[j] for j in row] for row in model.top_term_indices(10)]
     words = sorted({w for t in tops for w in t})
     counts = stream_window_counts(dtm.stream, words, (10, 110))
-    ours = coherence_scores(model, dtm.X, counts)
+    ours = coherence_scores(model, dtm, counts)
     np.testing.assert_allclose(ours["umass"], gensim_scores(texts, tops, "u_mass"), atol=1e-6)
     np.testing.assert_allclose(ours["npmi"], gensim_scores(texts, tops, "c_npmi"), atol=1e-6)
     np.testing.assert_allclose(ours["c_v"], gensim_scores(texts, tops, "c_v"), atol=1e-6)

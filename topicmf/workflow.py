@@ -8,7 +8,6 @@ command line passes its progress bars, the library default is silent.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from importlib import metadata
 import platform
@@ -16,10 +15,9 @@ import resource
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
 
 from . import __version__
 from .errors import TopicmfError
@@ -31,7 +29,6 @@ from .model.store import write_atomic
 from .model.store import load_model
 from .report import check_destination, render_sweep, staged_directory, write_report, write_run, write_sweep, write_tables
 from .text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
-from .text.windows import stream_window_counts
 
 __all__ = ["RunResult", "run", "sweep", "rerender", "default_out", "NEIGHBOURS", "DEFAULT_K_RANGE"]
 
@@ -74,17 +71,6 @@ def default_out(corpus, suffix: str = "") -> Path:
     return Path("reports") / (corpus_name(corpus) + suffix)
 
 
-def fingerprint(dtm: DocumentTermMatrix) -> str:
-    """SHA-256 of what the model saw: document ids, terms and the count matrix."""
-    h = hashlib.sha256()
-    for part in ("\0".join(dtm.doc_ids), "\0".join(dtm.terms)):
-        h.update(part.encode("utf-8", "surrogatepass"))
-    X = dtm.X
-    for a in (X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data.astype(np.float64)):
-        h.update(np.ascontiguousarray(a).tobytes())
-    return h.hexdigest()
-
-
 def versions() -> dict:
     """Versions of topicmf and the libraries that shape its results (read from their metadata, not imported)."""
     found = {"topicmf": __version__}
@@ -120,10 +106,8 @@ def _load_compiled_code() -> None:
 
 def _window_counts(dtm: DocumentTermMatrix, words, stage):
     """Window counts for coherence, from the token streams the reading pass kept (None without text)."""
-    if dtm.stream is None:
-        return None
-    with stage("coherence") as progress:
-        return stream_window_counts(dtm.stream, words, (NPMI_WINDOW, CV_WINDOW), progress=progress)
+    with stage("coherence"):
+        return dtm.window_counts(words, (NPMI_WINDOW, CV_WINDOW))
 
 
 def _fit_progress(stage, label):
@@ -134,7 +118,7 @@ def _fit_progress(stage, label):
 def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: str = DEFAULT_K_RANGE,
         solver: str | None = None, weighting: str | None = None, seed: int = 0, force: bool = False,
         options: TextOptions | None = None, fit_params: dict | None = None, n_seeds: int = 2,
-        command: str = "", stage=None) -> RunResult:
+        command: str = "", stage=None, dask: str | None = None) -> RunResult:
     """Read, fit, evaluate and write a run directory.
 
     Parameters
@@ -152,6 +136,9 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
         The command line that reproduces the run, recorded in the manifest.
     stage : callable(label) or None
         Progress factory (see the module docstring).
+    dask : str or None
+        Read and fit on a Dask cluster: a scheduler address, or ``local:N``
+        for N worker processes here (see :mod:`topicmf.distributed`).
 
     Returns
     -------
@@ -168,13 +155,34 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
         raise TopicmfError(f"The number of topics must be at least 1; got {k}")
     timings = {}
     started = time.perf_counter()
+    job = _Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
+               command, stage, auto, timings, started)  # fmt: skip
+    if dask is not None:
+        return _run_on_cluster(job, dask)
     with stage("reading") as progress:
         dtm = vectorize(corpus, options, progress=progress, meanwhile=_load_compiled_code)
     timings["reading"] = time.perf_counter() - started
-    job = _Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
-               command, stage, auto, timings, started)  # fmt: skip
     with dtm:  # the token streams' temporary file goes when the run ends, however it ends
         return _run(job, dtm)
+
+
+def _run_on_cluster(job: _Job, address: str) -> RunResult:
+    """The run with the corpus read and the model fitted on a Dask cluster (the rest as on one machine)."""
+    from .distributed import SOLVERS, open_client, read_corpus
+
+    if job.auto:
+        raise TopicmfError("-k auto is not run on a cluster; give the number of topics (or sweep on one machine)")
+    if job.solver is not None and job.solver not in SOLVERS.get(job.model, ()):
+        raise TopicmfError(f"On a cluster, --model {job.model} is fitted with "
+                           f"{' or '.join(SOLVERS[job.model])}; got --solver {job.solver}")  # fmt: skip
+    with open_client(address) as client:
+        with job.stage("reading") as progress:
+            dtm = read_corpus(client, job.corpus, job.options, progress=progress)
+        job.timings["reading"] = time.perf_counter() - job.started
+        job.cluster = {"address": address, "workers": len(client.scheduler_info()["workers"]),
+                       "blocks": dtm.info["workers"]["rows"]}  # fmt: skip
+        with dtm:
+            return _run(job, dtm)
 
 
 @dataclass
@@ -198,39 +206,40 @@ class _Job:
     auto: bool
     timings: dict
     started: float
+    cluster: dict | None = None
 
 
 def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
-    corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds, command, stage, \
-        auto, timings, started = (getattr(job, f.name) for f in fields(job))
-    tokenizer = _tokenizer(dtm, options)
+    """Fit, evaluate and write, from the matrix (on one machine or in blocks on a cluster)."""
+    stage, timings = job.stage, job.timings
+    tokenizer = _tokenizer(dtm, job.options)
     t = time.perf_counter()
     sweep_result = None
-    if auto:
-        ks = parse_k_range(k_range, limit=min(dtm.X.shape))
+    if job.auto:
+        ks = parse_k_range(job.k_range, limit=min(dtm.X.shape))
+        n_seeds = job.n_seeds
         with stage("sweeping k") as progress:
-            total = len(ks) * n_seeds
-            fits, seconds = fit_sweep(dtm, ks, model=model, n_seeds=n_seeds, seed=seed, solver=solver,
-                                      weighting=weighting, tokenizer=tokenizer,
-                                      on_fit=lambda kk, s: progress(ks.index(kk) * n_seeds + s + 1, total),
-                                      **fit_params)  # fmt: skip
+            fits, seconds = fit_sweep(dtm, ks, model=job.model, n_seeds=n_seeds, seed=job.seed, solver=job.solver,
+                                      weighting=job.weighting, tokenizer=tokenizer,
+                                      on_fit=lambda kk, s: progress(ks.index(kk) * n_seeds + s + 1, len(ks) * n_seeds),
+                                      **job.fit_params)  # fmt: skip
         words = sweep_words(fits)
     else:
         ctx, callback = _fit_progress(stage, "fitting")
         with ctx:
-            fitted = fit_topic_model(dtm, int(k), model=model, solver=solver, weighting=weighting, seed=seed,
-                                     tokenizer=tokenizer, callback=callback, **fit_params)  # fmt: skip
+            fitted = fit_topic_model(dtm, int(job.k), model=job.model, solver=job.solver, weighting=job.weighting,
+                                     seed=job.seed, tokenizer=tokenizer, callback=callback, **job.fit_params)  # fmt: skip
         words = coherence_words([fitted])
     timings["fitting"] = time.perf_counter() - t
     t = time.perf_counter()
     counts = _window_counts(dtm, words, stage)
-    if auto:
+    if job.auto:
         sweep_result = score_sweep(dtm, fits, seconds, counts)
         fitted = sweep_result.models[sweep_result.suggested]
     fitted.sample = dtm.sample
-    metrics = evaluate(fitted, dtm.X, counts)
+    metrics = evaluate(fitted, dtm, counts)
     timings["evaluating"] = time.perf_counter() - t
-    with staged_directory(out, force=force) as tmp:
+    with staged_directory(job.out, force=job.force) as tmp:
         # the tables that need no neighbours are written while the neighbours are found (the search
         # runs in compiled code and BLAS, outside the interpreter lock)
         with ThreadPoolExecutor(1) as writer:
@@ -244,14 +253,14 @@ def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
         t = time.perf_counter()
         with stage("writing") as progress:
             if sweep_result is not None:
-                _write_sweep_files(tmp, sweep_result, corpus, model, n_seeds, command)
-            timings["total"] = time.perf_counter() - started  # the files' own writing is not included
+                _write_sweep_files(tmp, sweep_result, job.corpus, job.model, job.n_seeds, job.command)
+            timings["total"] = time.perf_counter() - job.started  # the files' own writing is not included
             manifest["peak_memory_mb"] = peak_memory_mb()
             manifest = write_run(tmp, fitted, manifest, tables=False)
             progress(1, 1)
     manifest["timings"]["writing"] = time.perf_counter() - t
-    manifest["timings"]["total"] = time.perf_counter() - started
-    return RunResult(out, fitted, manifest, dtm)
+    manifest["timings"]["total"] = time.perf_counter() - job.started
+    return RunResult(job.out, fitted, manifest, dtm)
 
 
 def _manifest(job: _Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) -> dict:
@@ -266,14 +275,14 @@ def _manifest(job: _Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) -
             "format": dtm.info["format"],
             "documents": dtm.n_docs,
             "terms": dtm.n_terms,
-            "nonzeros": int(dtm.X.nnz),
+            "nonzeros": int(dtm.nnz),
             "tokens": dtm.info["tokens"],
             "language": dtm.info["language"],
             "empty_documents": int(dtm.empty_docs.size),
             "skipped_files": len(dtm.info["skipped_files"]),
             "cleaning": dtm.info.get("cleaning"),
             "columns": dtm.info.get("columns"),
-            "fingerprint": fingerprint(dtm),
+            "fingerprint": dtm.fingerprint(),
         },
         "text_options": asdict(job.options),
         "model": {"k_requested": k if auto else int(k), "k_range": job.k_range if auto else None},
@@ -283,6 +292,8 @@ def _manifest(job: _Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) -
     if sweep_result is not None:
         manifest["sweep"] = {"rule": sweep_result.rule, "suggested": sweep_result.suggested, "seeds": job.n_seeds,
                              "rows": sweep_result.rows}
+    if job.cluster is not None:
+        manifest["cluster"] = job.cluster
     return manifest
 
 

@@ -132,10 +132,13 @@ def command_line() -> str:
 @click.option("-k", "--topics", "k", type=TopicCount(), default=10, show_default=True,
               help="Number of topics, or 'auto' to sweep --k-range and take the suggested k.")
 @click.option("--k-range", default=DEFAULT_K_RANGE, show_default=True, help="The k values -k auto tries (START:STOP:STEP).")
+@click.option("--dask", metavar="ADDRESS|local:N", default=None,
+              help="Read and fit on a Dask cluster: a scheduler address (tcp://host:8786), or local:N for N worker "
+                   "processes here. Needs pip install 'topicmf[dask]'.")
 @model_options
 @corpus_options
 @friendly
-def run_command(corpus: str, k, k_range: str, **params) -> None:
+def run_command(corpus: str, k, k_range: str, dask, **params) -> None:
     """Fit a topic model to CORPUS and write its report and tables.
 
     Writes index.html, topics.csv, doc_topics.csv, word_topics.csv,
@@ -157,7 +160,8 @@ def run_command(corpus: str, k, k_range: str, **params) -> None:
     with limit(params["memory_limit"]):
         result = run(corpus, out=params["out"], model=params["model"], k=k, k_range=k_range, solver=params["solver"],
                      weighting=params["weighting"], seed=params["seed"], force=params["force"], options=options,
-                     fit_params=fit, command=command_line(), stage=lambda label: Progress(label, quiet=quiet))
+                     fit_params=fit, command=command_line(), stage=lambda label: Progress(label, quiet=quiet),
+                     dask=dask)  # fmt: skip
     click.echo(summary(result))
 
 

@@ -24,7 +24,7 @@ from .counts import (
     read_uci_bag_of_words,
 )
 from .files import TEXT_EXTENSIONS, UnreadableFile, html_to_text, read_document_file, walk_documents
-from .tables import RecordIds, Share, first_record_fields, iter_rows, line_shares, read_header, read_share, sniff_encoding
+from .tables import RawRecordIds, RecordIds, Share, csv_shares, first_record_fields, iter_rows, line_shares, read_header, read_share, sniff_encoding
 
 __all__ = [
     "open_corpus",
@@ -33,6 +33,7 @@ __all__ = [
     "DocRef",
     "Share",
     "RecordIds",
+    "RawRecordIds",
     "read_share",
     "load_text",
     "UnreadableFile",
@@ -90,29 +91,35 @@ class TextCorpus:
         """Number of documents expected (folders), or None when unknown (tables)."""
         return len(self._files) if self._files is not None else None
 
-    def refs(self) -> Iterator[DocRef]:
-        """Yield every document of the corpus in order, without loading files."""
+    def refs(self, skipped: list | None = None) -> Iterator[DocRef]:
+        """Yield every document of the corpus in order, without loading files.
+
+        Unusable records are added to ``skipped`` (by default :attr:`skipped`;
+        a glance at the first documents passes a list of its own).
+        """
         if self._files is not None:
             for ref in self._files:
                 yield DocRef(ref.doc_id, ref.label, ref.path, None)
         else:
-            for row in iter_rows(self.path, skipped=self.skipped, **self._table):
+            for row in iter_rows(self.path, skipped=self.skipped if skipped is None else skipped, **self._table):
                 yield DocRef(row.doc_id, row.label, None, row.text)
 
     def units(self) -> Iterator[DocRef | Share]:
         """The corpus as units of work, in order: documents, or shares of a table that workers read themselves.
 
-        JSON Lines and TSV files have one record per line, so they are cut
-        into byte ranges (:class:`Share`) and parsed where they are
-        tokenized; a CSV file (whose quoted fields may span lines) is parsed
-        here, and folders give their files.  Records of shares get their ids
-        from :meth:`record_ids`, in order.
+        A folder gives its files.  A table is cut into byte ranges
+        (:class:`Share`) that are parsed where they are tokenized: JSON Lines
+        and TSV files at line ends, a CSV file (whose quoted fields may span
+        lines) at record boundaries found by parsing it here first (no
+        tokenizing).  Records of shares get their ids from
+        :meth:`record_ids`, in order.
         """
-        if self._table is not None and self.format in ("jsonl", "tsv"):
-            t = self._table
-            yield from line_shares(self.path, t["encoding"], (t["text_column"], t["id_column"], t["label_column"]))
-        else:
+        if self._table is None:
             yield from self.refs()
+            return
+        t = self._table
+        cut = csv_shares if self.format == "csv" else line_shares
+        yield from cut(self.path, t["encoding"], (t["text_column"], t["id_column"], t["label_column"]))
 
     def record_ids(self) -> RecordIds:
         """Numbering and checking of the ids of a table's records (see :class:`RecordIds`)."""

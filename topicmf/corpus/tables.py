@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import os
 import sys
@@ -13,7 +14,7 @@ from typing import NamedTuple
 from ..errors import CorpusError
 
 __all__ = ["Row", "sniff_encoding", "read_header", "first_record_fields", "iter_rows", "table_dialect", "Share",
-           "line_shares", "read_share", "RecordIds"]
+           "line_shares", "csv_shares", "read_share", "RecordIds", "RawRecordIds"]
 
 _UNLABELLED = "(unlabelled)"
 
@@ -118,6 +119,18 @@ class RecordIds:
         return doc_id
 
 
+class RawRecordIds:
+    """The id column's raw values (None without one), for numbering and checking later, in corpus order.
+
+    A part of a corpus read on its own (on a cluster worker) cannot number
+    or check its records alone; the whole sequence goes through
+    :class:`RecordIds` afterwards.
+    """
+
+    def next(self, value):
+        return value
+
+
 def _values(record: dict, text_column: str, id_column: str | None, label_column: str | None):
     """(id value, label, text) of one record (a JSON object or a CSV row by column name)."""
     text = record.get(text_column)
@@ -173,7 +186,8 @@ class Share(NamedTuple):
     start: int
     end: int
     columns: tuple  # text, id and label column (None when unused)
-    header: tuple | None  # a TSV's column names
+    header: tuple | None  # a TSV's or CSV's column names
+    kind: str = "jsonl"  # "jsonl", "tsv" or "csv"
 
 
 SHARE_BYTES = 1 << 20  # bytes of a table per share: a few hundred records
@@ -186,9 +200,10 @@ def line_shares(path: str, encoding: str, columns: tuple, size: int = SHARE_BYTE
     line end as the byte 0x0A, so cutting the bytes there cuts no character.
     """
     header = None
+    kind = "tsv" if path.lower().endswith(".tsv") else "jsonl"
     with open(path, "rb") as fh:
         start = 0
-        if path.lower().endswith(".tsv"):
+        if kind == "tsv":
             first = fh.readline()
             header = tuple(name.strip() for name in first.decode(encoding).rstrip("\r\n").split("\t"))
             start = fh.tell()
@@ -197,8 +212,57 @@ def line_shares(path: str, encoding: str, columns: tuple, size: int = SHARE_BYTE
             fh.seek(min(total, start + size))
             fh.readline()  # to the end of the line the cut falls in
             end = min(total, fh.tell()) if start + size < total else total
-            yield Share(path, encoding, start, end, columns, header)
+            yield Share(path, encoding, start, end, columns, header, kind)
             start = end
+
+
+class _TrackedLines:
+    """The lines of a binary file, decoded, with the byte offset reached so far (for the csv module)."""
+
+    def __init__(self, fh, encoding: str):
+        self.fh = fh
+        self.encoding = encoding
+        self.offset = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self.fh.readline()
+        if not line:
+            raise StopIteration
+        text = line.decode(self.encoding if self.offset == 0 else self.encoding.replace("-sig", ""))
+        self.offset = self.fh.tell()
+        return text
+
+
+def csv_shares(path: str, encoding: str, columns: tuple, size: int = SHARE_BYTES) -> Iterator[Share]:
+    """Cut a CSV file into shares of about ``size`` bytes at record boundaries.
+
+    A quoted field may hold line ends, so the boundaries come from parsing
+    the file here with the csv module (no tokenizing); whoever reads a share
+    parses its records again.  Used where every worker must read its share
+    itself (on a cluster).
+    """
+    with open(path, "rb") as fh:
+        lines = _TrackedLines(fh, encoding)
+        reader = csv.reader(lines, **table_dialect(path))
+        try:
+            header = tuple(name.strip() for name in next(reader))
+        except StopIteration:
+            return
+        start = lines.offset
+        number = 0
+        try:
+            for _ in reader:
+                number += 1
+                if lines.offset - start >= size:
+                    yield Share(path, encoding, start, lines.offset, columns, header, "csv")
+                    start = lines.offset
+        except csv.Error as exc:
+            raise CorpusError(f"{path}: malformed record after record {number} ({exc})") from None
+        if lines.offset > start:
+            yield Share(path, encoding, start, lines.offset, columns, header, "csv")
 
 
 def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
@@ -217,6 +281,13 @@ def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
         lines.pop()
     text_column, id_column, label_column = share.columns
     rows, bad = [], []
+    if share.kind == "csv":
+        index = {name: share.header.index(name) for name in share.columns if name is not None}
+        for fields in csv.reader(io.StringIO(text, newline=""), **table_dialect(share.path)):
+            if fields:
+                record = {name: fields[i] if i < len(fields) else None for name, i in index.items()}
+                rows.append(_values(record, text_column, id_column, label_column))
+        return rows, bad, len(lines)
     if share.header is not None:
         index = {name: share.header.index(name) for name in share.columns if name is not None}
         for line in lines:

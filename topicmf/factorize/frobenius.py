@@ -14,7 +14,7 @@ from .losses import frobenius_loss, penalty
 __all__ = ["FROBENIUS_SOLVERS", "fit_frobenius", "frobenius_transform"]
 
 FROBENIUS_SOLVERS = ("hals", "mu", "als", "sgd")
-_EPS = np.finfo(np.float32).eps
+MU_EPS = np.finfo(np.float32).eps
 
 
 class _Problem:
@@ -54,7 +54,7 @@ class _Problem:
         return max(fit, 0.0) + penalty(W, Ht, **self.pen)
 
 
-def _sweeps(F, A, B, l2, l1, delta, max_inner):
+def hals_sweeps(F, A, B, l2, l1, delta, max_inner):
     """Accelerated HALS: repeat exact CD sweeps while they still move F by > 10% of the first."""
     _kernels.hals_sweep(F, A, B, l2, l1, delta)
     first = float(delta.sum())
@@ -69,11 +69,11 @@ def _sweeps(F, A, B, l2, l1, delta, max_inner):
 def _hals_plain(pb, W, Ht, p, H_start):
     """One HALS iteration: W from products with H_start, then H (starting from H_start)."""
     A, B = pb.products_W(H_start)
-    _sweeps(W, A, B, p["alpha_W"], p["l1_W"], pb.delta_W, pb.inner_W)
+    hals_sweeps(W, A, B, p["alpha_W"], p["l1_W"], pb.delta_W, pb.inner_W)
     At, C = pb.products_H(W)
     if H_start is not Ht:
         Ht[:] = H_start
-    _sweeps(Ht, At, C, p["alpha_H"], p["l1_H"], pb.delta_H, pb.inner_H)
+    hals_sweeps(Ht, At, C, p["alpha_H"], p["l1_H"], pb.delta_H, pb.inner_H)
     return pb.objective(W, Ht, At, C)
 
 
@@ -122,11 +122,11 @@ def _hals(pb, W, Ht, p, rng, it):
 def _mu(pb, W, Ht, p, rng, it):
     A, B = pb.products_W(Ht)
     denominator = W @ B + p["l1_W"] + p["alpha_W"] * W
-    denominator[denominator <= 0] = _EPS
+    denominator[denominator <= 0] = MU_EPS
     W *= A / denominator
     At, C = pb.products_H(W)
     denominator = Ht @ C + p["l1_H"] + p["alpha_H"] * Ht
-    denominator[denominator <= 0] = _EPS
+    denominator[denominator <= 0] = MU_EPS
     Ht *= At / denominator
     return pb.objective(W, Ht, At, C)
 
@@ -167,8 +167,8 @@ def sgd_epoch(pb, W, Ht, p, rng, it, mode):
     zero_W -= nz_W
     zero_H -= nz_H
     rate = p["learning_rate"]
-    share_W = np.full(X.shape[0], 1.0 / (np.linalg.eigvalsh(gram_H)[-1] + p["alpha_W"] + _EPS))
-    share_H = np.full(X.shape[1], 1.0 / (np.linalg.eigvalsh(gram_W)[-1] + p["alpha_H"] + _EPS))
+    share_W = np.full(X.shape[0], 1.0 / (np.linalg.eigvalsh(gram_H)[-1] + p["alpha_W"] + MU_EPS))
+    share_H = np.full(X.shape[1], 1.0 / (np.linalg.eigvalsh(gram_W)[-1] + p["alpha_H"] + MU_EPS))
     order = rng.permutation(X.nnz)
     _kernels.sgd_epoch(pb.rows, X.indices, X.data, order, W, Ht, zero_W, zero_H, share_W, share_H,
                        pb.nnz_row, pb.nnz_col, rate, rate, p["alpha_W"], p["alpha_H"],

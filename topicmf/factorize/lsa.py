@@ -23,7 +23,7 @@ LSA_SOLVERS = (*SVD_SOLVERS, "als", "gd", "sgd")
 SIGMA_SPLITS = ("left", "right", "sqrt")
 
 
-def _split(U, s, Vt, sigma):
+def split_sigma(U, s, Vt, sigma):
     if sigma == "left":
         return U * s, Vt
     if sigma == "right":
@@ -127,7 +127,7 @@ def fit_lsa(X, n_components, *, solver="randomized", sigma="left", n_power_iter=
         U, Vt = flip_signs(U, Vt)
         curve, n_iter, converged = np.array(tracker.curve), len(tracker.curve), tracker.converged
         params.update(p, max_iter=max_iter, tol=tol)
-    _, H = _split(U, s, Vt, sigma)
+    _, H = split_sigma(U, s, Vt, sigma)
     # W is the least-squares fit to X for this H (= ŨΣ-split for an exact SVD), so that
     # transform() reproduces it exactly on the training documents
     XHt = _products(X, H)

@@ -9,12 +9,12 @@ from scipy.sparse.linalg import LinearOperator, svds
 
 from ._products import Products
 
-__all__ = ["truncated_svd", "flip_signs", "SVD_SOLVERS"]
+__all__ = ["truncated_svd", "flip_signs", "sign_fix", "SVD_SOLVERS"]
 
 SVD_SOLVERS = ("randomized", "arpack", "dense")
 
 
-def _normalize(Y: np.ndarray) -> np.ndarray:
+def cholesky_qr(Y: np.ndarray) -> np.ndarray:
     """An orthonormal-enough basis of Y's columns for a power iteration: Cholesky QR, in place.
 
     Q = Y R⁻¹ with RᵀR = YᵀY costs one small Gram matrix and one product with
@@ -45,12 +45,12 @@ def randomized_svd(X: sp.csr_matrix, k: int, *, n_oversamples: int, n_power_iter
     products = products or Products(X, k + n_oversamples)
     width = min(k + n_oversamples, min(X.shape))
     omega = rng.standard_normal((X.shape[1], width))
-    Q = _normalize(products.times(omega))
+    Q = cholesky_qr(products.times(omega))
     del omega
     for _ in range(n_power_iter):
-        Z = _normalize(products.t_times(Q))
-        Q = _normalize(products.times(Z, out=Q))
-    Q = _normalize(Q)  # a second Cholesky QR of a basis already near-orthonormal is orthonormal to rounding
+        Z = cholesky_qr(products.t_times(Q))
+        Q = cholesky_qr(products.times(Z, out=Q))
+    Q = cholesky_qr(Q)  # a second Cholesky QR of a basis already near-orthonormal is orthonormal to rounding
     Bt = products.t_times(Q)  # Bᵀ = Xᵀ Q, shape (n_terms, width)
     Vb, s, Ubt = np.linalg.svd(Bt, full_matrices=False)  # Bᵀ = Vb diag(s) Ubᵀ
     U = Q @ Ubt[:k].T
@@ -101,10 +101,16 @@ def flip_signs(U: np.ndarray, Vt: np.ndarray):
     Singular vectors are defined up to sign; fixing it on the term side keeps
     the top words of each component the same from run to run.
     """
+    signs = sign_fix(Vt)
+    return U * signs, Vt * signs[:, None]
+
+
+def sign_fix(Vt: np.ndarray) -> np.ndarray:
+    """±1 per row of Vt: the sign that makes the row's largest-magnitude entry positive."""
     pivot = np.argmax(np.abs(Vt), axis=1)
     signs = np.sign(Vt[np.arange(Vt.shape[0]), pivot])
     signs[signs == 0] = 1.0
-    return U * signs, Vt * signs[:, None]
+    return signs
 
 
 def truncated_svd(X: sp.csr_matrix, k: int, *, solver: str = "randomized", n_oversamples: int = 10,

@@ -23,11 +23,11 @@ window-based scores; a topic with fewer than two counted words scores NaN.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
+from ..text.matrix import cooccurrence
 from ..text.windows import WindowCounts
 
-__all__ = ["EPSILON", "NPMI_WINDOW", "CV_WINDOW", "umass", "npmi", "c_v"]
+__all__ = ["EPSILON", "NPMI_WINDOW", "CV_WINDOW", "umass", "umass_counts", "npmi", "c_v"]
 
 EPSILON = 1e-12
 NPMI_WINDOW = 10
@@ -48,20 +48,24 @@ def umass(X, topics) -> np.ndarray:
     -------
     ndarray of shape (n_topics,)
     """
-    X = sp.csc_matrix(X)
-    n_docs = float(X.shape[0])
+    cols = np.unique(np.concatenate([np.asarray(t, dtype=np.int64) for t in topics])) if len(topics) else []
+    return umass_counts(cooccurrence(X, cols), cols, X.shape[0], topics)
+
+
+def umass_counts(D: np.ndarray, cols, n_docs: int, topics) -> np.ndarray:
+    """UMass from document co-occurrence counts: ``D[a, b]`` documents hold both ``cols[a]`` and ``cols[b]``."""
+    where = {int(c): a for a, c in enumerate(cols)}
+    n_docs = float(n_docs)
     scores = []
     for top in topics:
-        top = np.asarray(top, dtype=np.int64)
-        B = (X[:, top] != 0).astype(np.float64)
-        D = (B.T @ B).toarray()
+        top = [where[int(c)] for c in top]
         values = []
-        for i in range(1, top.size):
+        for i in range(1, len(top)):
             for j in range(i):
-                if D[j, j] == 0:
+                if D[top[j], top[j]] == 0:
                     values.append(0.0)  # gensim's answer to a division by zero
                 else:
-                    values.append(np.log((D[i, j] / n_docs + EPSILON) / (D[j, j] / n_docs)))
+                    values.append(np.log((D[top[i], top[j]] / n_docs + EPSILON) / (D[top[j], top[j]] / n_docs)))
         scores.append(np.mean(values) if values else np.nan)
     return np.array(scores)
 

@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 
 from ..text.windows import WindowCounts
-from .coherence import CV_WINDOW, NPMI_WINDOW, c_v, npmi, umass
+from .coherence import CV_WINDOW, NPMI_WINDOW, c_v, npmi, umass_counts
 from .neighbors import unit_rows
 from .topicmodel import TopicModel
 
@@ -105,11 +105,18 @@ def stability(H_a, H_b) -> float:
     return float(S[rows, cols].mean())
 
 
-def coherence_scores(model: TopicModel, X, counts: dict[int, WindowCounts] | None, top: int = COHERENCE_TOP) -> dict:
-    """UMass (on X), and NPMI and C_V (from window counts, when the corpus has texts) of each topic."""
+def coherence_scores(model: TopicModel, corpus, counts: dict[int, WindowCounts] | None,
+                     top: int = COHERENCE_TOP) -> dict:
+    """UMass (document co-occurrence), and NPMI and C_V (from window counts, when the corpus has texts) of each topic.
+
+    ``corpus`` gives document co-occurrence of columns (``corpus.cooccurrence(cols)``, ``corpus.n_docs``):
+    a :class:`~topicmf.text.DocumentTermMatrix`, or a matrix held in pieces that adds up the pieces' counts.
+    """
     index = model.top_term_indices(top)
     keys = [[model.terms[j] for j in row] for row in index]
-    out = {"top_n": int(index.shape[1]), "umass": umass(X, index).tolist()}
+    cols = np.unique(index)
+    out = {"top_n": int(index.shape[1]),
+           "umass": umass_counts(corpus.cooccurrence(cols), cols, corpus.n_docs, index).tolist()}
     if counts is not None:
         out["npmi"] = npmi(counts[NPMI_WINDOW], keys).tolist()
         out["c_v"] = c_v(counts[CV_WINDOW], keys).tolist()
@@ -127,11 +134,11 @@ def _mean(values) -> float | None:
     return float(values.mean()) if values.size else None
 
 
-def evaluate(model: TopicModel, X, counts: dict[int, WindowCounts] | None) -> dict:
-    """Every metric of a fitted model, JSON-ready."""
+def evaluate(model: TopicModel, corpus, counts: dict[int, WindowCounts] | None) -> dict:
+    """Every metric of a fitted model, JSON-ready (``corpus`` as for :func:`coherence_scores`)."""
     top = model.top_term_indices(DIVERSITY_TOP)
     return {
-        "coherence": coherence_scores(model, X, counts),
+        "coherence": coherence_scores(model, corpus, counts),
         "diversity": diversity(top.tolist()),
         "diversity_top_n": int(top.shape[1]),
         "prevalence": model.prevalence().tolist(),

@@ -97,7 +97,7 @@ def score_sweep(dtm: DocumentTermMatrix, fits: dict, seconds: dict, counts) -> S
     rows = []
     for k, models in fits.items():
         first = models[0]
-        coh = coherence_scores(first, dtm.X, counts)
+        coh = coherence_scores(first, dtm, counts)
         rows.append({
             "k": k,
             "npmi": coh["npmi_mean"],

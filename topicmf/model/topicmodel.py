@@ -300,22 +300,29 @@ def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnm
         raise TopicmfError(f"Unknown weighting {weighting!r}; choose one of {', '.join(WEIGHTINGS)}")
     if model == "pnmf" and weighting != "counts":
         raise TopicmfError("Poisson NMF models counts; use --weighting counts (or another model)")
-    limit = min(dtm.X.shape)
+    shape = (dtm.n_docs, dtm.n_terms)
+    nnz = dtm.nnz if dtm.X is None else dtm.X.nnz
+    limit = min(shape)
     if isinstance(n_topics, bool) or not isinstance(n_topics, (int, np.integer)) or not 1 <= n_topics <= limit:
         raise TopicmfError(
-            f"The number of topics must be between 1 and {limit} (documents × terms is {dtm.X.shape[0]} × "
-            f"{dtm.X.shape[1]}); got {n_topics}"
+            f"The number of topics must be between 1 and {limit} (documents × terms is {shape[0]} × "
+            f"{shape[1]}); got {n_topics}"
         )
-    if dtm.X.nnz == 0:
+    if nnz == 0:
         raise TopicmfError("The matrix has no nonzero entries: nothing to factorize")
-    check_fits(fit_memory(*dtm.X.shape, dtm.X.nnz, n_topics, model),
+    check_fits(fit_memory(*shape, nnz, n_topics, model) if dtm.X is not None else 24 * shape[0] * n_topics,
                f"Fitting {n_topics} topics to {dtm.n_docs:,} documents × {dtm.n_terms:,} terms",
                "Use fewer topics, keep fewer terms (--min-df, --max-terms), or fit on a cluster (--dask).")
-    g = _global_weights(dtm.X, weighting)
-    X = weigh(dtm.X, weighting, g) if weighting != "counts" else dtm.X
+    distributed = hasattr(dtm, "fit_factorization")  # a matrix held in blocks on a cluster fits where it is
+    g = dtm.global_weights(weighting) if distributed else _global_weights(dtm.X, weighting)
     try:
-        result = factorize(X, int(n_topics), model=model, solver=solver, random_state=seed, callback=callback,
-                           **params)
+        if distributed:
+            result = dtm.fit_factorization(int(n_topics), model=model, solver=solver, weighting=weighting,
+                                           global_weights=g, callback=callback, random_state=seed, **params)
+        else:
+            X = weigh(dtm.X, weighting, g) if weighting != "counts" else dtm.X
+            result = factorize(X, int(n_topics), model=model, solver=solver, random_state=seed, callback=callback,
+                               **params)
     except ValueError as exc:
         raise TopicmfError(str(exc)) from None
     return TopicModel(result, tuple(dtm.vocabulary), tuple(dtm.terms), tuple(dtm.doc_ids), dtm.labels, tokenizer,

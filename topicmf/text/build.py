@@ -22,7 +22,8 @@ from .stream import DocumentSample
 from .stopwords import STOPWORD_LANGUAGES, builtin_stopwords, detect_language, fold, read_stopword_file, resolve_language
 from .tokenize import Tokenizer
 
-__all__ = ["TextOptions", "vectorize", "make_tokenizer"]
+__all__ = ["TextOptions", "vectorize", "make_tokenizer", "choose_language", "say_language", "say_skipped",
+           "text_info", "cleaning_info", "display_names"]
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ def make_cleaner(options: TextOptions) -> Cleaner | None:
 
 def _sample_texts(corpus: TextCorpus):
     chars = 0
-    for ref in islice(corpus.refs(), _SAMPLE_DOCS):
+    for ref in islice(corpus.refs(skipped=[]), _SAMPLE_DOCS):  # the counting pass reports unusable records
         try:
             text = load_text(ref)[0]
         except UnreadableFile:
@@ -155,13 +156,20 @@ def _sample_texts(corpus: TextCorpus):
             return
 
 
-def _choose_language(corpus: TextCorpus, options: TextOptions) -> tuple[str | None, dict]:
+def choose_language(corpus: TextCorpus, options: TextOptions) -> tuple[str | None, dict]:
+    """(language, stopword shares): the one asked for, or the one detected from a sample of the corpus."""
     if options.language == "none":
         return None, {}
     if options.language != "auto":
         return options.language, {}
     language, shares = detect_language(_sample_texts(corpus))
-    shares = {k: round(v, 4) for k, v in shares.items()}
+    return language, {k: round(v, 4) for k, v in shares.items()}
+
+
+def say_language(options: TextOptions, language: str | None, shares: dict) -> None:
+    """Warn when automatic detection found no language (log the one it found)."""
+    if options.language != "auto":
+        return
     if language is None:
         warnings.warn(
             "Could not recognise the language (no shipped stopword list covers 5% of the words); "
@@ -171,7 +179,33 @@ def _choose_language(corpus: TextCorpus, options: TextOptions) -> tuple[str | No
         )
     else:
         log.info("language detected: %s (stopword shares %s)", language, shares)
-    return language, shares
+
+
+def say_skipped(corpus: TextCorpus, skipped: list, fallbacks: list) -> None:
+    """Warn of skipped files and records and of files read in a fallback encoding (ten, then a count)."""
+    if corpus.encoding_fallback:
+        warnings.warn(f"{corpus.path} is not UTF-8; read it as {corpus.encoding_fallback}", TopicmfWarning, stacklevel=3)
+    _warn_list(skipped, "Skipped {0}: {1}", "... and {0} more files skipped")
+    _warn_list(fallbacks, "{0} is not UTF-8; read it as {1}", "... and {0} more files not in UTF-8")
+
+
+def text_info(path, corpus: TextCorpus, options: TextOptions, language, shares, tokenizer: Tokenizer, n_tokens: int,
+              skipped: list, fallbacks: list, cleaning: dict) -> dict:
+    """How a text corpus became a matrix, JSON-ready (the matrix's ``info``)."""
+    return {
+        "source": os.fspath(path),
+        "format": corpus.format,
+        "language": language or "none",
+        "language_shares": shares,
+        "stopwords": len(tokenizer.stopwords),
+        "stem": tokenizer.stem,
+        "tokens": int(n_tokens),
+        "skipped_files": [{"path": p, "reason": r} for p, r in skipped],
+        "encodings": [{"path": p, "encoding": e} for p, e in fallbacks],
+        "cleaning": cleaning,
+        "options": asdict(options),
+        "columns": corpus.columns,
+    }
 
 
 def _warn_list(items, message, summary):
@@ -225,34 +259,20 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
         if progress is not None:
             progress(corpus.X.shape[0], corpus.X.shape[0])
         return _from_count_matrix(corpus, options, started)
-    language, shares = _choose_language(corpus, options)
+    language, shares = choose_language(corpus, options)
+    say_language(options, language, shares)
     tokenizer = make_tokenizer(options, language)
-    small_table = corpus.format in ("jsonl", "tsv") and os.path.getsize(corpus.path) <= SHARE_BYTES
+    small_table = corpus.format in ("jsonl", "tsv", "csv") and os.path.getsize(corpus.path) <= SHARE_BYTES
     result = count_terms(corpus.units(), tokenizer, record_ids=corpus.record_ids(),
                          n_jobs=1 if small_table else options.n_jobs, n_docs_hint=corpus.n_docs_hint,
                          progress=progress, keep_stream=keep_stream, meanwhile=meanwhile)  # fmt: skip
     skipped = corpus.skipped + result.skipped
-    if corpus.encoding_fallback:
-        warnings.warn(f"{corpus.path} is not UTF-8; read it as {corpus.encoding_fallback}", TopicmfWarning, stacklevel=2)
-    _warn_list(skipped, "Skipped {0}: {1}", "... and {0} more files skipped")
-    _warn_list(result.fallbacks, "{0} is not UTF-8; read it as {1}", "... and {0} more files not in UTF-8")
+    say_skipped(corpus, skipped, result.fallbacks)
     if not result.doc_ids:
         raise NoDocumentsError(f"No readable documents in {corpus.path}: {len(skipped)} skipped (see the warnings)")
-    display = _display_names(result.keys, result.surfaces)
-    info = {
-        "source": os.fspath(path),
-        "format": corpus.format,
-        "language": language or "none",
-        "language_shares": shares,
-        "stopwords": len(tokenizer.stopwords),
-        "stem": tokenizer.stem,
-        "tokens": int(result.doc_lengths.sum()),
-        "skipped_files": [{"path": p, "reason": r} for p, r in skipped],
-        "encodings": [{"path": p, "encoding": e} for p, e in result.fallbacks],
-        "cleaning": _cleaning_info(options, result),
-        "options": asdict(options),
-        "columns": corpus.columns,
-    }
+    display = display_names(result.keys, result.surfaces)
+    info = text_info(path, corpus, options, language, shares, tokenizer, result.doc_lengths.sum(), skipped,
+                     result.fallbacks, cleaning_info(options, result.cleaning, result.cleaned_docs, result.junk))
     labels = tuple(result.labels) if corpus.has_labels else None
     try:
         return _finish(result.X, display, result.keys, result.doc_ids, labels, result.doc_lengths, info, options,
@@ -263,18 +283,20 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
         raise
 
 
-def _cleaning_info(options: TextOptions, result) -> dict:
+def cleaning_info(options: TextOptions, cleaning, cleaned_docs: int, junk) -> dict:
+    """What cleaning removed, JSON-ready (``cleaning``: the counts per rule; ``junk``: raw token → count)."""
     rules = parse_clean(options.clean)
-    junk = None
+    junk_report = None
     if "junk" in rules:
-        junk = {"tokens": int(sum(result.junk.values())), "types": len(result.junk),
-                "examples": [w for w, _ in sorted(result.junk.items(), key=lambda kv: (-kv[1], kv[0]))[:20]]}
-    report = stats_report(result.cleaning, result.cleaned_docs, rules, junk)
+        junk_report = {"tokens": int(sum(junk.values())), "types": len(junk),
+                       "examples": [w for w, _ in sorted(junk.items(), key=lambda kv: (-kv[1], kv[0]))[:20]]}
+    report = stats_report(cleaning, cleaned_docs, rules, junk_report)
     report["mode"] = "auto" if options.clean == "auto" else "rules"
     return report
 
 
-def _display_names(keys: list[str], surfaces: dict[str, str] | None) -> list[str]:
+def display_names(keys: list[str], surfaces: dict[str, str] | None) -> list[str]:
+    """Terms as people read them: with stemming, each stem's commonest form (n-grams word by word)."""
     if surfaces is None:
         return list(keys)
     return [" ".join(surfaces.get(part, part) for part in key.split(" ")) for key in keys]

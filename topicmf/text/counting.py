@@ -170,14 +170,14 @@ def _count_chunk(job: tuple[int, list[DocRef] | Share, int]):
     )  # fmt: skip
 
 
-def _jobs(units: Iterable, size: int, sample: SampleBuilder) -> Iterator[tuple[int, list | Share, int]]:
+def _jobs(units: Iterable, size: int, sample: SampleBuilder, position: int = 0) -> Iterator[tuple[int, list | Share, int]]:
     """Chunks of ``size`` documents, or shares as they come, with their hash base and the sample threshold now.
 
-    A chunk's documents hash from their position in the corpus; a share's
-    records from its byte offset (shifted past any position) and their
-    number in the share, known before anything is read.
+    A chunk's documents hash from their position in the corpus (the first
+    unit's is ``position``); a share's records from its byte offset (shifted
+    past any position) and their number in the share, known before anything
+    is read.
     """
-    position = 0
     pending: list = []
     for unit in units:
         if isinstance(unit, Share):
@@ -207,6 +207,7 @@ def count_terms(
     sample_size: int = SAMPLE_DOCS,
     keep_stream: bool = True,
     meanwhile=None,
+    first_position: int = 0,
 ) -> CountResult:
     """Count the terms of every document in ``refs``, keeping its token stream and a sample of excerpts.
 
@@ -234,6 +235,9 @@ def count_terms(
     meanwhile : callable or None
         Run in a background thread while the workers read (see
         :func:`~topicmf.text.parallel.ordered_map`).
+    first_position : int
+        Position in the corpus of the first document of ``units`` (when they
+        are a part of it), so that sampling hashes are those of the whole.
     """
     n_jobs = default_jobs() if n_jobs is None or n_jobs <= 0 else n_jobs
     if n_docs_hint is not None:
@@ -246,7 +250,7 @@ def count_terms(
     watch = Watch("Reading the corpus", "Keep fewer terms (--min-df 5, --max-terms 100000), or read it on a cluster "
                   "(--dask).")  # fmt: skip
     try:
-        for job, result in ordered_map(_count_chunk, _jobs(units, chunk_size, merger.sample), n_jobs, _start_worker,
+        for job, result in ordered_map(_count_chunk, _jobs(units, chunk_size, merger.sample, first_position), n_jobs, _start_worker,
                                        (tokenizer, keep_stream), meanwhile):  # fmt: skip
             merger.add(job[1], result)
             watch(merger.seen)

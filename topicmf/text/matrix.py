@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -10,7 +11,8 @@ import scipy.sparse as sp
 
 from .stream import DocumentSample, TokenStream
 
-__all__ = ["DocumentTermMatrix", "tfidf", "log_entropy", "idf_weights", "entropy_weights", "normalize_rows"]
+__all__ = ["DocumentTermMatrix", "tfidf", "log_entropy", "idf_weights", "entropy_weights", "normalize_rows",
+           "cooccurrence", "matrix_digest", "fingerprint"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +55,20 @@ class DocumentTermMatrix:
     stream: TokenStream | None = field(default=None, repr=False)
     sample: DocumentSample | None = field(default=None, repr=False)
 
+    def fingerprint(self) -> str:
+        """SHA-256 of what a model sees: document ids, terms and the counts (see :func:`matrix_digest`)."""
+        return fingerprint(self.doc_ids, self.terms, self.X.shape, matrix_digest(self.X))
+
+    def window_counts(self, words, windows):
+        """Sliding-window counts of ``words`` over the token streams (None for a count matrix)."""
+        from .windows import stream_window_counts
+
+        return None if self.stream is None else stream_window_counts(self.stream, words, windows)
+
+    def cooccurrence(self, cols) -> np.ndarray:
+        """Documents holding each pair of the given columns (see :func:`cooccurrence`)."""
+        return cooccurrence(self.X, cols)
+
     def close(self) -> None:
         """Release the token stream's temporary file (the matrix stays usable)."""
         if self.stream is not None:
@@ -72,6 +88,10 @@ class DocumentTermMatrix:
     @property
     def n_terms(self) -> int:
         return self.X.shape[1]
+
+    @property
+    def nnz(self) -> int:
+        return int(self.X.nnz)
 
     @property
     def document_frequency(self) -> np.ndarray:
@@ -184,3 +204,35 @@ def _normalize_rows(X: sp.csr_matrix, norm: str | None) -> sp.csr_matrix:
     lengths[lengths == 0] = 1.0
     X.data /= np.repeat(lengths, row_sizes)
     return X
+
+
+def cooccurrence(X, cols) -> np.ndarray:
+    """D[a, b] = number of rows of X holding both columns cols[a] and cols[b] (the diagonal: holding cols[a])."""
+    cols = np.asarray(cols, dtype=np.int64)
+    B = (sp.csr_matrix(X)[:, cols] != 0).astype(np.int64)
+    return np.asarray((B.T @ B).todense(), dtype=np.int64)
+
+
+def matrix_digest(X, row_offset: int = 0) -> int:
+    """A 64-bit digest of a sparse matrix's entries: Σ over stored (row, column, value) of a mixing hash, mod 2⁶⁴.
+
+    A sum, so the digest of a matrix held in row blocks is the sum of the
+    blocks' digests (each told where its rows start): the same matrix gives
+    the same fingerprint on one machine and on a cluster.  Explicit zeros
+    are left out.
+    """
+    from ._digest import digest  # compiled; loaded only when a fingerprint is made
+
+    X = sp.csr_matrix(X)
+    X = X if not (X.data == 0).any() else X.copy()
+    X.eliminate_zeros()
+    return int(digest(X.indptr, X.indices, X.data, int(row_offset), X.shape[1]))
+
+
+def fingerprint(doc_ids, terms, shape, digest: int) -> str:
+    """SHA-256 of document ids, terms, the shape and a :func:`matrix_digest`."""
+    h = hashlib.sha256()
+    for part in ("\0".join(doc_ids), "\0".join(terms)):
+        h.update(part.encode("utf-8", "surrogatepass"))
+    h.update(np.array([*shape, digest], dtype=np.uint64).tobytes())
+    return h.hexdigest()

@@ -12,7 +12,7 @@ from ..corpus import DocRef, RecordIds, Share
 from .clean import empty_stats
 from .stream import DocumentSample, SampleBuilder, StreamWriter, TokenStream
 
-__all__ = ["Merger", "CountResult", "Index"]
+__all__ = ["Merger", "CountResult", "Index", "best_surfaces"]
 
 
 @dataclass
@@ -36,6 +36,8 @@ class CountResult:
     junk: Counter  # raw token -> tokens dropped as junk
     stream: TokenStream | None  # every document's kept tokens in order, as ids into keys
     sample: DocumentSample  # the documents the report can show, with excerpts
+    surface_counts: Counter | None = None  # (key, surface form) -> tokens (stemming only), for merging parts
+    lines: int = 0  # lines of a table read from shares
 
 
 class Index(dict):
@@ -142,9 +144,10 @@ class Merger:
         lengths = np.concatenate(self.lengths) if self.lengths else np.empty(0, np.int64)
         return CountResult(
             X, keys, self.ids, self.labels, lengths,
-            _best_surfaces(self.surfaces) if self.track else None,
+            best_surfaces(self.surfaces) if self.track else None,
             self.skipped, self.fallbacks, self.cleaning, self.cleaned_docs, self.junk,
             None if self.stream is None else self.stream.finish(keys, lengths), self.sample.finish(len(self.ids)),
+            self.surfaces if self.track else None, self.lines,
         )  # fmt: skip
 
 
@@ -169,7 +172,7 @@ def _concatenate(parts_indptr, parts_indices, parts_data, n_rows: int, n_cols: i
     return sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols), copy=False)
 
 
-def _best_surfaces(surfaces: Counter) -> dict[str, str]:
+def best_surfaces(surfaces: Counter) -> dict[str, str]:
     """For each key, its most frequent surface form (ties: alphabetically first)."""
     best: dict[str, tuple[int, str]] = {}
     for (key, word), count in surfaces.items():

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import EmptyVocabularyError, TopicmfError
 
-__all__ = ["check_df", "prune_columns"]
+__all__ = ["check_df", "prune_columns", "prune_terms"]
 
 
 def check_df(name: str, value) -> int | float:
@@ -48,11 +48,19 @@ def prune_columns(X, *, min_df=1, max_df=1.0, max_terms=None, names=None):
     EmptyVocabularyError
         Nothing is left.
     """
+    df = np.bincount(X.indices, minlength=X.shape[1])
+    return prune_terms(df, lambda: np.asarray(X.sum(axis=0)).ravel(), X.shape[0], min_df=min_df, max_df=max_df,
+                       max_terms=max_terms, names=names)
+
+
+def prune_terms(df, totals, n_docs: int, *, min_df=1, max_df=1.0, max_terms=None, names=None):
+    """:func:`prune_columns` from the terms' document frequencies and total counts (``totals``: an array,
+    or a callable giving it, needed only with ``max_terms``) — for matrices held in pieces."""
     min_df = check_df("min_df", min_df)
     max_df = check_df("max_df", max_df)
     if max_terms is not None and (isinstance(max_terms, bool) or not isinstance(max_terms, numbers.Integral) or max_terms < 1):
         raise TopicmfError(f"max_terms must be a positive integer; got {max_terms!r}")
-    n_docs, n_terms = X.shape
+    n_terms = len(df)
     low = min_df if isinstance(min_df, int) else min_df * n_docs
     high = max_df if isinstance(max_df, int) else max_df * n_docs
     if low > n_docs:
@@ -65,13 +73,13 @@ def prune_columns(X, *, min_df=1, max_df=1.0, max_terms=None, names=None):
             f"max_df={max_df} allows fewer documents ({high:g}) than min_df={min_df} requires ({low:g}) "
             f"in {n_docs} documents. Raise --max-df or lower --min-df."
         )
-    df = np.bincount(X.indices, minlength=n_terms)
+    df = np.asarray(df)
     rare = df < low
     common = df > high
     mask = ~rare & ~common
     removed_by_size = 0
     if max_terms is not None and mask.sum() > max_terms:
-        totals = np.asarray(X.sum(axis=0)).ravel()
+        totals = np.asarray(totals() if callable(totals) else totals)
         candidates = np.flatnonzero(mask)
         if names is None:
             tie = candidates

@@ -153,10 +153,18 @@ class DocumentSample:
         Documents sampled from.
     """
 
-    def __init__(self, rows, excerpts, n_docs: int):
+    def __init__(self, rows, excerpts, n_docs: int, hashes=None):
         self.rows = np.asarray(rows, dtype=np.int64)
         self.excerpts = None if excerpts is None else tuple(excerpts)
         self.n_docs = int(n_docs)
+        self.hashes = None if hashes is None else np.asarray(hashes, dtype=np.uint64)
+
+    @classmethod
+    def merge(cls, parts, n_docs: int, size: int = SAMPLE_DOCS) -> "DocumentSample":
+        """The sample of a corpus from its parts' samples: ``(hashes, rows in the whole corpus, excerpts)`` each."""
+        items = sorted((int(h), int(row), text) for hashes, rows, texts in parts
+                       for h, row, text in zip(hashes, rows, texts))[:size]  # fmt: skip
+        return cls([row for _, row, _ in items], [text for _, _, text in items], n_docs, [h for h, _, _ in items])
 
     @property
     def complete(self) -> bool:
@@ -194,4 +202,5 @@ class SampleBuilder:
 
     def finish(self, n_docs: int) -> DocumentSample:
         items = sorted(self._heap, key=lambda item: (-item[0], item[1]))
-        return DocumentSample([row for _, row, _ in items], [text for _, _, text in items], n_docs)
+        return DocumentSample([row for _, row, _ in items], [text for _, _, text in items], n_docs,
+                              [-h for h, _, _ in items])

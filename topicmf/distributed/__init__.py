@@ -1,0 +1,30 @@
+"""Running past one machine: a corpus read, counted and factorized on a Dask cluster.
+
+``topicmf run CORPUS --dask ADDRESS`` (or ``--dask local:N`` for N worker
+processes on this machine) needs the optional dependencies
+(``pip install 'topicmf[dask]'``).  The pattern is the one gensim's
+distributed LSI and Spark's ALS use, on Dask's own scheduler, workers and
+actors:
+
+* each worker reads and counts its share of the input itself
+  (:mod:`.reading`): a range of files, or a range of bytes of a table;
+* the count matrix stays on the workers as row blocks, one
+  :class:`~topicmf.distributed.block.Block` actor each, and is never
+  gathered; so do the token streams for coherence;
+* fits run as map-reduce over the blocks (:mod:`.fitting`): per iteration
+  only n_terms × k and k × k statistics travel, so traffic does not grow
+  with the number of documents;
+* what the rest of the run needs — W (n_docs × k, for profiles and
+  neighbours), window and document co-occurrence counts of the top words,
+  the sample of documents — comes back from the workers, and the run goes
+  on as on one machine.
+
+The same corpus and seed give the same matrix and the same fit as on one
+machine (up to the order of floating-point additions).
+"""
+
+from .cluster import open_client, require_dask
+from .fitting import SOLVERS, fit_distributed
+from .reading import DistributedMatrix, read_corpus
+
+__all__ = ["open_client", "require_dask", "read_corpus", "DistributedMatrix", "fit_distributed", "SOLVERS"]
