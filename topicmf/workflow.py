@@ -236,6 +236,7 @@ def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
     if job.auto:
         sweep_result = score_sweep(dtm, fits, seconds, counts)
         fitted = sweep_result.models[sweep_result.suggested]
+    fitted = fitted.with_float32_documents()
     fitted.sample = dtm.sample
     metrics = evaluate(fitted, dtm, counts)
     timings["evaluating"] = time.perf_counter() - t

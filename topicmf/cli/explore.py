@@ -58,13 +58,12 @@ def similar_command(directory: str, doc_id: str, n: int) -> None:
 
 
 def _print_neighbours(model, neighbours) -> None:
-    dominant = model.dominant_topics()
-    index = {d: i for i, d in enumerate(model.doc_ids)}
+    rows = [model.doc_index(doc) for doc, _ in neighbours]  # only these documents are looked at
+    dominant = model.dominant_topics(model.W[rows]) if rows else []
     click.echo(f"{'rank':>4}  {'score':>6}  {'topic':>5}  document" + ("  [label]" if model.labels else ""))
-    for rank, (doc, score) in enumerate(neighbours, 1):
-        j = index[doc]
+    for rank, ((doc, score), j, top) in enumerate(zip(neighbours, rows, dominant), 1):
         label = f"  [{model.labels[j]}]" if model.labels and model.labels[j] else ""
-        topic = "-" if dominant[j] < 0 else str(dominant[j])
+        topic = "-" if top < 0 else str(top)
         click.echo(f"{rank:>4}  {score:>6.3f}  {topic:>5}  {doc}{label}")
 
 

@@ -172,12 +172,17 @@ class Block:
         _kernels.wh_nonzeros(X.indptr, X.indices, self.arrays["G"], np.ascontiguousarray(Ht), p)
         self.arrays["p"] = p
 
-    def poisson_h_stats(self, r: int) -> np.ndarray:
+    def poisson_h_stats(self, r: int, previous: int = -1, step=None) -> np.ndarray:
+        """Σ x·u, Σ x·u² and max u per term for coordinate r — after applying ``step`` of coordinate ``previous``."""
         X = self.Xf
         m = X.shape[1]
         stats = np.zeros((3, m))
         w = np.ascontiguousarray(self.arrays["G"][:, r])
-        _scatter.cd_column_stats(X.indptr, X.indices, X.data, w, self.arrays["p"], stats[0], stats[1], stats[2])
+        if step is None:
+            _scatter.cd_column_stats(X.indptr, X.indices, X.data, w, self.arrays["p"], stats[0], stats[1], stats[2])
+        else:
+            _scatter.cd_column_step_stats(X.indptr, X.indices, X.data, np.ascontiguousarray(self.arrays["G"][:, previous]),
+                                          step, w, self.arrays["p"], stats[0], stats[1], stats[2])  # fmt: skip
         return stats
 
     def poisson_h_step(self, r: int, step) -> None:

@@ -187,10 +187,11 @@ def _poisson_h(bl, F, colsum, p, n_inner, rounded, empty) -> float:
     F[live] = np.maximum(F[live], FLOOR)
     bl.each("poisson_h_begin", F, rounded)
     active = live.copy()
+    pending = None  # the last coordinate's step, applied by the blocks with the next round's statistics
     for _ in range(n_inner):
         decrease = np.zeros(F.shape[0])
         for r in range(F.shape[1]):
-            parts = bl.each("poisson_h_stats", r)
+            parts = bl.each("poisson_h_stats", r) if pending is None else bl.each("poisson_h_stats", r, *pending)
             t_sum = sum(s[0] for s in parts)
             tu_sum = sum(s[1] for s in parts)
             largest = np.max([s[2] for s in parts], axis=0)
@@ -207,8 +208,9 @@ def _poisson_h(bl, F, colsum, p, n_inner, rounded, empty) -> float:
             step = np.where(cap, -0.5 / np.where(cap, largest, 1.0), step)
             decrease += step * step * np.where(ok, curv, 0.0)
             F[:, r] = f + step
-            bl.each("poisson_h_step", r, step)
+            pending = (r, step)
         active &= decrease > 0
+    bl.each("poisson_h_step", *pending)
     return bl.sum("poisson_h_end")
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["cd_column_stats", "cd_column_step", "kl_terms", "mu_kl_numerator_t"]
+__all__ = ["cd_column_stats", "cd_column_step", "cd_column_step_stats", "kl_terms", "mu_kl_numerator_t"]
 
 _OPTS = dict(cache=True, nogil=True, error_model="numpy")
 
@@ -27,6 +27,26 @@ def cd_column_stats(indptr, indices, data, w, p, grad, curv, largest):  # pragma
         wi = w[i]
         for q in range(indptr[i], indptr[i + 1]):
             j = indices[q]
+            u = wi / p[q]
+            t = data[q] * u
+            grad[j] += t
+            curv[j] += t * u
+            if u > largest[j]:
+                largest[j] = u
+
+
+@njit(**_OPTS)
+def cd_column_step_stats(indptr, indices, data, w_step, step, w, p, grad, curv, largest):  # pragma: no cover
+    """:func:`cd_column_step` for the previous coordinate (``w_step``, ``step``), then :func:`cd_column_stats`
+    for the next (``w``), in one pass over the entries."""
+    for i in range(indptr.size - 1):
+        ws = w_step[i]
+        wi = w[i]
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            s = step[j]
+            if s != 0.0:
+                p[q] += s * ws
             u = wi / p[q]
             t = data[q] * u
             grad[j] += t

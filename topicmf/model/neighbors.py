@@ -124,9 +124,28 @@ def _is_unit(A) -> bool:
     return isinstance(A, _Unit)
 
 
-def unit_profiles(P) -> np.ndarray:
-    """Rows of P as float32 unit vectors, marked so that :func:`nearest` uses them as they are."""
-    return unit_rows(P, np.float32).view(_Unit)
+def unit_profiles(P, scale=None) -> np.ndarray:
+    """Rows of P (times ``scale`` per column, if given) as float32 unit vectors, marked so that :func:`nearest`
+    uses them as they are.  Already-unit input is returned as it is."""
+    if _is_unit(P):
+        return P
+    P = np.ascontiguousarray(P, dtype=np.float64)
+    out = np.empty(P.shape, np.float32)
+    _unit_rows32(P, np.ones(P.shape[1]) if scale is None else np.asarray(scale, dtype=np.float64), out)
+    return out.view(_Unit)
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _unit_rows32(P, scale, out):  # pragma: no cover - compiled
+    """out[i] = (P[i] * scale) / ‖P[i] * scale‖ in float32 (zero rows stay zero); one pass, one array."""
+    for i in numba.prange(P.shape[0]):
+        norm = 0.0
+        for t in range(P.shape[1]):
+            v = P[i, t] * scale[t]
+            norm += v * v
+        norm = np.sqrt(norm)
+        for t in range(P.shape[1]):
+            out[i, t] = P[i, t] * scale[t] / norm if norm > 0 else 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,7 +185,7 @@ def neighbour_graph(P, n: int = 10, *, method: str = "auto", seed: int = 0, prog
     :data:`EXACT_LIMIT` documents).  The NN-descent graph is seeded, so the
     same ``seed`` gives the same graph.
     """
-    U = unit_profiles(P)
+    U = unit_profiles(P)  # (as it is when P is unit profiles already)
     n_docs = U.shape[0]
     if method == "auto":
         method = "exact" if n_docs <= EXACT_LIMIT else "nn-descent"

@@ -23,6 +23,7 @@ from ..text import Tokenizer
 from ..text.clean import Cleaner
 from ..text.stream import DocumentSample
 from .neighbors import NeighbourGraph
+from .strings import PackedStrings
 from .topicmodel import WEIGHTINGS, TopicModel
 
 __all__ = ["FORMAT", "MODEL_FILE", "MANIFEST_FILE", "save_model", "load_model", "read_manifest", "write_atomic",
@@ -71,7 +72,8 @@ def _pack(values, arrays: dict, name: str) -> None:
     arrays[f"{name}.offsets"] = np.cumsum([0] + [len(v) for v in encoded], dtype=np.int64)
 
 
-def _unpack(a: dict, name: str, path) -> tuple | None:
+def _unpack(a: dict, name: str, path, lazy: bool = False) -> tuple | PackedStrings | None:
+    """A text array of model.npz, checked: a tuple, or (``lazy``) strings decoded on demand."""
     data, offsets = a.get(f"{name}.utf8"), a.get(f"{name}.offsets")
     if data is None and offsets is None:
         return None
@@ -79,10 +81,15 @@ def _unpack(a: dict, name: str, path) -> tuple | None:
             or offsets.size < 1 or offsets[0] != 0 or offsets[-1] != data.size or (np.diff(offsets) < 0).any()):
         raise TopicmfError(f"{path} is inconsistent: bad text array {name!r}")
     raw = data.tobytes()
+    starts = offsets[:-1][np.diff(offsets) > 0]
     try:
-        return tuple(raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist()))
+        raw.decode("utf-8", "surrogatepass")  # the whole buffer, at C speed
+        if starts.size and ((data[starts] & 0xC0) == 0x80).any():  # a string starting inside a character
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, "string boundary inside a character")
     except UnicodeDecodeError:
         raise TopicmfError(f"{path} is inconsistent: text array {name!r} is not UTF-8") from None
+    strings = PackedStrings(raw, offsets)
+    return strings if lazy else strings.decoded()
 
 
 def tokenizer_spec(tokenizer: Tokenizer | None) -> dict | None:
@@ -218,7 +225,9 @@ def load_model(directory) -> TopicModel:
             a = {key: z[key] for key in z.files}
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise TopicmfError(f"{path} is unreadable ({type(exc).__name__}: {exc})") from None
-    text = {name: _unpack(a, name, path) for name in ("terms", "vocabulary", "doc_ids", "labels", "excerpts")}
+    # a million ids and labels stay packed until something reads them (topicmf similar reads ten)
+    text = {name: _unpack(a, name, path, lazy=name in ("doc_ids", "labels"))
+            for name in ("terms", "vocabulary", "doc_ids", "labels", "excerpts")}
     _check_arrays(a, text, path)
     n_docs = a["W"].shape[0]
     rows = a.get("sample_rows")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -87,6 +87,20 @@ class TopicModel:
     _index: dict = field(default=None, init=False, repr=False)
     _doc_index: dict = field(default=None, init=False, repr=False)
     _unit: np.ndarray = field(default=None, init=False, repr=False)
+
+    def with_float32_documents(self) -> "TopicModel":
+        """This model with W rounded to float32, as a run stores it (half the bytes of a million documents' profiles).
+
+        Profiles, shares and neighbours change in the 7th digit at most (the
+        CSV files write 7 digits); H, which new text is folded into, stays
+        exact.  A run works from this model from the moment it is fitted, so
+        its files and a later ``topicmf report`` agree to the byte.
+        """
+        f = self.factorization
+        if f.W.dtype == np.float32:
+            return self
+        model = replace(self, factorization=replace(f, W=np.ascontiguousarray(f.W, dtype=np.float32)))
+        return model
 
     # --- shapes and profiles -------------------------------------------------
     @property
@@ -177,16 +191,20 @@ class TopicModel:
 
     def doc_index(self, doc_id: str) -> int:
         """Row of a document id; a TopicmfError names the problem when it is unknown."""
-        if self._doc_index is None:
-            self._doc_index = {d: i for i, d in enumerate(self.doc_ids)}
-        try:
-            return self._doc_index[doc_id]
-        except KeyError:
-            raise TopicmfError(f"No document {doc_id!r} in this model (ids look like {self.doc_ids[0]!r})") from None
+        if hasattr(self.doc_ids, "find"):  # packed ids of a loaded run: searched without decoding them all
+            i = self.doc_ids.find(doc_id)
+        else:
+            if self._doc_index is None:
+                self._doc_index = {d: i for i, d in enumerate(self.doc_ids)}
+            i = self._doc_index.get(doc_id, -1)
+        if i < 0:
+            raise TopicmfError(f"No document {doc_id!r} in this model (ids look like {self.doc_ids[0]!r})")
+        return i
 
     def _profiles_unit(self) -> np.ndarray:
+        """Profiles as float32 unit rows (NMF: straight from W and H's row sums, without the float64 shares)."""
         if self._unit is None:
-            self._unit = unit_profiles(self.doc_topics())
+            self._unit = unit_profiles(self.W, self.H.sum(axis=1) if self.is_nmf else None)
         return self._unit
 
     def similar(self, doc: int | str, n: int = 10) -> list[tuple[str, float]]:
@@ -198,7 +216,7 @@ class TopicModel:
 
     def neighbour_graph(self, n: int = 10, *, method: str = "auto", progress=None) -> NeighbourGraph:
         """Every document's ``n`` nearest other documents (exact, or NN-descent for a large corpus)."""
-        return neighbour_graph(self.doc_topics(), n, method=method, seed=self.seed, progress=progress)
+        return neighbour_graph(self._profiles_unit(), n, method=method, seed=self.seed, progress=progress)
 
     # --- new text ------------------------------------------------------------
     def count(self, texts) -> sp.csr_matrix:
