@@ -214,3 +214,35 @@ def test_a_count_matrix_report_has_no_text_but_works(browser, tmp_path):
     assert p.page.locator("#neighbours li").count() > 0
     assert p.errors == [] and p.other_requests == []
     p.close()
+
+
+def test_a_large_corpus_page_shows_a_stated_sample_and_its_neighbours_beyond_it(browser, tmp_path, monkeypatch, shots):
+    import topicmf.text.stream as stream
+
+    monkeypatch.setattr(stream, "SAMPLE_DOCS", 12)  # the page of a large corpus, on the 35-document demo
+    out = tmp_path / "sampled"
+    cli("run", DEMO, "-k", 5, "--out", out, "-q")
+    p = Page(browser, out / "index.html")
+    assert p.errors == [] and p.other_requests == []
+    assert p.page.inner_text("#doc-count").startswith("12 of 12 documents shown (a sample of the 35)")
+    assert "This page shows 12 of the 35 documents" in p.page.inner_text("#documents")
+    outside = 0
+    for i in range(12):  # every shown document lists 10 neighbours; those beyond the page are plain text
+        p.page.click(f"#doc-rows button[data-doc='{i}']")
+        assert p.page.locator("#neighbours li").count() == 10
+        beyond = p.page.locator("#neighbours li .outside")
+        outside += beyond.count()
+        assert p.page.locator("#neighbours button").count() + beyond.count() == 10
+        for text in p.page.locator("#neighbours li").all_inner_texts():
+            assert ("(not on this page)" in text) == (not text.split(" — ")[0] in
+                                                      p.page.eval_on_selector_all("#doc-rows button.doc-link",
+                                                                                  "bs => bs.map(b => b.textContent)"))
+    assert outside > 0
+    first = p.page.locator("#neighbours button").first
+    if first.count():
+        target = first.inner_text()
+        first.click()
+        assert p.page.inner_text("#doc-title") == target
+    p.page.locator("#documents").screenshot(path=str(shots / "sampled-documents.png"))
+    assert p.errors == []
+    p.close()

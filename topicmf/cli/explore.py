@@ -8,8 +8,12 @@ from . import friendly, main
 
 
 def load_model(directory):
-    from ..model import load_model  # the model stage loads numba and scikit-learn: only when needed
+    import threading
 
+    from ..model import load_model  # the model stage loads numba: only when needed
+    from ..model.neighbors import warm_up
+
+    threading.Thread(target=warm_up, daemon=True).start()  # numba's start-up, while the files are read
     return load_model(directory)
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.io
 import scipy.sparse as sp
 
 from ..errors import CorpusError
@@ -94,6 +93,8 @@ def read_matrix_market(path: str | os.PathLike) -> CountMatrix:
         raise CorpusError(f"{path}: no vocab.txt beside the matrix (one word per line, in column order)")
     words = _read_lines(vocab_path)
     try:
+        import scipy.io  # only here: importing it costs a tenth of a second
+
         X = scipy.io.mmread(str(path))
     except (ValueError, OSError, IndexError) as exc:
         raise CorpusError(f"{path} is not a readable Matrix Market file ({exc})") from None

@@ -124,12 +124,20 @@ def _is_unit(A) -> bool:
     return isinstance(A, _Unit)
 
 
+def warm_up() -> None:
+    """Load the compiled search kernels (numba's first call in a process costs about 0.2 s)."""
+    unit_profiles(np.ones((1, 1), np.float32), np.ones(1))
+    _top_rows(np.zeros((1, 1), np.float32), np.zeros((1, 1), np.int64), np.zeros((1, 1), np.float32))
+
+
 def unit_profiles(P, scale=None) -> np.ndarray:
     """Rows of P (times ``scale`` per column, if given) as float32 unit vectors, marked so that :func:`nearest`
     uses them as they are.  Already-unit input is returned as it is."""
     if _is_unit(P):
         return P
-    P = np.ascontiguousarray(P, dtype=np.float64)
+    P = np.ascontiguousarray(P)
+    if P.dtype not in (np.float32, np.float64):
+        P = P.astype(np.float64)
     out = np.empty(P.shape, np.float32)
     _unit_rows32(P, np.ones(P.shape[1]) if scale is None else np.asarray(scale, dtype=np.float64), out)
     return out.view(_Unit)
@@ -137,15 +145,18 @@ def unit_profiles(P, scale=None) -> np.ndarray:
 
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _unit_rows32(P, scale, out):  # pragma: no cover - compiled
-    """out[i] = (P[i] * scale) / ‖P[i] * scale‖ in float32 (zero rows stay zero); one pass, one array."""
+    """out[i] = (P[i] * scale) / ‖P[i] * scale‖ in float32 (zero rows stay zero); one pass, one array.
+
+    Sums in float64 whatever P's type (float32 W of a saved run, or float64).
+    """
     for i in numba.prange(P.shape[0]):
         norm = 0.0
         for t in range(P.shape[1]):
-            v = P[i, t] * scale[t]
+            v = np.float64(P[i, t]) * scale[t]
             norm += v * v
         norm = np.sqrt(norm)
         for t in range(P.shape[1]):
-            out[i, t] = P[i, t] * scale[t] / norm if norm > 0 else 0.0
+            out[i, t] = np.float64(P[i, t]) * scale[t] / norm if norm > 0 else 0.0
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -216,17 +217,22 @@ def load_model(directory) -> TopicModel:
         raise TopicmfError(f"{directory / MANIFEST_FILE} lacks the model description; re-run `topicmf run`") from None
     if not path.is_file():
         raise TopicmfError(f"{directory} has no {MODEL_FILE}")
-    if sha256_file(path) != expected:
-        raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`")
     if name not in MODELS or weighting not in WEIGHTINGS:
         raise TopicmfError(f"{directory / MANIFEST_FILE} names an unknown model or weighting")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            a = {key: z[key] for key in z.files}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise TopicmfError(f"{path} is unreadable ({type(exc).__name__}: {exc})") from None
+    # the file is hashed in a second thread while its arrays are read (hashlib and zlib release the GIL)
+    with ThreadPoolExecutor(1) as pool:
+        digest = pool.submit(sha256_file, path)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                a = {key: z[key] for key in z.files}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            if digest.result() != expected:
+                raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`") from None
+            raise TopicmfError(f"{path} is unreadable ({type(exc).__name__}: {exc})") from None
+        if digest.result() != expected:
+            raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`")
     # a million ids and labels stay packed until something reads them (topicmf similar reads ten)
-    text = {name: _unpack(a, name, path, lazy=name in ("doc_ids", "labels"))
+    text = {name: _unpack(a, name, path, lazy=name in ("doc_ids", "labels", "excerpts"))
             for name in ("terms", "vocabulary", "doc_ids", "labels", "excerpts")}
     _check_arrays(a, text, path)
     n_docs = a["W"].shape[0]
@@ -237,7 +243,7 @@ def load_model(directory) -> TopicModel:
     graph = None
     if "neighbours_index" in a:
         about = manifest.get("neighbours") or {}
-        graph = NeighbourGraph(a["neighbours_index"].astype(np.int64), a["neighbours_score"],
+        graph = NeighbourGraph(a["neighbours_index"], a["neighbours_score"],
                                about.get("method", "exact"), about.get("recall"), about.get("recall_sample", 0))
     f = Factorization(
         W=a["W"], H=a["H"], model=name, solver=m.get("solver", ""), loss_curve=a["loss_curve"],

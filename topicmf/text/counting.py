@@ -24,7 +24,8 @@ from ..corpus import DocRef, RecordIds, Share, UnreadableFile, load_text, read_s
 from .clean import empty_stats
 from .parallel import default_jobs, ordered_map
 from .merge import CountResult, Index, Merger
-from .stream import SAMPLE_DOCS, SampleBuilder, excerpt, position_hash
+from . import stream
+from .stream import SampleBuilder, excerpt, position_hash
 from .tokenize import Tokenizer
 
 __all__ = ["CountResult", "count_terms", "default_jobs"]
@@ -204,7 +205,7 @@ def count_terms(
     n_jobs: int | None = None,
     n_docs_hint: int | None = None,
     progress: Progress | None = None,
-    sample_size: int = SAMPLE_DOCS,
+    sample_size: int | None = None,
     keep_stream: bool = True,
     meanwhile=None,
     first_position: int = 0,
@@ -227,8 +228,9 @@ def count_terms(
         Expected number of documents, for chunk sizing and progress.
     progress : callable(done, total) or None
         Called after each chunk with documents seen so far.
-    sample_size : int
-        Documents of which an excerpt is kept (see :mod:`topicmf.text.stream`).
+    sample_size : int or None
+        Documents of which an excerpt is kept (default
+        :data:`topicmf.text.stream.SAMPLE_DOCS`).
     keep_stream : bool
         Keep every document's tokens in order (the result's ``stream``,
         None otherwise).
@@ -246,7 +248,8 @@ def count_terms(
             n_jobs = 1  # not worth starting processes
     else:
         chunk_size = 500
-    merger = Merger(tokenizer.stem is not None, sample_size, keep_stream, record_ids)
+    merger = Merger(tokenizer.stem is not None, stream.SAMPLE_DOCS if sample_size is None else sample_size,
+                    keep_stream, record_ids)  # fmt: skip
     watch = Watch("Reading the corpus", "Keep fewer terms (--min-df 5, --max-terms 100000), or read it on a cluster "
                   "(--dask).")  # fmt: skip
     try:

@@ -155,13 +155,15 @@ class DocumentSample:
 
     def __init__(self, rows, excerpts, n_docs: int, hashes=None):
         self.rows = np.asarray(rows, dtype=np.int64)
-        self.excerpts = None if excerpts is None else tuple(excerpts)
+        # a loaded run's excerpts are packed strings, decoded when the page is made
+        self.excerpts = None if excerpts is None else excerpts if hasattr(excerpts, "decoded") else tuple(excerpts)
         self.n_docs = int(n_docs)
         self.hashes = None if hashes is None else np.asarray(hashes, dtype=np.uint64)
 
     @classmethod
-    def merge(cls, parts, n_docs: int, size: int = SAMPLE_DOCS) -> "DocumentSample":
+    def merge(cls, parts, n_docs: int, size: int | None = None) -> "DocumentSample":
         """The sample of a corpus from its parts' samples: ``(hashes, rows in the whole corpus, excerpts)`` each."""
+        size = SAMPLE_DOCS if size is None else size
         items = sorted((int(h), int(row), text) for hashes, rows, texts in parts
                        for h, row, text in zip(hashes, rows, texts))[:size]  # fmt: skip
         return cls([row for _, row, _ in items], [text for _, _, text in items], n_docs, [h for h, _, _ in items])
@@ -172,8 +174,9 @@ class DocumentSample:
         return self.rows.size == self.n_docs
 
     @classmethod
-    def of_rows(cls, n_docs: int, size: int = SAMPLE_DOCS) -> "DocumentSample":
+    def of_rows(cls, n_docs: int, size: int | None = None) -> "DocumentSample":
         """The sample of a corpus without text (a count matrix): the rows with the smallest hashes."""
+        size = SAMPLE_DOCS if size is None else size
         hashes = position_hash(np.arange(n_docs))
         take = min(size, n_docs)
         rows = np.argpartition(hashes, take - 1)[:take] if 0 < take < n_docs else np.arange(n_docs)
