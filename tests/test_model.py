@@ -207,6 +207,36 @@ def test_a_consistent_but_wrong_npz_is_refused(demo, tmp_path):
         load_model(out)
 
 
+def _rewrite(out, save, arrays):
+    import hashlib
+
+    npz = out / "model.npz"
+    save(npz, **arrays)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["files"]["model.npz"]["sha256"] = hashlib.sha256(npz.read_bytes()).hexdigest()
+    (out / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_arrays_load_the_same_from_stored_and_compressed_members(demo, tmp_path):
+    """Stored members are read from their offsets (no zip CRC pass); compressed ones through zipfile."""
+    out = _saved(demo, tmp_path)
+    with np.load(out / "model.npz") as z:
+        arrays = dict(z)
+    arrays["H"] = np.asfortranarray(arrays["H"])  # a Fortran-ordered array comes back equal too
+    _rewrite(out, np.savez, arrays)
+    stored = load_model(out)
+    _rewrite(out, np.savez_compressed, arrays)
+    compressed = load_model(out)
+    for m in (stored, compressed):
+        np.testing.assert_array_equal(m.W, arrays["W"])
+        np.testing.assert_array_equal(m.H, arrays["H"])
+        assert list(m.doc_ids) == list(stored.doc_ids) and list(m.terms) == list(stored.terms)
+    arrays["W"] = np.array([[object()]], dtype=object)
+    _rewrite(out, np.savez, arrays)
+    with pytest.raises(TopicmfError, match="unreadable"):
+        load_model(out)
+
+
 def test_loading_something_else_is_a_clear_error(tmp_path):
     with pytest.raises(TopicmfError, match="no manifest.json"):
         load_model(tmp_path)

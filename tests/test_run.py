@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from conftest import COUNT_TABLE, DEMO, shared_corpus, snapshot, write_tree
 from topicmf.cli import main
 from topicmf.model import load_model
+from topicmf.model.neighbors import nearest, unit_profiles
 from topicmf.report import RUN_FILES
 from topicmf.model.neighbors import unit_rows
 
@@ -133,6 +134,15 @@ def test_topics_similar_and_query_commands(demo_run):
     assert result.exit_code == 0 and len(result.stdout.strip().splitlines()) == 4
     expected = load_model(out).similar("astronomy/01.txt", 3)
     assert [line.split()[3] for line in result.stdout.strip().splitlines()[1:]] == [d for d, _ in expected]
+    with open(out / "similar.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    assert [r[2] for r in rows if r[0] == "astronomy/01.txt"][:3] == [d for d, _ in expected]  # the run's own neighbours
+    model = load_model(out)
+    wider = model.similar("astronomy/01.txt", 15)  # wider than the stored graph: searched exactly
+    i = model.doc_index("astronomy/01.txt")
+    U = unit_profiles(model.W, model.H.sum(axis=1))
+    index, _ = nearest(U[i : i + 1], U, 15, exclude=np.array([i]))
+    assert [d for d, _ in wider] == [model.doc_ids[j] for j in index[0]]
     result = cli("query", out, "The telescope watched a planet orbiting a distant star", "-n", 2)
     assert result.exit_code == 0 and "topic mixture" in result.stdout and "astronomy/" in result.stdout
     result = cli("query", out, "-", input="telescope planet stars")

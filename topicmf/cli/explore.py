@@ -7,13 +7,16 @@ import click
 from . import friendly, main
 
 
-def load_model(directory):
+def load_model(directory, search: bool = False):
+    """The saved model; ``search``: load numba's neighbour kernels meanwhile (``query`` searches every profile)."""
     import threading
 
     from ..model import load_model  # the model stage loads numba: only when needed
-    from ..model.neighbors import warm_up
 
-    threading.Thread(target=warm_up, daemon=True).start()  # numba's start-up, while the files are read
+    if search:
+        from ..model.neighbors import warm_up
+
+        threading.Thread(target=warm_up, daemon=True).start()  # numba's start-up, while the files are read
     return load_model(directory)
 
 
@@ -89,7 +92,7 @@ def query_command(directory: str, text: str, n: int) -> None:
     """
     if text == "-":
         text = click.get_text_stream("stdin").read()
-    model = load_model(directory)
+    model = load_model(directory, search=True)
     counts = model.count([text])
     if counts.nnz == 0:
         raise click.ClickException("None of the words of the text are in the model's vocabulary")

@@ -208,8 +208,15 @@ class TopicModel:
         return self._unit
 
     def similar(self, doc: int | str, n: int = 10) -> list[tuple[str, float]]:
-        """The ``n`` documents most similar to one document (cosine of topic profiles), found exactly."""
+        """The ``n`` documents most similar to one document (cosine of topic profiles).
+
+        With a stored neighbour graph (a saved run) and ``n`` within its width,
+        the answer is the graph's row, the same neighbours as ``similar.csv``
+        and the page; otherwise an exact search over every profile.
+        """
         i = self.doc_index(doc) if isinstance(doc, str) else int(doc)
+        if self.graph is not None and n <= self.graph.index.shape[1]:
+            return [(self.doc_ids[int(j)], float(s)) for j, s in zip(self.graph.index[i, :n], self.graph.score[i, :n])]
         U = self._profiles_unit()
         index, score = nearest(U[i : i + 1], U, n, exclude=np.array([i]))
         return [(self.doc_ids[j], float(s)) for j, s in zip(index[0], score[0])]
