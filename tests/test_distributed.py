@@ -10,7 +10,8 @@ import pytest
 from conftest import DEMO, write_tree
 from topicmf.errors import TopicmfError
 from topicmf.model import fit_topic_model
-from topicmf.text import TextOptions, vectorize
+from topicmf.model.similarity import word_vectors
+from topicmf.text import TextOptions, idf_weights, vectorize
 
 pytest.importorskip("distributed")
 
@@ -60,6 +61,10 @@ def _same_matrix(local, dm):
         np.testing.assert_array_equal(theirs.cooccurrences, counts.cooccurrences)
     cols = np.arange(0, local.n_terms, 3)
     np.testing.assert_array_equal(dm.cooccurrence(cols), local.cooccurrence(cols))
+    idf, words = dm.word_vectors()  # the documents' words for similarity, made where the blocks are
+    np.testing.assert_allclose(idf, idf_weights(local.X), rtol=1e-15)
+    expected = word_vectors(local.X, idf)
+    assert (words != expected).nnz == 0
 
 
 @pytest.mark.parametrize("options", [TextOptions(), TextOptions(stem=True, language="english", ngrams=2, min_df=1)])
@@ -108,6 +113,7 @@ def test_run_on_a_cluster_writes_the_same_run(tmp_path):
     assert a["corpus"]["fingerprint"] == b["corpus"]["fingerprint"]
     assert b["model"]["objective"] == pytest.approx(a["model"]["objective"], rel=1e-10)
     assert (tmp_path / "cluster" / "index.html").is_file() and (tmp_path / "cluster" / "similar.csv").is_file()
+    assert (tmp_path / "cluster" / "similar.csv").read_bytes() == (tmp_path / "local" / "similar.csv").read_bytes()
 
 
 def test_what_a_cluster_does_not_run_is_refused_clearly(client, tmp_path):

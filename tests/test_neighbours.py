@@ -6,7 +6,7 @@ import numba
 import numpy as np
 import pytest
 
-from topicmf.model.neighbors import EXACT_LIMIT, nearest, neighbour_graph, recall_at, unit_profiles
+from topicmf.model.neighbors import EXACT_WORK, exact_work, nearest, neighbour_graph, recall_at, unit_profiles
 from topicmf.model.nndescent import nn_descent
 
 
@@ -46,13 +46,14 @@ def test_nn_descent_is_the_same_for_any_number_of_threads_and_seeded():
 
 
 def test_graph_of_a_large_corpus_is_approximate_and_says_how_good():
-    P = topic_profiles(EXACT_LIMIT + 500, k=15, seed=2)
+    n = int((EXACT_WORK / 15) ** 0.5) + 500  # just past the exact search's budget
+    P = topic_profiles(n, k=15, seed=2)
     P[17] = 0  # a document without words
     P[40] = P[41]  # identical profiles
     graph = neighbour_graph(P, 10, seed=0)
     assert graph.method == "nn-descent" and graph.recall >= 0.95 and graph.recall_sample == 1000
     about = graph.describe()
-    assert about["method"] == "nn-descent" and about["exact_up_to"] == EXACT_LIMIT
+    assert about["method"] == "nn-descent" and about["exact_work"] == exact_work(n, 15) > about["exact_work_limit"]
     assert graph.index.shape == (P.shape[0], 10) and graph.score.dtype == np.float32
     assert (graph.score[17] == 0).all() and 17 not in graph.index[17]
     assert graph.index[40, 0] == 41 and graph.score[40, 0] == pytest.approx(1.0, abs=1e-6)

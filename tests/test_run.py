@@ -13,11 +13,12 @@ from click.testing import CliRunner
 from conftest import COUNT_TABLE, DEMO, shared_corpus, snapshot, write_tree
 from topicmf.cli import main
 from topicmf.model import load_model
-from topicmf.model.neighbors import nearest, unit_profiles
+from topicmf.model.similarity import TOPIC_WEIGHT
 from topicmf.report import RUN_FILES
 from topicmf.model.neighbors import unit_rows
 
-FILES = {"index.html", "topics.csv", "doc_topics.csv", "word_topics.csv", "similar.csv", "model.npz", "manifest.json"}
+FILES = {"index.html", "topics.csv", "doc_topics.csv", "word_topics.csv", "similar.csv", "model.npz", "words.npz",
+         "manifest.json"}
 
 
 def test_the_library_lists_the_same_run_files():
@@ -83,21 +84,22 @@ def test_topics_csv_is_the_argsort_of_word_topics(demo_run):
     assert {r["pole"] for r in topics} == {"positive"}
 
 
-def test_similar_csv_lists_exact_cosine_neighbours(demo_run):
+def test_similar_csv_lists_the_exact_neighbours_by_topics_and_words(demo_run):
     out, _ = demo_run
     docs = read_csv(out / "doc_topics.csv")
     ids = [r["doc_id"] for r in docs]
     P = unit_rows(np.array([[float(r[f"topic_{t}"]) for t in range(5)] for r in docs]))
-    S = P @ P.T
+    words = load_model(out).word_vectors().toarray().astype(np.float64)  # √0.85 · unit sublinear tf-idf
+    S = TOPIC_WEIGHT * P @ P.T + words @ words.T
     rows = read_csv(out / "similar.csv")
     assert len(rows) == 35 * 10
     for r in rows:
         i, j = ids.index(r["doc_id"]), ids.index(r["neighbour_id"])
-        assert i != j and float(r["score"]) == pytest.approx(S[i, j], abs=1e-9)
+        assert i != j and float(r["score"]) == pytest.approx(S[i, j], abs=1e-6)
     first = [r for r in rows if r["doc_id"] == ids[0]]
     scores = [float(r["score"]) for r in first]
     assert scores == sorted(scores, reverse=True)
-    assert scores[0] == pytest.approx(np.sort(np.delete(S[0], 0))[-1], abs=1e-9)
+    assert scores[0] == pytest.approx(np.sort(np.delete(S[0], 0))[-1], abs=1e-6)
 
 
 def test_manifest_records_how_to_reproduce_the_run(demo_run):
@@ -138,11 +140,10 @@ def test_topics_similar_and_query_commands(demo_run):
         rows = list(csv.reader(f))[1:]
     assert [r[2] for r in rows if r[0] == "astronomy/01.txt"][:3] == [d for d, _ in expected]  # the run's own neighbours
     model = load_model(out)
-    wider = model.similar("astronomy/01.txt", 15)  # wider than the stored graph: searched exactly
-    i = model.doc_index("astronomy/01.txt")
-    U = unit_profiles(model.W, model.H.sum(axis=1))
-    index, _ = nearest(U[i : i + 1], U, 15, exclude=np.array([i]))
-    assert [d for d, _ in wider] == [model.doc_ids[j] for j in index[0]]
+    wider = model.similar("astronomy/01.txt", 15)  # wider than the stored graph: searched exactly, same score
+    stored = model.similar("astronomy/01.txt", 10)
+    assert [d for d, _ in wider[:10]] == [d for d, _ in stored] and len(wider) == 15
+    np.testing.assert_allclose([s for _, s in wider[:10]], [s for _, s in stored], atol=1e-6)
     result = cli("query", out, "The telescope watched a planet orbiting a distant star", "-n", 2)
     assert result.exit_code == 0 and "topic mixture" in result.stdout and "astronomy/" in result.stdout
     result = cli("query", out, "-", input="telescope planet stars")

@@ -53,7 +53,7 @@ def topics_command(directory: str, words: int) -> None:
 @click.option("-n", type=click.IntRange(min=1), default=10, show_default=True, help="How many documents.")
 @friendly
 def similar_command(directory: str, doc_id: str, n: int) -> None:
-    """Print the documents most similar to DOC_ID (cosine of topic profiles).
+    """Print the documents most similar to DOC_ID (by their words and topics; see the README).
 
     \b
     Example:

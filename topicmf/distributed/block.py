@@ -21,6 +21,7 @@ from ..factorize import _kernels, _scatter
 from ..factorize._common import as_csr
 from ..factorize.frobenius import frobenius_transform
 from ..factorize.poisson import FLOOR, poisson_transform
+from ..model.similarity import word_vectors
 from ..model.topicmodel import weigh
 from ..text.counting import count_terms
 from ..text.matrix import cooccurrence, matrix_digest
@@ -70,6 +71,11 @@ class Block:
         self.X = Y
         self.result.X = None
         return {"nnz": int(Y.nnz), "empty": np.flatnonzero(np.diff(Y.indptr) == 0)}
+
+    def word_vectors(self, idf) -> tuple:
+        """This block's rows of the documents' word vectors, as CSR arrays."""
+        V = word_vectors(self.X, idf)
+        return V.indptr, V.indices, V.data
 
     def digest(self, row_offset: int) -> int:
         return matrix_digest(self.X, row_offset)

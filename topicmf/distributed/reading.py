@@ -18,6 +18,7 @@ import warnings
 from collections import Counter
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..corpus import CountMatrix, Share, open_corpus
 from ..errors import NoDocumentsError, TopicmfError, TopicmfWarning
@@ -91,6 +92,17 @@ class DistributedMatrix:
         offsets = np.concatenate([[0], np.cumsum(self.rows)[:-1]])
         digest = sum(f.result() for f in [b.digest(int(o)) for b, o in zip(self.blocks, offsets)]) % 2**64
         return fingerprint(self.doc_ids, self.terms, self.shape, digest)
+
+    def word_vectors(self) -> tuple[np.ndarray, sp.csr_matrix]:
+        """The idf weights and every document's word vector (:func:`topicmf.model.similarity.word_vectors`).
+
+        Each block makes its rows' vectors where its counts are; the client
+        receives at most ``WORD_TERMS`` terms per document, for the neighbours.
+        """
+        idf = self.global_weights("tfidf")
+        parts = [sp.csr_matrix((data, indices, indptr), shape=(rows, self.n_terms))
+                 for (indptr, indices, data), rows in zip(self.call("word_vectors", idf), self.rows)]  # fmt: skip
+        return idf, sp.vstack(parts, format="csr")
 
     def global_weights(self, weighting: str) -> np.ndarray | None:
         """The weighting's per-term factors, as :func:`topicmf.text.idf_weights` / ``entropy_weights`` give them."""

@@ -1,14 +1,17 @@
-"""Nearest documents by cosine similarity: exact blockwise, or an NN-descent graph for large corpora.
+"""Nearest documents: exact, or an NN-descent graph for large corpora.
 
-Exact search scores a block of query rows against all documents in a
-(block × n_docs) float32 array whose size is bounded by ``max_cells`` and
-keeps only the best ``n`` of each row, so no n_docs × n_docs matrix is ever
-formed.  All pairs cost n_docs² · k: 0.2 s at 10,000 documents, 0.7 s at 20 Newsgroups' 18,846, 23 s at
-100,000 and about 40 minutes at a million.  Above :data:`EXACT_LIMIT`
-documents the graph of every document's neighbours comes from NN-descent
-(:mod:`topicmf.model.nndescent`): 2.8 s at 100,000 documents and 45 s at a
-million, with its recall@n against exact search measured on a random sample
-of documents and recorded.
+Documents are compared by topicmf's document similarity (topics and words,
+:mod:`topicmf.model.similarity`), or by the cosine of their topic profiles
+alone when no word vectors are given.  Exact search never forms an
+n_docs × n_docs matrix: for all pairs with words, each row's scores live in
+a buffer that stays in cache (the topic parts' dot products, then the words
+through an inverted index) and only the best ``n`` are kept; otherwise a
+bounded block of rows is scored at a time.  All pairs cost
+n_docs² · k + Σ_t df_t² multiply-adds (:func:`exact_work`): 0.8 s for 20
+Newsgroups at k = 10.  Above :data:`EXACT_WORK` the graph comes from
+NN-descent (:mod:`topicmf.model.nndescent`) in the same space, with its
+recall@n against exact search measured on a random sample of documents and
+recorded.
 
 Why NN-descent rather than HNSW: the task is the *whole* k-NN graph, which
 NN-descent builds directly (HNSW builds an index, then queries every point
@@ -27,12 +30,16 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from .nndescent import nn_descent
+import scipy.sparse as sp
 
-__all__ = ["unit_rows", "nearest", "NeighbourGraph", "neighbour_graph", "recall_at", "EXACT_LIMIT"]
+from .nndescent import nn_descent
+from .similarity import add_words_csc, add_words_rows, describe_score, exact_rows, top_of_row, topic_part
+
+__all__ = ["unit_rows", "nearest", "NeighbourGraph", "neighbour_graph", "recall_at", "exact_work", "EXACT_WORK"]
 
 MAX_CELLS = 16_000_000  # 64 MB of float32 scores per block
-EXACT_LIMIT = 10_000  # documents up to which all neighbours are found exactly (0.2 s at k = 50)
+EXACT_WORK = 20_000_000_000  # multiply-adds up to which all neighbours are found exactly (about 1 s on 2 cores)
+FEW_QUERIES = 64  # up to this many queries, the word parts are scored document by document
 RECALL_SAMPLE = 1_000  # documents on which an approximate graph's recall is measured
 GRAPH_NEIGHBOURS = 20  # list length NN-descent works with (recall@10 0.97 on a million documents)
 
@@ -47,29 +54,12 @@ def unit_rows(A, dtype=np.float64) -> np.ndarray:
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _top_rows(S, index, score):  # pragma: no cover - compiled
     """Per row of S, the len(index[0]) largest entries, best first; among equal scores the lower column."""
-    n = index.shape[1]
     for r in numba.prange(S.shape[0]):
-        row = S[r]
-        vals = score[r]
-        idx = index[r]
-        size = 0
-        for j in range(row.shape[0]):
-            v = row[j]
-            if size == n and not v > vals[n - 1]:
-                continue  # a later equal score never displaces an earlier one
-            p = size if size < n else n - 1
-            while p > 0 and v > vals[p - 1]:
-                if p < n:
-                    vals[p] = vals[p - 1]
-                    idx[p] = idx[p - 1]
-                p -= 1
-            vals[p] = v
-            idx[p] = j
-            if size < n:
-                size += 1
+        top_of_row(S[r], index[r], score[r])
 
 
-def nearest(queries, documents, n: int = 10, *, exclude=None, max_cells: int = MAX_CELLS, progress=None):
+def nearest(queries, documents, n: int = 10, *, exclude=None, max_cells: int = MAX_CELLS, progress=None,
+            words=None):
     """The ``n`` documents most cosine-similar to each query, exactly.
 
     Parameters
@@ -84,6 +74,11 @@ def nearest(queries, documents, n: int = 10, *, exclude=None, max_cells: int = M
     max_cells : int
         Upper bound on the scores held at once.
     progress : callable(done, total) or None
+    words : (CSR, CSR) or None
+        The word parts of the queries and of the documents
+        (:func:`~topicmf.model.similarity.word_vectors`).  With them, queries
+        and documents are the topic parts (:func:`~topicmf.model.similarity.topic_part`),
+        used as they are, and the score is the whole document vectors' dot product.
 
     Returns
     -------
@@ -92,8 +87,13 @@ def nearest(queries, documents, n: int = 10, *, exclude=None, max_cells: int = M
         Best first; among equal scores the lower document index comes first.
         Scores are computed in float32 (cosines to about 1e-7).
     """
-    Q = unit_rows(np.atleast_2d(queries), np.float32)
-    D = documents if _is_unit(documents) else unit_rows(documents, np.float32)
+    if words is None:
+        Q = unit_rows(np.atleast_2d(queries), np.float32)
+        D = documents if _is_unit(documents) else unit_rows(documents, np.float32)
+    else:
+        Q = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        D = np.asarray(documents, dtype=np.float32)
+        add_words = _word_adder(*words, n_queries=Q.shape[0])
     n_queries, n_docs = Q.shape[0], D.shape[0]
     available = n_docs - (1 if exclude is not None else 0)
     n = max(0, min(int(n), available))
@@ -105,6 +105,8 @@ def nearest(queries, documents, n: int = 10, *, exclude=None, max_cells: int = M
     for start in range(0, n_queries, block):
         stop = min(n_queries, start + block)
         S = Q[start:stop] @ D.T
+        if words is not None:
+            add_words(S, start, stop)
         if exclude is not None:
             rows = np.arange(stop - start)
             own = np.asarray(exclude[start:stop])
@@ -114,6 +116,25 @@ def nearest(queries, documents, n: int = 10, *, exclude=None, max_cells: int = M
         if progress is not None:
             progress(stop, n_queries)
     return index, score
+
+
+def _word_adder(query_words, doc_words, n_queries: int):
+    """A function adding the word parts' dot products to a block of scores: a few queries go document by
+    document; many (all documents against all) through the documents' columns."""
+    Dw = sp.csr_matrix(doc_words)
+    Qw = sp.csr_matrix(query_words)
+    if n_queries <= FEW_QUERIES:
+        def add(S, start, stop):
+            Q = Qw[start:stop].toarray().astype(np.float32)
+            add_words_rows(S, Q, Dw.indptr.astype(np.int64), Dw.indices.astype(np.int32), Dw.data.astype(np.float32))
+        return add
+    C = Dw.tocsc()
+    qptr, qidx, qdat = Qw.indptr.astype(np.int64), Qw.indices.astype(np.int32), Qw.data.astype(np.float32)
+    cptr, crow, cdat = C.indptr.astype(np.int64), C.indices.astype(np.int32), C.data.astype(np.float32)
+
+    def add(S, start, stop):
+        add_words_csc(S, start, qptr, qidx, qdat, cptr, crow, cdat)
+    return add
 
 
 class _Unit(np.ndarray):
@@ -167,13 +188,18 @@ class NeighbourGraph:
     ----------
     index : ndarray of shape (n_docs, n), int64
     score : ndarray of shape (n_docs, n), float32
-        Cosine similarities, best first.
+        Similarities, best first.
     method : {"exact", "nn-descent"}
     recall : float or None
         For NN-descent: recall@n against exact search on ``recall_sample``
         random documents (a neighbour counts when its score reaches the
         exact n-th score, so ties do not count as misses).
     recall_sample : int
+    work : int or None
+        What exact search costs (n_docs² · k plus Σ df² of the words), the
+        quantity compared with :data:`EXACT_WORK`.
+    similarity : str
+        What a score means.
     """
 
     index: np.ndarray
@@ -181,46 +207,93 @@ class NeighbourGraph:
     method: str
     recall: float | None = None
     recall_sample: int = 0
+    work: int | None = None
+    similarity: str = "cosine of topic profiles"
 
     def describe(self) -> dict:
         """JSON-ready summary for the manifest and the page."""
-        return {"method": self.method, "neighbours": int(self.index.shape[1]), "exact_up_to": EXACT_LIMIT,
+        return {"method": self.method, "neighbours": int(self.index.shape[1]), "similarity": self.similarity,
+                "exact_work": self.work, "exact_work_limit": EXACT_WORK,
                 "recall": None if self.recall is None else round(self.recall, 4),
                 "recall_sample": self.recall_sample}  # fmt: skip
 
 
-def neighbour_graph(P, n: int = 10, *, method: str = "auto", seed: int = 0, progress=None) -> NeighbourGraph:
-    """The ``n`` nearest other documents of every row of ``P`` by cosine similarity.
+def exact_work(n_docs: int, k: int, words=None) -> int:
+    """Multiply-adds of an exact search of all pairs: n_docs² · k for the topics, Σ_t df_t² for the words."""
+    work = int(n_docs) ** 2 * int(k)
+    if words is not None:
+        df = np.bincount(sp.csr_matrix(words).indices, minlength=words.shape[1]).astype(np.int64)
+        work += int(df @ df)
+    return work
 
-    ``method``: "exact", "nn-descent", or "auto" (exact up to
-    :data:`EXACT_LIMIT` documents).  The NN-descent graph is seeded, so the
-    same ``seed`` gives the same graph.
+
+def neighbour_graph(P, n: int = 10, *, words=None, method: str = "auto", seed: int = 0,
+                    progress=None) -> NeighbourGraph:  # fmt: skip
+    """The ``n`` nearest other documents of every row of ``P``.
+
+    Without ``words``, by the cosine of the rows of ``P``; with the
+    documents' word vectors (:func:`~topicmf.model.similarity.word_vectors`),
+    by topicmf's document similarity (:mod:`topicmf.model.similarity`).
+    ``method``: "exact", "nn-descent", or "auto" (exact while
+    :func:`exact_work` is at most :data:`EXACT_WORK`).  The NN-descent graph
+    is seeded, so the same ``seed`` gives the same graph.
     """
     U = unit_profiles(P)  # (as it is when P is unit profiles already)
     n_docs = U.shape[0]
+    work = exact_work(n_docs, U.shape[1], words)
+    about = {"work": work}
+    if words is not None:
+        U = topic_part(U)
+        words = sp.csr_matrix(words, dtype=np.float32)
+        about["similarity"] = describe_score()
+    pair = None if words is None else (words, words)
     if method == "auto":
-        method = "exact" if n_docs <= EXACT_LIMIT else "nn-descent"
+        method = "exact" if work <= EXACT_WORK else "nn-descent"
     if method == "exact" or n_docs <= n + 1:
-        index, score = nearest(U, U, n, exclude=np.arange(n_docs), progress=progress)
-        return NeighbourGraph(index, score, "exact")
+        if words is None or n_docs <= n + 1:
+            index, score = nearest(U, U, n, exclude=np.arange(n_docs), progress=progress, words=pair)
+        else:
+            index, score = _exact_with_words(U, words, n, progress)
+        return NeighbourGraph(index, score, "exact", **about)
     if method != "nn-descent":
         raise ValueError(f"Unknown neighbour method {method!r}; choose auto, exact or nn-descent")
-    index, score = _nn_descent(U, n, seed)
+    index, score = _nn_descent(U, words, n, seed)
     if progress is not None:
         progress(n_docs, n_docs)
     rng = np.random.default_rng(seed)
     probe = np.sort(rng.choice(n_docs, min(RECALL_SAMPLE, n_docs), replace=False))
-    return NeighbourGraph(index, score, "nn-descent", recall_at(U, index, score, probe), probe.size)
+    return NeighbourGraph(index, score, "nn-descent", recall_at(U, index, score, probe, words), probe.size, **about)
 
 
-def _nn_descent(U, n: int, seed: int):
+def _exact_with_words(U, words, n: int, progress):
     n_docs = U.shape[0]
-    nonzero = np.flatnonzero(np.any(U != 0, axis=1))
+    C = words.tocsc()
+    args = (np.ascontiguousarray(U, dtype=np.float32), words.indptr.astype(np.int64), words.indices.astype(np.int32),
+            words.data.astype(np.float32), C.indptr.astype(np.int64), C.indices.astype(np.int32),
+            C.data.astype(np.float32))  # fmt: skip
     index = np.empty((n_docs, n), np.int64)
     score = np.empty((n_docs, n), np.float32)
-    rest = np.setdiff1d(np.arange(n_docs), nonzero)  # documents without words are similar to nothing
+    step = max(256, n_docs // 20)
+    for start in range(0, n_docs, step):
+        stop = min(n_docs, start + step)
+        exact_rows(start, stop, min(stop - start, 4 * numba.get_num_threads()), *args, index, score)
+        if progress is not None:
+            progress(stop, n_docs)
+    return index, score
+
+
+def _nn_descent(U, words, n: int, seed: int):
+    n_docs = U.shape[0]
+    empty = ~np.any(U != 0, axis=1)
+    if words is not None:
+        empty &= np.diff(words.indptr) == 0
+    nonzero = np.flatnonzero(~empty)
+    index = np.empty((n_docs, n), np.int64)
+    score = np.empty((n_docs, n), np.float32)
+    rest = np.flatnonzero(empty)  # documents without words are similar to nothing
     if nonzero.size > max(GRAPH_NEIGHBOURS, n) + 1:
-        found, sims = nn_descent(np.asarray(U[nonzero]), n, seed=seed, degree=max(GRAPH_NEIGHBOURS, n))
+        found, sims = nn_descent(np.asarray(U[nonzero]), n, words=None if words is None else words[nonzero],
+                                 seed=seed, degree=max(GRAPH_NEIGHBOURS, n))  # fmt: skip
         short = (found < 0).any(axis=1)  # a list the descent left short is searched exactly (rare)
         index[nonzero[~short]] = nonzero[found[~short]]
         score[nonzero[~short]] = sims[~short]
@@ -228,18 +301,20 @@ def _nn_descent(U, n: int, seed: int):
     else:
         rest = np.arange(n_docs)
     if rest.size:
-        index[rest], score[rest] = nearest(U[rest], U, n, exclude=rest)
+        index[rest], score[rest] = nearest(U[rest], U, n, exclude=rest,
+                                           words=None if words is None else (words[rest], words))  # fmt: skip
     return index, score
 
 
-def recall_at(U, index: np.ndarray, score: np.ndarray, probe: np.ndarray) -> float:
+def recall_at(U, index: np.ndarray, score: np.ndarray, probe: np.ndarray, words=None) -> float:
     """Share of the graph's neighbours of the ``probe`` documents that exact search also ranks in the top n.
 
-    A neighbour counts when its cosine reaches the exact n-th best (minus
+    A neighbour counts when its score reaches the exact n-th best (minus
     1e-6 for float32 rounding), so a tie swapped for another never counts
-    as a miss (the convention of ann-benchmarks).
+    as a miss (the convention of ann-benchmarks).  With ``words``, ``U`` is
+    the topic part and the score topicmf's document similarity.
     """
     n = index.shape[1]
-    _, exact = nearest(U[probe], U, n, exclude=probe)
+    _, exact = nearest(U[probe], U, n, exclude=probe, words=None if words is None else (words[probe], words))
     threshold = exact[:, -1:] - 1e-6
     return float(np.mean(score[probe] >= threshold))

@@ -14,6 +14,7 @@ import os
 import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from ..text import Tokenizer
 from ..text.clean import Cleaner
 from ..text.stream import DocumentSample
 from .neighbors import NeighbourGraph
+from .similarity import words_of
 from .strings import PackedStrings
 from .topicmodel import WEIGHTINGS, TopicModel
 
@@ -32,6 +34,7 @@ __all__ = ["FORMAT", "MODEL_FILE", "MANIFEST_FILE", "save_model", "load_model", 
 
 FORMAT = "topicmf-run/1"
 MODEL_FILE = "model.npz"
+WORDS_FILE = "words.npz"  # the documents' word vectors, for queries (topicmf.model.similarity)
 MANIFEST_FILE = "manifest.json"
 
 
@@ -168,6 +171,13 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
     if model.graph is not None:
         manifest["neighbours"] = model.graph.describe()
     manifest["files"] = {MODEL_FILE: {"sha256": sha256_file(path), "bytes": path.stat().st_size}}
+    words = model.word_vectors()
+    if words is not None:  # a file of its own: only a query of new text reads it
+        wpath = directory / WORDS_FILE
+        with open(wpath, "wb") as out:
+            np.savez(out, words_indptr=words.indptr.astype(np.int64), words_indices=words.indices.astype(np.int32),
+                     words_data=words.data.astype(np.float32), idf=np.asarray(model.idf, dtype=np.float64))
+        manifest["files"][WORDS_FILE] = {"sha256": sha256_file(wpath), "bytes": wpath.stat().st_size}
     write_atomic(directory / MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=False, default=_json))
     return manifest
 
@@ -242,8 +252,9 @@ def load_model(directory) -> TopicModel:
     graph = None
     if "neighbours_index" in a:
         about = manifest.get("neighbours") or {}
-        graph = NeighbourGraph(a["neighbours_index"], a["neighbours_score"],
-                               about.get("method", "exact"), about.get("recall"), about.get("recall_sample", 0))
+        graph = NeighbourGraph(a["neighbours_index"], a["neighbours_score"], about.get("method", "exact"),
+                               about.get("recall"), about.get("recall_sample", 0), about.get("exact_work"),
+                               about.get("similarity", "cosine of topic profiles"))  # fmt: skip
     f = Factorization(
         W=a["W"], H=a["H"], model=name, solver=m.get("solver", ""), loss_curve=a["loss_curve"],
         n_iter=int(m.get("n_iter", len(a["loss_curve"]))), converged=bool(m.get("converged", True)),
@@ -254,8 +265,34 @@ def load_model(directory) -> TopicModel:
         tokenizer = None if spec is None else _tokenizer_from_spec(spec)
     except (TypeError, KeyError, TopicmfError) as exc:
         raise TopicmfError(f"{directory / MANIFEST_FILE} has a bad tokenizer description ({exc})") from None
-    return TopicModel(f, text["vocabulary"], text["terms"], text["doc_ids"], text["labels"], tokenizer, weighting,
-                      a.get("global_weights"), int(m.get("seed", 0)), manifest, a.get("term_counts"), sample, graph)
+    expected_words = manifest["files"].get(WORDS_FILE, {}).get("sha256")
+    model = TopicModel(f, text["vocabulary"], text["terms"], text["doc_ids"], text["labels"], tokenizer, weighting,
+                       a.get("global_weights"), int(m.get("seed", 0)), manifest, a.get("term_counts"), sample, graph)
+    if expected_words is not None:
+        model.word_source = partial(load_words, directory / WORDS_FILE, expected_words, n_docs, a["H"].shape[1])
+    return model
+
+
+def load_words(path, expected: str, n_docs: int, n_terms: int):
+    """The documents' word vectors and idf weights of a saved run (``words.npz``), checked like ``model.npz``."""
+    path = Path(path)
+    if not path.is_file():
+        raise TopicmfError(f"{path.parent} has no {path.name} (the documents' words); re-run `topicmf run`")
+    with ThreadPoolExecutor(1) as pool:
+        digest = pool.submit(sha256_file, path)
+        try:
+            a = _read_arrays(path)
+            words = words_of(a, n_docs, n_terms)
+            idf = a.get("idf")
+            if words is None or idf is None or idf.shape != (n_terms,) or idf.dtype.kind != "f":
+                raise ValueError("the word vectors or their idf weights are missing")
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            if digest.result() != expected:
+                raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`") from None
+            raise TopicmfError(f"{path} is inconsistent: {exc}") from None
+        if digest.result() != expected:
+            raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`")
+    return words, idf
 
 
 _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}

@@ -13,6 +13,7 @@ from ..factorize import MODELS, Factorization, factorize
 from ..text import DocumentTermMatrix, Tokenizer, entropy_weights, idf_weights, normalize_rows
 from ..text.stream import DocumentSample
 from .neighbors import NeighbourGraph, nearest, neighbour_graph, unit_profiles
+from .similarity import topic_part, word_vectors
 
 __all__ = ["WEIGHTINGS", "TopicModel", "fit_topic_model", "fit_memory", "weigh"]
 
@@ -69,6 +70,11 @@ class TopicModel:
         The documents the report shows, with the start of their cleaned text.
     graph : NeighbourGraph or None
         Every training document's nearest documents (see :meth:`neighbour_graph`).
+    words : scipy.sparse.csr_matrix or None
+        The training documents' word vectors and ``idf`` the weights they
+        were made with (:mod:`topicmf.model.similarity`); with them, document
+        similarity uses words and topics, without them topic profiles only.
+    idf : ndarray of shape (n_terms,) or None
     """
 
     factorization: Factorization
@@ -84,6 +90,9 @@ class TopicModel:
     term_counts: np.ndarray | None = field(default=None, repr=False)
     sample: DocumentSample | None = field(default=None, repr=False)
     graph: NeighbourGraph | None = field(default=None, repr=False)
+    words: sp.csr_matrix | None = field(default=None, repr=False)
+    idf: np.ndarray | None = field(default=None, repr=False)
+    word_source: object = field(default=None, repr=False)
     _index: dict = field(default=None, init=False, repr=False)
     _doc_index: dict = field(default=None, init=False, repr=False)
     _unit: np.ndarray = field(default=None, init=False, repr=False)
@@ -208,22 +217,43 @@ class TopicModel:
         return self._unit
 
     def similar(self, doc: int | str, n: int = 10) -> list[tuple[str, float]]:
-        """The ``n`` documents most similar to one document (cosine of topic profiles).
+        """The ``n`` documents most similar to one document (:mod:`topicmf.model.similarity`).
 
         With a stored neighbour graph (a saved run) and ``n`` within its width,
         the answer is the graph's row, the same neighbours as ``similar.csv``
-        and the page; otherwise an exact search over every profile.
+        and the page; otherwise an exact search over every document.
         """
         i = self.doc_index(doc) if isinstance(doc, str) else int(doc)
         if self.graph is not None and n <= self.graph.index.shape[1]:
             return [(self.doc_ids[int(j)], float(s)) for j, s in zip(self.graph.index[i, :n], self.graph.score[i, :n])]
-        U = self._profiles_unit()
-        index, score = nearest(U[i : i + 1], U, n, exclude=np.array([i]))
+        U, words = self._space()
+        pair = None if words is None else (words[i : i + 1], words)
+        index, score = nearest(U[i : i + 1], U, n, exclude=np.array([i]), words=pair)
         return [(self.doc_ids[j], float(s)) for j, s in zip(index[0], score[0])]
+
+    def word_vectors(self) -> sp.csr_matrix | None:
+        """The documents' word vectors (a saved run reads them from ``words.npz`` when first needed)."""
+        if self.words is None and self.word_source is not None:
+            self.words, self.idf = self.word_source()
+            self.word_source = None
+        return self.words
+
+    def _space(self):
+        """The documents' topic parts and word parts (None without words)."""
+        U = self._profiles_unit()
+        words = self.word_vectors()
+        return (U, None) if words is None else (topic_part(U), words)
+
+    def with_words(self, X) -> "TopicModel":
+        """The model with the training documents' word vectors made from their counts ``X`` (in place)."""
+        self.idf = idf_weights(X)
+        self.words = word_vectors(X, self.idf)
+        return self
 
     def neighbour_graph(self, n: int = 10, *, method: str = "auto", progress=None) -> NeighbourGraph:
         """Every document's ``n`` nearest other documents (exact, or NN-descent for a large corpus)."""
-        return neighbour_graph(self._profiles_unit(), n, method=method, seed=self.seed, progress=progress)
+        return neighbour_graph(self._profiles_unit(), n, words=self.word_vectors(), method=method, seed=self.seed,
+                               progress=progress)  # fmt: skip
 
     # --- new text ------------------------------------------------------------
     def count(self, texts) -> sp.csr_matrix:
@@ -266,10 +296,16 @@ class TopicModel:
         return self.transform(self.count(texts))
 
     def query(self, text: str, n: int = 10) -> tuple[np.ndarray, list[tuple[str, float]]]:
-        """A text's topic profile and its ``n`` most similar training documents."""
-        W = self.transform_texts([text])
+        """A text's topic profile and its ``n`` most similar training documents (by the same similarity)."""
+        counts = self.count([text])
+        W = self.transform(counts)
         profile = self.doc_topics(W)
-        index, score = nearest(profile, self._profiles_unit(), n)
+        U, words = self._space()
+        if words is None:
+            index, score = nearest(profile, U, n)
+        else:
+            q = topic_part(unit_profiles(profile))
+            index, score = nearest(q, U, n, words=(word_vectors(counts, self.idf), words))
         return profile[0], [(self.doc_ids[j], float(s)) for j, s in zip(index[0], score[0])]
 
 

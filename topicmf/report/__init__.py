@@ -18,7 +18,7 @@ __all__ = ["RUN_FILES", "write_run", "write_tables", "render_run", "render_sweep
            "staged_directory", "write_report"]
 
 RUN_FILES = ("index.html", "topics.csv", "doc_topics.csv", "word_topics.csv", "similar.csv", "model.npz",
-             MANIFEST_FILE)
+             "words.npz", MANIFEST_FILE)
 
 
 def write_tables(directory, model: TopicModel) -> None:

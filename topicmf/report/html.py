@@ -110,14 +110,18 @@ def render_run(model: TopicModel, manifest: dict, *, graph) -> str:
     about = graph.describe() if graph is not None else None
     if about is None:
         neighbour_note = ""
-    elif about["method"] == "exact":
-        neighbour_note = (f"Most similar documents: the highest cosine similarity of topic profiles, found exactly "
-                          f"(corpora of up to {about['exact_up_to']:,} documents).")
     else:
-        neighbour_note = (f"Most similar documents: cosine similarity of topic profiles, found by NN-descent (an "
-                          f"approximate nearest-neighbour graph; corpora above {about['exact_up_to']:,} documents). "
-                          f"Recall@{about['neighbours']} against exact search: {about['recall']:.3f}, measured on "
-                          f"{about['recall_sample']:,} random documents.")
+        what = about.get("similarity", "cosine of topic profiles")
+        limit = about.get("exact_work_limit")
+        work = about.get("exact_work")
+        cost = (f" Exact search costs n²·k + Σ df² = {work:.2g} multiply-adds; the limit is {limit:.0e}."
+                if work is not None and limit else "")  # fmt: skip
+        if about["method"] == "exact":
+            neighbour_note = f"Most similar documents, found exactly: {what}.{cost}"
+        else:
+            neighbour_note = (f"Most similar documents, found by NN-descent (an approximate nearest-neighbour graph): "
+                              f"{what}.{cost} Recall@{about['neighbours']} against exact search: {about['recall']:.3f}, "
+                              f"measured on {about['recall_sample']:,} random documents.")  # fmt: skip
     return _env.get_template("report.html").render(
         m=manifest, metrics=metrics, labels=metrics.get("labels"), k=model.n_topics, nmf=model.is_nmf,
         model_name={"pnmf": "Poisson NMF", "nmf": "Frobenius NMF", "lsa": "LSA"}[model.model],

@@ -216,11 +216,11 @@
       if (j >= 0) {
         const b = el("button", { type: "button", class: "link neighbour", "data-doc": j }, docs.id[j]);
         activate(b, () => selectDoc(j)); li.appendChild(b);
-        li.appendChild(document.createTextNode(" — cosine " + fmt(docs.score[i][r]) + ", topic " + docs.dominant[j]));
+        li.appendChild(document.createTextNode(" — score " + fmt(docs.score[i][r]) + ", topic " + docs.dominant[j]));
       } else {  // a neighbour that is not among the documents on this page
         const o = -1 - j;
         li.appendChild(el("span", { class: "outside" }, D.outside.id[o]));
-        li.appendChild(document.createTextNode(" — cosine " + fmt(docs.score[i][r]) + ", topic " + D.outside.dominant[o] + " (not on this page)"));
+        li.appendChild(document.createTextNode(" — score " + fmt(docs.score[i][r]) + ", topic " + D.outside.dominant[o] + " (not on this page)"));
       }
       list.appendChild(li);
     });
