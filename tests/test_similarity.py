@@ -148,6 +148,10 @@ def test_word_vectors_are_read_only_when_needed_and_checked(demo_run, tmp_path):
     (out / "words.npz").write_bytes((out / "words.npz").read_bytes()[:-100])
     with pytest.raises(TopicmfError, match="words.npz does not match its manifest"):
         model.query("telescope")
+    early = load_model(out, words_now=True)  # read in a thread from the start: the error still comes with the query
+    with pytest.raises(TopicmfError, match="words.npz does not match its manifest"):
+        early.query("telescope")
+    assert load_model(demo_run, words_now=True).query("telescope planet")[1]
     with np.load(demo_run / "words.npz") as z:
         arrays = dict(z)
     arrays["words_indices"] = arrays["words_indices"] + 10_000

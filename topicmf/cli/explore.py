@@ -8,7 +8,7 @@ from . import friendly, main
 
 
 def load_model(directory, search: bool = False):
-    """The saved model; ``search``: load numba's neighbour kernels meanwhile (``query`` searches every profile)."""
+    """The saved model; ``search``: load numba's kernels and the documents' words meanwhile (``query``)."""
     import threading
 
     from ..model import load_model  # the model stage loads numba: only when needed
@@ -17,7 +17,7 @@ def load_model(directory, search: bool = False):
         from ..model.neighbors import warm_up
 
         threading.Thread(target=warm_up, daemon=True).start()  # numba's start-up, while the files are read
-    return load_model(directory)
+    return load_model(directory, words_now=search)
 
 
 def _fmt(x) -> str:

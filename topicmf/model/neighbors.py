@@ -126,11 +126,14 @@ def _word_adder(query_words, doc_words, n_queries: int):
     if n_queries <= FEW_QUERIES:
         def add(S, start, stop):
             Q = Qw[start:stop].toarray().astype(np.float32)
-            add_words_rows(S, Q, Dw.indptr.astype(np.int64), Dw.indices.astype(np.int32), Dw.data.astype(np.float32))
+            add_words_rows(S, Q, Dw.indptr.astype(np.int64, copy=False), Dw.indices.astype(np.int32, copy=False),
+                           Dw.data.astype(np.float32, copy=False))  # fmt: skip
         return add
     C = Dw.tocsc()
-    qptr, qidx, qdat = Qw.indptr.astype(np.int64), Qw.indices.astype(np.int32), Qw.data.astype(np.float32)
-    cptr, crow, cdat = C.indptr.astype(np.int64), C.indices.astype(np.int32), C.data.astype(np.float32)
+    qptr, qidx, qdat = (Qw.indptr.astype(np.int64, copy=False), Qw.indices.astype(np.int32, copy=False),
+                        Qw.data.astype(np.float32, copy=False))  # fmt: skip
+    cptr, crow, cdat = (C.indptr.astype(np.int64, copy=False), C.indices.astype(np.int32, copy=False),
+                        C.data.astype(np.float32, copy=False))  # fmt: skip
 
     def add(S, start, stop):
         add_words_csc(S, start, qptr, qidx, qdat, cptr, crow, cdat)
@@ -292,7 +295,9 @@ def _nn_descent(U, words, n: int, seed: int):
     score = np.empty((n_docs, n), np.float32)
     rest = np.flatnonzero(empty)  # documents without words are similar to nothing
     if nonzero.size > max(GRAPH_NEIGHBOURS, n) + 1:
-        found, sims = nn_descent(np.asarray(U[nonzero]), n, words=None if words is None else words[nonzero],
+        every = nonzero.size == n_docs  # (then no copies of the points)
+        found, sims = nn_descent(U if every else np.asarray(U[nonzero]), n,
+                                 words=None if words is None else words if every else words[nonzero],
                                  seed=seed, degree=max(GRAPH_NEIGHBOURS, n))  # fmt: skip
         short = (found < 0).any(axis=1)  # a list the descent left short is searched exactly (rare)
         index[nonzero[~short]] = nonzero[found[~short]]

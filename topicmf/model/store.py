@@ -207,8 +207,11 @@ def read_manifest(directory) -> dict:
     return manifest
 
 
-def load_model(directory) -> TopicModel:
+def load_model(directory, *, words_now: bool = False) -> TopicModel:
     """Load a model saved by :func:`save_model`, its manifest attached as ``model.manifest``.
+
+    The documents' word vectors (``words.npz``) are read when first needed,
+    or, with ``words_now``, in a thread started at once (a query needs them).
 
     Raises
     ------
@@ -229,6 +232,10 @@ def load_model(directory) -> TopicModel:
         raise TopicmfError(f"{directory} has no {MODEL_FILE}")
     if name not in MODELS or weighting not in WEIGHTINGS:
         raise TopicmfError(f"{directory / MANIFEST_FILE} names an unknown model or weighting")
+    expected_words = (manifest.get("files") or {}).get(WORDS_FILE, {}).get("sha256")
+    words_arrays = None
+    if expected_words is not None:
+        words_arrays = (_early if words_now else partial)(load_words, directory / WORDS_FILE, expected_words)
     # the file is hashed in a second thread while its arrays are read (hashlib and zlib release the GIL)
     with ThreadPoolExecutor(1) as pool:
         digest = pool.submit(sha256_file, path)
@@ -265,34 +272,50 @@ def load_model(directory) -> TopicModel:
         tokenizer = None if spec is None else _tokenizer_from_spec(spec)
     except (TypeError, KeyError, TopicmfError) as exc:
         raise TopicmfError(f"{directory / MANIFEST_FILE} has a bad tokenizer description ({exc})") from None
-    expected_words = manifest["files"].get(WORDS_FILE, {}).get("sha256")
     model = TopicModel(f, text["vocabulary"], text["terms"], text["doc_ids"], text["labels"], tokenizer, weighting,
                        a.get("global_weights"), int(m.get("seed", 0)), manifest, a.get("term_counts"), sample, graph)
-    if expected_words is not None:
-        model.word_source = partial(load_words, directory / WORDS_FILE, expected_words, n_docs, a["H"].shape[1])
+    if words_arrays is not None:
+        model.word_source = lambda: _checked_words(words_arrays(), n_docs, a["H"].shape[1])
     return model
 
 
-def load_words(path, expected: str, n_docs: int, n_terms: int):
-    """The documents' word vectors and idf weights of a saved run (``words.npz``), checked like ``model.npz``."""
+def load_words(path, expected: str) -> dict:
+    """The arrays of a saved run's ``words.npz`` (the documents' word vectors), checked against the manifest."""
     path = Path(path)
     if not path.is_file():
         raise TopicmfError(f"{path.parent} has no {path.name} (the documents' words); re-run `topicmf run`")
     with ThreadPoolExecutor(1) as pool:
         digest = pool.submit(sha256_file, path)
         try:
-            a = _read_arrays(path)
-            words = words_of(a, n_docs, n_terms)
-            idf = a.get("idf")
-            if words is None or idf is None or idf.shape != (n_terms,) or idf.dtype.kind != "f":
-                raise ValueError("the word vectors or their idf weights are missing")
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            if digest.result() != expected:
-                raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`") from None
-            raise TopicmfError(f"{path} is inconsistent: {exc}") from None
+            arrays = _read_arrays(path)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            arrays = None
         if digest.result() != expected:
             raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`")
+    if arrays is None:
+        raise TopicmfError(f"{path} is unreadable; re-run `topicmf run`")
+    arrays["path"] = path
+    return arrays
+
+
+def _checked_words(arrays: dict, n_docs: int, n_terms: int):
+    """Word vectors and idf from the arrays of ``words.npz``; TopicmfError when they do not fit the model."""
+    try:
+        words = words_of(arrays, n_docs, n_terms)
+        idf = arrays.get("idf")
+        if words is None or idf is None or idf.shape != (n_terms,) or idf.dtype.kind != "f":
+            raise ValueError("the word vectors or their idf weights are missing")
+    except ValueError as exc:
+        raise TopicmfError(f"{arrays['path']} is inconsistent: {exc}") from None
     return words, idf
+
+
+def _early(function, *args):
+    """Start ``function(*args)`` in a thread now; the returned callable waits for its result (or error)."""
+    pool = ThreadPoolExecutor(1)
+    future = pool.submit(function, *args)
+    pool.shutdown(wait=False)
+    return future.result
 
 
 _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}

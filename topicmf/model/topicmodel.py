@@ -13,7 +13,7 @@ from ..factorize import MODELS, Factorization, factorize
 from ..text import DocumentTermMatrix, Tokenizer, entropy_weights, idf_weights, normalize_rows
 from ..text.stream import DocumentSample
 from .neighbors import NeighbourGraph, nearest, neighbour_graph, unit_profiles
-from .similarity import topic_part, word_vectors
+from .similarity import TOPIC_WEIGHT, word_vectors
 
 __all__ = ["WEIGHTINGS", "TopicModel", "fit_topic_model", "fit_memory", "weigh"]
 
@@ -228,7 +228,8 @@ class TopicModel:
             return [(self.doc_ids[int(j)], float(s)) for j, s in zip(self.graph.index[i, :n], self.graph.score[i, :n])]
         U, words = self._space()
         pair = None if words is None else (words[i : i + 1], words)
-        index, score = nearest(U[i : i + 1], U, n, exclude=np.array([i]), words=pair)
+        q = U[i : i + 1] if words is None else U[i : i + 1] * np.float32(TOPIC_WEIGHT)
+        index, score = nearest(q, U, n, exclude=np.array([i]), words=pair)
         return [(self.doc_ids[j], float(s)) for j, s in zip(index[0], score[0])]
 
     def word_vectors(self) -> sp.csr_matrix | None:
@@ -239,10 +240,13 @@ class TopicModel:
         return self.words
 
     def _space(self):
-        """The documents' topic parts and word parts (None without words)."""
-        U = self._profiles_unit()
-        words = self.word_vectors()
-        return (U, None) if words is None else (topic_part(U), words)
+        """Unit topic profiles and the word vectors (None without words).
+
+        With words, a query's topic part is its unit profile times λ (and the
+        documents' profiles stay unit), so λ · cos(topics) is added to the
+        words' part without scaling a copy of every profile.
+        """
+        return self._profiles_unit(), self.word_vectors()
 
     def with_words(self, X) -> "TopicModel":
         """The model with the training documents' word vectors made from their counts ``X`` (in place)."""
@@ -304,7 +308,7 @@ class TopicModel:
         if words is None:
             index, score = nearest(profile, U, n)
         else:
-            q = topic_part(unit_profiles(profile))
+            q = np.asarray(unit_profiles(profile)) * np.float32(TOPIC_WEIGHT)
             index, score = nearest(q, U, n, words=(word_vectors(counts, self.idf), words))
         return profile[0], [(self.doc_ids[j], float(s)) for j, s in zip(index[0], score[0])]
 

@@ -120,8 +120,9 @@ def render_run(model: TopicModel, manifest: dict, *, graph) -> str:
             neighbour_note = f"Most similar documents, found exactly: {what}.{cost}"
         else:
             neighbour_note = (f"Most similar documents, found by NN-descent (an approximate nearest-neighbour graph): "
-                              f"{what}.{cost} Recall@{about['neighbours']} against exact search: {about['recall']:.3f}, "
-                              f"measured on {about['recall_sample']:,} random documents.")  # fmt: skip
+                              f"{what}.{cost} Recall@{about['neighbours']} against "
+                              f"an exact search by the same score: {about['recall']:.3f}, measured on "
+                              f"{about['recall_sample']:,} random documents.")  # fmt: skip
     return _env.get_template("report.html").render(
         m=manifest, metrics=metrics, labels=metrics.get("labels"), k=model.n_topics, nmf=model.is_nmf,
         model_name={"pnmf": "Poisson NMF", "nmf": "Frobenius NMF", "lsa": "LSA"}[model.model],
