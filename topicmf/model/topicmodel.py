@@ -302,6 +302,8 @@ class TopicModel:
     def query(self, text: str, n: int = 10) -> tuple[np.ndarray, list[tuple[str, float]]]:
         """A text's topic profile and its ``n`` most similar training documents (by the same similarity)."""
         counts = self.count([text])
+        if counts.nnz == 0:
+            raise TopicmfError("None of the words of the text are in the model's vocabulary")
         W = self.transform(counts)
         profile = self.doc_topics(W)
         U, words = self._space()
