@@ -208,6 +208,9 @@ def test_spelled_out_choices_match_the_library():
     assert set(fit.SOLVERS) == {s for spec in MODELS.values() for s in spec.solvers}
     assert fit.WEIGHTINGS == WEIGHTINGS and fit.SIGMAS == SIGMA_SPLITS
     assert fit.DEFAULT_K_RANGE == DEFAULT_K_RANGE
+    from topicmf.model.similarity import SIMILARITIES
+
+    assert fit.SIMILARITIES == SIMILARITIES
 
 
 def test_help_does_not_load_the_numerical_stages():

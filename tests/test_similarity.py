@@ -173,3 +173,26 @@ def test_the_shuttle_query_finds_space_documents(tmp_path):
     empty = np.diff(result.model.words.indptr) == 0  # no words left: similar to nothing, every score 0
     assert empty.sum() == 6 and (scores[empty] == 0).all()
     assert (tied & ~empty).sum() == 0  # no document's ten neighbours share one score unless the texts are the same
+
+
+def test_a_run_can_compare_documents_by_topics_alone(tmp_path):
+    from click.testing import CliRunner
+
+    from topicmf.cli import main
+    from topicmf.errors import TopicmfError
+
+    out = tmp_path / "topics"
+    result = CliRunner().invoke(main, ["run", str(DEMO), "-k", "5", "--seed", "1", "--similarity", "topics",
+                                       "--out", str(out), "-q"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert not (out / "words.npz").exists()
+    model = load_model(out)
+    assert model.manifest["neighbours"]["similarity"] == "cosine of topic profiles"
+    U = unit_profiles(model.W, model.H.sum(axis=1))
+    i = model.doc_index("astronomy/01.txt")
+    scores = np.asarray(U, dtype=np.float64) @ np.asarray(U[i], dtype=np.float64)
+    assert [s for _, s in model.similar(i, 3)] == pytest.approx(sorted(np.delete(scores, i))[::-1][:3], abs=1e-6)
+    assert model.query("telescope planet stars")[1]  # topics only, still answers
+    with pytest.raises(TopicmfError, match="similarity must be one of words, topics"):
+        run(DEMO, out=tmp_path / "bad", k=5, similarity="tfidf")
+    assert not (tmp_path / "bad").exists()

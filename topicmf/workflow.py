@@ -24,6 +24,7 @@ from .errors import TopicmfError
 from .model import TopicModel, evaluate, fit_topic_model
 from .model.coherence import CV_WINDOW, NPMI_WINDOW
 from .model.evaluate import coherence_words
+from .model.similarity import SIMILARITIES
 from .model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
 from .model.store import write_atomic
 from .model.store import load_model
@@ -118,7 +119,7 @@ def _fit_progress(stage, label):
 def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: str = DEFAULT_K_RANGE,
         solver: str | None = None, weighting: str | None = None, seed: int = 0, force: bool = False,
         options: TextOptions | None = None, fit_params: dict | None = None, n_seeds: int = 2,
-        command: str = "", stage=None, dask: str | None = None) -> RunResult:
+        command: str = "", stage=None, dask: str | None = None, similarity: str = "words") -> RunResult:
     """Read, fit, evaluate and write a run directory.
 
     Parameters
@@ -139,6 +140,9 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     dask : str or None
         Read and fit on a Dask cluster: a scheduler address, or ``local:N``
         for N worker processes here (see :mod:`topicmf.distributed`).
+    similarity : {"words", "topics"}
+        How documents are compared for their neighbours: words and topics
+        (:mod:`topicmf.model.similarity`), or topic profiles alone.
 
     Returns
     -------
@@ -148,6 +152,8 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     options = options or TextOptions()
     fit_params = dict(fit_params or {})
     out = check_destination(out if out is not None else default_out(corpus), corpus, force=force)
+    if similarity not in SIMILARITIES:
+        raise TopicmfError(f"similarity must be one of {', '.join(SIMILARITIES)}; got {similarity!r}")
     auto = isinstance(k, str)
     if auto and k != "auto":
         raise TopicmfError(f"k must be a positive integer or 'auto'; got {k!r}")
@@ -156,7 +162,7 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     timings = {}
     started = time.perf_counter()
     job = _Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
-               command, stage, auto, timings, started)  # fmt: skip
+               command, stage, auto, timings, started, similarity=similarity)  # fmt: skip
     if dask is not None:
         return _run_on_cluster(job, dask)
     with stage("reading") as progress:
@@ -207,6 +213,7 @@ class _Job:
     timings: dict
     started: float
     cluster: dict | None = None
+    similarity: str = "words"
 
 
 def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
@@ -238,7 +245,9 @@ def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
         fitted = sweep_result.models[sweep_result.suggested]
     fitted = fitted.with_float32_documents()
     fitted.sample = dtm.sample
-    if dtm.X is not None:  # the documents' words, for document similarity (topicmf.model.similarity)
+    if job.similarity == "topics":
+        pass  # neighbours by topic profiles alone: no word vectors, no words.npz
+    elif dtm.X is not None:  # the documents' words, for document similarity (topicmf.model.similarity)
         fitted.with_words(dtm.X)
     else:
         fitted.idf, fitted.words = dtm.word_vectors()

@@ -15,6 +15,7 @@ MODEL_NAMES = ("pnmf", "nmf", "lsa")
 SOLVERS = ("cd", "mu", "sgd", "hals", "als", "randomized", "arpack", "dense", "gd")
 WEIGHTINGS = ("counts", "tfidf", "log-entropy")
 SIGMAS = ("left", "right", "sqrt")
+SIMILARITIES = ("words", "topics")
 DEFAULT_K_RANGE = "5:30:5"
 
 
@@ -135,10 +136,13 @@ def command_line() -> str:
 @click.option("--dask", metavar="ADDRESS|local:N", default=None,
               help="Read and fit on a Dask cluster: a scheduler address (tcp://host:8786), or local:N for N worker "
                    "processes here. Needs pip install 'topicmf[dask]'.")
+@click.option("--similarity", type=click.Choice(SIMILARITIES), default="words", show_default=True,
+              help="How documents are compared for their neighbours: by their words and topics, or by topic profiles "
+                   "alone (faster for very large corpora, but with ties).")
 @model_options
 @corpus_options
 @friendly
-def run_command(corpus: str, k, k_range: str, dask, **params) -> None:
+def run_command(corpus: str, k, k_range: str, dask, similarity: str, **params) -> None:
     """Fit a topic model to CORPUS and write its report and tables.
 
     Writes index.html, topics.csv, doc_topics.csv, word_topics.csv,
@@ -161,7 +165,7 @@ def run_command(corpus: str, k, k_range: str, dask, **params) -> None:
         result = run(corpus, out=params["out"], model=params["model"], k=k, k_range=k_range, solver=params["solver"],
                      weighting=params["weighting"], seed=params["seed"], force=params["force"], options=options,
                      fit_params=fit, command=command_line(), stage=lambda label: Progress(label, quiet=quiet),
-                     dask=dask)  # fmt: skip
+                     dask=dask, similarity=similarity)  # fmt: skip
     click.echo(summary(result))
 
 

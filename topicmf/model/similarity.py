@@ -33,8 +33,9 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["TOPIC_WEIGHT", "WORD_TERMS", "word_vectors", "topic_part", "describe_score", "words_of"]
+__all__ = ["SIMILARITIES", "TOPIC_WEIGHT", "WORD_TERMS", "word_vectors", "topic_part", "describe_score", "words_of"]
 
+SIMILARITIES = ("words", "topics")  # how a run compares documents: words and topics, or topic profiles alone
 TOPIC_WEIGHT = 0.15  # λ: the topics' share of the score; the words have the rest
 WORD_TERMS = 128  # terms kept of each document's word vector (its highest tf-idf weights)
 
