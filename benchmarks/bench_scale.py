@@ -113,13 +113,13 @@ def page_ready(page_path: Path, repeats: int = 3) -> float:
     return statistics.median(ready)
 
 
-def measure(n_docs: int, data: Path, keep: bool) -> dict:
+def measure(n_docs: int, data: Path, keep: bool, extra: list[str]) -> dict:
     corpus = data / f"synthetic-{n_docs}.jsonl"
     if not corpus.exists():
         write_corpus(corpus, n_docs, seed=0)
     out = Path(tempfile.mkdtemp(prefix="bench_scale_")) / "run"
     try:
-        wall, peak = run_measured([sys.executable, "-m", "topicmf", "run", str(corpus), "-k", "50", "--out", str(out),
+        wall, peak = run_measured([sys.executable, "-m", "topicmf", "run", str(corpus), "-k", "50", *extra, "--out", str(out),
                                    "-q"])  # fmt: skip
         manifest = json.loads((out / "manifest.json").read_text())
         first_id = json.loads(corpus.open().readline())["id"]
@@ -144,11 +144,14 @@ def main():
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--data", type=Path, default=HERE.parents[1] / "bench-data")
     parser.add_argument("--keep", action="store_true", help="keep the run folders")
+    parser.add_argument("--run-args", default="", help="more options for topicmf run, e.g. '--similarity topics'")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
-    rows = [measure(int(n), args.data, args.keep) for n in args.sizes.split(",")]
+    extra = args.run_args.split()
+    rows = [measure(int(n), args.data, args.keep, extra) for n in args.sizes.split(",")]
     print(json.dumps(rows, indent=1))
-    print(f"machine: {os.cpu_count()} cores; defaults (numba and BLAS use every core); `topicmf run CORPUS -k 50`\n")
+    print(f"machine: {os.cpu_count()} cores; defaults (numba and BLAS use every core); "
+          f"`topicmf run CORPUS -k 50{' ' + args.run_args if extra else ''}`\n")
     print("| documents | wall | peak RSS (tree) | reading | fitting | evaluating | neighbours | writing, start-up | iterations "
           "| NMI | NPMI | neighbours (recall@10) | index.html | similar | query | page interactive |")
     print("|---|" + "---|" * 15)

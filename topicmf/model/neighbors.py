@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-
 import scipy.sparse as sp
 
 from .nndescent import nn_descent
@@ -77,8 +76,9 @@ def nearest(queries, documents, n: int = 10, *, exclude=None, max_cells: int = M
     words : (CSR, CSR) or None
         The word parts of the queries and of the documents
         (:func:`~topicmf.model.similarity.word_vectors`).  With them, queries
-        and documents are the topic parts (:func:`~topicmf.model.similarity.topic_part`),
-        used as they are, and the score is the whole document vectors' dot product.
+        and documents are taken as they are, as topic parts whose dot product
+        is λ · cos (:func:`~topicmf.model.similarity.topic_part` on both sides,
+        or unit documents and queries times λ), and the score adds the words.
 
     Returns
     -------
