@@ -159,21 +159,25 @@ def top_of_row(row, idx, vals):  # pragma: no cover - compiled
 
 
 @numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)
-def exact_rows(start, stop, n_chunks, U, qptr, qidx, qdat, cptr, crow, cdat, index, score):  # pragma: no cover
+def exact_rows(start, stop, n_chunks, U, UT, qptr, qidx, qdat, cptr, crow, cdat, index, score):  # pragma: no cover
     """Rows ``start:stop`` of the exact neighbour graph: each row's scores against every document (the topic
-    parts' dot products, then the words through the documents' columns) in a buffer that stays in cache,
-    the document itself excluded, the best len(index[0]) kept."""
+    parts' dot products, streamed along the rows of UT = Uᵀ so that they vectorise, then the words through
+    the documents' columns) in a buffer that stays in cache, the document itself excluded, the best
+    len(index[0]) kept."""
     n, k = U.shape
     for c in numba.prange(n_chunks):
         buf = np.empty(n, np.float32)
         for i in range(start + (stop - start) * c // n_chunks, start + (stop - start) * (c + 1) // n_chunks):
             u = U[i]
+            ut = UT[0]
+            a = u[0]
             for j in range(n):
-                acc = np.float32(0.0)
-                v = U[j]
-                for t in range(k):
-                    acc += u[t] * v[t]
-                buf[j] = acc
+                buf[j] = a * ut[j]
+            for t in range(1, k):
+                ut = UT[t]
+                a = u[t]
+                for j in range(n):
+                    buf[j] += a * ut[j]
             for p in range(qptr[i], qptr[i + 1]):
                 t = qidx[p]
                 w = qdat[p]
