@@ -245,12 +245,11 @@ def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
         fitted = sweep_result.models[sweep_result.suggested]
     fitted = fitted.with_float32_documents()
     fitted.sample = dtm.sample
-    if job.similarity == "topics":
-        pass  # neighbours by topic profiles alone: no word vectors, no words.npz
-    elif dtm.X is not None:  # the documents' words, for document similarity (topicmf.model.similarity)
-        fitted.with_words(dtm.X)
-    else:
-        fitted.idf, fitted.words = dtm.word_vectors()
+    if job.similarity == "words":  # the documents' words, for document similarity (topicmf.model.similarity)
+        if dtm.X is not None:
+            fitted.with_words(dtm.X)
+        else:
+            fitted.idf, fitted.words = dtm.word_vectors()
     metrics = evaluate(fitted, dtm, counts)
     timings["evaluating"] = time.perf_counter() - t
     with staged_directory(job.out, force=job.force) as tmp:

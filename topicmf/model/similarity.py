@@ -62,9 +62,9 @@ def word_vectors(X, idf: np.ndarray, weight: float = TOPIC_WEIGHT, terms: int = 
     X = sp.csr_matrix(X)
     X.sum_duplicates()
     X.sort_indices()
-    indptr, indices, data = _prune(X.indptr.astype(np.int64), X.indices.astype(np.int32),
-                                   X.data.astype(np.float64), np.asarray(idf, dtype=np.float64), int(terms),
-                                   float(np.sqrt(1.0 - weight)))  # fmt: skip
+    indptr, indices, data = _prune(X.indptr.astype(np.int64, copy=False), X.indices.astype(np.int32, copy=False),
+                                   X.data.astype(np.float64, copy=False), np.asarray(idf, dtype=np.float64),
+                                   int(terms), float(np.sqrt(1.0 - weight)))  # fmt: skip
     return sp.csr_matrix((data, indices, indptr), shape=X.shape)
 
 
