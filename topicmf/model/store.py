@@ -237,17 +237,7 @@ def load_model(directory, *, words_now: bool = False) -> TopicModel:
     words_arrays = None
     if expected_words is not None:
         words_arrays = (_early if words_now else partial)(load_words, directory / WORDS_FILE, expected_words)
-    # the file is hashed in a second thread while its arrays are read (hashlib and zlib release the GIL)
-    with ThreadPoolExecutor(1) as pool:
-        digest = pool.submit(sha256_file, path)
-        try:
-            a = read_arrays(path)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            if digest.result() != expected:
-                raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`") from None
-            raise TopicmfError(f"{path} is unreadable ({type(exc).__name__}: {exc})") from None
-        if digest.result() != expected:
-            raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`")
+    a = _read_verified(path, expected)
     # a million ids and labels stay packed until something reads them (topicmf similar reads ten)
     text = {name: _unpack(a, name, path, lazy=name in ("doc_ids", "labels", "excerpts"))
             for name in ("terms", "vocabulary", "doc_ids", "labels", "excerpts")}
@@ -285,17 +275,27 @@ def load_words(path, expected: str) -> dict:
     path = Path(path)
     if not path.is_file():
         raise TopicmfError(f"{path.parent} has no {path.name} (the documents' words); re-run `topicmf run`")
+    arrays = _read_verified(path, expected)
+    arrays["path"] = path
+    return arrays
+
+
+def _read_verified(path: Path, expected: str) -> dict:
+    """The arrays of a run's ``.npz`` file, its SHA-256 checked against the manifest's ``expected``.
+
+    The file is hashed in a second thread while its arrays are read (hashlib
+    releases the GIL); a mismatch is reported before any reading error.
+    """
     with ThreadPoolExecutor(1) as pool:
         digest = pool.submit(sha256_file, path)
         try:
             arrays = read_arrays(path)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-            arrays = None
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            if digest.result() != expected:
+                raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`") from None
+            raise TopicmfError(f"{path} is unreadable ({type(exc).__name__}: {exc})") from None
         if digest.result() != expected:
             raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`")
-    if arrays is None:
-        raise TopicmfError(f"{path} is unreadable; re-run `topicmf run`")
-    arrays["path"] = path
     return arrays
 
 
