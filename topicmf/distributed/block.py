@@ -184,11 +184,12 @@ class Block:
         m = X.shape[1]
         stats = np.zeros((3, m))
         w = np.ascontiguousarray(self.arrays["G"][:, r])
-        if step is None:
-            _scatter.cd_column_stats(X.indptr, X.indices, X.data, w, self.arrays["p"], stats[0], stats[1], stats[2])
+        if step is None:  # the first coordinate: nothing to apply before
+            w_step, step = w, np.zeros(m)
         else:
-            _scatter.cd_column_step_stats(X.indptr, X.indices, X.data, np.ascontiguousarray(self.arrays["G"][:, previous]),
-                                          step, w, self.arrays["p"], stats[0], stats[1], stats[2])  # fmt: skip
+            w_step = np.ascontiguousarray(self.arrays["G"][:, previous])
+        _scatter.cd_column_step_stats(X.indptr, X.indices, X.data, w_step, step, w, self.arrays["p"], stats[0],
+                                      stats[1], stats[2])  # fmt: skip
         return stats
 
     def poisson_h_step(self, r: int, step) -> None:

@@ -15,30 +15,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["cd_column_stats", "cd_column_step", "cd_column_step_stats", "kl_terms", "mu_kl_numerator_t"]
+__all__ = ["cd_column_step", "cd_column_step_stats", "kl_terms", "mu_kl_numerator_t"]
 
 _OPTS = dict(cache=True, nogil=True, error_model="numpy")
 
 
 @njit(**_OPTS)
-def cd_column_stats(indptr, indices, data, w, p, grad, curv, largest):  # pragma: no cover - compiled
-    """For one coordinate r (``w`` = column r of W): add Σ x·u, Σ x·u² and max u, u = w_i / p_ij, per column j."""
-    for i in range(indptr.size - 1):
-        wi = w[i]
-        for q in range(indptr[i], indptr[i + 1]):
-            j = indices[q]
-            u = wi / p[q]
-            t = data[q] * u
-            grad[j] += t
-            curv[j] += t * u
-            if u > largest[j]:
-                largest[j] = u
-
-
-@njit(**_OPTS)
 def cd_column_step_stats(indptr, indices, data, w_step, step, w, p, grad, curv, largest):  # pragma: no cover
-    """:func:`cd_column_step` for the previous coordinate (``w_step``, ``step``), then :func:`cd_column_stats`
-    for the next (``w``), in one pass over the entries."""
+    """:func:`cd_column_step` for the previous coordinate (``w_step``, ``step``; zero steps change nothing),
+    then, for the next coordinate (``w`` = column r of W), add Σ x·u, Σ x·u² and max u, u = w_i / p_ij, per
+    column j — in one pass over the entries."""
     for i in range(indptr.size - 1):
         ws = w_step[i]
         wi = w[i]
