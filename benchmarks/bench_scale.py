@@ -34,31 +34,10 @@ sys.path.insert(0, str(HERE))
 
 from synthetic import write_corpus  # noqa: E402
 
+from topicmf.resources import tree_rss  # noqa: E402  (summed RSS of the run's process tree)
+
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
-
-
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        p = int(entry)
-        children.setdefault(int(fields[1]), []).append(p)
-        rss[p] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        total += rss.get(p, 0)
-        stack.extend(children.get(p, []))
-    return total
 
 
 def run_measured(cmd: list[str]) -> tuple[float, int]:
@@ -70,7 +49,7 @@ def run_measured(cmd: list[str]) -> tuple[float, int]:
 
     def sample():
         while not done.is_set():
-            peak[0] = max(peak[0], tree_rss(proc.pid))
+            peak[0] = max(peak[0], tree_rss(proc.pid, proportional=False))
             done.wait(0.1)
 
     thread = threading.Thread(target=sample, daemon=True)

@@ -131,3 +131,12 @@ def test_memory_sizes_are_read_as_people_write_them(text, size):
     assert parse_size(text) == size
     with pytest.raises(ValueError, match="is not a size"):
         parse_size("lots")
+
+
+def test_tree_memory_counts_shared_pages_once_or_per_process():
+    from topicmf.resources import tree_rss
+
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("no /proc here")
+    proportional, summed = tree_rss(), tree_rss(proportional=False)
+    assert 0 < proportional <= summed * 1.05  # PSS never exceeds RSS (5% for pages touched between the reads)

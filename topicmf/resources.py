@@ -64,8 +64,12 @@ def _cgroup_limit() -> int | None:
     return None
 
 
-def tree_rss(pid: int | None = None) -> int:
-    """Memory of a process and all its descendants: their proportional set sizes (Linux /proc; 0 elsewhere)."""
+def tree_rss(pid: int | None = None, *, proportional: bool = True) -> int:
+    """Memory of a process and all its descendants: their proportional set sizes (Linux /proc; 0 elsewhere).
+
+    ``proportional=False`` adds up their resident set sizes instead (pages
+    shared between the processes then count once per process: an upper bound).
+    """
     pid = os.getpid() if pid is None else pid
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
@@ -87,7 +91,7 @@ def tree_rss(pid: int | None = None) -> int:
     total, stack = 0, [pid]
     while stack:
         p = stack.pop()
-        total += _pss(p, rss.get(p, 0))
+        total += _pss(p, rss.get(p, 0)) if proportional else rss.get(p, 0)
         stack.extend(children.get(p, []))
     return total
 
