@@ -327,16 +327,12 @@ def _top_indices(row: np.ndarray, n: int) -> np.ndarray:
 def fit_memory(n_docs: int, n_terms: int, nnz: int, n_topics: int, model: str) -> int:
     """Bytes a fit adds to a process that holds the count matrix (an estimate, for refusing early).
 
-    Float values of X (and, for Poisson NMF's coordinate descent, its
-    transpose), the factors and the randomized SVD of the initialisation
-    (three dense n_docs × (k + 10) arrays at once).
+    Float values of X, the factors and the randomized SVD of the
+    initialisation (three dense n_docs × (k + 10) arrays at once), plus what
+    the model's own fit keeps (:attr:`topicmf.factorize.ModelSpec.fit_bytes`).
     """
-    extra = 8 * nnz + 24 * n_docs * (n_topics + 10) + 16 * n_terms * (n_topics + 10)
-    if model == "pnmf":
-        extra += 12 * nnz + 8 * n_terms
-    elif model == "lsa":
-        extra += 4 * nnz  # the weighted copy has its own indices
-    return extra
+    per_count, per_term = MODELS[model].fit_bytes
+    return (8 + per_count) * nnz + 24 * n_docs * (n_topics + 10) + 16 * n_terms * (n_topics + 10) + per_term * n_terms
 
 
 def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnmf", solver: str | None = None,
