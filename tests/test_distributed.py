@@ -86,6 +86,7 @@ def test_tables_read_on_the_cluster_are_the_same_matrix(client, tables, name):
 
 @pytest.mark.parametrize("model, solver, params", [
     ("pnmf", "cd", {}), ("pnmf", "cd", {"alpha_W": 0.1, "alpha_H": 0.2, "n_inner": 2}), ("pnmf", "mu", {}),
+    ("pnmf", "cd", {"generic_words": "keep"}), ("pnmf", "mu", {"background": 0.4, "alpha_W": 0.1, "l1_H": 0.05}),
     ("nmf", "hals", {}), ("nmf", "hals", {"extrapolate": False, "alpha_H": 0.5}), ("nmf", "mu", {}),
     ("lsa", "randomized", {}), ("lsa", "randomized", {"weighting": "log-entropy", "sigma": "sqrt"}),
 ])  # fmt: skip
@@ -97,7 +98,10 @@ def test_fits_on_the_cluster_equal_the_single_machine_fits(client, model, solver
     with vectorize(DEMO, TextOptions()) as local, read_corpus(client, DEMO, TextOptions()) as dm:
         a = fit_topic_model(local, 4, model=model, solver=solver, weighting=weighting, seed=3, **params).factorization
         b = fit_topic_model(dm, 4, model=model, solver=solver, weighting=weighting, seed=3, **params).factorization
-    assert a.n_iter == b.n_iter and a.converged == b.converged
+    assert a.n_iter == b.n_iter and a.converged == b.converged and a.params == b.params
+    assert (a.background is None) == (b.background is None)
+    if a.background is not None:  # Poisson NMF's default: the fixed background, the same on the cluster
+        np.testing.assert_allclose(b.background, a.background, rtol=1e-12)
     np.testing.assert_allclose(b.loss_curve, a.loss_curve, rtol=1e-8)
     np.testing.assert_allclose(b.H, a.H, rtol=1e-8, atol=1e-8 * np.abs(a.H).max())
     np.testing.assert_allclose(b.W, a.W, rtol=1e-8, atol=1e-8 * np.abs(a.W).max())

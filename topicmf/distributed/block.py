@@ -20,9 +20,9 @@ from ..corpus import RawRecordIds
 from ..factorize import _kernels, _scatter
 from ..factorize._common import as_csr
 from ..factorize.frobenius import frobenius_transform
-from ..factorize.poisson import FLOOR, poisson_transform
+from ..factorize.poisson import FLOOR, background_parts, poisson_transform
 from ..model.similarity import word_vectors
-from ..model.topicmodel import weigh
+from ..model.weighting import weigh
 from ..text.counting import count_terms
 from ..text.matrix import cooccurrence, matrix_digest
 from ..text.windows import stream_window_counts
@@ -97,6 +97,7 @@ class Block:
         X = self.X if weighting == "counts" else weigh(self.X, weighting, global_weights)
         self.Xf = as_csr(X) if X.nnz else sp.csr_matrix(X, dtype=np.float64)
         self.arrays.clear()
+        self.background = (0.0, None)
         data = self.Xf.data
         return {"total": float(data.sum()), "norm2": float(data @ data), "rows": self.Xf.shape[0]}
 
@@ -164,10 +165,20 @@ class Block:
         np.maximum(self.arrays[name], floor, out=self.arrays[name])
 
     # --- Poisson NMF -----------------------------------------------------------------------------
-    def poisson_w(self, Ht, colsum, alpha, l1, n_inner) -> None:
+    def x_column_sums(self) -> np.ndarray:
+        return np.asarray(self.Xf.sum(axis=0), dtype=np.float64).ravel()
+
+    def add_background(self, share: float, profile) -> None:
+        """W gains the fixed background column β × row sums (the topics keep 1 − β), as fit_poisson does."""
+        rows, _ = background_parts(self.Xf, share, profile)
+        self.background = (share, np.asarray(profile, dtype=np.float64))
+        self.arrays["W"] = np.ascontiguousarray(np.column_stack([(1.0 - share) * self.arrays["W"], rows]))
+
+    def poisson_w(self, Ht, colsum, alpha, l1, n_inner, n_free=-1) -> None:
         X, W = self.Xf, self.arrays["W"]
         logsum = np.empty(X.shape[0])
-        _kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, colsum, alpha, l1, n_inner, FLOOR, logsum, False)
+        _kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, colsum, alpha, l1, n_inner, FLOOR, logsum, False,
+                             0.0, n_free)
 
     def poisson_h_begin(self, Ht, rounded: bool) -> None:
         """p = (W H)_ij on the stored entries, with W rounded to float32 when the single-machine fit does so."""
@@ -211,9 +222,9 @@ class Block:
         self.arrays["num_W"] = num
         return float(logsum.sum())
 
-    def poisson_mu_w(self, colsum, l1, alpha) -> None:
-        W = self.arrays["W"]
-        W *= self.arrays["num_W"] / (colsum + l1 + alpha * W)
+    def poisson_mu_w(self, colsum, l1, alpha, n_free=None) -> None:
+        W = self.arrays["W"][:, :n_free]
+        W *= self.arrays["num_W"][:, :n_free] / (colsum[:n_free] + l1 + alpha * W)
         np.maximum(W, FLOOR, out=W)
 
     def poisson_mu_h_numerator(self, Ht) -> np.ndarray:
@@ -223,12 +234,23 @@ class Block:
         return out
 
     def poisson_fold_in(self, H, alpha, l1) -> None:
-        self.arrays["W"] = poisson_transform(self.Xf, H, alpha_W=alpha, l1_W=l1, W_init=self.arrays["W"])
+        """W solved for the final H (the topics' columns only; a background stays fixed and is dropped)."""
+        share, profile = getattr(self, "background", (0.0, None))
+        k = H.shape[0]
+        self.arrays["W"] = poisson_transform(self.Xf, H, alpha_W=alpha, l1_W=l1, W_init=self.arrays["W"][:, :k],
+                                             background=share, background_profile=profile)
 
     def poisson_loss_terms(self, Ht) -> float:
+        """Σ x ln(x / rate) over the block, with the background in the rate when there is one."""
         X = self.Xf
+        W, Ht = self.arrays["W"], np.ascontiguousarray(Ht)
+        share, profile = getattr(self, "background", (0.0, None))
+        if share:
+            rows, _ = background_parts(X, share, profile)
+            W = np.ascontiguousarray(np.column_stack([W, rows]))
+            Ht = np.ascontiguousarray(np.column_stack([Ht, profile]))
         logsum = np.empty(X.shape[0])
-        _kernels.kl_row_terms(X.indptr, X.indices, X.data, self.arrays["W"], np.ascontiguousarray(Ht), logsum)
+        _kernels.kl_row_terms(X.indptr, X.indices, X.data, W, Ht, logsum)
         return float(logsum.sum())
 
     # --- Frobenius NMF ---------------------------------------------------------------------------
@@ -257,8 +279,8 @@ class Block:
         _kernels.spmm(self.Xf.indptr, self.Xf.indices, self.Xf.data, np.ascontiguousarray(B), XB)
         return float(np.sum(XB * self.arrays[name]))
 
-    def penalty_terms(self, name: str) -> np.ndarray:
-        A = self.arrays[name]
+    def penalty_terms(self, name: str, n_columns=None) -> np.ndarray:
+        A = self.arrays[name][:, :n_columns]
         return np.array([float(np.sum(A * A)), float(np.sum(A))])
 
     def lsa_fold_in(self, H, alpha) -> np.ndarray:

@@ -28,6 +28,7 @@ from scipy.linalg import solve_triangular
 from ..errors import TopicmfError
 from ..factorize._common import Tracker, check_penalty, check_rank, iteration_hook, make_rng
 from ..factorize._products import GATHER_LIMIT
+from ..factorize.poisson import check_background
 from ..factorize.frobenius import MU_EPS, hals_sweeps
 from ..factorize.losses import penalty
 from ..factorize.lsa import SIGMA_SPLITS, split_sigma
@@ -124,17 +125,18 @@ def _check(bl: _Blocks, k, solver, model, init):
         raise TopicmfError(str(exc)) from None
 
 
-def _penalty_W(bl: _Blocks, l2: float, l1: float) -> float:
+def _penalty_W(bl: _Blocks, l2: float, l1: float, n_columns=None) -> float:
     if not (l2 or l1):
         return 0.0
-    squares, total = bl.sum("penalty_terms", "W")
+    squares, total = bl.sum("penalty_terms", "W", n_columns)
     return 0.5 * l2 * squares + l1 * total
 
 
 def _poisson(bl, k, stats, *, solver="cd", init="nndsvda", max_iter=200, tol=1e-4, alpha_W=0.0, alpha_H=0.0,
-             l1_W=0.0, l1_H=0.0, n_inner=1, random_state=None, **_):
+             l1_W=0.0, l1_H=0.0, n_inner=1, background=0.0, random_state=None, **_):
     p = {name: check_penalty(name, v) for name, v in
          (("alpha_W", alpha_W), ("alpha_H", alpha_H), ("l1_W", l1_W), ("l1_H", l1_H))}  # fmt: skip
+    share = check_background(background)
     rng = make_rng(random_state)
     total = stats["total"]
     H = _nndsvd(bl, k, rng, total / (bl.n * bl.m) if init == "nndsvda" else None)
@@ -144,12 +146,18 @@ def _poisson(bl, k, stats, *, solver="cd", init="nndsvda", max_iter=200, tol=1e-
         bl.each("scale", "W", np.sqrt(factor))
         H = H * np.sqrt(factor)
     Ht = np.ascontiguousarray(H.T)
+    profile = None
+    if share:  # the fixed background column of fit_poisson: β × row sums in W, the word profile in H
+        profile = bl.sum("x_column_sums") / total
+        bl.each("add_background", share, profile)
+        Ht = np.ascontiguousarray(np.column_stack([Ht, profile]))
     tracker = Tracker(f"PoissonNMF(solver={solver!r})", max_iter, tol)
-    rounded = bl.n * k * 8 > GATHER_LIMIT  # the single-machine fit gathers a float32 copy of W then
+    rounded = bl.n * (Ht.shape[1]) * 8 > GATHER_LIMIT  # the single-machine fit gathers a float32 copy of W then
     empty = stats["df"] == 0
 
     def objective(logsum, colsum_W, Ht):
-        pen = _penalty_W(bl, p["alpha_W"], p["l1_W"]) + penalty(np.zeros((1, 1)), Ht, l2_H=p["alpha_H"], l1_H=p["l1_H"])
+        pen = _penalty_W(bl, p["alpha_W"], p["l1_W"], k) + penalty(np.zeros((1, 1)), Ht[:, :k], l2_H=p["alpha_H"],
+                                                                  l1_H=p["l1_H"])
         return logsum - total + float(colsum_W @ Ht.sum(axis=0)) + pen
 
     if solver == "mu":
@@ -158,39 +166,48 @@ def _poisson(bl, k, stats, *, solver="cd", init="nndsvda", max_iter=200, tol=1e-
         bl.sum("poisson_mu_w_numerator", Ht)
     while True:
         if solver == "cd":
-            bl.each("poisson_w", Ht, Ht.sum(axis=0), p["alpha_W"], p["l1_W"], n_inner)
+            bl.each("poisson_w", Ht, Ht.sum(axis=0), p["alpha_W"], p["l1_W"], n_inner, k)
             colsum = bl.sum("column_sums", "W")
-            logsum = _poisson_h(bl, Ht, colsum, p, n_inner, rounded, empty)
+            logsum = _poisson_h(bl, Ht, colsum, p, n_inner, rounded, empty, k)
         else:
-            bl.each("poisson_mu_w", Ht.sum(axis=0), p["l1_W"], p["alpha_W"])
+            bl.each("poisson_mu_w", Ht.sum(axis=0), p["l1_W"], p["alpha_W"], k)
             num_H = bl.sum("poisson_mu_h_numerator", Ht)
             colsum = bl.sum("column_sums", "W")
-            Ht *= num_H / (colsum + p["l1_H"] + p["alpha_H"] * Ht)
-            np.maximum(Ht, FLOOR, out=Ht)
+            Hk = Ht[:, :k]
+            Hk *= num_H[:, :k] / (colsum[:k] + p["l1_H"] + p["alpha_H"] * Hk)
+            np.maximum(Hk, FLOOR, out=Hk)
             logsum = bl.sum("poisson_mu_w_numerator", Ht)
         if tracker.add(objective(logsum, colsum, Ht)):
             break
     tracker.finish()
-    H = np.ascontiguousarray(Ht.T)
+    H = np.ascontiguousarray(Ht[:, :k].T)
     bl.each("poisson_fold_in", H, p["alpha_W"], p["l1_W"])
     curve = np.array(tracker.curve)
-    curve[-1] = objective(bl.sum("poisson_loss_terms", Ht), bl.sum("column_sums", "W"), Ht)
-    record = dict(p, learning_rate=1.0, inner=n_inner, init=init, max_iter=max_iter, tol=tol)
-    return H, curve, tracker.converged, record
+    colsum = bl.sum("column_sums", "W")
+    if share:  # the background's column: β × the row sums, whose total is β Σx, against a profile summing to 1
+        colsum = np.append(colsum, share * total)
+    curve[-1] = objective(bl.sum("poisson_loss_terms", H.T), colsum, Ht)
+    record = dict(p, learning_rate=1.0, inner=n_inner, init=init, max_iter=max_iter, tol=tol, background=share)
+    if share:
+        record["background_words"] = share * total
+    return H, curve, tracker.converged, record, profile
 
 
-def _poisson_h(bl, F, colsum, p, n_inner, rounded, empty) -> float:
-    """One coordinate-descent pass over H (rows of F = Hᵀ), every term at once, as ccd_kl_rows does per term."""
+def _poisson_h(bl, F, colsum, p, n_inner, rounded, empty, n_free) -> float:
+    """One coordinate-descent pass over H (rows of F = Hᵀ), every term at once, as ccd_kl_rows does per term.
+
+    Only the first ``n_free`` columns of F move (a background after them is fixed).
+    """
     l2, l1 = p["alpha_H"], p["l1_H"]
-    F[empty] = 0.0
+    F[empty, :n_free] = 0.0
     live = ~empty
-    F[live] = np.maximum(F[live], FLOOR)
+    F[live, :n_free] = np.maximum(F[live, :n_free], FLOOR)
     bl.each("poisson_h_begin", F, rounded)
     active = live.copy()
     pending = None  # the last coordinate's step, applied by the blocks with the next round's statistics
     for _ in range(n_inner):
         decrease = np.zeros(F.shape[0])
-        for r in range(F.shape[1]):
+        for r in range(n_free):
             parts = bl.each("poisson_h_stats", r) if pending is None else bl.each("poisson_h_stats", r, *pending)
             t_sum = sum(s[0] for s in parts)
             tu_sum = sum(s[1] for s in parts)
@@ -327,7 +344,7 @@ def fit_distributed(dm, n_topics: int, *, model: str, solver: str | None, weight
     token = iteration_hook.set(callback)
     try:
         if model == "pnmf":
-            H, curve, converged, record = _poisson(bl, k, stats, solver=solver, **params)
+            H, curve, converged, record, background = _poisson(bl, k, stats, solver=solver, **params)
         elif model == "nmf":
             H, curve, converged, record = _frobenius(bl, k, stats, solver=solver, **params)
         else:
@@ -338,4 +355,5 @@ def fit_distributed(dm, n_topics: int, *, model: str, solver: str | None, weight
     if model == "lsa":
         return Factorization(W, H, "lsa", solver, curve, record["n_power_iter"], True, singular_values=s,
                              explained_variance_ratio=s**2 / stats["norm2"], params=record)
-    return Factorization(W, H, model, solver, curve, len(curve), converged, params=record)
+    return Factorization(W, H, model, solver, curve, len(curve), converged, params=record,
+                         background=background if model == "pnmf" else None)

@@ -152,19 +152,23 @@ def penalties(params: dict) -> dict:
     return {"l2_W": params["alpha_W"], "l2_H": params["alpha_H"], "l1_W": params["l1_W"], "l1_H": params["l1_H"]}
 
 
-def run_nmf(step, pb, W, Ht, params, rng, tracker, *, fold_in, loss, model, solver, record) -> Factorization:
+def run_nmf(step, pb, W, Ht, params, rng, tracker, *, fold_in, loss, model, solver, record,
+            n_topics=None) -> Factorization:
     """Iterate ``step`` until ``tracker`` stops, then solve W exactly for the final H.
 
     The final W is the fold-in ``transform`` computes (so the two agree on the
     training documents), and the last entry of the loss curve becomes the
-    objective of the returned factors.
+    objective of the returned factors.  Columns past ``n_topics`` (a fixed
+    background the steps carry) are not returned; ``fold_in`` and ``loss``
+    add them back.
     """
     it = 0
     while not tracker.add(step(pb, W, Ht, params, rng, it)):
         it += 1
     tracker.finish()
-    H = np.ascontiguousarray(Ht.T)
-    W = fold_in(pb.X, H, alpha_W=params["alpha_W"], l1_W=params["l1_W"], W_init=W)
+    k = Ht.shape[1] if n_topics is None else n_topics
+    H = np.ascontiguousarray(Ht[:, :k].T)
+    W = fold_in(pb.X, H, alpha_W=params["alpha_W"], l1_W=params["l1_W"], W_init=W[:, :k])
     curve = np.array(tracker.curve)
     curve[-1] = loss(pb.X, W, H, **penalties(params))
     return Factorization(W, H, model, solver, curve, len(curve), tracker.converged, params=record)

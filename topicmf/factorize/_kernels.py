@@ -143,7 +143,7 @@ def hals_sweep(F, A, B, l2, l1, delta, n_sweeps=1, tol=0.0):
 
 
 @njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)
-def ccd_kl_rows(indptr, indices, data, F, G, colsum, l2, l1, n_inner, floor, logsum, want_log, tol=0.0):
+def ccd_kl_rows(indptr, indices, data, F, G, colsum, l2, l1, n_inner, floor, logsum, want_log, tol=0.0, n_free=-1):
     """Cyclic coordinate descent with Newton steps for KL / Poisson NMF; never increases the objective.
 
     For every row j of F (rows in parallel) and each coordinate r in turn,
@@ -161,8 +161,11 @@ def ccd_kl_rows(indptr, indices, data, F, G, colsum, l2, l1, n_inner, floor, log
     ``tol`` that solves each row to convergence, and rows that converge
     early cost nothing more (the fold-in).
     With ``want_log``, ``logsum[j]`` receives Σ_i x_ji ln(x_ji / (G f)_i) at the new row.
+    Only the first ``n_free`` coordinates move (all with −1): the rest are
+    fixed components (a background) that take part in (G f) and nothing else.
     """
     n, k = F.shape
+    free = k if n_free < 0 else n_free
     n_chunks = min(n, 64)
     for c in prange(n_chunks):
         # scratch for the rows of this chunk, allocated once (a longer row gets its own)
@@ -178,7 +181,7 @@ def ccd_kl_rows(indptr, indices, data, F, G, colsum, l2, l1, n_inner, floor, log
             m = indptr[j + 1] - start
             f = F[j]
             if m == 0:
-                for r in range(k):
+                for r in range(free):
                     f[r] = 0.0  # optimal: only the linear and penalty terms remain
                 logsum[j] = 0.0
                 continue
@@ -187,7 +190,7 @@ def ccd_kl_rows(indptr, indices, data, F, G, colsum, l2, l1, n_inner, floor, log
             else:
                 gT_all, x, p = np.empty(k * m), np.empty(m), np.empty(m)
             gT = gT_all[: k * m].reshape((k, m))
-            for r in range(k):
+            for r in range(free):
                 if f[r] < floor:  # keep (G f) positive on the nonzeros
                     f[r] = floor
             total = 0.0
@@ -220,7 +223,7 @@ def ccd_kl_rows(indptr, indices, data, F, G, colsum, l2, l1, n_inner, floor, log
                     p[q] = acc
             for _ in range(n_inner):
                 decrease = 0.0
-                for r in range(k):
+                for r in range(free):
                     g = gT[r]
                     grad = colsum[r] + l1 + l2 * f[r]
                     curv = l2

@@ -45,12 +45,20 @@ def frobenius_loss(X, W, H, **penalties) -> float:
     return max(value, 0.0) + penalty(W, Ht.T, **penalties)
 
 
-def poisson_loss(X, W, H, **penalties) -> float:
-    """D(X‖WH) (+ penalties): logarithms on the nonzeros of X only, plus (1ᵀW)(H1)."""
+def poisson_loss(X, W, H, *, background=0.0, background_profile=None, **penalties) -> float:
+    """D(X‖WH + B) (+ penalties): logarithms on the nonzeros of X only, plus (1ᵀW)(H1) + ΣB.
+
+    B_ij = β (Σ_j' x_ij') b_j is the fixed background of :mod:`topicmf.factorize.poisson`
+    (share β = ``background``, profile b = ``background_profile``); none by default.
+    """
     X = sp.csr_matrix(X, dtype=np.float64)
     W = np.ascontiguousarray(W, dtype=np.float64)
     Ht = np.ascontiguousarray(np.asarray(H, dtype=np.float64).T)
+    value = penalty(W, Ht.T, **penalties)
+    if background:
+        lengths = np.asarray(X.sum(axis=1)).ravel()
+        W = np.ascontiguousarray(np.column_stack([W, background * lengths]))
+        Ht = np.ascontiguousarray(np.column_stack([Ht, background_profile]))
     logsum = np.empty(X.shape[0])
     _kernels.kl_row_terms(X.indptr, X.indices, X.data, W, Ht, logsum)
-    value = float(logsum.sum()) - float(X.data.sum()) + float(W.sum(axis=0) @ Ht.sum(axis=0))
-    return value + penalty(W, Ht.T, **penalties)
+    return value + float(logsum.sum()) - float(X.data.sum()) + float(W.sum(axis=0) @ Ht.sum(axis=0))

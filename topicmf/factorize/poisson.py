@@ -1,12 +1,22 @@
-"""Poisson NMF: min D(X‖WH) + ½α_W‖W‖² + ½α_H‖H‖² + λ_W ΣW + λ_H ΣH, W, H ≥ 0.
+"""Poisson NMF: min D(X‖WH + B) + ½α_W‖W‖² + ½α_H‖H‖² + λ_W ΣW + λ_H ΣH, W, H ≥ 0.
 
 D is the generalized Kullback–Leibler divergence, the Poisson negative
 log-likelihood of the counts up to a constant.  For sparse X only the
 nonzeros are visited: (WH)_ij is formed on them, and the rest of Σ WH comes
 from the column sums of W and row sums of H.
+
+B is an optional fixed background, B_ij = β · (Σ_j' x_ij') · b_j with b the
+corpus's word frequencies (column sums of X over the total): a share β of
+every document's expected words comes from the corpus as a whole, so the
+topics explain only how a document departs from it, and words used
+everywhere at their usual rate need no topic (the idea of SAGE, Eisenstein,
+Ahmed & Xing 2011, as a fixed component).  It is carried as one more column of W
+and H that the solvers never move (see ``n_free`` of the kernels).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -24,9 +34,29 @@ POISSON_SOLVERS = ("cd", "mu", "sgd")
 FLOOR = 1e-10  # entries of W, H stay ≥ this where data need them (zeros would be absorbing)
 
 
+def background_parts(X, share: float, profile=None) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed background column pair: (β × each row's sum, the word profile b).
+
+    ``profile`` defaults to X's own column sums over its total (the fit);
+    a transform passes the training profile.
+    """
+    lengths = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
+    if profile is None:
+        sums = np.asarray(X.sum(axis=0), dtype=np.float64).ravel()
+        profile = sums / sums.sum()
+    return share * lengths, np.asarray(profile, dtype=np.float64)
+
+
+def check_background(share) -> float:
+    if isinstance(share, bool) or not isinstance(share, (int, float, np.floating)) or not 0 <= share < 1:
+        raise ValueError(f"background must be a share in [0, 1); got {share!r}")
+    return float(share)
+
+
 class _Problem:
-    def __init__(self, X, k, pen):
+    def __init__(self, X, k, pen, n_topics=None):
         self.X = X
+        self.n_topics = k if n_topics is None else n_topics  # the free columns; any after them are fixed
         self.products = Products(X, k)
         self.Xt = self.products.Xt  # the coordinate-descent and MU updates of H run over the rows of Xᵀ
         self.total = float(X.data.sum())
@@ -41,19 +71,20 @@ class _Problem:
         self.W32 = np.empty((X.shape[0], k), np.float32) if not self.products.gather else None
 
     def objective(self, logsum, W, Ht):
-        return logsum - self.total + float(W.sum(axis=0) @ Ht.sum(axis=0)) + penalty(W, Ht, **self.pen)
+        k = self.n_topics
+        return logsum - self.total + float(W.sum(axis=0) @ Ht.sum(axis=0)) + penalty(W[:, :k], Ht[:, :k], **self.pen)
 
 
 def _cd(pb, W, Ht, p, rng, it):
-    X, Xt = pb.X, pb.Xt
+    X, Xt, k = pb.X, pb.Xt, pb.n_topics
     _kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, Ht.sum(axis=0), p["alpha_W"], p["l1_W"],
-                         p["inner"], FLOOR, pb.log_rows, False)
+                         p["inner"], FLOOR, pb.log_rows, False, 0.0, k)
     G = W
     if pb.W32 is not None:
         np.copyto(pb.W32, W, casting="same_kind")
         G = pb.W32
     _kernels.ccd_kl_rows(Xt.indptr, Xt.indices, Xt.data, Ht, G, W.sum(axis=0), p["alpha_H"], p["l1_H"],
-                         p["inner"], FLOOR, pb.log_cols, True)
+                         p["inner"], FLOOR, pb.log_cols, True, 0.0, k)
     return pb.objective(float(pb.log_cols.sum()), W, Ht)
 
 
@@ -71,12 +102,14 @@ def _mu(pb, W, Ht, p, rng, it):
     one, which also gives the objective of the new iterate: two passes over
     X per iteration, like the updates themselves.
     """
-    Xt = pb.Xt
-    W *= pb.num_W / (Ht.sum(axis=0) + p["l1_W"] + p["alpha_W"] * W)
-    np.maximum(W, FLOOR, out=W)
+    Xt, k = pb.Xt, pb.n_topics
+    # the auxiliary function is separable over the entries, so updating the free columns alone still descends
+    Wk, Hk = W[:, :k], Ht[:, :k]
+    Wk *= pb.num_W[:, :k] / (Ht.sum(axis=0)[:k] + p["l1_W"] + p["alpha_W"] * Wk)
+    np.maximum(Wk, FLOOR, out=Wk)
     _kernels.mu_kl_numerator(Xt.indptr, Xt.indices, Xt.data, Ht, W, pb.num_H, pb.log_cols)
-    Ht *= pb.num_H / (W.sum(axis=0) + p["l1_H"] + p["alpha_H"] * Ht)
-    np.maximum(Ht, FLOOR, out=Ht)
+    Hk *= pb.num_H[:, :k] / (W.sum(axis=0)[:k] + p["l1_H"] + p["alpha_H"] * Hk)
+    np.maximum(Hk, FLOOR, out=Hk)
     return _mu_prepare(pb, W, Ht)
 
 
@@ -109,7 +142,7 @@ _STEPS = {"cd": _cd, "mu": _mu, "sgd": _sgd}
 
 def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, tol=1e-4,
                 alpha_W=0.0, alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=1.0, n_inner=1,
-                random_state=None, W=None, H=None) -> Factorization:
+                background=0.0, random_state=None, W=None, H=None) -> Factorization:
     """Poisson (KL) NMF of a non-negative count matrix.
 
     Parameters
@@ -132,8 +165,12 @@ def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, t
         it decays as 1/(1 + 0.01 t).
     n_inner : int
         CD only: Newton passes over each row per half-iteration.
+    background : float in [0, 1), default=0
+        The share β of every document's expected words given to the fixed
+        corpus background (module docstring); 0 fits topics alone.  ``cd``
+        and ``mu`` only.  The result's ``background`` is the word profile b.
     random_state : int, Generator or None
-    W, H : arrays, only with ``init="custom"``.
+    W, H : arrays, only with ``init="custom"`` (the topics' part; the background is added).
 
     Returns
     -------
@@ -148,23 +185,44 @@ def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, t
                           learning_rate=learning_rate)
     if isinstance(n_inner, bool) or not isinstance(n_inner, int) or n_inner < 1:
         raise ValueError(f"n_inner must be a positive integer; got {n_inner!r}")
+    share = check_background(background)
+    if share and solver == "sgd":
+        raise ValueError("A background needs the cd or mu solver (sgd fits topics alone); use background=0")
     p["inner"] = n_inner
     rng = make_rng(random_state)
-    pb = _Problem(X, k, penalties(p))
+    pb = _Problem(X, k + 1 if share else k, penalties(p), n_topics=k)
     W, H = initialize(X, k, init, rng, loss="poisson", products=pb.products, W=W, H=H)
     Ht = np.ascontiguousarray(H.T)
+    profile = None
+    if share:
+        rows, profile = background_parts(X, share)
+        # the topics start with the rest of each document's words: Σ WH + B = Σ X still
+        W = np.ascontiguousarray(np.column_stack([(1.0 - share) * W, rows]))
+        Ht = np.ascontiguousarray(np.column_stack([Ht, profile]))
     tracker = Tracker(f"PoissonNMF(solver={solver!r})", max_iter, tol)
     step = _STEPS[solver]
     if solver == "mu":
         np.maximum(W, FLOOR, out=W)  # exact zeros would never move
         np.maximum(Ht, FLOOR, out=Ht)
         _mu_prepare(pb, W, Ht)
-    return run_nmf(step, pb, W, Ht, p, rng, tracker, fold_in=poisson_transform, loss=poisson_loss, model="pnmf",
-                   solver=solver, record=dict(p, init=init, max_iter=max_iter, tol=tol))
+
+    def fold_in(X, H, **kw):
+        return poisson_transform(X, H, background=share, background_profile=profile, **kw)
+
+    def loss(X, W, H, **kw):
+        return poisson_loss(X, W, H, background=share, background_profile=profile, **kw)
+
+    record = dict(p, init=init, max_iter=max_iter, tol=tol, background=share)
+    if share:
+        record["background_words"] = share * pb.total  # Σ B: the (weighted) words the background gives
+    result = run_nmf(step, pb, W, Ht, p, rng, tracker, fold_in=fold_in, loss=loss, model="pnmf",
+                     solver=solver, record=record, n_topics=k)
+    return replace(result, background=profile) if share else result
 
 
-def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-14, max_iter=1000, W_init=None):
-    """W ≥ 0 minimising D(X‖WH) + ½α_W‖W‖² + λ_W ΣW for fixed H (fold-in).
+def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-14, max_iter=1000, W_init=None, background=0.0,
+                      background_profile=None):
+    """W ≥ 0 minimising D(X‖WH + B) + ½α_W‖W‖² + λ_W ΣW for fixed H (fold-in).
 
     Convex and separable by row; each row is solved on its own by the
     coordinate-descent Newton passes of the fit, from ``W_init`` (default:
@@ -172,6 +230,8 @@ def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-14, max_iter=1000, 
     decreases its objective by less than ``tol`` times its number of words,
     or after ``max_iter`` passes.  Rows that converge early cost no more
     passes, so this costs a few passes over X, not ``max_iter``.
+    With a ``background`` share β and the fit's ``background_profile`` b,
+    B_ij = β (Σ_j' x_ij') b_j is part of every row's rate and stays fixed.
     """
     X = as_csr(X)
     H = np.asarray(H, dtype=np.float64)
@@ -183,8 +243,16 @@ def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-14, max_iter=1000, 
         W = np.repeat((lengths / max(colsum.sum(), np.finfo(float).tiny))[:, None], k, axis=1)
     else:
         W = np.array(W_init, dtype=np.float64)
+    share = check_background(background)
+    if share:
+        if background_profile is None or np.shape(background_profile) != (H.shape[1],):
+            raise ValueError(f"A background needs its word profile of {H.shape[1]} terms")
+        rows, profile = background_parts(X, share, background_profile)
+        W = np.column_stack([(1.0 - share) * W if W_init is None else W, rows])
+        Ht = np.ascontiguousarray(np.column_stack([Ht, profile]))
+        colsum = Ht.sum(axis=0)
     W = np.ascontiguousarray(W)
     logsum = np.empty(X.shape[0])
     _kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, colsum, alpha_W, l1_W, max_iter, FLOOR, logsum, False,
-                         tol)
-    return W
+                         tol, k)
+    return np.ascontiguousarray(W[:, :k]) if share else W

@@ -32,6 +32,10 @@ class Factorization:
         LSA only: σ_t² / ‖X‖²_F, each component's share of the total sum of squares.
     params : dict
         The parameters of the run.
+    background : ndarray of shape (n_terms,) or None
+        Poisson NMF with a background: its word profile b (the corpus's word
+        frequencies, summing to 1); each document's share of it is
+        ``params["background"]``.
     """
 
     W: np.ndarray
@@ -44,6 +48,7 @@ class Factorization:
     singular_values: np.ndarray | None = None
     explained_variance_ratio: np.ndarray | None = None
     params: dict = field(default_factory=dict)
+    background: np.ndarray | None = None
 
     @property
     def objective(self) -> float:
