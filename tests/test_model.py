@@ -90,11 +90,19 @@ def test_profiles_and_top_words_agree_with_the_factors(demo, model):
         assert (P >= 0).all()
     else:
         np.testing.assert_array_equal(P, m.W)
-    top = m.top_term_indices(7)
+    top = m.top_term_indices(7, order="weight")
     for t in range(4):
         weights = m.H[t, top[t]]
         assert (np.diff(weights) <= 0).all()
         assert weights[-1] >= np.sort(m.H[t])[-7]
+    if model != "lsa":  # by default NMF topics rank their words by relevance
+        R = m.relevance()
+        ranked = m.top_term_indices(7)
+        assert m.word_order == "relevance"
+        for t in range(4):
+            assert (np.diff(R[t, ranked[t]]) <= 0).all() and R[t, ranked[t][-1]] >= np.sort(R[t])[-7]
+    else:
+        assert (m.top_term_indices(7) == top).all()
     if model != "lsa":  # shares of words: the profile does not depend on how W and H split the scale
         np.testing.assert_allclose(P, m.doc_topics(m.W * 7.0))
         expected = m.W * m.H.sum(axis=1)

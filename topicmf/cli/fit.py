@@ -13,7 +13,8 @@ from . import corpus_options, friendly, main, text_options
 # tests/test_cli.py checks them against topicmf.factorize.MODELS and topicmf.model.WEIGHTINGS.
 MODEL_NAMES = ("pnmf", "nmf", "lsa")
 SOLVERS = ("cd", "mu", "sgd", "hals", "als", "randomized", "arpack", "dense", "gd")
-WEIGHTINGS = ("counts", "tfidf", "log-entropy")
+WEIGHTINGS = ("counts", "sqrt", "tfidf", "log-entropy")
+GENERIC_WORDS = ("discount", "keep")
 SIGMAS = ("left", "right", "sqrt")
 SIMILARITIES = ("words", "topics")
 DEFAULT_K_RANGE = "5:30:5"
@@ -63,7 +64,12 @@ def model_options(command):
         click.option("--solver", type=click.Choice(SOLVERS), default=None,
                      help="Solver of the model (default: its fastest; see the README)."),
         click.option("--weighting", type=click.Choice(WEIGHTINGS), default=None,
-                     help="Weighting of the counts (default: counts for NMF, tfidf for LSA)."),
+                     help="Weighting of the counts (default: sqrt for Poisson NMF, counts for NMF, tfidf for LSA; "
+                          "counts for every NMF with --generic-words keep)."),
+        click.option("--generic-words", type=click.Choice(GENERIC_WORDS), default="discount", show_default=True,
+                     help="discount: keep words used everywhere out of the topics (Poisson NMF: square-root counts "
+                          "and a background of corpus frequencies; NMF topics: words ranked by relevance). "
+                          "keep: the plain model, as topicmf fitted it before."),
         click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed, the same run."),
         click.option("--max-iter", type=click.IntRange(min=1), default=None, help="Iteration limit of the solver."),
         click.option("--tol", type=click.FloatRange(min=0), default=None,
@@ -88,7 +94,7 @@ def model_options(command):
 def fit_parameters(params: dict) -> dict:
     """The solver keywords from the parsed model options (removing them from ``params``)."""
     model = params["model"]
-    fit = {"alpha_W": params.pop("alpha"), "alpha_H": params.pop("beta")}
+    fit = {"alpha_W": params.pop("alpha"), "alpha_H": params.pop("beta"), "generic_words": params.pop("generic_words")}
     for name in ("max_iter", "tol"):
         value = params.pop(name)
         if value is not None:

@@ -8,10 +8,13 @@ from .coherence import c_v, npmi, umass
 from .evaluate import diversity, evaluate, label_agreement, stability
 from .neighbors import nearest
 from .store import load_model, read_manifest, save_model
+from .fitting import GENERIC_WORDS, fit_topic_model
 from .sweep import RULE, SweepResult, parse_k_range, suggest_k
-from .topicmodel import WEIGHTINGS, TopicModel, fit_topic_model
+from .topicmodel import TopicModel
+from .weighting import WEIGHTINGS
 
 __all__ = [
+    "GENERIC_WORDS",
     "RULE",
     "WEIGHTINGS",
     "SweepResult",

@@ -141,9 +141,20 @@ def evaluate(model: TopicModel, corpus, counts: dict[int, WindowCounts] | None) 
         "coherence": coherence_scores(model, corpus, counts),
         "diversity": diversity(top.tolist()),
         "diversity_top_n": int(top.shape[1]),
+        # the literature's convention (Dieng et al. 2020; the BERTopic and OCTIS tables) counts the top 10
+        "diversity_10": diversity(top[:, :COHERENCE_TOP].tolist()),
+        "background": background_summary(model),
         "prevalence": model.prevalence().tolist(),
         "labels": label_agreement(model.labels, model.dominant_topics()),
     }
+
+
+def background_summary(model: TopicModel, n: int = 25) -> dict | None:
+    """What the model treats as background: its share of every document's words and its words (None without)."""
+    if not model.background_share:
+        return None
+    return {"share": model.background_share, "weighting": model.weighting,
+            "words": [[w, round(f, 4)] for w, f in model.background_words(n)]}
 
 
 def coherence_words(models, top: int = COHERENCE_TOP) -> list[str]:

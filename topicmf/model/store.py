@@ -28,7 +28,8 @@ from .neighbors import NeighbourGraph
 from .npz import read_arrays
 from .similarity import words_of
 from .strings import PackedStrings
-from .topicmodel import WEIGHTINGS, TopicModel
+from .topicmodel import WORD_ORDERS, TopicModel
+from .weighting import WEIGHTINGS
 
 __all__ = ["FORMAT", "MODEL_FILE", "MANIFEST_FILE", "save_model", "load_model", "read_manifest", "write_atomic",
            "sha256_file"]
@@ -148,6 +149,8 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
         arrays["term_counts"] = np.asarray(model.term_counts, dtype=np.float64)
     if model.global_weights is not None:
         arrays["global_weights"] = model.global_weights
+    if f.background is not None:
+        arrays["background"] = np.asarray(f.background, dtype=np.float64)
     if f.singular_values is not None:
         arrays["singular_values"] = f.singular_values
         arrays["explained_variance_ratio"] = f.explained_variance_ratio
@@ -163,6 +166,7 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
         "n_topics": model.n_topics,
         "seed": model.seed,
         "weighting": model.weighting,
+        "word_order": model.word_order,
         "params": f.params,
         "n_iter": f.n_iter,
         "converged": bool(f.converged),
@@ -231,8 +235,8 @@ def load_model(directory, *, words_now: bool = False) -> TopicModel:
         raise TopicmfError(f"{directory / MANIFEST_FILE} lacks the model description; re-run `topicmf run`") from None
     if not path.is_file():
         raise TopicmfError(f"{directory} has no {MODEL_FILE}")
-    if name not in MODELS or weighting not in WEIGHTINGS:
-        raise TopicmfError(f"{directory / MANIFEST_FILE} names an unknown model or weighting")
+    if name not in MODELS or weighting not in WEIGHTINGS or m.get("word_order", "weight") not in WORD_ORDERS:
+        raise TopicmfError(f"{directory / MANIFEST_FILE} names an unknown model, weighting or word order")
     expected_words = (manifest.get("files") or {}).get(WORDS_FILE, {}).get("sha256")
     words_arrays = None
     if expected_words is not None:
@@ -257,14 +261,15 @@ def load_model(directory, *, words_now: bool = False) -> TopicModel:
         W=a["W"], H=a["H"], model=name, solver=m.get("solver", ""), loss_curve=a["loss_curve"],
         n_iter=int(m.get("n_iter", len(a["loss_curve"]))), converged=bool(m.get("converged", True)),
         singular_values=a.get("singular_values"), explained_variance_ratio=a.get("explained_variance_ratio"),
-        params=m.get("params") or {},
+        params=m.get("params") or {}, background=a.get("background"),
     )  # fmt: skip
     try:
         tokenizer = None if spec is None else _tokenizer_from_spec(spec)
     except (TypeError, KeyError, TopicmfError) as exc:
         raise TopicmfError(f"{directory / MANIFEST_FILE} has a bad tokenizer description ({exc})") from None
     model = TopicModel(f, text["vocabulary"], text["terms"], text["doc_ids"], text["labels"], tokenizer, weighting,
-                       a.get("global_weights"), int(m.get("seed", 0)), manifest, a.get("term_counts"), sample, graph)
+                       a.get("global_weights"), int(m.get("seed", 0)), manifest, a.get("term_counts"), sample, graph,
+                       word_order=m.get("word_order", "weight"))
     if words_arrays is not None:
         model.word_source = lambda: _checked_words(words_arrays(), n_docs, a["H"].shape[1])
     return model
@@ -337,6 +342,9 @@ def _check_arrays(a: dict, text: dict, path) -> None:
     if not (np.isfinite(W).all() and np.isfinite(H).all()):
         bad("W or H holds NaN or infinity")
     n_docs, n_terms = W.shape[0], H.shape[1]
+    b = a.get("background")
+    if b is not None and (b.shape != (n_terms,) or b.dtype.kind != "f" or not np.isfinite(b).all() or b.min() < 0):
+        bad(f"background must be {n_terms} finite frequencies >= 0")
     rows = a.get("sample_rows")
     for key, n in (("terms", n_terms), ("vocabulary", n_terms), ("doc_ids", n_docs), ("labels", n_docs),
                    ("excerpts", n_docs if rows is None else len(rows))):  # fmt: skip

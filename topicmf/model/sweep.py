@@ -26,7 +26,8 @@ import numpy as np
 from ..errors import TopicmfError
 from ..text import DocumentTermMatrix
 from .evaluate import coherence_scores, coherence_words, diversity, stability, DIVERSITY_TOP
-from .topicmodel import TopicModel, fit_topic_model
+from .fitting import fit_topic_model
+from .topicmodel import TopicModel
 
 __all__ = ["RULE", "SweepResult", "parse_k_range", "fit_sweep", "score_sweep", "suggest_k"]
 

@@ -8,37 +8,19 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import TopicmfError
-from ..resources import check_fits
-from ..factorize import MODELS, Factorization, factorize
-from ..text import DocumentTermMatrix, Tokenizer, entropy_weights, idf_weights, normalize_rows
+from ..factorize import MODELS, Factorization
+from ..text import Tokenizer, idf_weights
 from ..text.stream import DocumentSample
 from .neighbors import NeighbourGraph, nearest, neighbour_graph, unit_profiles
 from .similarity import TOPIC_WEIGHT, word_vectors
+from .weighting import weigh
 
-__all__ = ["WEIGHTINGS", "TopicModel", "fit_topic_model", "fit_memory", "weigh"]
+__all__ = ["WORD_ORDERS", "RELEVANCE_LAMBDA", "TopicModel"]
 
-#: How counts are weighted before factorizing.  NMF models take counts; LSA defaults to tf-idf.
-WEIGHTINGS = ("counts", "tfidf", "log-entropy")
-
-
-def weigh(X, weighting: str, global_weights: np.ndarray | None) -> sp.csr_matrix:
-    """Apply a weighting with known global weights (fitted on the training matrix)."""
-    X = sp.csr_matrix(X, dtype=np.float64, copy=True)
-    if weighting == "counts":
-        return X
-    if weighting == "log-entropy":
-        X.data = np.log1p(X.data)
-    X.data *= global_weights[X.indices]
-    X.eliminate_zeros()
-    return normalize_rows(X, "l2")
-
-
-def _global_weights(X, weighting: str) -> np.ndarray | None:
-    if weighting == "tfidf":
-        return idf_weights(X)
-    if weighting == "log-entropy":
-        return entropy_weights(X)
-    return None
+#: How a topic's words are ranked: by relevance (Sievert & Shirley 2014: λ log p(w|t) + (1 − λ) log of
+#: p(w|t) over the word's corpus frequency, with λ = 0.6), or by their weight p(w|t) alone.
+WORD_ORDERS = ("relevance", "weight")
+RELEVANCE_LAMBDA = 0.6
 
 
 @dataclass(eq=False)
@@ -58,7 +40,7 @@ class TopicModel:
     tokenizer : Tokenizer or None
         Turns new text into terms (None for a model of a count matrix:
         words are then matched as they are).
-    weighting : {"counts", "tfidf", "log-entropy"}
+    weighting : {"counts", "sqrt", "tfidf", "log-entropy"}
     global_weights : ndarray of shape (n_terms,) or None
         The weighting's per-term factors, fitted on the training matrix.
     seed : int
@@ -75,6 +57,8 @@ class TopicModel:
         were made with (:mod:`topicmf.model.similarity`); with them, document
         similarity uses words and topics, without them topic profiles only.
     idf : ndarray of shape (n_terms,) or None
+    word_order : {"relevance", "weight"}
+        How NMF topics rank their words (:data:`WORD_ORDERS`); LSA ranks by weight.
     """
 
     factorization: Factorization
@@ -93,6 +77,7 @@ class TopicModel:
     words: sp.csr_matrix | None = field(default=None, repr=False)
     idf: np.ndarray | None = field(default=None, repr=False)
     word_source: object = field(default=None, repr=False)
+    word_order: str = "weight"
     _index: dict = field(default=None, init=False, repr=False)
     _doc_index: dict = field(default=None, init=False, repr=False)
     _unit: np.ndarray = field(default=None, init=False, repr=False)
@@ -175,23 +160,70 @@ class TopicModel:
         total = totals.sum()
         return totals / total if total > 0 else np.zeros(self.n_topics)
 
-    def top_term_indices(self, n: int = 10, *, negative: bool = False) -> np.ndarray:
-        """Column indices of each topic's ``n`` largest (``negative``: smallest) weights, best first.
+    @property
+    def background_share(self) -> float:
+        """Poisson NMF: the share of every document's (weighted) words the fixed background carries; else 0."""
+        return float(self.factorization.params.get("background", 0.0) or 0.0)
 
-        Ties go to the earlier column.  Shape (k, min(n, n_terms)).
+    def word_profile(self) -> np.ndarray:
+        """Each word's share of the fitted matrix: the background's profile, or the corpus's counts (p(w))."""
+        b = self.factorization.background
+        if b is not None:
+            return np.asarray(b, dtype=np.float64)
+        counts = self.term_counts if self.term_counts is not None else np.maximum(self.H, 0.0).sum(axis=0)
+        counts = np.asarray(counts, dtype=np.float64)
+        return counts / max(counts.sum(), np.finfo(float).tiny)
+
+    def relevance(self, lam: float = RELEVANCE_LAMBDA) -> np.ndarray:
+        """NMF: λ log p(w|t) + (1 − λ) log(p(w|t)/p(w)) of every topic and word (−inf where p(w|t) = 0)."""
+        H = np.maximum(self.H, 0.0)
+        totals = H.sum(axis=1, keepdims=True)
+        phi = np.divide(H, totals, out=np.zeros_like(H), where=totals > 0)
+        tiny = np.finfo(float).tiny
+        with np.errstate(divide="ignore"):
+            log_phi = np.log(phi)
+        return log_phi - (1.0 - lam) * np.log(np.maximum(self.word_profile(), tiny))
+
+    def top_term_indices(self, n: int = 10, *, negative: bool = False, order: str | None = None) -> np.ndarray:
+        """Column indices of each topic's ``n`` best words (``negative``: LSA's other pole), best first.
+
+        NMF topics rank by :attr:`word_order` (or ``order``): relevance or
+        weight; LSA by weight, largest (``negative``: smallest) first.  Ties
+        go to the earlier column.  Shape (k, min(n, n_terms)).
         """
-        H = -self.H if negative else self.H
-        n = min(int(n), H.shape[1])
-        return np.stack([_top_indices(row, n) for row in H])
+        order = order or self.word_order
+        if self.is_nmf and not negative and order == "relevance":
+            S = self.relevance()
+        else:
+            S = -self.H if negative else self.H
+        n = min(int(n), S.shape[1])
+        return np.stack([_top_indices(row, n) for row in S])
 
-    def top_words(self, n: int = 10, *, negative: bool = False) -> list[list[tuple[str, float]]]:
-        """Each topic's top ``n`` words with their weights in H, best first."""
-        index = self.top_term_indices(n, negative=negative)
+    def top_words(self, n: int = 10, *, negative: bool = False, order: str | None = None
+                  ) -> list[list[tuple[str, float]]]:
+        """Each topic's top ``n`` words (see :meth:`top_term_indices`) with their weights in H, best first."""
+        index = self.top_term_indices(n, negative=negative, order=order)
         return [[(self.vocabulary[j], float(self.H[t, j])) for j in row] for t, row in enumerate(index)]
 
     def label(self, topic: int, n: int = 3) -> str:
         """A short name for a topic: its top ``n`` words."""
-        return " ".join(self.vocabulary[j] for j in _top_indices(self.H[topic], min(n, self.H.shape[1])))
+        return " ".join(w for w, _ in self.top_words(n)[topic])
+
+    def background_words(self, n: int = 25) -> list[tuple[str, float]]:
+        """The words the background stands for: (word, share of its fitted occurrences from the background).
+
+        Ranked by the occurrences the background accounts for, times that
+        share (frequent words that the topics barely add to); [] without one.
+        """
+        share = self.background_share
+        if not share:
+            return []
+        b = self.word_profile()
+        from_background = float(self.factorization.params["background_words"]) * b
+        from_topics = (self.W.sum(axis=0, dtype=np.float64) @ self.H)
+        fraction = from_background / np.maximum(from_background + from_topics, np.finfo(float).tiny)
+        top = _top_indices(from_background * fraction, min(int(n), b.size))
+        return [(self.vocabulary[j], float(fraction[j])) for j in top]
 
     # --- documents -----------------------------------------------------------
     def documents_sample(self) -> DocumentSample:
@@ -293,6 +325,8 @@ class TopicModel:
         keys = {"alpha_W": params.get("alpha_W", 0.0)}
         if self.is_nmf:
             keys["l1_W"] = params.get("l1_W", 0.0)
+        if self.background_share:
+            keys.update(background=self.background_share, background_profile=self.factorization.background)
         return spec.transform(Xw, self.H, **keys)
 
     def transform_texts(self, texts) -> np.ndarray:
@@ -322,71 +356,3 @@ def _top_indices(row: np.ndarray, n: int) -> np.ndarray:
     threshold = np.partition(row, row.size - n)[row.size - n]
     candidates = np.flatnonzero(row >= threshold)
     return candidates[np.lexsort((candidates, -row[candidates]))][:n]
-
-
-def fit_memory(n_docs: int, n_terms: int, nnz: int, n_topics: int, model: str) -> int:
-    """Bytes a fit adds to a process that holds the count matrix (an estimate, for refusing early).
-
-    Float values of X, the factors and the randomized SVD of the
-    initialisation (three dense n_docs × (k + 10) arrays at once), plus what
-    the model's own fit keeps (:attr:`topicmf.factorize.ModelSpec.fit_bytes`).
-    """
-    per_count, per_term = MODELS[model].fit_bytes
-    return (8 + per_count) * nnz + 24 * n_docs * (n_topics + 10) + 16 * n_terms * (n_topics + 10) + per_term * n_terms
-
-
-def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnmf", solver: str | None = None,
-                    weighting: str | None = None, seed: int = 0, tokenizer: Tokenizer | None = None,
-                    callback=None, **params) -> TopicModel:
-    """Fit a topic model to a document-term matrix.
-
-    Parameters
-    ----------
-    dtm : DocumentTermMatrix
-    n_topics : int
-    model : {"pnmf", "nmf", "lsa"}
-    solver : str or None
-        The model's default when None.
-    weighting : {"counts", "tfidf", "log-entropy"} or None
-        None: counts for NMF, tf-idf for LSA.  Poisson NMF needs counts.
-    seed : int
-    tokenizer : Tokenizer or None
-        How the corpus was tokenized (for new text); None for a count matrix.
-    callback : callable(iteration, max_iter) or None
-    **params
-        Passed to :func:`topicmf.factorize.factorize`.
-    """
-    if model not in MODELS:
-        raise TopicmfError(f"Unknown model {model!r}; choose one of {', '.join(MODELS)}")
-    weighting = weighting or ("tfidf" if model == "lsa" else "counts")
-    if weighting not in WEIGHTINGS:
-        raise TopicmfError(f"Unknown weighting {weighting!r}; choose one of {', '.join(WEIGHTINGS)}")
-    if model == "pnmf" and weighting != "counts":
-        raise TopicmfError("Poisson NMF models counts; use --weighting counts (or another model)")
-    shape = (dtm.n_docs, dtm.n_terms)
-    nnz = dtm.nnz if dtm.X is None else dtm.X.nnz
-    limit = min(shape)
-    if isinstance(n_topics, bool) or not isinstance(n_topics, (int, np.integer)) or not 1 <= n_topics <= limit:
-        raise TopicmfError(
-            f"The number of topics must be between 1 and {limit} (documents × terms is {shape[0]} × "
-            f"{shape[1]}); got {n_topics}"
-        )
-    if nnz == 0:
-        raise TopicmfError("The matrix has no nonzero entries: nothing to factorize")
-    check_fits(fit_memory(*shape, nnz, n_topics, model) if dtm.X is not None else 24 * shape[0] * n_topics,
-               f"Fitting {n_topics} topics to {dtm.n_docs:,} documents × {dtm.n_terms:,} terms",
-               "Use fewer topics, keep fewer terms (--min-df, --max-terms), or fit on a cluster (--dask).")
-    distributed = hasattr(dtm, "fit_factorization")  # a matrix held in blocks on a cluster fits where it is
-    g = dtm.global_weights(weighting) if distributed else _global_weights(dtm.X, weighting)
-    try:
-        if distributed:
-            result = dtm.fit_factorization(int(n_topics), model=model, solver=solver, weighting=weighting,
-                                           global_weights=g, callback=callback, random_state=seed, **params)
-        else:
-            X = weigh(dtm.X, weighting, g) if weighting != "counts" else dtm.X
-            result = factorize(X, int(n_topics), model=model, solver=solver, random_state=seed, callback=callback,
-                               **params)
-    except ValueError as exc:
-        raise TopicmfError(str(exc)) from None
-    return TopicModel(result, tuple(dtm.vocabulary), tuple(dtm.terms), tuple(dtm.doc_ids), dtm.labels, tokenizer,
-                      weighting, g, int(seed), term_counts=np.asarray(dtm.term_counts, dtype=np.float64))

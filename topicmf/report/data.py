@@ -74,8 +74,7 @@ def _round(values, digits=4):
 def _topic_words(model: TopicModel) -> list[dict]:
     """Per topic: candidate words with p(w|t) and log-lift, enough to rank the top words for any λ."""
     H = np.maximum(model.H, 0.0)
-    counts = model.term_counts if model.term_counts is not None else H.sum(axis=0)
-    p_w = counts / max(counts.sum(), np.finfo(float).tiny)
+    p_w = model.word_profile()  # as the model ranks its words (the background's profile, when it has one)
     out = []
     for t in range(model.n_topics):
         row = H[t]
@@ -231,6 +230,7 @@ def page_data(model: TopicModel, manifest: dict, graph) -> dict:
         "outside": outside,
         "docmap": docmap,
         "shown_words": SHOWN_WORDS,
+        "background": metrics.get("background"),
     }
 
 

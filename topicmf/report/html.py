@@ -126,8 +126,10 @@ def render_run(model: TopicModel, manifest: dict, *, graph) -> str:
     return _env.get_template("report.html").render(
         m=manifest, metrics=metrics, labels=metrics.get("labels"), k=model.n_topics, nmf=model.is_nmf,
         model_name={"pnmf": "Poisson NMF", "nmf": "Frobenius NMF", "lsa": "LSA"}[model.model],
-        share_note="share of the corpus's words each topic gives" if model.is_nmf else
+        share_note=("share of the corpus's topical words each topic gives (the background's words not counted)"
+                    if model.background_share else "share of the corpus's words each topic gives") if model.is_nmf else
         "mean share of each document's absolute coordinates",
+        background=metrics.get("background"),
         distance_note="Jensen–Shannon distances of the topics' word distributions" if model.is_nmf else
         "cosine distances of the topics' word weights",
         docmap_note=docmap_note, excerpt_note=excerpt_note, sample_note=sample_note, neighbour_note=neighbour_note,

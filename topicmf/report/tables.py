@@ -43,10 +43,14 @@ def topic_rows(model: TopicModel, n: int = TOP_WORDS) -> list[tuple]:
 
 
 def write_topics(path, model: TopicModel, n: int = TOP_WORDS) -> None:
+    """topic, rank, word, weight, pole: each topic's top words in the model's order; with a background,
+    rows ``background, rank, word, share, background`` follow (the share of the word's occurrences it gives)."""
     with _open(path) as f:
         f.write(_line(["topic", "rank", "word", "weight", "pole"]))
         for t, rank, word, weight, pole in topic_rows(model, n):
             f.write(_line([str(t), str(rank), cell(word), _num(weight), pole]))
+        for rank, (word, share) in enumerate(model.background_words(n), 1):
+            f.write(_line(["background", str(rank), cell(word), _num(share), "background"]))
 
 
 def _topic_columns(model: TopicModel) -> list[str]:

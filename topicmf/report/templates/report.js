@@ -254,6 +254,17 @@
   }
   function selectDoc(i) { state.doc = i; renderDocDetail(); renderDocTable(); }
 
+  function renderBackground() {  // the background's words, as text (they come from the corpus)
+    const node = $("background-words");
+    if (!node || !D.background) return;
+    D.background.words.forEach(([word, share], i) => {
+      if (i) node.appendChild(document.createTextNode(", "));
+      const item = el("span", { class: "bgword" }, word + " ");
+      item.appendChild(el("small", {}, Math.round(100 * share) + "%"));
+      node.appendChild(item);
+    });
+  }
+
   function init() {
     if (D.nmf) {
       const slider = $("lambda");
@@ -264,7 +275,7 @@
     $("only-topic").addEventListener("change", (e) => { state.onlyTopic = e.target.checked; applyFilter(); });
     activate($("prev-page"), () => { if (state.page > 0) { state.page -= 1; renderDocTable(); } });
     activate($("next-page"), () => { state.page += 1; renderDocTable(); });
-    renderTopicTable(); renderDetail(); renderTopicMap(); renderDocMap(); renderHeatmap();
+    renderTopicTable(); renderDetail(); renderTopicMap(); renderDocMap(); renderHeatmap(); renderBackground();
     applyFilter(); renderDocDetail();
     document.body.setAttribute("data-ready", "1");
   }
