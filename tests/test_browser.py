@@ -6,6 +6,8 @@ Screenshots of the main views go to a temporary folder (printed with -s).
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -93,6 +95,9 @@ def test_loads_with_no_errors_and_no_requests(browser, demo, shots):
     assert p.errors == [] and p.other_requests == [] and p.blocked == []
     assert p.page.locator("#topic-table tbody tr").count() == 5
     assert len(p.words()) == 20
+    # the background's words, drawn from the data as text: word and share
+    items = p.page.locator("#background-words .bgword").all_inner_texts()
+    assert 1 <= len(items) <= 25 and all(re.fullmatch(r"\S+ \d+%", t) for t in items)
     p.page.screenshot(path=str(shots / "overview.png"), full_page=True)
     p.close()
 

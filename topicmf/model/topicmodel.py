@@ -212,8 +212,9 @@ class TopicModel:
     def background_words(self, n: int = 25) -> list[tuple[str, float]]:
         """The words the background stands for: (word, share of its fitted occurrences from the background).
 
-        Ranked by the occurrences the background accounts for, times that
-        share (frequent words that the topics barely add to); [] without one.
+        Words most of whose occurrences the background gives (share > ½),
+        ranked by those occurrences times that share (frequent words the
+        topics barely add to); [] without a background.
         """
         share = self.background_share
         if not share:
@@ -222,7 +223,8 @@ class TopicModel:
         from_background = float(self.factorization.params["background_words"]) * b
         from_topics = (self.W.sum(axis=0, dtype=np.float64) @ self.H)
         fraction = from_background / np.maximum(from_background + from_topics, np.finfo(float).tiny)
-        top = _top_indices(from_background * fraction, min(int(n), b.size))
+        score = np.where(fraction > 0.5, from_background * fraction, -1.0)
+        top = _top_indices(score, min(int(n), int((score >= 0).sum())))
         return [(self.vocabulary[j], float(fraction[j])) for j in top]
 
     # --- documents -----------------------------------------------------------
