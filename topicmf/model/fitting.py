@@ -69,17 +69,14 @@ def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnm
         raise TopicmfError(f"Unknown model {model!r}; choose one of {', '.join(MODELS)}")
     if generic_words not in GENERIC_WORDS:
         raise TopicmfError(f"generic_words must be one of {', '.join(GENERIC_WORDS)}; got {generic_words!r}")
-    policy = dict(GENERIC_WORDS[generic_words][model])
+    defaults = dict(GENERIC_WORDS[generic_words][model])
+    if solver == "sgd":  # sgd fits topics alone: no background (recorded as 0), nor the tolerance set for one
+        defaults.pop("background", None)
+        defaults.pop("tol", None)
+    weighting = weighting or defaults.pop("weighting", None) or ("tfidf" if model == "lsa" else "counts")
+    word_order = word_order or defaults.pop("word_order", None) or "weight"
+    params = {**{key: v for key, v in defaults.items() if key not in ("weighting", "word_order")}, **params}
     distributed = hasattr(dtm, "fit_factorization")  # a matrix held in blocks on a cluster fits where it is
-    if solver == "sgd":
-        policy.pop("background", None)  # sgd fits topics alone: the run records background 0
-    if "background" not in policy:
-        policy.pop("tol", None)  # the tighter tolerance is for topics under a background
-    weighting = weighting or policy.pop("weighting", None) or ("tfidf" if model == "lsa" else "counts")
-    word_order = word_order or policy.pop("word_order", None) or "weight"
-    policy.pop("weighting", None)
-    policy.pop("word_order", None)
-    params = {**policy, **params}
     if weighting not in WEIGHTINGS:
         raise TopicmfError(f"Unknown weighting {weighting!r}; choose one of {', '.join(WEIGHTINGS)}")
     if word_order not in WORD_ORDERS:

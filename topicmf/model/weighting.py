@@ -13,13 +13,18 @@ __all__ = ["WEIGHTINGS", "weigh", "global_weights"]
 #: in one document counts less than the same number of occurrences spread over documents.
 WEIGHTINGS = ("counts", "sqrt", "tfidf", "log-entropy")
 
+
 def weigh(X, weighting: str, global_weights: np.ndarray | None) -> sp.csr_matrix:
-    """Apply a weighting with known global weights (fitted on the training matrix)."""
+    """Apply a weighting with known global weights (fitted on the training matrix).
+
+    ``sqrt`` shares the index arrays of a CSR input (only the values are new,
+    as when counts are converted to floats), so a large corpus is not copied.
+    """
+    if weighting == "sqrt":
+        X = X if sp.issparse(X) and X.format == "csr" else sp.csr_matrix(X)
+        return sp.csr_matrix((np.sqrt(X.data, dtype=np.float64), X.indices, X.indptr), shape=X.shape, copy=False)
     X = sp.csr_matrix(X, dtype=np.float64, copy=True)
     if weighting == "counts":
-        return X
-    if weighting == "sqrt":
-        np.sqrt(X.data, out=X.data)
         return X
     if weighting == "log-entropy":
         X.data = np.log1p(X.data)
