@@ -210,3 +210,16 @@ def test_run_writes_the_background(tmp_path):
     assert manifest["metrics"]["background"]["share"] == 0.7
     assert 0 < manifest["metrics"]["diversity_10"] <= 1
     assert manifest["model"]["weighting"] == "sqrt" and manifest["model"]["word_order"] == "relevance"
+
+
+def test_the_estimator_takes_a_background():
+    from topicmf.factorize import PoissonNMF
+
+    X, _ = planted(seed=6, n_docs=120)
+    est = PoissonNMF(4, background=0.5, random_state=0)
+    W = est.fit_transform(X)
+    assert est.get_params()["background"] == 0.5
+    assert est.background_.shape == (X.shape[1],) and est.background_.sum() == pytest.approx(1.0)
+    assert np.allclose(est.transform(X), W, rtol=1e-6, atol=1e-9)
+    plain = PoissonNMF(4, random_state=0).fit(X)
+    assert plain.background_ is None and not np.allclose(plain.components_, est.components_)

@@ -20,7 +20,8 @@ from ..corpus import RawRecordIds
 from ..factorize import _kernels, _scatter
 from ..factorize._common import as_csr
 from ..factorize.frobenius import frobenius_transform
-from ..factorize.poisson import FLOOR, background_parts, poisson_transform
+from ..factorize.background import background_parts, residual
+from ..factorize.poisson import FLOOR, poisson_transform
 from ..model.similarity import word_vectors
 from ..model.weighting import weigh
 from ..text.counting import count_terms
@@ -168,11 +169,22 @@ class Block:
     def x_column_sums(self) -> np.ndarray:
         return np.asarray(self.Xf.sum(axis=0), dtype=np.float64).ravel()
 
+    def use_residual(self, share: float, profile) -> float:
+        """Factorize max(X − B, 0) until :meth:`restore_matrix` (the start under a background); returns its Σ."""
+        rows, _ = background_parts(self.Xf, share, profile)
+        self.kept = self.Xf
+        self.Xf = residual(self.Xf, rows, np.asarray(profile, dtype=np.float64))
+        return float(self.Xf.data.sum())
+
+    def restore_matrix(self) -> None:
+        self.Xf = self.kept
+        del self.kept
+
     def add_background(self, share: float, profile) -> None:
-        """W gains the fixed background column β × row sums (the topics keep 1 − β), as fit_poisson does."""
+        """W gains the fixed background column β × row sums, as fit_poisson's start does."""
         rows, _ = background_parts(self.Xf, share, profile)
         self.background = (share, np.asarray(profile, dtype=np.float64))
-        self.arrays["W"] = np.ascontiguousarray(np.column_stack([(1.0 - share) * self.arrays["W"], rows]))
+        self.arrays["W"] = np.ascontiguousarray(np.column_stack([self.arrays["W"], rows]))
 
     def poisson_w(self, Ht, colsum, alpha, l1, n_inner, n_free=-1) -> None:
         X, W = self.Xf, self.arrays["W"]

@@ -139,16 +139,20 @@ def _poisson(bl, k, stats, *, solver="cd", init="nndsvda", max_iter=200, tol=1e-
     share = check_background(background)
     rng = make_rng(random_state)
     total = stats["total"]
-    H = _nndsvd(bl, k, rng, total / (bl.n * bl.m) if init == "nndsvda" else None)
+    profile, start_total = None, total
+    if share:  # as fit_poisson: the topics start from NNDSVD of max(X − B, 0), scaled to (1 − β) Σ X
+        profile = bl.sum("x_column_sums") / total
+        start_total = sum(bl.each("use_residual", share, profile))
+    H = _nndsvd(bl, k, rng, start_total / (bl.n * bl.m) if init == "nndsvda" else None)
+    if share:
+        bl.each("restore_matrix")
     product = float(bl.sum("column_sums", "W") @ H.sum(axis=1))
-    factor = total / product if product > 0 else 1.0
+    factor = (1.0 - share) * total / product if product > 0 else 1.0
     if factor > 0:
         bl.each("scale", "W", np.sqrt(factor))
         H = H * np.sqrt(factor)
     Ht = np.ascontiguousarray(H.T)
-    profile = None
-    if share:  # the fixed background column of fit_poisson: β × row sums in W, the word profile in H
-        profile = bl.sum("x_column_sums") / total
+    if share:  # the fixed background column: β × row sums in W, the word profile in H
         bl.each("add_background", share, profile)
         Ht = np.ascontiguousarray(np.column_stack([Ht, profile]))
     tracker = Tracker(f"PoissonNMF(solver={solver!r})", max_iter, tol)

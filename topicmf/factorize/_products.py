@@ -27,10 +27,10 @@ _PART_ROWS = 50_000  # rows of X per scatter part (at most 4 parts)
 class Products:
     """X B and Xᵀ B for one matrix X (n × m, CSR) and factors with ``k`` columns."""
 
-    def __init__(self, X: sp.csr_matrix, k: int):
+    def __init__(self, X: sp.csr_matrix, k: int, *, Xt: sp.csr_matrix | None = None):
         self.X = X
         self.k = k
-        self._Xt = None
+        self._Xt = Xt  # Xᵀ when the caller has it already
         self.gather = X.shape[0] * k * 8 <= GATHER_LIMIT
         self.parts = int(np.clip(X.shape[0] // _PART_ROWS, 1, 4))
 

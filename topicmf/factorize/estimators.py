@@ -151,12 +151,15 @@ class _NMF(_Factorizer):
     def _fit(self, X, W, H):
         init = "custom" if W is not None or H is not None else self.init
         kwargs = dict(init=init, max_iter=self.max_iter, alpha_W=self.alpha_W, alpha_H=self.alpha_H,
-                      l1_W=self.l1_W, l1_H=self.l1_H, random_state=self.random_state, W=W, H=H)
+                      l1_W=self.l1_W, l1_H=self.l1_H, random_state=self.random_state, W=W, H=H, **self._extra())
         if self.tol is not None:
             kwargs["tol"] = self.tol
         if self.learning_rate is not None:
             kwargs["learning_rate"] = self.learning_rate
         return self._fit_function(X, self.n_components, solver=self.solver or self._default_solver, **kwargs)
+
+    def _extra(self) -> dict:
+        return {}
 
     def _transform(self, X):
         return self._fold_in(X, self.components_, alpha_W=self.alpha_W, l1_W=self.l1_W)
@@ -221,11 +224,17 @@ class PoissonNMF(_NMF):
     alpha_W, alpha_H, l1_W, l1_H : float, default=0
     learning_rate : float or None
         SGD step (default 1: an epoch is a multiplicative update in expectation).
+    background : float in [0, 1), default=0
+        The share of every row's counts given to a fixed background of the
+        columns' overall frequencies, x_ij ~ Poisson((WH)_ij + β (Σ_j x_ij) p_j)
+        (``cd`` and ``mu``; see :mod:`topicmf.factorize.poisson`).
     random_state : int, Generator or None
 
     Attributes
     ----------
     components_ : ndarray of shape (n_components, n_features)
+    background_ : ndarray of shape (n_features,) or None
+        The background's profile p (with ``background`` > 0).
     n_iter_, loss_curve_, objective_, converged_
 
     Examples
@@ -240,3 +249,21 @@ class PoissonNMF(_NMF):
     _default_solver = "cd"
     _fit_function = staticmethod(fit_poisson)
     _fold_in = staticmethod(poisson_transform)
+
+    def __init__(self, n_components=10, *, solver=None, init="nndsvda", max_iter=200, tol=None, alpha_W=0.0,
+                 alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=None, background=0.0, random_state=None):
+        super().__init__(n_components, solver=solver, init=init, max_iter=max_iter, tol=tol, alpha_W=alpha_W,
+                         alpha_H=alpha_H, l1_W=l1_W, l1_H=l1_H, learning_rate=learning_rate,
+                         random_state=random_state)
+        self.background = background
+
+    def _extra(self) -> dict:
+        return {"background": self.background}
+
+    def _after_fit(self, result):
+        self.background_ = result.background
+
+    def _transform(self, X):
+        return poisson_transform(X, self.components_, alpha_W=self.alpha_W, l1_W=self.l1_W,
+                                 background=self.background if self.background_ is not None else 0.0,
+                                 background_profile=self.background_)

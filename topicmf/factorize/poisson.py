@@ -24,6 +24,7 @@ from . import _kernels
 from ._products import Products
 from ._common import Tracker, as_csr, make_rng, penalties, prepare_nmf, run_nmf
 from .frobenius import sgd_setup
+from .background import background_parts, check_background, start_with_background
 from .init import initialize
 from .result import Factorization
 from .losses import penalty, poisson_loss
@@ -32,25 +33,6 @@ __all__ = ["POISSON_SOLVERS", "fit_poisson", "poisson_transform"]
 
 POISSON_SOLVERS = ("cd", "mu", "sgd")
 FLOOR = 1e-10  # entries of W, H stay ≥ this where data need them (zeros would be absorbing)
-
-
-def background_parts(X, share: float, profile=None) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed background column pair: (β × each row's sum, the word profile b).
-
-    ``profile`` defaults to X's own column sums over its total (the fit);
-    a transform passes the training profile.
-    """
-    lengths = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
-    if profile is None:
-        sums = np.asarray(X.sum(axis=0), dtype=np.float64).ravel()
-        profile = sums / sums.sum()
-    return share * lengths, np.asarray(profile, dtype=np.float64)
-
-
-def check_background(share) -> float:
-    if isinstance(share, bool) or not isinstance(share, (int, float, np.floating)) or not 0 <= share < 1:
-        raise ValueError(f"background must be a share in [0, 1); got {share!r}")
-    return float(share)
 
 
 class _Problem:
@@ -191,14 +173,12 @@ def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, t
     p["inner"] = n_inner
     rng = make_rng(random_state)
     pb = _Problem(X, k + 1 if share else k, penalties(p), n_topics=k)
-    W, H = initialize(X, k, init, rng, loss="poisson", products=pb.products, W=W, H=H)
-    Ht = np.ascontiguousarray(H.T)
     profile = None
     if share:
-        rows, profile = background_parts(X, share)
-        # the topics start with the rest of each document's words: Σ WH + B = Σ X still
-        W = np.ascontiguousarray(np.column_stack([(1.0 - share) * W, rows]))
-        Ht = np.ascontiguousarray(np.column_stack([Ht, profile]))
+        W, Ht, profile = start_with_background(X, k, init, rng, share, pb.products, W=W, H=H)
+    else:
+        W, H = initialize(X, k, init, rng, loss="poisson", products=pb.products, W=W, H=H)
+        Ht = np.ascontiguousarray(H.T)
     tracker = Tracker(f"PoissonNMF(solver={solver!r})", max_iter, tol)
     step = _STEPS[solver]
     if solver == "mu":
