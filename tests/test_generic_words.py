@@ -223,3 +223,24 @@ def test_the_estimator_takes_a_background():
     assert np.allclose(est.transform(X), W, rtol=1e-6, atol=1e-9)
     plain = PoissonNMF(4, random_state=0).fit(X)
     assert plain.background_ is None and not np.allclose(plain.components_, est.components_)
+
+
+def test_the_start_is_nndsvd_of_what_the_background_leaves():
+    from topicmf.factorize._products import Products
+    from topicmf.factorize.background import background_parts, residual, start_with_background
+
+    X, _ = planted(seed=7, n_docs=80)
+    rows, profile = background_parts(X, 0.6)
+    R = residual(X, rows, profile)
+    dense = np.maximum(X.toarray() - np.outer(rows, profile), 0.0) * (X.toarray() > 0)
+    assert np.array_equal(R.toarray(), dense) and np.shares_memory(R.indices, X.indices)  # shared, not copied
+    Rt = residual(X.T.tocsr(), profile, rows)
+    assert np.allclose(Rt.toarray(), dense.T)
+    W, Ht, b = start_with_background(X, 3, "nndsvda", np.random.default_rng(0), 0.6, Products(X, 4))
+    assert np.array_equal(W[:, 3], rows) and np.array_equal(Ht[:, 3], profile) and np.array_equal(b, profile)
+    # the topics hold the rest of the words: Σ WH + Σ B = Σ X
+    assert float(W[:, :3].sum(axis=0) @ Ht[:, :3].sum(axis=0)) == pytest.approx(0.4 * X.sum())
+    # given factors are taken as the topics' part
+    W0, H0 = np.full((80, 3), 0.5), np.full((3, X.shape[1]), 0.2)
+    W, Ht, _ = start_with_background(X, 3, "custom", None, 0.6, Products(X, 4), W=W0, H=H0)
+    assert np.array_equal(W[:, :3], W0) and np.array_equal(Ht[:, :3], H0.T)
