@@ -169,12 +169,15 @@ class Block:
     def x_column_sums(self) -> np.ndarray:
         return np.asarray(self.Xf.sum(axis=0), dtype=np.float64).ravel()
 
-    def use_residual(self, share: float, profile) -> float:
-        """Factorize max(X − B, 0) until :meth:`restore_matrix` (the start under a background); returns its Σ."""
+    def use_residual(self, share: float, profile, single: bool) -> float:
+        """Factorize max(X − B, 0) until :meth:`restore_matrix` (the start under a background); returns its Σ.
+
+        ``single``: its values in float32, as the single-machine fit keeps them for a large matrix.
+        """
         rows, _ = background_parts(self.Xf, share, profile)
         self.kept = self.Xf
-        self.Xf = residual(self.Xf, rows, np.asarray(profile, dtype=np.float64))
-        return float(self.Xf.data.sum())
+        self.Xf = residual(self.Xf, rows, np.asarray(profile, dtype=np.float64), np.float32 if single else np.float64)
+        return float(self.Xf.data.sum(dtype=np.float64))
 
     def restore_matrix(self) -> None:
         self.Xf = self.kept

@@ -142,7 +142,7 @@ def _poisson(bl, k, stats, *, solver="cd", init="nndsvda", max_iter=200, tol=1e-
     profile, start_total = None, total
     if share:  # as fit_poisson: the topics start from NNDSVD of max(X − B, 0), scaled to (1 − β) Σ X
         profile = bl.sum("x_column_sums") / total
-        start_total = sum(bl.each("use_residual", share, profile))
+        start_total = sum(bl.each("use_residual", share, profile, bl.n * (k + 1) * 8 > GATHER_LIMIT))
     H = _nndsvd(bl, k, rng, start_total / (bl.n * bl.m) if init == "nndsvda" else None)
     if share:
         bl.each("restore_matrix")

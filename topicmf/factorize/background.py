@@ -51,9 +51,9 @@ def _residual_values(indptr, indices, data, rows, cols, out):  # pragma: no cove
             out[q] = v if v > 0.0 else 0.0
 
 
-def residual(X: sp.csr_matrix, rows, cols) -> sp.csr_matrix:
+def residual(X: sp.csr_matrix, rows, cols, dtype=np.float64) -> sp.csr_matrix:
     """max(X − rows colsᵀ, 0) on X's stored entries, sharing X's index arrays (only the values are new)."""
-    values = np.empty(X.nnz)
+    values = np.empty(X.nnz, dtype)
     _residual_values(X.indptr, X.indices, X.data, rows, cols, values)
     return sp.csr_matrix((values, X.indices, X.indptr), shape=X.shape, copy=False)
 
@@ -64,14 +64,19 @@ def start_with_background(X: sp.csr_matrix, k: int, init: str, rng, share: float
 
     ``custom`` factors are the topics' part as given (the background is added).
     The residual's transpose, when the products gather through one, shares
-    the index arrays of ``products.Xt``.
+    the index arrays of ``products.Xt``; a matrix too large for that keeps
+    the residual's values in float32.
     """
     rows, profile = background_parts(X, share)
     if init == "custom":
         W, H = initialize(X, k, init, rng, loss="poisson", W=W, H=H)
     else:
-        R = residual(X, rows, profile)
-        Rt = residual(products.Xt, profile, rows) if products.gather else None
+        # a large matrix (one whose products do not gather) keeps the start's values in float32: 4 bytes a
+        # stored count instead of 8 (0.4 GB for a million documents), rounded to 7 digits for a start only
+        if products.gather:
+            R, Rt = residual(X, rows, profile), residual(products.Xt, profile, rows)
+        else:
+            R, Rt = residual(X, rows, profile, np.float32), None
         W, H = initialize(R, k, init, rng, loss="poisson", products=Products(R, products.k, Xt=Rt))
         total = float(W.sum(axis=0) @ H.sum(axis=1))
         scale = np.sqrt((1.0 - share) * float(X.data.sum()) / total) if total > 0 else 1.0
