@@ -58,6 +58,7 @@ def test_run_writes_every_file_and_a_summary(demo_run):
     assert re.search(r"labels\s+NMI [01]\.\d{3}", result.stdout)
     assert f"{out}/index.html" in result.stdout
     assert len(re.findall(r"^\s+\d  \w+, ", result.stdout, flags=re.M)) == 5
+    assert re.search(r"^  background \(70% of every document's words\): \w+", result.stdout, flags=re.M)
 
 
 def test_doc_topics_are_profiles_that_sum_to_one(demo_run):

@@ -191,6 +191,10 @@ def summary(result) -> str:
     for t, words in enumerate(model.top_words(8)):
         score = "" if npmi[t] is None else f"  (NPMI {npmi[t]:.3f})"
         lines.append(f"{t:>3}  " + ", ".join(w for w, _ in words) + score)
+    background = metrics.get("background")
+    if background and background["words"]:
+        lines.append(f"  background ({background['share']:.0%} of every document's words): "
+                     + ", ".join(w for w, _ in background["words"][:8]))
     lines.append("")
 
     def fmt(x):
