@@ -217,3 +217,16 @@ def test_help_does_not_load_the_numerical_stages():
     code = "import sys; from topicmf.cli import main; print('numba' in sys.modules, 'sklearn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_fitting_progress_counts_iterations_without_a_total_it_would_not_reach():
+    """A fit that converges at iteration 10 of at most 200 must not end on "5% 10/200"."""
+    from topicmf.workflow import _fit_progress
+
+    stream = _Terminal()
+    ctx, callback = _fit_progress(lambda label: Progress(label, delay=0.0, stream=stream), "fitting")
+    with ctx:
+        for it in range(1, 11):
+            callback(it, 200)
+    out = stream.getvalue()
+    assert "fitting, iteration 10" in out and "/200" not in out and "%" not in out

@@ -143,3 +143,15 @@ def test_twenty_newsgroups_page_stays_under_ten_megabytes(tmp_path):
     assert (out / "index.html").stat().st_size < 10_000_000
     assert "A uniform sample of 3,000 of the 18,846 documents" in page
     assert re.search(r"Excerpts are the first \d+ characters", page)
+
+
+def test_axis_labels_are_readable_numbers_that_differ():
+    from topicmf.report.html import compact, line_chart, tick_labels
+
+    assert compact(5457536.0) == "5.46M" and compact(12345) == "12.3k" and compact(0.0123) == "0.0123"
+    assert compact(-1.5) == "−1.5" and compact(0) == "0" and compact(2.5e9) == "2.5G"
+    # an objective curve that moves in its fourth digit still gets three different labels
+    labels = tick_labels([5457536.0, 5458036.0, 5458536.0])
+    assert len(set(labels)) == 3 and all(label.endswith("M") and "e+" not in label for label in labels)
+    chart = line_chart([1, 2, 3], [5.4585e6, 5.4580e6, 5.4575e6])
+    assert [t["label"] for t in chart["yticks"]] == ["5.4575M", "5.458M", "5.4585M"]

@@ -112,8 +112,9 @@ def _window_counts(dtm: DocumentTermMatrix, words, stage):
 
 
 def _fit_progress(stage, label):
-    ctx = stage(label)
-    return ctx, (lambda it, max_iter: ctx(it, max_iter))
+    """Iterations done, without a total: a fit stops at its tolerance, usually long before max_iter."""
+    ctx = stage(f"{label}, iteration")
+    return ctx, (lambda it, max_iter: ctx(it))
 
 
 def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: str = DEFAULT_K_RANGE,

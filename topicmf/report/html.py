@@ -31,6 +31,27 @@ _env.filters["num"] = lambda x, digits=3: "–" if x is None or (isinstance(x, f
     f"{x:.{digits}f}" if isinstance(x, float) else f"{x:,}" if isinstance(x, int) else str(x))
 
 
+def compact(value: float, digits: int = 3) -> str:
+    """A number as people read it on an axis: 5.46M, 12.3k, 0.0123, −1.5 (``digits`` significant digits)."""
+    if not math.isfinite(value):
+        return str(value)
+    for limit, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.{digits}g}{suffix}".replace("-", "−")
+    if value != 0 and abs(value) < 1e-3:
+        return f"{value:.{digits}e}".replace("-", "−")
+    return f"{value:.{digits}g}".replace("-", "−")
+
+
+def tick_labels(values, digits: int = 3) -> list[str]:
+    """:func:`compact` labels for axis ticks, with as many digits as it takes to tell them apart (up to 8)."""
+    for d in range(digits, 9):
+        labels = [compact(v, d) for v in values]
+        if len(set(labels)) == len(set(values)):
+            return labels
+    return labels
+
+
 def line_chart(xs, ys, *, width=360, height=180, mark=None, title="") -> dict:
     """Coordinates of a small SVG line chart (the template draws it): points, ticks, an optional marked x."""
     pts = [(x, y) for x, y in zip(xs, ys) if y is not None and math.isfinite(y)]
@@ -53,13 +74,13 @@ def line_chart(xs, ys, *, width=360, height=180, mark=None, title="") -> dict:
         return height - pad_b - (y - y0) / (y1 - y0) * (height - pad_t - pad_b)
 
     chart["points"] = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
-    chart["dots"] = [{"x": round(sx(x), 1), "y": round(sy(y), 1), "label": f"{x}: {y:.4g}"} for x, y in pts]
+    chart["dots"] = [{"x": round(sx(x), 1), "y": round(sy(y), 1), "label": f"{x}: {compact(y, 6)}"} for x, y in pts]
     xticks = sorted({p[0] for p in pts})
     step = max(1, len(xticks) // 8)
     chart["xticks"] = [{"x": round(sx(x), 1), "label": f"{x:g}"} for x in xticks[::step]]
-    for frac in (0.0, 0.5, 1.0):
-        value = y0 + frac * (y1 - y0)
-        chart["yticks"].append({"y": round(height - pad_b - frac * (height - pad_t - pad_b), 1), "label": f"{value:.4g}"})
+    values = [y0 + frac * (y1 - y0) for frac in (0.0, 0.5, 1.0)]
+    for frac, label in zip((0.0, 0.5, 1.0), tick_labels(values)):
+        chart["yticks"].append({"y": round(height - pad_b - frac * (height - pad_t - pad_b), 1), "label": label})
     if mark is not None:
         chart["mark"] = round(sx(mark), 1)
     return chart
