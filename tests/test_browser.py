@@ -251,3 +251,40 @@ def test_a_large_corpus_page_shows_a_stated_sample_and_its_neighbours_beyond_it(
     p.page.locator("#documents").screenshot(path=str(shots / "sampled-documents.png"))
     assert p.errors == []
     p.close()
+
+
+OVERFLOW_CHECK = """() => {
+  // every table and chart fits its container, or sits in a box that scrolls sideways
+  const bad = [];
+  for (const el of document.querySelectorAll("table, svg")) {
+    if (el.closest("svg") !== el) continue;  // nested svg parts are checked with their chart
+    const parent = el.parentElement, width = el.getBoundingClientRect().width;
+    if (width <= parent.clientWidth + 1) continue;
+    let box = parent, scrolls = false;
+    while (box && box !== document.body) {
+      const o = getComputedStyle(box).overflowX;
+      if ((o === "auto" || o === "scroll") && box.getBoundingClientRect().width <= document.documentElement.clientWidth + 1) {
+        scrolls = true; break;
+      }
+      box = box.parentElement;
+    }
+    if (!scrolls) bad.push((el.id || el.tagName) + " " + Math.round(width) + " > " + parent.clientWidth);
+  }
+  return bad;
+}"""
+
+
+@pytest.mark.parametrize("width, height", [(1400, 900), (390, 844)])
+def test_tables_and_charts_fit_or_scroll_and_the_heatmap_has_a_scale(browser, tmp_path_factory, shots, width, height):
+    out = tmp_path_factory.mktemp("wide") / "demo12"
+    if not (out / "index.html").exists():
+        cli("run", DEMO, "-k", 12, "--out", out, "-q", "--force")
+    p = Page(browser, out / "index.html", width=width, height=height)
+    assert p.page.evaluate(OVERFLOW_CHECK) == []
+    assert p.page.locator("#heatmap rect.legend").count() == 20
+    assert "cosine" in p.page.eval_on_selector("#heatmap", "svg => svg.textContent")
+    assert p.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
+    p.page.locator("#diagnostics").screenshot(path=str(shots / f"diagnostics-{width}.png"))
+    p.page.locator("#maps").screenshot(path=str(shots / f"maps-{width}.png"))
+    assert p.errors == []
+    p.close()

@@ -228,17 +228,27 @@
   }
 
   // ---- topic × topic similarity -------------------------------------------------------------
+  const heat = (v) => "hsl(215,60%," + Math.round(97 - 70 * Math.max(0, Math.min(1, v))) + "%)";
   function renderHeatmap() {
     const svg = clear($("heatmap")), k = D.k, cell = Math.max(8, Math.min(28, Math.floor(420 / k))), pad = 28;
-    svg.setAttribute("viewBox", "0 0 " + (pad + k * cell + 4) + " " + (pad + k * cell + 4));
-    svg.setAttribute("width", pad + k * cell + 4);
+    const side = pad + k * cell + 4, legend = 44, width = Math.max(side, pad + 170);
+    svg.setAttribute("viewBox", "0 0 " + width + " " + (side + legend));
+    svg.setAttribute("width", width);
+    // the colour scale: cosine 0 (or below) to 1
+    const top = side + 8, steps = 20, barWidth = 140;
+    for (let i = 0; i < steps; i++) {
+      svg.appendChild(sv("rect", { x: pad + i * barWidth / steps, y: top, width: barWidth / steps + 0.5, height: 10, fill: heat(i / (steps - 1)), class: "legend" }));
+    }
+    [[0, "≤ 0"], [0.5, "0.5"], [1, "1"]].forEach(([v, label]) => {
+      svg.appendChild(sv("text", { x: pad + v * barWidth, y: top + 24, "text-anchor": "middle", class: "small" }, label));
+    });
+    svg.appendChild(sv("text", { x: pad + barWidth + 8, y: top + 9, class: "small" }, "cosine"));
     for (let a = 0; a < k; a++) {
       svg.appendChild(sv("text", { x: pad - 4, y: pad + a * cell + cell * 0.7, "text-anchor": "end", class: "small" }, a));
       svg.appendChild(sv("text", { x: pad + a * cell + cell / 2, y: pad - 6, "text-anchor": "middle", class: "small" }, a));
       for (let b = 0; b < k; b++) {
-        const s = D.similarity[a][b], v = Math.max(0, Math.min(1, s));
-        const light = Math.round(97 - 70 * v);
-        const r = sv("rect", { x: pad + b * cell, y: pad + a * cell, width: cell - 1, height: cell - 1, fill: "hsl(215,60%," + light + "%)" });
+        const s = D.similarity[a][b];
+        const r = sv("rect", { x: pad + b * cell, y: pad + a * cell, width: cell - 1, height: cell - 1, fill: heat(s) });
         r.appendChild(sv("title", {}, "topics " + a + " and " + b + ": cosine " + s.toFixed(3)));
         r.addEventListener("click", () => selectTopic(a));
         svg.appendChild(r);
