@@ -288,3 +288,16 @@ def test_tables_and_charts_fit_or_scroll_and_the_heatmap_has_a_scale(browser, tm
     p.page.locator("#maps").screenshot(path=str(shots / f"maps-{width}.png"))
     assert p.errors == []
     p.close()
+
+
+def test_thirty_topics_get_thirty_colours(browser, tmp_path):
+    out = tmp_path / "demo30"
+    cli("run", DEMO, "-k", 30, "--out", out, "-q", "--min-df", 1)
+    p = Page(browser, out / "index.html")
+    fills = p.page.eval_on_selector_all("#topic-map circle", "cs => cs.map(c => c.getAttribute('fill'))")
+    assert len(fills) == 30 and len(set(fills)) == 30
+    assert {"#332288", "#88ccee", "#44aa99", "#117733", "#999933", "#ddcc77", "#cc6677", "#882255",
+            "#aa4499"} <= set(fills)  # the first nine topics have Paul Tol's muted palette itself
+    assert "lighter or darker" in p.page.inner_text("#maps")
+    assert p.errors == []
+    p.close()

@@ -155,7 +155,8 @@ def render_run(model: TopicModel, manifest: dict, *, graph) -> str:
         "cosine distances of the topics' word weights",
         docmap_note=docmap_note, excerpt_note=excerpt_note, sample_note=sample_note, neighbour_note=neighbour_note,
         palette_note="Paul Tol's muted palette, safe for colour-blind readers" + (
-            "; colours repeat after 9 topics, the tooltip names the topic" if model.n_topics > 9 else ""),
+            "; past 9 topics the hues come back lighter or darker, and the tooltip names the topic"
+            if model.n_topics > 9 else ""),
         curve=curve, spectrum=spectrum, variance=variance, explained=explained,
         data_json=Markup(script_json(data)), script=Markup(script), script_hash=f"sha256-{digest}",
     )  # fmt: skip

@@ -11,7 +11,21 @@
   const docs = D.docs;
   const nDocs = docs.id.length;
 
-  const colour = (t) => (t < 0 ? "#BBBBBB" : PALETTE[t % PALETTE.length]);
+  // Topics past the ninth reuse the nine hues, each round lighter or darker (mixed with white or black), so
+  // that up to 54 topics get distinct colours; the tooltip names the topic wherever a colour is drawn.
+  const ROUNDS = [[0, 0], [1, 0.5], [0, 0.4], [1, 0.75], [0, 0.6], [1, 0.3]];  // [towards white?, how far]
+  function mixColour(hex, white, amount) {
+    const target = white ? 255 : 0;
+    return "#" + [1, 3, 5].map((i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16);
+      return Math.round(c + (target - c) * amount).toString(16).padStart(2, "0");
+    }).join("");
+  }
+  const colour = (t) => {
+    if (t < 0) return "#BBBBBB";
+    const [white, amount] = ROUNDS[Math.floor(t / PALETTE.length) % ROUNDS.length];
+    return mixColour(PALETTE[t % PALETTE.length], white, amount);
+  };
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
