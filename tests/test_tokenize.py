@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import write_tree
+from conftest import DEMO, write_tree
 from topicmf import TopicmfError, Tokenizer, vectorize
 from topicmf.text import TextOptions, builtin_stopwords, detect_language
 from topicmf.text.tokenize import strip_addresses
@@ -152,3 +152,16 @@ def test_strip_addresses_leaves_no_mark_and_is_idempotent(text):
 def test_text_without_addresses_is_returned_unchanged():
     text = "plain words " * 1000
     assert strip_addresses(text) is text
+
+
+def test_russian_is_stemmed_by_default_and_english_is_not(tmp_path):
+    ru = write_tree(tmp_path / "ru", {
+        f"{i}.txt": "Министр обороны заявил о новых учениях войск. Министры обороны стран обсудили учения."
+        for i in range(4)})  # fmt: skip
+    with vectorize(ru, TextOptions(min_df=1, max_df=1.0)) as dtm:
+        assert dtm.info["language"] == "russian" and dtm.info["stem"] == "russian"
+        assert "министр" in dtm.terms and "министры" not in dtm.terms  # one stem for both forms
+    with vectorize(ru, TextOptions(min_df=1, max_df=1.0, stem=False)) as dtm:
+        assert dtm.info["stem"] is None and "министры" in dtm.terms
+    with vectorize(DEMO, TextOptions()) as dtm:
+        assert dtm.info["language"] == "english" and dtm.info["stem"] is None

@@ -51,8 +51,9 @@ def corpus_options(command):
                      help="Keep at most this many terms, the most frequent."),
         click.option("--language", type=click.Choice(_LANGUAGES, case_sensitive=False), default="auto",
                      show_default=True, help="Stopword and stemming language; auto picks English or Russian."),
-        click.option("--stem/--no-stem", default=False, show_default=True,
-                     help="Reduce words to Snowball stems, shown as their commonest form."),
+        click.option("--stem/--no-stem", default=None,
+                     help="Reduce words to Snowball stems, shown as their commonest form (default: on for Russian, "
+                          "off for English)."),
         click.option("--ngrams", type=click.IntRange(1, 3), default=1, show_default=True,
                      help="2 adds pairs of consecutive words as terms, 3 triples too."),
         click.option("--stopwords", metavar="FILE|none", default=None,
