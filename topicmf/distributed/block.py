@@ -20,7 +20,7 @@ from ..corpus import RawRecordIds
 from ..factorize import _kernels, _scatter
 from ..factorize._common import as_csr
 from ..factorize.frobenius import frobenius_transform
-from ..factorize.background import background_parts, residual
+from ..factorize.background import append_background, background_parts, residual
 from ..factorize.poisson import FLOOR, poisson_transform
 from ..model.similarity import word_vectors
 from ..model.weighting import weigh
@@ -261,9 +261,7 @@ class Block:
         W, Ht = self.arrays["W"], np.ascontiguousarray(Ht)
         share, profile = getattr(self, "background", (0.0, None))
         if share:
-            rows, _ = background_parts(X, share, profile)
-            W = np.ascontiguousarray(np.column_stack([W, rows]))
-            Ht = np.ascontiguousarray(np.column_stack([Ht, profile]))
+            W, Ht = append_background(W, Ht, *background_parts(X, share, profile))
         logsum = np.empty(X.shape[0])
         _kernels.kl_row_terms(X.indptr, X.indices, X.data, W, Ht, logsum)
         return float(logsum.sum())

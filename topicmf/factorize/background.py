@@ -18,7 +18,7 @@ from numba import njit, prange
 from ._products import Products
 from .init import initialize
 
-__all__ = ["background_parts", "check_background", "residual", "start_with_background"]
+__all__ = ["append_background", "background_parts", "check_background", "residual", "start_with_background"]
 
 
 def background_parts(X, share: float, profile=None) -> tuple[np.ndarray, np.ndarray]:
@@ -32,6 +32,11 @@ def background_parts(X, share: float, profile=None) -> tuple[np.ndarray, np.ndar
         sums = np.asarray(X.sum(axis=0), dtype=np.float64).ravel()
         profile = sums / sums.sum()
     return share * lengths, np.asarray(profile, dtype=np.float64)
+
+
+def append_background(W, Ht, rows, profile) -> tuple[np.ndarray, np.ndarray]:
+    """W and Hᵀ with the background's column appended (``rows`` and ``profile`` of :func:`background_parts`)."""
+    return (np.ascontiguousarray(np.column_stack([W, rows])), np.ascontiguousarray(np.column_stack([Ht, profile])))
 
 
 def check_background(share) -> float:
@@ -81,6 +86,5 @@ def start_with_background(X: sp.csr_matrix, k: int, init: str, rng, share: float
         total = float(W.sum(axis=0) @ H.sum(axis=1))
         scale = np.sqrt((1.0 - share) * float(X.data.sum()) / total) if total > 0 else 1.0
         W, H = W * scale, H * scale
-    W = np.ascontiguousarray(np.column_stack([W, rows]))
-    Ht = np.ascontiguousarray(np.column_stack([H.T, profile]))
+    W, Ht = append_background(W, H.T, rows, profile)
     return W, Ht, profile

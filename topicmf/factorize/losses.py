@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _kernels
+from .background import append_background, background_parts
 
 __all__ = ["frobenius_loss", "poisson_loss", "penalty"]
 
@@ -56,9 +57,7 @@ def poisson_loss(X, W, H, *, background=0.0, background_profile=None, **penaltie
     Ht = np.ascontiguousarray(np.asarray(H, dtype=np.float64).T)
     value = penalty(W, Ht.T, **penalties)
     if background:
-        lengths = np.asarray(X.sum(axis=1)).ravel()
-        W = np.ascontiguousarray(np.column_stack([W, background * lengths]))
-        Ht = np.ascontiguousarray(np.column_stack([Ht, background_profile]))
+        W, Ht = append_background(W, Ht, *background_parts(X, background, background_profile))
     logsum = np.empty(X.shape[0])
     _kernels.kl_row_terms(X.indptr, X.indices, X.data, W, Ht, logsum)
     return value + float(logsum.sum()) - float(X.data.sum()) + float(W.sum(axis=0) @ Ht.sum(axis=0))

@@ -24,7 +24,7 @@ from . import _kernels
 from ._products import Products
 from ._common import Tracker, as_csr, make_rng, penalties, prepare_nmf, run_nmf
 from .frobenius import sgd_setup
-from .background import background_parts, check_background, start_with_background
+from .background import append_background, check_background, start_with_background
 from .init import initialize
 from .result import Factorization
 from .losses import penalty, poisson_loss
@@ -227,9 +227,8 @@ def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-14, max_iter=1000, 
     if share:
         if background_profile is None or np.shape(background_profile) != (H.shape[1],):
             raise ValueError(f"A background needs its word profile of {H.shape[1]} terms")
-        rows, profile = background_parts(X, share, background_profile)
-        W = np.column_stack([(1.0 - share) * W if W_init is None else W, rows])
-        Ht = np.ascontiguousarray(np.column_stack([Ht, profile]))
+        W, Ht = append_background((1.0 - share) * W if W_init is None else W, Ht, share * lengths,
+                                  np.asarray(background_profile, dtype=np.float64))
         colsum = Ht.sum(axis=0)
     W = np.ascontiguousarray(W)
     logsum = np.empty(X.shape[0])
