@@ -11,18 +11,25 @@ from ..text import DocumentTermMatrix, Tokenizer
 from .topicmodel import WORD_ORDERS, TopicModel
 from .weighting import WEIGHTINGS, global_weights, weigh
 
-__all__ = ["GENERIC_WORDS", "fit_topic_model", "fit_memory"]
+__all__ = ["ACCEPTED_WEIGHTINGS", "GENERIC_WORDS", "fit_topic_model", "fit_memory"]
 
 #: What keeps words used everywhere out of the topics (README, "Generic words"), per model:
 #: "discount" (the default) and "keep", topicmf's behaviour before it, which it reproduces exactly.
 #: Poisson NMF discounts with square-root counts, a fixed background of corpus word frequencies that
 #: carries 70% of every document's (square-rooted) words, a tolerance that lets the topics converge under
 #: it, and words ranked by relevance; the other NMF ranks by relevance; LSA (tf-idf, signed) keeps its poles.
+#: Every setting of a model's entry is a default that the caller's own value overrides.
 GENERIC_WORDS = {
     "discount": {"pnmf": {"weighting": "sqrt", "background": 0.7, "tol": 5e-5, "word_order": "relevance"},
-                 "nmf": {"word_order": "relevance"}, "lsa": {}},
-    "keep": {"pnmf": {}, "nmf": {}, "lsa": {}},
+                 "nmf": {"weighting": "counts", "word_order": "relevance"},
+                 "lsa": {"weighting": "tfidf", "word_order": "weight"}},
+    "keep": {"pnmf": {"weighting": "counts", "word_order": "weight"},
+             "nmf": {"weighting": "counts", "word_order": "weight"},
+             "lsa": {"weighting": "tfidf", "word_order": "weight"}},
 }
+
+#: The weightings a model is meant for, and why, where it is not all of them.
+ACCEPTED_WEIGHTINGS = {"pnmf": (("counts", "sqrt"), "Poisson NMF models counts")}
 
 
 def fit_memory(n_docs: int, n_terms: int, nnz: int, n_topics: int, model: str) -> int:
@@ -50,8 +57,9 @@ def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnm
     solver : str or None
         The model's default when None.
     weighting : {"counts", "sqrt", "tfidf", "log-entropy"} or None
-        None: as ``generic_words`` has it for the model (else counts for
-        NMF, tf-idf for LSA).  Poisson NMF takes counts or their square roots.
+        None: as :data:`GENERIC_WORDS` has it for the model (counts or
+        square roots for NMF, tf-idf for LSA).  A model takes the weightings
+        :data:`ACCEPTED_WEIGHTINGS` allows it (Poisson NMF: counts or sqrt).
     seed : int
     tokenizer : Tokenizer or None
         How the corpus was tokenized (for new text); None for a count matrix.
@@ -73,16 +81,17 @@ def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnm
     if solver == "sgd":  # sgd fits topics alone: no background (recorded as 0), nor the tolerance set for one
         defaults.pop("background", None)
         defaults.pop("tol", None)
-    weighting = weighting or defaults.pop("weighting", None) or ("tfidf" if model == "lsa" else "counts")
-    word_order = word_order or defaults.pop("word_order", None) or "weight"
+    weighting = weighting or defaults.pop("weighting")
+    word_order = word_order or defaults.pop("word_order")
     params = {**{key: v for key, v in defaults.items() if key not in ("weighting", "word_order")}, **params}
     distributed = hasattr(dtm, "fit_factorization")  # a matrix held in blocks on a cluster fits where it is
     if weighting not in WEIGHTINGS:
         raise TopicmfError(f"Unknown weighting {weighting!r}; choose one of {', '.join(WEIGHTINGS)}")
     if word_order not in WORD_ORDERS:
         raise TopicmfError(f"Unknown word order {word_order!r}; choose one of {', '.join(WORD_ORDERS)}")
-    if model == "pnmf" and weighting not in ("counts", "sqrt"):
-        raise TopicmfError("Poisson NMF models counts; use --weighting counts or sqrt (or another model)")
+    accepted, why = ACCEPTED_WEIGHTINGS.get(model, (WEIGHTINGS, ""))
+    if weighting not in accepted:
+        raise TopicmfError(f"{why}; use --weighting {' or '.join(accepted)} (or another model)")
     shape = (dtm.n_docs, dtm.n_terms)
     nnz = dtm.nnz if dtm.X is None else dtm.X.nnz
     limit = min(shape)
