@@ -82,8 +82,10 @@ def test_gradient_solvers_approach_the_svd_residual(solver):
     X = rng.random((60, 4)) @ rng.random((4, 30)) + 0.05 * rng.random((60, 30))
     s = np.linalg.svd(X, compute_uv=False)
     optimum = 0.5 * np.sum(s[4:] ** 2)
-    fit = fit_lsa(X, 4, solver=solver, max_iter=400, tol=1e-10, random_state=0)
-    assert fit.objective <= optimum * (1.01 if solver == "gd" else 1.1)
+    # sgd's constant step leaves a slow tail: 400 epochs end 1–27% above the optimum depending on
+    # the seed (as before the strata), 800 within 0.05% on every seed tried
+    fit = fit_lsa(X, 4, solver=solver, max_iter=400 if solver == "gd" else 800, tol=1e-10, random_state=0)
+    assert fit.objective <= optimum * 1.01
     if solver == "gd":  # full gradient steps of 1/L never increase the objective
         assert np.all(np.diff(fit.loss_curve) <= 1e-12 * fit.loss_curve[0])
 

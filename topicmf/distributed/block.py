@@ -267,11 +267,10 @@ class Block:
         return float(logsum.sum())
 
     # --- Frobenius NMF ---------------------------------------------------------------------------
-    def hals_w(self, B, alpha, l1) -> float:
-        """One exact CD sweep of the block's W rows with A = X Hᵀ (kept as "A"); returns Σ of squared changes."""
+    def hals_w(self, B, alpha, l1, n_sweeps) -> None:
+        """``n_sweeps`` exact CD sweeps of the block's W rows with A = X Hᵀ (kept as "A")."""
         delta = np.empty(self.Xf.shape[0])
-        _kernels.hals_sweep(self.arrays["W"], self.arrays["A"], B, alpha, l1, delta)
-        return float(delta.sum())
+        _kernels.hals_sweep(self.arrays["W"], self.arrays["A"], B, alpha, l1, delta, n_sweeps, 0.0)
 
     def mu_frobenius_w(self, B, l1, alpha, eps) -> None:
         W, A = self.arrays["W"], self.arrays["A"]

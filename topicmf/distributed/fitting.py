@@ -30,6 +30,7 @@ from ..factorize._common import Tracker, check_penalty, check_rank, iteration_ho
 from ..factorize._products import GATHER_LIMIT
 from ..factorize.poisson import check_background
 from ..factorize.frobenius import MU_EPS, hals_sweeps
+from ..factorize.frobenius import extrapolate as extrapolate_h
 from ..factorize.losses import penalty
 from ..factorize.lsa import SIGMA_SPLITS, split_sigma
 from ..factorize.poisson import FLOOR
@@ -251,7 +252,8 @@ def _frobenius(bl, k, stats, *, solver="hals", init="nndsvda", max_iter=200, tol
         bl.each("scale", "W", np.sqrt(factor))
         H = H * np.sqrt(factor)
     Ht = np.ascontiguousarray(H.T)
-    tracker = Tracker(f"FrobeniusNMF(solver={solver!r})", max_iter, tol)
+    tracker = Tracker(f"FrobeniusNMF(solver={solver!r})", max_iter, tol,
+                      patience=2 if solver == "hals" and extrapolate else 1)  # as fit_frobenius
     delta_H = np.empty(m)
 
     def objective(At, C, Ht):
@@ -259,21 +261,13 @@ def _frobenius(bl, k, stats, *, solver="hals", init="nndsvda", max_iter=200, tol
         pen = _penalty_W(bl, p["alpha_W"], p["l1_W"]) + penalty(np.zeros((1, 1)), Ht, l2_H=p["alpha_H"], l1_H=p["l1_H"])
         return max(fit, 0.0) + pen
 
-    def w_sweeps(B):
-        first = bl.sum("hals_w", B, p["alpha_W"], p["l1_W"])
-        for _ in range(inner_W - 1):
-            if first == 0.0:
-                break
-            if bl.sum("hals_w", B, p["alpha_W"], p["l1_W"]) <= 0.01 * first:
-                break
-
     def plain(H_start):
         bl.each("times", H_start, "A")
         B = H_start.T @ H_start
         if solver == "mu":
             bl.each("mu_frobenius_w", B, p["l1_W"], p["alpha_W"], MU_EPS)
         else:
-            w_sweeps(B)
+            bl.each("hals_w", B, p["alpha_W"], p["l1_W"], inner_W)  # as factorize.frobenius.hals_sweeps
         At, C = bl.sum("products_h")
         Ht[:] = H_start
         if solver == "mu":
@@ -302,12 +296,8 @@ def _frobenius(bl, k, stats, *, solver="hals", init="nndsvda", max_iter=200, tol
             else:
                 beta = min(ceiling, 1.05 * beta)
                 ceiling = min(1.0, 1.01 * ceiling)
-            np.subtract(Ht, H_keep, out=H_hat)
-            H_hat *= beta
-            H_hat += Ht
-            np.maximum(H_hat, 0.0, out=H_hat)
+            extrapolate_h(Ht, H_keep, H_hat, beta)
             bl.each("copy", "W", "W_keep")
-            H_keep[:] = Ht
             best = value
         if tracker.add(value):
             break

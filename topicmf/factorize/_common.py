@@ -89,9 +89,16 @@ iteration_hook: ContextVar = ContextVar("iteration_hook", default=None)
 
 
 class Tracker:
-    """Objective per iteration and the stopping rule: relative decrease below ``tol``."""
+    """Objective per iteration and the stopping rule: relative decrease below ``tol``.
 
-    def __init__(self, name: str, max_iter: int, tol: float):
+    ``patience`` is how many iterations in a row must fall below ``tol``: 1 for
+    solvers whose steps shrink steadily; 2 where one short step says little about
+    the next (extrapolated HALS: a step after a large extrapolation can be 100×
+    shorter than its neighbours, and stopping there left 20 Newsgroups' objective
+    above scikit-learn's).
+    """
+
+    def __init__(self, name: str, max_iter: int, tol: float, patience: int = 1):
         if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
             raise ValueError(f"max_iter must be a positive integer; got {max_iter!r}")
         if not isinstance(tol, numbers.Real) or not tol >= 0:
@@ -102,6 +109,8 @@ class Tracker:
         self.curve: list[float] = []
         self.converged = False
         self.last_change = np.inf
+        self.patience = patience
+        self._quiet = 0  # iterations in a row below tol
 
     def add(self, objective: float) -> bool:
         """Record one iteration's objective; True when the run should stop."""
@@ -111,7 +120,8 @@ class Tracker:
         if self.curve:
             previous = self.curve[-1]
             self.last_change = (previous - objective) / max(abs(previous), np.finfo(float).tiny)
-            if abs(self.last_change) < self.tol:
+            self._quiet = self._quiet + 1 if abs(self.last_change) < self.tol else 0
+            if self._quiet >= self.patience:
                 self.converged = True
         self.curve.append(objective)
         hook = iteration_hook.get()

@@ -23,8 +23,9 @@ __all__ = [
     "ccd_kl_rows",
     "mu_kl_numerator",
     "kl_row_terms",
-    "sgd_epoch",
+    "extrapolate",
     "wh_nonzeros",
+    "nonzero_gradient",
 ]
 
 _OPTS = dict(cache=True, nogil=True, error_model="numpy")  # numpy's error model lets divisions vectorize
@@ -292,7 +293,7 @@ def mu_kl_numerator(indptr, indices, data, F, G, out, logsum):
             logsum[j] = total
 
 
-@njit(parallel=True, **_OPTS)
+@njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)
 def kl_row_terms(indptr, indices, data, F, G, logsum):
     """logsum[j] = Σ_i x_ji ln(x_ji / (G f_j)_i) over the nonzeros of row j."""
     n, k = F.shape
@@ -315,76 +316,38 @@ def wh_nonzeros(indptr, indices, F, G, out):
             out[q] = _dot(G[indices[q]], f, k)
 
 
-@njit(**_OPTS)
-def sgd_epoch(rows, cols, vals, order, W, H, zero_W, zero_H, scale_W, scale_H, nnz_row, nnz_col,
-              step_W, step_H, l2_W, l2_H, l1_W, l1_H, mode, floor):
-    """One epoch of the seed's per-entry updates over the nonzeros, in ``order``.
+@njit(parallel=True, **_OPTS)
+def extrapolate(F, F_keep, F_hat, beta):
+    """F_hat = max(0, F + β (F − F_keep)), then F_keep = F: one pass instead of five."""
+    n, k = F.shape
+    for i in prange(n):
+        for t in range(k):
+            f = F[i, t]
+            e = f + beta * (f - F_keep[i, t])
+            F_hat[i, t] = e if e > 0.0 else 0.0
+            F_keep[i, t] = f
 
-    An entry (i, j) with p = ⟨w_i, h_j⟩ moves w_i and h_j together along its
-    error times the other factor: ε = p − x (Frobenius; modes 0 = LSA and
-    1 = NMF, projected onto ≥ 0) or the relative error ε̃ = (p − x)/p
-    (Poisson, mode 2).  The zero cells of row i are not visited one by one:
-    their summed gradient ``zero_W[i]`` (computed exactly at the start of the
-    epoch) is shared equally by the row's nnz_row[i] entries, with the
-    penalties, so an epoch makes one full gradient step in expectation:
 
-        g_w = ε h_j + (zero_W[i] + l2_W w_i + l1_W) / nnz_row[i]
+@njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)
+def nonzero_gradient(indptr, indices, F, G, out):
+    """out[j] = Σ_q ⟨F[j], G[indices[q]]⟩ G[indices[q]] over row j's stored entries q.
 
-    Frobenius steps: step_W · scale_W[i] with scale_W[i] = 1 / (λ_max(HHᵀ) + α_W),
-    the 1/L of a gradient step, for the entry's own term capped at its own
-    curvature, step_W / |h_j|² (L is taken at the epoch's start and the
-    factors move during it).  Poisson
-    steps are scaled per element by w / (scale_W + l2_W w) (the
-    multiplicative update's preconditioner, scale_W = column sums of H + λ_W),
-    so a full epoch at step 1 is a multiplicative update in expectation.
+    The part of (F Gᵀ) G that falls on the stored cells, in one pass (each row of G
+    gathered once for both the product and the sum); SGD subtracts it from
+    F (GᵀG) to get the exact gradient of the cells it does not visit.
     """
-    k = W.shape[1]
-    gw = np.empty(k)
-    gh = np.empty(k)
-    for e in order:
-        i = rows[e]
-        j = cols[e]
-        x = vals[e]
-        w = W[i]
-        h = H[j]
-        p = 0.0
-        for r in range(k):
-            p += w[r] * h[r]
-        if mode == 2:
-            if p < floor:
-                p = floor
-            err = 1.0 - x / p
-        else:
-            err = p - x
-        if mode != 2:
-            # the entry's own term takes a normalized (NLMS) step, 1/|h_j|²; the shared
-            # zero-cell and penalty term a step of 1/L, so an epoch adds up to one gradient step
-            nh = 0.0
-            nw = 0.0
-            for r in range(k):
-                nh += h[r] * h[r]
-                nw += w[r] * w[r]
-            # 1/L, but never beyond this entry's own 1/|h_j|² (L is the epoch's start value)
-            own_w = step_W * min(scale_W[i], 1.0 / (nh + 1e-300))
-            own_h = step_H * min(scale_H[j], 1.0 / (nw + 1e-300))
-            for r in range(k):
-                gw[r] = own_w * err * h[r] + step_W * scale_W[i] * (zero_W[i, r] + l2_W * w[r] + l1_W) / nnz_row[i]
-                gh[r] = own_h * err * w[r] + step_H * scale_H[j] * (zero_H[j, r] + l2_H * h[r] + l1_H) / nnz_col[j]
-        else:
-            for r in range(k):
-                gw[r] = err * h[r] + (zero_W[i, r] + l2_W * w[r] + l1_W) / nnz_row[i]
-                gh[r] = err * w[r] + (zero_H[j, r] + l2_H * h[r] + l1_H) / nnz_col[j]
-        for r in range(k):
-            if mode == 2:
-                w_new = w[r] - step_W * w[r] / (scale_W[r] + l2_W * w[r]) * gw[r]
-                h_new = h[r] - step_H * h[r] / (scale_H[r] + l2_H * h[r]) * gh[r]
-                w[r] = w_new if w_new > floor else floor
-                h[r] = h_new if h_new > floor else floor
-            else:
-                w_new = w[r] - gw[r]
-                h_new = h[r] - gh[r]
-                if mode == 1:
-                    w_new = w_new if w_new > 0.0 else 0.0
-                    h_new = h_new if h_new > 0.0 else 0.0
-                w[r] = w_new
-                h[r] = h_new
+    n, k = F.shape
+    n_blocks = min(n, 64)
+    for block in prange(n_blocks):
+        acc = np.empty(k)
+        for j in range(block * n // n_blocks, (block + 1) * n // n_blocks):
+            f = F[j]
+            for t in range(k):
+                acc[t] = 0.0
+            for q in range(indptr[j], indptr[j + 1]):
+                g = G[indices[q]]
+                p = _dot(g, f, k)
+                for t in range(k):
+                    acc[t] += p * g[t]
+            for t in range(k):
+                out[j, t] = acc[t]

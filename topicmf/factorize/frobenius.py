@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels
+from ._threads import one_blas_thread
 from ._products import Products
+from ._sgd import Strata
 from ._common import Tracker, as_csr, make_rng, penalties, prepare_nmf, run_nmf
 from .init import initialize
 from .result import Factorization
@@ -55,15 +57,17 @@ class _Problem:
 
 
 def hals_sweeps(F, A, B, l2, l1, delta, max_inner):
-    """Accelerated HALS: repeat exact CD sweeps while they still move F by > 10% of the first."""
-    _kernels.hals_sweep(F, A, B, l2, l1, delta)
-    first = float(delta.sum())
-    for _ in range(max_inner - 1):
-        if first == 0.0:
-            break
-        _kernels.hals_sweep(F, A, B, l2, l1, delta)
-        if float(delta.sum()) <= 0.01 * first:
-            break
+    """Accelerated HALS: ``max_inner`` exact CD sweeps over F for one pair of products.
+
+    The sweeps run inside one kernel call, which keeps each row's gradient up to date
+    between them instead of recomputing it (a quarter of the work of two calls).
+    """
+    _kernels.hals_sweep(F, A, B, l2, l1, delta, max_inner, 0.0)
+
+
+def extrapolate(Ht, H_keep, H_hat, beta):
+    """Ĥ = max(0, H + β (H − H_keep)), then H_keep = H (one pass, in place)."""
+    _kernels.extrapolate(Ht, H_keep, H_hat, beta)
 
 
 def _hals_plain(pb, W, Ht, p, H_start):
@@ -102,11 +106,8 @@ class _Extrapolation:
         else:
             self.beta = min(self.ceiling, 1.05 * self.beta)
             self.ceiling = min(1.0, 1.01 * self.ceiling)
-        np.subtract(Ht, self.H_keep, out=self.H_hat)
-        self.H_hat *= self.beta
-        self.H_hat += Ht
-        np.maximum(self.H_hat, 0.0, out=self.H_hat)
-        self.W_keep[:], self.H_keep[:] = W, Ht
+        extrapolate(Ht, self.H_keep, self.H_hat, self.beta)
+        np.copyto(self.W_keep, W)
         self.best = value
         return value
 
@@ -140,39 +141,33 @@ def _als(pb, W, Ht, p, rng, it):
     return pb.objective(W, Ht, At, C)
 
 
-def sgd_setup(pb):
-    """Entry coordinates and counts for the SGD epochs (once per run)."""
-    if not hasattr(pb, "rows"):
+def sgd_setup(pb, k):
+    """The entries' blocks and the rows' and columns' entry counts for the SGD epochs (once per run)."""
+    if not hasattr(pb, "strata"):
         X = pb.X
-        pb.rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        pb.nnz_row = np.maximum(np.diff(X.indptr), 1).astype(np.float64)
-        pb.nnz_col = np.maximum(np.diff(pb.Xt.indptr), 1).astype(np.float64)
-        pb.p_rows = np.empty(X.nnz)
-        pb.p_cols = np.empty(X.nnz)
+        pb.strata = Strata(X, k)
+        pb.inv_row = 1.0 / np.maximum(np.diff(X.indptr), 1).astype(np.float64)
+        pb.inv_col = 1.0 / np.maximum(np.diff(pb.Xt.indptr), 1).astype(np.float64)
 
 
 def sgd_epoch(pb, W, Ht, p, rng, it, mode):
     """One Frobenius SGD epoch over the nonzeros in a seeded random order (shared with LSA)."""
     X, Xt = pb.X, pb.Xt
-    sgd_setup(pb)
+    sgd_setup(pb, W.shape[1])
     # the zero cells' gradient, exactly: Σ_all_j p_ij h_j − Σ_nonzero_j p_ij h_j
-    _kernels.wh_nonzeros(X.indptr, X.indices, W, Ht, pb.p_rows)
-    _kernels.wh_nonzeros(Xt.indptr, Xt.indices, Ht, W, pb.p_cols)
     gram_W, gram_H = W.T @ W, Ht.T @ Ht
     zero_W = W @ gram_H
     zero_H = Ht @ gram_W
     nz_W, nz_H = np.empty_like(W), np.empty_like(Ht)
-    _kernels.spmm(X.indptr, X.indices, pb.p_rows, Ht, nz_W)
-    _kernels.spmm(Xt.indptr, Xt.indices, pb.p_cols, W, nz_H)
+    _kernels.nonzero_gradient(X.indptr, X.indices, W, Ht, nz_W)
+    _kernels.nonzero_gradient(Xt.indptr, Xt.indices, Ht, W, nz_H)
     zero_W -= nz_W
     zero_H -= nz_H
     rate = p["learning_rate"]
     share_W = np.full(X.shape[0], 1.0 / (np.linalg.eigvalsh(gram_H)[-1] + p["alpha_W"] + MU_EPS))
     share_H = np.full(X.shape[1], 1.0 / (np.linalg.eigvalsh(gram_W)[-1] + p["alpha_H"] + MU_EPS))
-    order = rng.permutation(X.nnz)
-    _kernels.sgd_epoch(pb.rows, X.indices, X.data, order, W, Ht, zero_W, zero_H, share_W, share_H,
-                       pb.nnz_row, pb.nnz_col, rate, rate, p["alpha_W"], p["alpha_H"],
-                       p["l1_W"], p["l1_H"], mode, 0.0)
+    pb.strata.epoch(rng, W, Ht, zero_W, zero_H, share_W, share_H, pb.inv_row, pb.inv_col, rate, rate,
+                    p["alpha_W"], p["alpha_H"], p["l1_W"], p["l1_H"], mode, 0.0)
     W[np.diff(X.indptr) == 0] = 0.0  # rows and columns without data: their optimum is 0
     Ht[np.diff(Xt.indptr) == 0] = 0.0
     At, C = pb.products_H(W)
@@ -186,6 +181,7 @@ def _sgd(pb, W, Ht, p, rng, it):
 _STEPS = {"hals": _hals, "mu": _mu, "als": _als, "sgd": _sgd}
 
 
+@one_blas_thread
 def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=200, tol=1e-7,
                   alpha_W=0.0, alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=0.5, extrapolate=True,
                   random_state=None, W=None, H=None) -> Factorization:
@@ -231,13 +227,15 @@ def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=20
                           learning_rate=learning_rate)
     p["extrapolate"] = bool(extrapolate)
     rng = make_rng(random_state)
-    tracker = Tracker(f"FrobeniusNMF(solver={solver!r})", max_iter, tol)
+    tracker = Tracker(f"FrobeniusNMF(solver={solver!r})", max_iter, tol,
+                      patience=2 if solver == "hals" and extrapolate else 1)
     pb = _Problem(X, k, penalties(p))
     W, H = initialize(X, k, init, rng, loss="frobenius", products=pb.products, W=W, H=H)
     return run_nmf(_STEPS[solver], pb, W, np.ascontiguousarray(H.T), p, rng, tracker, fold_in=frobenius_transform,
                    loss=frobenius_loss, model="nmf", solver=solver, record=dict(p, init=init, max_iter=max_iter, tol=tol))
 
 
+@one_blas_thread
 def frobenius_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=1000, W_init=None):
     """W ≥ 0 minimising ½‖X − WH‖² + ½α_W‖W‖² + λ_W ΣW for fixed H (fold-in).
 

@@ -75,7 +75,7 @@ def initialize(X: sp.csr_matrix, k: int, method: str, rng, *, loss: str, product
         total = float(W.sum(axis=0) @ H.sum(axis=1))
         factor = X.data.sum() / total if total > 0 else 1.0
     else:
-        XHt = X @ H.T
+        XHt = products.times(np.ascontiguousarray(H.T)) if products is not None else X @ H.T
         gram = float(np.sum((W.T @ W) * (H @ H.T)))
         factor = float(np.sum(XHt * W)) / gram if gram > 0 else 1.0
     if factor > 0:

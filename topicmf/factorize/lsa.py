@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels
+from ._threads import one_blas_thread
 from ._common import Tracker, as_csr, check_penalty, check_rank, make_rng
 from .frobenius import _Problem, sgd_epoch
 from .result import Factorization
@@ -65,6 +66,7 @@ def _sgd(pb, W, Ht, p, rng, it):
 _ITERATIVE = {"als": _als, "gd": _gd, "sgd": _sgd}
 
 
+@one_blas_thread
 def fit_lsa(X, n_components, *, solver="randomized", sigma="left", n_power_iter=5, n_oversamples=10,
             max_iter=200, tol=1e-6, alpha_W=0.0, alpha_H=0.0, learning_rate=None, random_state=None) -> Factorization:
     """Latent semantic analysis: the rank-k truncated SVD of X.
@@ -150,6 +152,7 @@ def _fold_in(XHt, H, alpha_W):
     return np.ascontiguousarray(np.linalg.solve(gram, XHt.T).T)
 
 
+@one_blas_thread
 def lsa_transform(X, H, *, alpha_W=0.0):
     """Fold documents into the LSA space: W = X Hᵀ (HHᵀ + α_W I)⁻¹, the least-squares fit for fixed H."""
     X = as_csr(X)

@@ -21,6 +21,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import _kernels
+from ._threads import one_blas_thread
 from ._products import Products
 from ._common import Tracker, as_csr, make_rng, penalties, prepare_nmf, run_nmf
 from .frobenius import sgd_setup
@@ -98,7 +99,7 @@ def _mu(pb, W, Ht, p, rng, it):
 def _sgd(pb, W, Ht, p, rng, it):
     """One Poisson SGD epoch: per-entry steps on ε̃ = (p − x)/p, zero cells exactly."""
     X, Xt = pb.X, pb.Xt
-    sgd_setup(pb)
+    sgd_setup(pb, W.shape[1])
     if not hasattr(pb, "ones_rows"):
         pb.ones_rows = np.ones(X.nnz)
     col_H, col_W = Ht.sum(axis=0), W.sum(axis=0)
@@ -109,10 +110,8 @@ def _sgd(pb, W, Ht, p, rng, it):
     zero_W = col_H - zero_W
     zero_H = col_W - zero_H
     rate = p["learning_rate"] / (1.0 + 0.01 * it)
-    order = rng.permutation(X.nnz)
-    _kernels.sgd_epoch(pb.rows, X.indices, X.data, order, W, Ht, zero_W, zero_H, col_H + p["l1_W"],
-                       col_W + p["l1_H"], pb.nnz_row, pb.nnz_col, rate, rate, p["alpha_W"], p["alpha_H"],
-                       p["l1_W"], p["l1_H"], 2, FLOOR)
+    pb.strata.epoch(rng, W, Ht, zero_W, zero_H, col_H + p["l1_W"], col_W + p["l1_H"], pb.inv_row, pb.inv_col,
+                    rate, rate, p["alpha_W"], p["alpha_H"], p["l1_W"], p["l1_H"], 2, FLOOR)
     W[np.diff(X.indptr) == 0] = 0.0
     Ht[np.diff(Xt.indptr) == 0] = 0.0
     _kernels.kl_row_terms(Xt.indptr, Xt.indices, Xt.data, Ht, W, pb.log_cols)
@@ -122,6 +121,7 @@ def _sgd(pb, W, Ht, p, rng, it):
 _STEPS = {"cd": _cd, "mu": _mu, "sgd": _sgd}
 
 
+@one_blas_thread
 def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, tol=1e-4,
                 alpha_W=0.0, alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=1.0, n_inner=1,
                 background=0.0, random_state=None, W=None, H=None) -> Factorization:
@@ -200,6 +200,7 @@ def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, t
     return replace(result, background=profile) if share else result
 
 
+@one_blas_thread
 def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-14, max_iter=1000, W_init=None, background=0.0,
                       background_profile=None):
     """W ≥ 0 minimising D(X‖WH + B) + ½α_W‖W‖² + λ_W ΣW for fixed H (fold-in).
