@@ -8,12 +8,12 @@ session does.  Each case times ``fit_transform`` of a fresh estimator with its d
   against the optimum from ARPACK run to machine precision;
 * Frobenius NMF: topicmf ``FrobeniusNMF(k)`` against ``NMF(k, solver="cd")``, objectives
   ½‖X − WH‖² recomputed by topicmf.factorize.losses on each library's factors;
-* fixed costs: the same pairs on a small matrix (200 × 300), where start-up costs show.
+* fixed costs: the same pairs on a small matrix ("small", 200 × 300), where start-up costs show.
 
 Matrices: bbc from CountVectorizer (English stopwords, min_df=5, max_df=0.5); 20 Newsgroups
 from topicmf's default matrix (``topicmf.vectorize`` with default options).
 
-    python benchmarks/bench_defaults.py [--repeats 7]
+    python benchmarks/bench_defaults.py [--repeats 7] [--pause 0.3] [--matrices small bbc 20news]
 """
 
 from __future__ import annotations
@@ -104,6 +104,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--pause", type=float, default=PAUSE, help="seconds of quiet before each run")
+    parser.add_argument("--matrices", nargs="+", default=["small", "bbc", "20news"], choices=["small", "bbc", "20news"])
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     blas = ", ".join(f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info() if i["user_api"] == "blas")
@@ -112,11 +113,12 @@ def main():
           f"{numba.__version__}, topicmf {topicmf.__version__}")
     print(f"threads: defaults, nothing limited (BLAS: {blas} threads; numba: {numba.get_num_threads()} threads); "
           f"medians of {args.repeats} alternating runs, each after {args.pause:g} s of quiet\n")
-    cases = [("small 200×300", small_matrix, (5,))]
+    cases = [("small", small_matrix, (5,))]
     if (SHARED / "bbc").is_dir():
         cases.append(("bbc", bbc_matrix, (10, 20)))
     if (SHARED / "20news").is_dir():
         cases.append(("20news", news_matrix, (20,)))
+    cases = [case for case in cases if case[0] in args.matrices]
     # compile topicmf's kernels and warm both libraries up once, outside the timings
     warm = small_matrix()
     LSA(3).fit(warm), FrobeniusNMF(3).fit(warm), TruncatedSVD(3).fit(warm), NMF(3, solver="cd").fit(warm)

@@ -12,7 +12,8 @@ BLAS and numba use every core; topicmf's fits hold BLAS to one thread themselves
   products an iteration needs (scipy's, and topicmf's parallel kernel).
 
 Objectives are computed by topicmf.factorize.losses on the final factors of each library
-(they equal sklearn's _beta_divergence).  Runs alternate between the libraries; medians.
+(they equal sklearn's _beta_divergence).  Runs alternate between the libraries, each after 0.3 s
+of quiet (so that neither meets the other's BLAS threads still spinning); medians.
 
     python benchmarks/bench_factorize.py [--corpora 20news bbc] [--repeats 3]
 """
@@ -50,12 +51,16 @@ def timed(fn):
     return time.perf_counter() - started, out
 
 
+PAUSE = 0.3  # seconds of quiet before each timed run: OpenBLAS's idle threads spin ~0.1 s after a call
+
+
 def median_runs(runs: dict, repeats: int) -> dict:
     """Run each callable ``repeats`` times, alternating; keep the last result and the median time."""
     times = {name: [] for name in runs}
     results = {}
     for _ in range(repeats):
         for name, fn in runs.items():
+            time.sleep(PAUSE)
             seconds, results[name] = timed(fn)
             times[name].append(seconds)
     return {name: (statistics.median(times[name]), results[name]) for name in runs}
@@ -126,7 +131,12 @@ def per_iteration(X, repeats):
         _kernels.spmm(X.indptr, X.indices, X.data, Ht, out_W)
         _kernels.spmm(Xt.indptr, Xt.indices, Xt.data, W, out_H)
 
-    floors = {name: statistics.median(timed(fn)[0] for _ in range(max(5, repeats))) for name, fn in
+    def floor(fn, calls=20):  # back-to-back calls after a quiet pause, as a solver makes them
+        time.sleep(PAUSE)
+        fn()
+        return timed(lambda: [fn() for _ in range(calls)])[0] / calls
+
+    floors = {name: statistics.median(floor(fn) for _ in range(max(5, repeats))) for name, fn in
               (("scipy", floor_scipy), ("kernel", floor_kernel))}  # fmt: skip
     rows = []
     for model, fit, solvers in (
@@ -137,7 +147,10 @@ def per_iteration(X, repeats):
         for solver in solvers:
             # the difference of a 30- and a 10-iteration run cancels the fixed costs
             # (initialisation, the final fold-in of W), leaving 20 iterations
-            run = lambda n: timed(lambda: fit(X, K, solver=solver, max_iter=n, tol=0, random_state=0))[0]  # noqa: E731
+            def run(n):
+                time.sleep(PAUSE)
+                return timed(lambda: fit(X, K, solver=solver, max_iter=n, tol=0, random_state=0))[0]
+
             per = statistics.median((run(30) - run(10)) / 20 for _ in range(repeats))
             rows.append(f"| {model} {solver} | {per * 1000:.0f} ms | {per / floors['scipy']:.1f}x | {per / floors['kernel']:.1f}x |")
     return floors, rows

@@ -1,7 +1,7 @@
 """Document similarity: label precision@10 of topicmf's neighbours against tf-idf and LSI baselines, in one run.
 
 For each corpus (20 Newsgroups and BBC from ../shared/corpora), one matrix (topicmf's defaults:
-cleaning, English stopwords, min_df = 2, max_df = 0.95) serves every method:
+cleaning, English stopwords, min_df = 3, max_df = 0.95) serves every method:
 
 * topicmf, Poisson NMF with defaults at k = 10 and k = 20: its neighbour graph as ``topicmf run``
   builds it (topics and words, :mod:`topicmf.model.similarity`), and the topic profiles alone (the

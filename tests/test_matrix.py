@@ -13,6 +13,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from conftest import DEMO, shared_corpus, write_tree
 from topicmf import EmptyVocabularyError, TopicmfError, TopicmfWarning, Tokenizer, vectorize
 from topicmf.text import TextOptions, builtin_stopwords, log_entropy, prune_columns, tfidf
+from topicmf.text.prune import default_min_df, prune_terms
 
 
 def _random_corpus(root, n_docs=120, seed=0):
@@ -88,11 +89,22 @@ def test_pruning_matches_scikit_learn(tmp_path, min_df, max_df, max_terms):
     assert (ours.X != X).nnz == 0
 
 
+def test_the_default_min_df_is_three_documents_or_two_in_a_small_corpus():
+    assert default_min_df(499) == 2 and default_min_df(500) == 3
+    df = np.array([1, 2, 3, 4])
+    small = prune_terms(df, None, 100, min_df=None)
+    large = prune_terms(df, None, 5000, min_df=None)
+    assert small[1]["min_df"] == 2 and list(small[0]) == [1, 2, 3]
+    assert large[1]["min_df"] == 3 and list(large[0]) == [2, 3]
+    assert TextOptions().min_df is None  # resolved when the corpus's size is known
+
+
 def test_pruning_report_and_errors():
     X = sp.csr_matrix(np.array([[1, 1, 0, 2], [1, 0, 0, 1], [1, 0, 1, 0]]))
     keep, report = prune_columns(X, min_df=2, max_df=2)
     assert list(keep) == [3]
-    assert report == {"terms_before": 4, "removed_rare": 2, "removed_common": 1, "removed_by_max_terms": 0, "terms_after": 1}
+    assert report == {"min_df": 2, "terms_before": 4, "removed_rare": 2, "removed_common": 1, "removed_by_max_terms": 0,
+                      "terms_after": 1}
     with pytest.raises(TopicmfError, match="allows fewer documents"):
         prune_columns(X, min_df=3, max_df=0.5)
     with pytest.raises(EmptyVocabularyError, match="After pruning, no terms remain .* Try a lower --min-df"):

@@ -298,7 +298,8 @@ def _manifest(job: _Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) -
             "columns": dtm.info.get("columns"),
             "fingerprint": dtm.fingerprint(),
         },
-        "text_options": asdict(job.options),
+        # min_df as applied (its default depends on the corpus's size), so the options reproduce the run
+        "text_options": dict(asdict(job.options), min_df=dtm.info["pruning"]["min_df"]),
         "model": {"k_requested": k if auto else int(k), "k_range": job.k_range if auto else None},
         "metrics": metrics,
         "timings": job.timings,

@@ -43,8 +43,9 @@ def main(verbose: int) -> None:
 def corpus_options(command):
     """Reader, tokenizer and pruning options shared by every command that reads a corpus."""
     options = [
-        click.option("--min-df", type=DocFraction(), default=2, show_default=True,
-                     help="Drop terms in fewer documents: a count (5) or a fraction (0.01)."),
+        click.option("--min-df", type=DocFraction(), default=None,
+                     help="Drop terms in fewer documents: a count (5) or a fraction (0.01) "
+                          "(default: 3, or 2 in a corpus of fewer than 500 documents)."),
         click.option("--max-df", type=DocFraction(), default=0.95, show_default=True,
                      help="Drop terms in more documents: a count or a fraction (0.5)."),
         click.option("--max-terms", type=click.IntRange(min=1), default=None,

@@ -236,7 +236,7 @@ def _poisson_h(bl, F, colsum, p, n_inner, rounded, empty, n_free) -> float:
     return bl.sum("poisson_h_end")
 
 
-def _frobenius(bl, k, stats, *, solver="hals", init="nndsvda", max_iter=200, tol=1e-7, alpha_W=0.0, alpha_H=0.0,
+def _frobenius(bl, k, stats, *, solver="hals", init="nndsvda", max_iter=200, tol=5e-8, alpha_W=0.0, alpha_H=0.0,
                l1_W=0.0, l1_H=0.0, extrapolate=True, random_state=None, **_):
     p = {name: check_penalty(name, v) for name, v in
          (("alpha_W", alpha_W), ("alpha_H", alpha_H), ("l1_W", l1_W), ("l1_H", l1_H))}  # fmt: skip

@@ -351,3 +351,4 @@ def nonzero_gradient(indptr, indices, F, G, out):
                     acc[t] += p * g[t]
             for t in range(k):
                 out[j, t] = acc[t]
+

@@ -180,7 +180,7 @@ class FrobeniusNMF(_NMF):
     max_iter : int, default=200
     tol : float or None, default=None
         Stop when the objective falls by less than this (relative) in an
-        iteration; None means 1e-7 (see :func:`~topicmf.factorize.fit_frobenius`).
+        iteration; None means 5e-8 (see :func:`~topicmf.factorize.fit_frobenius`).
     alpha_W, alpha_H, l1_W, l1_H : float, default=0
     learning_rate : float or None
         SGD step as a fraction of 1/L (default 0.5).

@@ -64,7 +64,9 @@ class TextOptions:
         Words removed in addition.
     min_df, max_df : int or float
         Keep terms in at least ``min_df`` and at most ``max_df`` documents
-        (int: a count; float: a fraction of the documents).
+        (int: a count; float: a fraction of the documents).  ``min_df=None``
+        (the default): 3, or 2 in a corpus of fewer than 500 documents
+        (:func:`~topicmf.text.prune.default_min_df`).
     max_terms : int or None
         Keep at most this many terms, the most frequent.
     min_length : int, default=2
@@ -90,7 +92,7 @@ class TextOptions:
     ngrams: int = 1
     stopwords: str | None = None
     extra_stopwords: tuple = ()
-    min_df: int | float = 2
+    min_df: int | float | None = None
     max_df: int | float = 0.95
     max_terms: int | None = None
     min_length: int = 2
@@ -102,7 +104,8 @@ class TextOptions:
     def __post_init__(self):
         object.__setattr__(self, "language", resolve_language(self.language))
         object.__setattr__(self, "extra_stopwords", tuple(self.extra_stopwords))
-        check_df("min_df", self.min_df)
+        if self.min_df is not None:
+            check_df("min_df", self.min_df)
         check_df("max_df", self.max_df)
         if self.ngrams not in (1, 2, 3):
             raise TopicmfError(f"ngrams must be 1, 2 or 3; got {self.ngrams!r}")
@@ -353,7 +356,7 @@ def _finish(X, display, keys, doc_ids, labels, lengths, info, options, started, 
     X.sort_indices()
     log.info(
         "keeping %d of %d terms (min_df=%s, max_df=%s, max_terms=%s)",
-        report["terms_after"], report["terms_before"], options.min_df, options.max_df, options.max_terms,
+        report["terms_after"], report["terms_before"], report["min_df"], options.max_df, options.max_terms,
     )  # fmt: skip
     info["pruning"] = report
     empty = np.flatnonzero(np.diff(X.indptr) == 0)

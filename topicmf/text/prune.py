@@ -8,7 +8,21 @@ import numpy as np
 
 from ..errors import EmptyVocabularyError, TopicmfError
 
-__all__ = ["check_df", "prune_columns", "prune_terms"]
+__all__ = ["check_df", "default_min_df", "prune_columns", "prune_terms", "SMALL_CORPUS"]
+
+#: Documents below which the default min_df is 2 rather than 3.
+SMALL_CORPUS = 500
+
+
+def default_min_df(n_docs: int) -> int:
+    """min_df when none is given: 3 documents, or 2 in a corpus of fewer than 500.
+
+    Measured with the default model (NMI of the dominant topic against the labels, seeds 0, 1, 2):
+    min_df 3 against 2 gives ru_news9 (743 documents) 0.66 for 0.57–0.63, BBC (2,225) 0.67–0.69
+    for 0.64–0.66 and 20 Newsgroups (18,846) 0.60 for 0.59, and 4 or 5 less than 3 on all of them;
+    in a few dozen documents (the demo corpus) a word in two of them already says something.
+    """
+    return 3 if n_docs >= SMALL_CORPUS else 2
 
 
 def check_df(name: str, value) -> int | float:
@@ -55,8 +69,9 @@ def prune_columns(X, *, min_df=1, max_df=1.0, max_terms=None, names=None):
 
 def prune_terms(df, totals, n_docs: int, *, min_df=1, max_df=1.0, max_terms=None, names=None):
     """:func:`prune_columns` from the terms' document frequencies and total counts (``totals``: an array,
-    or a callable giving it, needed only with ``max_terms``) — for matrices held in pieces."""
-    min_df = check_df("min_df", min_df)
+    or a callable giving it, needed only with ``max_terms``) — for matrices held in pieces.
+    ``min_df=None`` takes :func:`default_min_df` of ``n_docs``."""
+    min_df = check_df("min_df", default_min_df(n_docs) if min_df is None else min_df)
     max_df = check_df("max_df", max_df)
     if max_terms is not None and (isinstance(max_terms, bool) or not isinstance(max_terms, numbers.Integral) or max_terms < 1):
         raise TopicmfError(f"max_terms must be a positive integer; got {max_terms!r}")
@@ -92,6 +107,7 @@ def prune_terms(df, totals, n_docs: int, *, min_df=1, max_df=1.0, max_terms=None
         removed_by_size = len(candidates) - max_terms
     keep = np.flatnonzero(mask)
     report = {
+        "min_df": min_df,
         "terms_before": int(n_terms),
         "removed_rare": int(rare.sum()),
         "removed_common": int((common & ~rare).sum()),
