@@ -133,3 +133,19 @@ def test_the_block_count_depends_on_the_shape_and_rank_only():
         warnings.simplefilter("ignore", ConvergenceWarning)
         fit = fit_frobenius(counts(8, n=10, m=7, density=0.6), 2, solver="sgd", max_iter=5, random_state=0)
     assert np.all(np.isfinite(fit.W)) and np.all(fit.W >= 0)
+
+
+def test_a_small_lsa_never_calls_a_compiled_kernel(monkeypatch):
+    """Its products are scipy's, so a process that fits only small LSA models never starts numba."""
+    from topicmf.factorize import _kernels
+
+    def refuse(*args):
+        raise AssertionError("a compiled kernel was called")
+
+    monkeypatch.setattr(_kernels, "spmm", refuse)
+    X = counts(9, n=60, m=50)
+    fit = fit_lsa(X, 3, random_state=0)
+    s = np.linalg.svd(X.toarray(), compute_uv=False)
+    np.testing.assert_allclose(fit.singular_values, s[:3], rtol=1e-3)  # a flat spectrum: randomized, close
+    with pytest.raises(AssertionError, match="compiled kernel"):
+        fit_lsa(counts(10, n=3000, m=2000, density=0.1), 3, random_state=0)  # 600,000 entries × 13: the kernel

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _kernels
+from ._threads import SMALL_WORK
 
 __all__ = ["Products", "GATHER_LIMIT"]
 
@@ -33,6 +34,9 @@ class Products:
         self._Xt = Xt  # Xᵀ when the caller has it already
         self.gather = X.shape[0] * k * 8 <= GATHER_LIMIT
         self.parts = int(np.clip(X.shape[0] // _PART_ROWS, 1, 4))
+        # a small product is scipy's: as fast on one thread, and a process that only fits small
+        # LSA models never starts numba (0.2 s the first time a compiled kernel is called)
+        self.small = X.nnz * k < SMALL_WORK
 
     @property
     def Xt(self) -> sp.csr_matrix:
@@ -45,6 +49,12 @@ class Products:
         """X @ B (B: m × width, C-contiguous)."""
         X = self.X
         B = np.ascontiguousarray(B)
+        if self.small:
+            product = X @ B
+            if out is None:
+                return np.ascontiguousarray(product)
+            out[...] = product
+            return out
         if out is None:
             out = np.empty((X.shape[0], B.shape[1]), dtype=np.result_type(X.data, B))
         _kernels.spmm(X.indptr, X.indices, X.data, B, out)
@@ -54,6 +64,12 @@ class Products:
         """Xᵀ @ B (B: n × width, C-contiguous)."""
         X = self.X
         B = np.ascontiguousarray(B)
+        if self.small:
+            product = X.T @ B
+            if out is None:
+                return np.ascontiguousarray(product)
+            out[...] = product
+            return out
         if out is None:
             out = np.empty((X.shape[1], B.shape[1]), dtype=np.result_type(X.data, B))
         if self.gather:

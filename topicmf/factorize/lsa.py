@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels
 from ._threads import one_blas_thread
+from ._products import Products
 from ._common import Tracker, as_csr, check_penalty, check_rank, make_rng
 from .frobenius import _Problem, sgd_epoch
 from .result import Factorization
@@ -142,9 +142,7 @@ def fit_lsa(X, n_components, *, solver="randomized", sigma="left", n_power_iter=
 
 
 def _products(X, H):
-    XHt = np.empty((X.shape[0], H.shape[0]))
-    _kernels.spmm(X.indptr, X.indices, X.data, np.ascontiguousarray(H.T), XHt)
-    return XHt
+    return Products(X, H.shape[0]).times(np.ascontiguousarray(H.T))
 
 
 def _fold_in(XHt, H, alpha_W):
