@@ -149,3 +149,16 @@ def test_a_small_lsa_never_calls_a_compiled_kernel(monkeypatch):
     np.testing.assert_allclose(fit.singular_values, s[:3], rtol=1e-3)  # a flat spectrum: randomized, close
     with pytest.raises(AssertionError, match="compiled kernel"):
         fit_lsa(counts(10, n=3000, m=2000, density=0.1), 3, random_state=0)  # 600,000 entries × 13: the kernel
+
+
+def test_fits_in_several_threads_give_blas_its_threads_back():
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    assert before  # numpy's BLAS is loaded: the check below means something
+    X = counts(11)
+    with ThreadPoolExecutor(4) as pool:
+        fits = list(pool.map(lambda seed: fit_frobenius(X, 3, random_state=seed, max_iter=20), range(8)))
+    assert all(np.all(np.isfinite(f.W)) for f in fits)
+    assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
+    assert _threads._held == 0

@@ -20,6 +20,7 @@ The kernels give bitwise the same result on any number of threads.
 from __future__ import annotations
 
 import functools
+import threading
 
 import numba
 import numpy as np
@@ -31,13 +32,31 @@ __all__ = ["one_blas_thread", "SMALL_WORK"]
 SMALL_WORK = 1_000_000
 
 _controller: ThreadpoolController | None = None
+_lock = threading.Lock()
+_held = 0  # fits running (in any thread, nested or not) while BLAS is held to one thread
+_limiter = None
 
 
-def _blas():
-    global _controller
-    if _controller is None:  # the BLAS libraries numpy and scipy loaded, found once
-        _controller = ThreadpoolController()
-    return _controller
+def _hold_blas() -> None:
+    """The first fit to start holds BLAS to one thread; concurrent and nested ones join it."""
+    global _controller, _held, _limiter
+    with _lock:
+        if _held == 0:
+            if _controller is None:  # the BLAS libraries numpy and scipy loaded, found once
+                _controller = ThreadpoolController()
+            _limiter = _controller.limit(limits=1, user_api="blas")
+        _held += 1
+
+
+def _release_blas() -> None:
+    """The last fit to end gives BLAS its threads back (so fits in several threads cannot
+    leave the user's setting at one)."""
+    global _held, _limiter
+    with _lock:
+        _held -= 1
+        if _held == 0:
+            _limiter.restore_original_limits()
+            _limiter = None
 
 
 def _work(X, k) -> float:
@@ -52,15 +71,16 @@ def one_blas_thread(function):
 
     @functools.wraps(function)
     def limited(X, k, *args, **kwargs):
-        threads = numba.get_num_threads()
+        threads = numba.get_num_threads()  # numba's setting is per calling thread
         small = threads > 1 and _work(X, k) < SMALL_WORK
-        with _blas().limit(limits=1, user_api="blas"):
-            if not small:
-                return function(X, k, *args, **kwargs)
-            numba.set_num_threads(1)
-            try:
-                return function(X, k, *args, **kwargs)
-            finally:
+        _hold_blas()
+        try:
+            if small:
+                numba.set_num_threads(1)
+            return function(X, k, *args, **kwargs)
+        finally:
+            if small:
                 numba.set_num_threads(threads)
+            _release_blas()
 
     return limited

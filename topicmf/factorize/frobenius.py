@@ -151,7 +151,7 @@ def sgd_setup(pb, k):
 
 
 def sgd_epoch(pb, W, Ht, p, rng, it, mode):
-    """One Frobenius SGD epoch over the nonzeros in a seeded random order (shared with LSA)."""
+    """One Frobenius SGD epoch over the nonzeros, by seeded strata (shared with LSA)."""
     X, Xt = pb.X, pb.Xt
     sgd_setup(pb, W.shape[1])
     # the zero cells' gradient, exactly: Σ_all_j p_ij h_j − Σ_nonzero_j p_ij h_j
