@@ -7,8 +7,8 @@ of entries.  A *stratum* is B blocks that share no row block and no column block
 both factors, so they run in parallel without a race.  An epoch visits the B
 strata in a seeded order, and inside each block the entries in a seeded order
 (Gemulla, Nijkamp, Haas & Sismanis 2011).  B depends on the matrix alone, never on
-the number of threads, so a seed gives the same factors bitwise on any machine and
-thread count.  A block's slices of the factors are small enough to stay in cache,
+the number of threads, so a seed gives the same factors bitwise on any number of
+threads.  A block's slices of the factors are small enough to stay in cache,
 which is most of the speed: one entry after another in a random order over the
 whole matrix misses the cache on almost every factor row.
 
