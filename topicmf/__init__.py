@@ -34,6 +34,8 @@ __all__ = [
     "LSA",
     "FrobeniusNMF",
     "PoissonNMF",
+    "ExplicitMF",
+    "ImplicitMF",
     "log_entropy",
     "TopicModel",
     "fit_topic_model",
@@ -50,7 +52,8 @@ __all__ = [
 # The factorization stage pulls in scikit-learn and numba (about 0.8 s); commands that only
 # read text (``topicmf vocab``) should not pay for it, so its names load on first use.
 _LAZY = {
-    **dict.fromkeys(("LSA", "MODELS", "Factorization", "FrobeniusNMF", "PoissonNMF"), ".factorize"),
+    **dict.fromkeys(("LSA", "MODELS", "Factorization", "FrobeniusNMF", "PoissonNMF", "ExplicitMF", "ImplicitMF"),
+                    ".factorize"),
     **dict.fromkeys(("TopicModel", "fit_topic_model", "load_model"), ".model"),
     **dict.fromkeys(("run", "sweep"), ".workflow"),
 }

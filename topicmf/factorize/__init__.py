@@ -34,6 +34,8 @@ __all__ = [
     "LSA",
     "FrobeniusNMF",
     "PoissonNMF",
+    "ExplicitMF",
+    "ImplicitMF",
     "fit_lsa",
     "fit_frobenius",
     "fit_poisson",
@@ -117,4 +119,6 @@ def __getattr__(name):
     # The estimators need scikit-learn (about 0.4 s to import); a topicmf run does not.
     if name in ("LSA", "FrobeniusNMF", "PoissonNMF"):
         return getattr(importlib.import_module(".estimators", __name__), name)
+    if name in ("ExplicitMF", "ImplicitMF"):
+        return getattr(importlib.import_module(".recommenders", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -103,7 +103,7 @@ def _next(state):
 
 
 @njit(**_OPTS)
-def _shuffle(rows, cols, vals, lo, hi, seed):
+def shuffle_block(rows, cols, vals, lo, hi, seed):
     """Fisher–Yates over entries lo…hi−1 in place, from a splitmix64 stream."""
     state = np.uint64(seed)
     for a in range(hi - 1, lo, -1):
@@ -219,6 +219,6 @@ def stratified_epoch(rows, cols, vals, ptr, B, shifts, col_map, seeds, W, H, zer
             lo, hi = ptr[blk], ptr[blk + 1]
             if hi - lo == 0:
                 continue
-            _shuffle(rows, cols, vals, lo, hi, seeds[blk])
+            shuffle_block(rows, cols, vals, lo, hi, seeds[blk])
             _block(rows, cols, vals, lo, hi, W, H, zero_W, zero_H, scale_W, scale_H, inv_row, inv_col,
                    step_W, step_H, l2_W, l2_H, l1_W, l1_H, mode, floor)

@@ -67,17 +67,21 @@ def _work(X, k) -> float:
 
 
 def one_blas_thread(function):
-    """Run ``function(X, k_or_H, ...)`` with BLAS on one thread, and numba on one for small work."""
+    """Run ``function(X, k_or_H, ...)`` with BLAS on one thread, and numba on one for small work.
+
+    k (or H) is the second positional argument or the keyword ``n_components`` / ``H``.
+    """
 
     @functools.wraps(function)
-    def limited(X, k, *args, **kwargs):
+    def limited(X, *args, **kwargs):
+        k = args[0] if args else kwargs.get("n_components", kwargs.get("H", 1))
         threads = numba.get_num_threads()  # numba's setting is per calling thread
         small = threads > 1 and _work(X, k) < SMALL_WORK
         _hold_blas()
         try:
             if small:
                 numba.set_num_threads(1)
-            return function(X, k, *args, **kwargs)
+            return function(X, *args, **kwargs)
         finally:
             if small:
                 numba.set_num_threads(threads)

@@ -1,0 +1,193 @@
+"""Rating matrices: the explicit model on known cells, and implicit feedback on every cell.
+
+Matrices only, as in the rest of this stage: ``R`` is users × items, scipy sparse, and its
+**stored entries are the known cells** (an explicitly stored 0 is a known zero; a cell that
+is not stored is unknown, never a zero).
+
+Explicit (Koren, Bell & Volinsky 2009): r̂_ij = μ + b_i + c_j + ⟨u_i, v_j⟩ fitted on the
+known cells K only,
+
+    Q = Σ_K (r_ij − r̂_ij)² + α‖U‖² + β‖V‖² + γ‖b‖² + δ‖c‖²,
+
+with μ the mean known rating.  Solvers: ``sgd`` (Funk's per-entry steps, run by strata so
+that they are parallel and bitwise reproducible for a seed), ``als`` (exact alternating
+ridge solves of each row's (u_i, b_i) over its known cells: Q never rises) and
+``baseline`` (μ + b_i + c_j alone, by the same ALS).
+
+Implicit (Hu, Koren & Volinsky 2008): p_ij = [x_ij > 0], w_ij = 1 + α|x_ij|,
+
+    Q = Σ_all w_ij (p_ij − ⟨u_i, v_j⟩)² + λ(‖U‖² + ‖V‖²),
+
+by ALS without a dense users × items array (YᵀY + Yᵀ(W_i − I)Y), each row solved exactly
+(``exact``) or by a few warm-started conjugate-gradient steps (``cg``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _ratings_kernels as rk
+from ._common import Tracker, check_penalty, check_rank, make_rng
+from ._sgd import Strata
+from ._threads import one_blas_thread
+
+__all__ = ["RatingFactorization", "EXPLICIT_SOLVERS", "IMPLICIT_SOLVERS", "fit_explicit", "fit_implicit",
+           "explicit_loss", "implicit_loss", "as_ratings"]
+
+EXPLICIT_SOLVERS = ("sgd", "als", "baseline")
+IMPLICIT_SOLVERS = ("cg", "exact")
+
+
+@dataclass(frozen=True, eq=False)
+class RatingFactorization:
+    """R ≈ μ + b 1ᵀ + 1 cᵀ + U Vᵀ (explicit; the biases are 0 for implicit), with how it was obtained."""
+
+    U: np.ndarray  # (n_users, k)
+    V: np.ndarray  # (n_items, k)
+    user_bias: np.ndarray
+    item_bias: np.ndarray
+    global_mean: float
+    model: str  # "explicit" or "implicit"
+    solver: str
+    loss_curve: np.ndarray
+    n_iter: int
+    converged: bool
+    rating_range: tuple = (-np.inf, np.inf)
+    params: dict = field(default_factory=dict)
+
+    @property
+    def objective(self) -> float:
+        return float(self.loss_curve[-1])
+
+
+def as_ratings(R) -> sp.csr_matrix:
+    """R as float64 CSR with sorted, unique stored cells (duplicates are an error, not a sum)."""
+    if not sp.issparse(R):
+        raise ValueError("R must be a scipy sparse matrix whose stored entries are the known cells "
+                         "(a dense array cannot tell an unknown cell from a zero)")
+    coo = R.tocoo()
+    if coo.nnz and np.unique(coo.row.astype(np.int64) * R.shape[1] + coo.col).size != coo.nnz:
+        raise ValueError("R stores some (user, item) cell more than once; keep one rating per cell")
+    R = sp.csr_matrix((coo.data.astype(np.float64), (coo.row, coo.col)), shape=R.shape)
+    R.sort_indices()
+    if R.nnz == 0:
+        raise ValueError("R has no known cells")
+    if not np.all(np.isfinite(R.data)):
+        raise ValueError("R has NaN or infinite ratings")
+    return R
+
+
+def explicit_loss(R, U, V, b, c, mu, *, alpha=0.0, beta=0.0, gamma=0.0, delta=0.0) -> float:
+    """Q of the explicit model: squared errors on the stored cells of R plus the four penalties."""
+    R = as_ratings(R)
+    res = np.empty(R.nnz)
+    rk.explicit_residuals(R.indptr, R.indices, R.data, U, V, b, c, float(mu), res)
+    return float(res @ res + alpha * np.vdot(U, U) + beta * np.vdot(V, V) + gamma * b @ b + delta * c @ c)
+
+
+def implicit_loss(X, U, V, *, alpha=10.0, reg=0.0) -> float:
+    """Q of the implicit model over every cell, from the stored cells and the two Gram matrices."""
+    X = as_ratings(X)
+    stored = np.empty(X.shape[0])
+    rk.implicit_stored_terms(X.indptr, X.indices, X.data, U, V, float(alpha), stored)
+    return float(np.vdot(U.T @ U, V.T @ V) + stored.sum() + reg * (np.vdot(U, U) + np.vdot(V, V)))
+
+
+def _penalties(**values) -> dict:
+    return {name: check_penalty(name, value) for name, value in values.items()}
+
+
+@one_blas_thread
+def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.02, beta=0.02, gamma=0.02, delta=0.02,
+                 learning_rate=0.005, max_iter=20, tol=0.0, init_scale=0.1, random_state=None) -> RatingFactorization:
+    """The explicit model μ + b_i + c_j + ⟨u_i, v_j⟩ on the known cells of R.
+
+    Parameters
+    ----------
+    R : scipy sparse (n_users, n_items); stored entries are the known ratings.
+    n_components : int
+        k; ignored by ``baseline``.
+    solver : {"sgd", "als", "baseline"}
+    alpha, beta, gamma, delta : float
+        L2 weights of U, V, the user biases and the item biases.
+    learning_rate : float
+        SGD's step η (constant; scikit-surprise's ``SVD`` uses 0.005).
+    max_iter : int
+        Epochs (SGD) or sweeps (ALS).
+    tol : float
+        Stop when Q falls by less than this (relative) in a sweep; 0 runs ``max_iter``.
+    init_scale : float
+        Factors start as N(0, init_scale²) (seeded); biases at 0.
+    """
+    if solver not in EXPLICIT_SOLVERS:
+        raise ValueError(f"Unknown explicit solver {solver!r}; choose one of {', '.join(EXPLICIT_SOLVERS)}")
+    R = as_ratings(R)
+    n, m = R.shape
+    k = 0 if solver == "baseline" else check_rank(n_components, (max(n, m), max(n, m)))
+    pen = _penalties(alpha=alpha, beta=beta, gamma=gamma, delta=delta, learning_rate=learning_rate,
+                     init_scale=init_scale)
+    rng = make_rng(random_state)
+    mu = float(R.data.mean())
+    U = pen["init_scale"] * rng.standard_normal((n, k))
+    V = pen["init_scale"] * rng.standard_normal((m, k))
+    b, c = np.zeros(n), np.zeros(m)
+    Rt = R.T.tocsr()
+    tracker = Tracker(f"ExplicitMF(solver={solver!r})", max_iter, tol)
+    penalty = dict(alpha=pen["alpha"], beta=pen["beta"], gamma=pen["gamma"], delta=pen["delta"])
+    strata = Strata(R, max(k, 1)) if solver == "sgd" else None
+    while True:
+        if solver == "sgd":
+            shifts, col_map, seeds = strata.schedule(rng)
+            rk.explicit_epoch(strata.rows, strata.cols, strata.vals, strata.ptr, strata.B, shifts, col_map, seeds,
+                              U, V, b, c, mu, pen["learning_rate"], pen["alpha"], pen["beta"], pen["gamma"],
+                              pen["delta"])
+        else:
+            factors = solver == "als"
+            rk.explicit_rows(R.indptr, R.indices, R.data, U, b, V, c, mu, pen["alpha"], pen["gamma"], factors)
+            rk.explicit_rows(Rt.indptr, Rt.indices, Rt.data, V, c, U, b, mu, pen["beta"], pen["delta"], factors)
+        if tracker.add(explicit_loss(R, U, V, b, c, mu, **penalty)):
+            break
+    tracker.finish()
+    return RatingFactorization(U, V, b, c, mu, "explicit", solver, np.array(tracker.curve), len(tracker.curve),
+                               tracker.converged, (float(R.data.min()), float(R.data.max())),
+                               params=dict(pen, n_components=k, solver=solver, max_iter=max_iter, tol=tol))
+
+
+@one_blas_thread
+def fit_implicit(X, n_components=64, *, solver="cg", alpha=10.0, reg=0.01, max_iter=15, tol=0.0, cg_steps=3,
+                 init_scale=0.01, random_state=None) -> RatingFactorization:
+    """Implicit-feedback ALS: Σ_all w_ij (p_ij − ⟨u_i, v_j⟩)² + reg(‖U‖² + ‖V‖²), w = 1 + α|x|.
+
+    ``exact`` solves each row's k × k system; ``cg`` takes ``cg_steps`` conjugate-gradient
+    steps from the row's previous value (the `implicit` library's default scheme).
+    """
+    if solver not in IMPLICIT_SOLVERS:
+        raise ValueError(f"Unknown implicit solver {solver!r}; choose one of {', '.join(IMPLICIT_SOLVERS)}")
+    X = as_ratings(X)
+    n, m = X.shape
+    k = check_rank(n_components, (max(n, m), max(n, m)))
+    pen = _penalties(alpha=alpha, reg=reg, init_scale=init_scale)
+    if isinstance(cg_steps, bool) or not isinstance(cg_steps, (int, np.integer)) or cg_steps < 1:
+        raise ValueError(f"cg_steps must be a positive integer; got {cg_steps!r}")
+    rng = make_rng(random_state)
+    U = pen["init_scale"] * rng.standard_normal((n, k))
+    V = pen["init_scale"] * rng.standard_normal((m, k))
+    Xt = X.T.tocsr()
+    tracker = Tracker(f"ImplicitMF(solver={solver!r})", max_iter, tol)
+    while True:
+        for F, G, M in ((U, V, X), (V, U, Xt)):
+            gram = np.ascontiguousarray(G.T @ G)
+            if solver == "exact":
+                rk.implicit_rows_exact(M.indptr, M.indices, M.data, F, G, gram, pen["alpha"], pen["reg"])
+            else:
+                rk.implicit_rows_cg(M.indptr, M.indices, M.data, F, G, gram, pen["alpha"], pen["reg"], int(cg_steps))
+        if tracker.add(implicit_loss(X, U, V, alpha=pen["alpha"], reg=pen["reg"])):
+            break
+    tracker.finish()
+    return RatingFactorization(U, V, np.zeros(n), np.zeros(m), 0.0, "implicit", solver, np.array(tracker.curve),
+                               len(tracker.curve), tracker.converged,
+                               params=dict(pen, n_components=k, solver=solver, max_iter=max_iter, tol=tol,
+                                           cg_steps=int(cg_steps)))

@@ -1,0 +1,158 @@
+"""scikit-learn-style estimators over the rating-matrix models: ExplicitMF and ImplicitMF.
+
+They work on indices (users are rows, items columns); names and files are a later stage's.
+``fit(R)`` takes a scipy sparse users × items matrix whose stored entries are the known
+cells; ``predict(users, items)`` and ``recommend(users, n)`` take index arrays.  An index
+of -1 (or past the fitted shape) is an unknown user or item: its prediction falls back to
+μ plus the known bias.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from .ratings import as_ratings, fit_explicit, fit_implicit
+
+__all__ = ["ExplicitMF", "ImplicitMF"]
+
+
+class _RatingModel(BaseEstimator):
+    def fit(self, R, y=None):
+        """Fit to R (scipy sparse users × items; stored entries are the known cells) and return self."""
+        R = as_ratings(R)
+        result = self._fit(R)
+        self.user_factors_ = result.U
+        self.item_factors_ = result.V
+        self.user_bias_ = result.user_bias
+        self.item_bias_ = result.item_bias
+        self.global_mean_ = result.global_mean
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = result.loss_curve
+        self.converged_ = result.converged
+        self.rating_range_ = result.rating_range
+        self.known_ = R  # the training cells: what recommend() leaves out
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "user_factors_"):
+            raise ValueError(f"This {type(self).__name__} is not fitted yet; call fit(R) first")
+
+    def _scores(self, users, items):
+        users = np.asarray(users, dtype=np.int64).ravel()
+        items = np.asarray(items, dtype=np.int64).ravel()
+        if users.shape != items.shape:
+            raise ValueError(f"users and items must have the same length; got {users.size} and {items.size}")
+        n, m = self.user_factors_.shape[0], self.item_factors_.shape[0]
+        known_u = (users >= 0) & (users < n)
+        known_i = (items >= 0) & (items < m)
+        out = np.full(users.size, self.global_mean_)
+        out[known_u] += self.user_bias_[users[known_u]]
+        out[known_i] += self.item_bias_[items[known_i]]
+        both = known_u & known_i
+        out[both] += np.einsum("ij,ij->i", self.user_factors_[users[both]], self.item_factors_[items[both]])
+        return out
+
+    def predict(self, users, items):
+        """Predictions for the (user, item) index pairs; explicit ones clipped to the training range."""
+        self._check_fitted()
+        low, high = self.rating_range_
+        return np.clip(self._scores(users, items), low, high)
+
+    def recommend(self, users, n=10, exclude_known=True):
+        """The ``n`` best items per user: (items, scores), each of shape (len(users), n).
+
+        Known items of a user are left out unless ``exclude_known=False``; where fewer than
+        ``n`` items remain, the rest of the row is -1 with score -inf.
+        """
+        self._check_fitted()
+        users = np.asarray(users, dtype=np.int64).ravel()
+        n_items = self.item_factors_.shape[0]
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a positive integer; got {n!r}")
+        if np.any((users < 0) | (users >= self.user_factors_.shape[0])):
+            raise ValueError("recommend() needs users of the fitted matrix (indices 0 … n_users − 1)")
+        scores = (self.user_factors_[users] @ self.item_factors_.T + self.item_bias_[None, :]
+                  + self.user_bias_[users][:, None] + self.global_mean_)
+        if exclude_known:
+            known = self.known_[users]
+            scores[np.repeat(np.arange(users.size), np.diff(known.indptr)), known.indices] = -np.inf
+        n = min(int(n), n_items)
+        top = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+        top_scores = np.take_along_axis(scores, top, axis=1)
+        order = np.lexsort((top, -top_scores), axis=1)  # best first; ties to the lower index
+        items = np.take_along_axis(top, order, axis=1)
+        best = np.take_along_axis(top_scores, order, axis=1)
+        items[~np.isfinite(best)] = -1
+        return items, best
+
+
+class ExplicitMF(_RatingModel):
+    """Explicit ratings: r̂ = μ + b_i + c_j + ⟨u_i, v_j⟩ on the known cells (see :mod:`.ratings`).
+
+    Parameters
+    ----------
+    n_components : int, default=100
+    solver : {"sgd", "als", "baseline"}, default="sgd"
+    alpha, beta, gamma, delta : float, default=0.02
+        L2 weights of the user factors, item factors, user biases and item biases.
+    learning_rate : float, default=0.005
+    max_iter : int, default=20
+    tol : float, default=0
+    random_state : int, Generator or None
+    """
+
+    def __init__(self, n_components=100, *, solver="sgd", alpha=0.02, beta=0.02, gamma=0.02, delta=0.02,
+                 learning_rate=0.005, max_iter=20, tol=0.0, random_state=None):
+        self.n_components = n_components
+        self.solver = solver
+        self.alpha = alpha
+        self.beta = beta
+        self.gamma = gamma
+        self.delta = delta
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    def _fit(self, R):
+        return fit_explicit(R, self.n_components, solver=self.solver, alpha=self.alpha, beta=self.beta,
+                            gamma=self.gamma, delta=self.delta, learning_rate=self.learning_rate,
+                            max_iter=self.max_iter, tol=self.tol, random_state=self.random_state)
+
+
+class ImplicitMF(_RatingModel):
+    """Implicit feedback: Σ_all (1 + α|x|)([x > 0] − ⟨u_i, v_j⟩)² + reg(‖U‖² + ‖V‖²) by ALS.
+
+    Parameters
+    ----------
+    n_components : int, default=64
+    solver : {"cg", "exact"}, default="cg"
+    alpha : float, default=10
+    reg : float, default=0.01
+    max_iter : int, default=15
+    tol : float, default=0
+    cg_steps : int, default=3
+    random_state : int, Generator or None
+    """
+
+    def __init__(self, n_components=64, *, solver="cg", alpha=10.0, reg=0.01, max_iter=15, tol=0.0, cg_steps=3,
+                 random_state=None):
+        self.n_components = n_components
+        self.solver = solver
+        self.alpha = alpha
+        self.reg = reg
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cg_steps = cg_steps
+        self.random_state = random_state
+
+    def _fit(self, R):
+        return fit_implicit(R, self.n_components, solver=self.solver, alpha=self.alpha, reg=self.reg,
+                            max_iter=self.max_iter, tol=self.tol, cg_steps=self.cg_steps,
+                            random_state=self.random_state)
+
+    def predict(self, users, items):
+        """Preference scores ⟨u_i, v_j⟩ (0 for an unknown user or item); not clipped."""
+        self._check_fitted()
+        return self._scores(users, items)
