@@ -21,6 +21,7 @@ ALLOWED = {
     "factorize": set(),
     "model": {"errors", "resources", "corpus", "text", "factorize"},
     "report": {"errors", "model"},
+    "ratings": {"errors", "corpus", "factorize"},
     "distributed": {"errors", "resources", "corpus", "text", "factorize", "model"},
     "workflow": {"errors", "resources", "corpus", "text", "factorize", "model", "distributed", "report", "__init__"},
     "console": set(),

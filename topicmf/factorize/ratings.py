@@ -150,7 +150,8 @@ def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.02, beta=0.02, ga
             rk.explicit_rows(Rt.indptr, Rt.indices, Rt.data, V, c, U, b, mu, pen["beta"], pen["delta"], factors)
         if tracker.add(explicit_loss(R, U, V, b, c, mu, **penalty)):
             break
-    tracker.finish()
+    if tol > 0:  # tol = 0 asks for max_iter epochs: nothing to warn about
+        tracker.finish()
     return RatingFactorization(U, V, b, c, mu, "explicit", solver, np.array(tracker.curve), len(tracker.curve),
                                tracker.converged, (float(R.data.min()), float(R.data.max())),
                                params=dict(pen, n_components=k, solver=solver, max_iter=max_iter, tol=tol))
@@ -186,7 +187,8 @@ def fit_implicit(X, n_components=64, *, solver="cg", alpha=10.0, reg=0.01, max_i
                 rk.implicit_rows_cg(M.indptr, M.indices, M.data, F, G, gram, pen["alpha"], pen["reg"], int(cg_steps))
         if tracker.add(implicit_loss(X, U, V, alpha=pen["alpha"], reg=pen["reg"])):
             break
-    tracker.finish()
+    if tol > 0:  # tol = 0 asks for max_iter epochs: nothing to warn about
+        tracker.finish()
     return RatingFactorization(U, V, np.zeros(n), np.zeros(m), 0.0, "implicit", solver, np.array(tracker.curve),
                                len(tracker.curve), tracker.converged,
                                params=dict(pen, n_components=k, solver=solver, max_iter=max_iter, tol=tol,

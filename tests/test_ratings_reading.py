@@ -1,0 +1,109 @@
+"""Reading rating files (issue 10): long and wide tables, MovieLens, JSON Lines, bad input."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from topicmf import CorpusError, TopicmfWarning
+from topicmf.ratings import read_ratings
+
+LECTURE = ROOT / "corpora" / "ratings_lecture.csv"
+PURCHASES = ROOT / "corpora" / "purchases_lecture.csv"
+
+
+def test_the_lecture_tables_are_wide_tables_with_unknown_blanks():
+    r = read_ratings(LECTURE)
+    assert r.user_ids == ("Маша", "Юля", "Вова", "Коля", "Петя", "Ваня")
+    assert r.item_ids == ("Пила", "Улица Вязов", "Ванильное небо", "1+1")
+    assert r.R.nnz == 16 and r.info["format"] == "wide" and not r.implicit_looking
+    assert r.R[3, 0] == 3 and r.R[4, 3] == 4
+    kolya = r.R[3].toarray().ravel()
+    assert list(r.R[3].indices) == [0, 2, 3] and kolya[1] == 0  # Коля × Улица Вязов is unknown: not stored
+    p = read_ratings(PURCHASES)
+    assert p.R.nnz == 13 and p.implicit_looking and p.item_ids[3] == "Шуба D&G"
+
+
+def test_a_stored_zero_in_a_wide_table_is_a_known_cell(tmp_path):
+    f = tmp_path / "w.csv"
+    f.write_text("who,a,b,c\nx,0,,2\ny,,1,\n", encoding="utf-8")
+    r = read_ratings(f)
+    assert r.R.nnz == 3 and r.R[0, 0] == 0 and (0, 0) in set(zip(*r.R.nonzero())) | {(0, 0)}
+    assert list(r.R[0].indices) == [0, 2] and r.item_ids == ("a", "b", "c")
+
+
+@pytest.mark.parametrize("name, text", [
+    ("r.csv", "userId,movieId,rating,timestamp\n1,10,4.5,100\n2,10,3,101\n1,20,2,102\n"),
+    ("r.tsv", "user_id\titem_id\tscore\n1\t10\t4.5\n2\t10\t3\n1\t20\t2\n"),
+    ("u.data", "1\t10\t4.5\t100\n2\t10\t3\t101\n1\t20\t2\t102\n"),
+    ("x.inter", "user_id:token\titem_id:token\trating:float\ttimestamp:float\n1\t10\t4.5\t1\n2\t10\t3\t2\n1\t20\t2\t3\n"),
+    ("r.jsonl", "\n".join(json.dumps(d) for d in ({"user": 1, "item": 10, "rating": 4.5}, {"user": 2, "item": 10,
+              "rating": 3}, {"user": 1, "item": 20, "rating": 2})) + "\n"),
+    ("ratings.dat", "1::10::4.5::100\n2::10::3::101\n1::20::2::102\n"),
+])  # fmt: skip
+def test_long_tables_in_every_shape_give_the_same_matrix(tmp_path, name, text):
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    r = read_ratings(f)
+    assert r.user_ids == ("1", "2") and r.item_ids == ("10", "20")
+    np.testing.assert_array_equal(r.R.toarray(), [[4.5, 2.0], [3.0, 0.0]])
+    assert r.info["format"].startswith("long")
+
+
+def test_named_columns_times_and_interactions_without_ratings(tmp_path):
+    f = tmp_path / "events.csv"
+    f.write_text("who,what,when,how\nann,book,2024-01-02,9\nbob,pen,2024-01-03,1\nann,pen,2024-01-05,3\n")
+    r = read_ratings(f, user_column="who", item_column="what", rating_column="how", time_column="when")
+    np.testing.assert_array_equal(r.R.toarray(), [[9, 3], [0, 1]])
+    assert list(r.times) == ["2024-01-02", "2024-01-05", "2024-01-03"]  # in the order of R.data (CSR)
+    clicks = tmp_path / "clicks.csv"
+    clicks.write_text("user,item\nann,book\nbob,pen\n")
+    assert read_ratings(clicks).implicit_looking
+
+
+def test_duplicates_are_reported_and_the_last_kept(tmp_path):
+    f = tmp_path / "d.csv"
+    f.write_text("user,item,rating\na,x,1\na,y,2\na,x,5\n")
+    with pytest.warns(TopicmfWarning, match=r"1 duplicate \(user, item\) rows \(e.g. 'a' × 'x', line 2\)"):
+        r = read_ratings(f)
+    assert r.R[0, 0] == 5 and r.info["duplicates"] == 1
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("a.csv", "user,item,rating\na,x,good\n", r"a.csv:2: the rating 'good' is not a number"),
+    ("b.csv", "", r"b.csv is empty"),
+    ("c.csv", "user,item,rating\na,x\n", r"c.csv:2: 2 fields, expected at least 3"),
+    ("d.csv", "user,item,rating\na,x,nan\n", r"d.csv:2: the rating 'nan' is not a finite number"),
+    ("e.jsonl", '{"user": 1, "item": 2, "rating": "x"}\n', r"e.jsonl:1: the rating 'x' is not a number"),
+    ("f.jsonl", '{"who": 1, "item": 2}\n', r"e.jsonl|f.jsonl:1: no users field found"),
+    ("g.csv", "user,a,b\nx,1,?\n", r"g.csv:2: the rating of 'b' '\?' is not a number"),
+])  # fmt: skip
+def test_bad_input_gets_one_line_naming_the_file_and_line_and_nothing_is_written(tmp_path, name, text, message):
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    before = sorted(os.listdir(tmp_path))
+    with pytest.raises(CorpusError, match=message) as info:
+        read_ratings(f)
+    assert "\n" not in str(info.value)
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_a_missing_named_column_is_named(tmp_path):
+    f = tmp_path / "r.csv"
+    f.write_text("user,item,rating\na,x,1\n")
+    with pytest.raises(CorpusError, match=r"no column 'stars' for the ratings \(columns: user, item, rating\)"):
+        read_ratings(f, rating_column="stars")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("recbole") is None, reason="recbole (MovieLens-100k's carrier) absent")
+def test_movielens_100k_from_the_recbole_wheel():
+    from importlib.resources import files
+
+    r = read_ratings(files("recbole") / "dataset_example" / "ml-100k" / "ml-100k.inter")
+    assert r.shape == (943, 1682) and r.R.nnz == 100_000 and r.info["duplicates"] == 0
+    assert set(np.unique(r.R.data)) == {1.0, 2.0, 3.0, 4.0, 5.0} and r.times is not None

@@ -1,0 +1,276 @@
+"""Reading rating files: long tables (CSV, TSV, MovieLens, JSON Lines) and wide tables.
+
+A **long** table has a row per known cell: a user column, an item column and (for explicit
+data) a rating column, named by the caller or found among the common names; MovieLens files
+with or without a header (recbole's ``user_id:token`` headers too) are long tables.  Without a
+rating column every row is one interaction (value 1).  A **wide** table has the items as its
+header and a row per user, whose first cell names the user: a blank cell is unknown, a ``0``
+a known zero.  Every error names the file and the line; nothing is ever written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..corpus.tables import sniff_encoding
+from ..errors import CorpusError, TopicmfWarning
+
+__all__ = ["Ratings", "read_ratings", "USER_NAMES", "ITEM_NAMES", "RATING_NAMES", "TIME_NAMES"]
+
+#: Column names recognised without an option (compared lowercased, a recbole ``:type`` suffix dropped).
+USER_NAMES = ("user", "user_id", "userid", "uid", "user id", "customer", "customer_id")
+ITEM_NAMES = ("item", "item_id", "itemid", "movie_id", "movieid", "movie", "product", "product_id", "iid")
+RATING_NAMES = ("rating", "score", "count", "value", "stars", "rate")
+TIME_NAMES = ("timestamp", "time", "date", "datetime")
+
+_TAB_SUFFIXES = (".tsv", ".tab", ".data", ".inter")
+
+
+@dataclass(frozen=True, eq=False)
+class Ratings:
+    """A users × items matrix whose stored entries are the known cells, with their ids.
+
+    ``times`` (when the table has a time column) holds each stored cell's time, in the
+    order of ``R.data``; ``info`` says how the file was read (format, columns, lines,
+    duplicates).
+    """
+
+    R: sp.csr_matrix
+    user_ids: tuple
+    item_ids: tuple
+    times: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple:
+        return self.R.shape
+
+    @property
+    def implicit_looking(self) -> bool:
+        """True when every known value is 0 or 1 (purchases, clicks), as implicit feedback is."""
+        return bool(np.all((self.R.data == 0) | (self.R.data == 1)))
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().split(":")[0].strip()
+
+
+def _find(header: list[str], wanted: str | None, names: tuple, what: str, path) -> int | None:
+    keys = [_key(h) for h in header]
+    if wanted is not None:
+        if wanted in header:
+            return header.index(wanted)
+        if _key(wanted) in keys:
+            return keys.index(_key(wanted))
+        raise CorpusError(f"{path}: no column {wanted!r} for the {what} (columns: {', '.join(header)})")
+    for name in names:
+        if name in keys:
+            return keys.index(name)
+    return None
+
+
+def _number(text, path, line: int, what: str) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise CorpusError(f"{path}:{line}: the {what} {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise CorpusError(f"{path}:{line}: the {what} {text!r} is not a finite number")
+    return value
+
+
+def _delimiter(path: Path, first_line: str) -> str:
+    if path.suffix.lower() == ".dat" and "::" in first_line:
+        return "::"
+    if path.suffix.lower() in _TAB_SUFFIXES or ("\t" in first_line and "," not in first_line):
+        return "\t"
+    return ","
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    if delimiter == ",":
+        return next(csv.reader([line]))
+    return line.split(delimiter)
+
+
+def _looks_like_data(fields: list[str]) -> bool:
+    """A first line of MovieLens data (user, item, rating…), not a header."""
+    if len(fields) < 3:
+        return False
+    try:
+        float(fields[2])
+    except ValueError:
+        return False
+    return True
+
+
+def _text_rows(path: Path, encoding: str):
+    """(line number, fields) of a delimited file, blank lines skipped; the delimiter chosen by the first line."""
+    with open(path, encoding=encoding, newline="") as fh:
+        lines = ((n, line.rstrip("\r\n")) for n, line in enumerate(fh, 1))
+        lines = ((n, line) for n, line in lines if line.strip())
+        first = next(lines, None)
+        if first is None:
+            raise CorpusError(f"{path} is empty: expected rows of user, item and rating")
+        delimiter = _delimiter(path, first[1])
+        yield first[0], _split(first[1], delimiter)
+        if delimiter == ",":  # quoted fields may span lines: let csv read the rest
+            fh.seek(0)
+            reader = csv.reader(fh)
+            for fields in reader:
+                if reader.line_num > first[0] and any(f.strip() for f in fields):
+                    yield reader.line_num, fields
+        else:
+            for n, line in lines:
+                yield n, line.split(delimiter)
+
+
+def _json_rows(path: Path, encoding: str):
+    with open(path, encoding=encoding) as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CorpusError(f"{path}:{n}: not a JSON object ({exc.msg})") from None
+            if not isinstance(record, dict):
+                raise CorpusError(f"{path}:{n}: expected a JSON object per line")
+            yield n, record
+
+
+def read_ratings(path, *, user_column: str | None = None, item_column: str | None = None,
+                 rating_column: str | None = None, time_column: str | None = None) -> Ratings:
+    """Read a rating file into :class:`Ratings` (see the module's docstring for the formats).
+
+    Duplicate (user, item) pairs are reported in a warning and the last one is kept.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError(f"{path}: no such file")
+    encoding = sniff_encoding(str(path)) or "utf-8-sig"
+    if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
+        cells, info = _long_from_json(path, encoding, user_column, item_column, rating_column, time_column)
+    else:
+        cells, info = _from_text(path, encoding, user_column, item_column, rating_column, time_column)
+    return _assemble(path, cells, info)
+
+
+def _from_text(path, encoding, user_column, item_column, rating_column, time_column):
+    rows = _text_rows(path, encoding)
+    line, header = next(rows)
+    header = [h.strip() for h in header]
+    if _looks_like_data(header) and not any((user_column, item_column, rating_column, time_column)):
+        # a MovieLens file without a header: user, item, rating[, timestamp]
+        names = ["user", "item", "rating", "timestamp"][: len(header)] + [f"column {i + 1}" for i in range(4, len(header))]
+        return _long_rows(path, names, [(line, header), *rows], 0, 1, 2, 3 if len(header) > 3 else None,
+                          "long (no header)")
+    u = _find(header, user_column, USER_NAMES, "users", path)
+    i = _find(header, item_column, ITEM_NAMES, "items", path)
+    if u is not None and i is not None:
+        r = _find(header, rating_column, RATING_NAMES, "ratings", path)
+        t = _find(header, time_column, TIME_NAMES, "times", path)
+        return _long_rows(path, header, rows, u, i, r, t, "long")
+    if item_column is not None or rating_column is not None:
+        missing = "users" if u is None else "items"
+        raise CorpusError(f"{path}: no {missing} column found (columns: {', '.join(header)}); "
+                          f"name it with --{missing[:-1]}-column")
+    return _wide_rows(path, header, rows)
+
+
+def _long_rows(path, header, rows, u, i, r, t, kind):
+    cells = []
+    width = max(c for c in (u, i, r, t) if c is not None) + 1
+    for line, fields in rows:
+        if len(fields) < width:
+            raise CorpusError(f"{path}:{line}: {len(fields)} fields, expected at least {width} "
+                              f"({', '.join(header[:width])})")
+        value = 1.0 if r is None else _number(fields[r].strip(), path, line, header[r])
+        cells.append((fields[u].strip(), fields[i].strip(), value, fields[t].strip() if t is not None else None, line))
+    info = {"format": kind, "columns": {"user": header[u], "item": header[i],
+                                        "rating": header[r] if r is not None else None,
+                                        "time": header[t] if t is not None else None}}
+    return cells, info
+
+
+def _long_from_json(path, encoding, user_column, item_column, rating_column, time_column):
+    cells = []
+    columns = None
+    for line, record in _json_rows(path, encoding):
+        if columns is None:
+            keys = [str(k) for k in record]
+            u = _find(keys, user_column, USER_NAMES, "users", path)
+            i = _find(keys, item_column, ITEM_NAMES, "items", path)
+            if u is None or i is None:
+                raise CorpusError(f"{path}:{line}: no {'users' if u is None else 'items'} field found "
+                                  f"(fields: {', '.join(keys)}); name it with --{'user' if u is None else 'item'}-column")
+            r = _find(keys, rating_column, RATING_NAMES, "ratings", path)
+            t = _find(keys, time_column, TIME_NAMES, "times", path)
+            columns = [keys[c] if c is not None else None for c in (u, i, r, t)]
+        cu, ci, cr, ct = columns
+        if cu not in record or ci not in record:
+            raise CorpusError(f"{path}:{line}: the record has no {cu if cu not in record else ci!r} field")
+        value = 1.0 if cr is None else _number(record.get(cr), path, line, cr)
+        cells.append((str(record[cu]), str(record[ci]), value, None if ct is None else str(record.get(ct)), line))
+    if columns is None:
+        raise CorpusError(f"{path} is empty: expected JSON objects with a user, an item and a rating")
+    return cells, {"format": "long", "columns": dict(zip(("user", "item", "rating", "time"), columns))}
+
+
+def _wide_rows(path, header, rows):
+    items = header[1:]
+    if not items:
+        raise CorpusError(f"{path}: found no user and item columns, and one column is not a users × items table; "
+                          "name the columns with --user-column, --item-column and --rating-column")
+    if len(set(items)) != len(items):
+        raise CorpusError(f"{path}: the header names an item twice (a wide table's header is its items)")
+    cells = []
+    for line, fields in rows:
+        if len(fields) > len(header):
+            raise CorpusError(f"{path}:{line}: {len(fields)} fields, but the header has {len(header)}")
+        user = fields[0].strip()
+        for item, text in zip(items, fields[1:]):
+            text = text.strip()
+            if text:
+                cells.append((user, item, _number(text, path, line, f"rating of {item!r}"), None, line))
+    return cells, {"format": "wide", "columns": {"user": header[0] or None}, "header_items": items}
+
+
+def _assemble(path, cells, info) -> Ratings:
+    if not cells:
+        raise CorpusError(f"{path} holds no ratings")
+    users = list(dict.fromkeys(c[0] for c in cells))
+    # a wide table keeps every item of its header, rated or not
+    items = list(info.pop("header_items", None) or dict.fromkeys(c[1] for c in cells))
+    user_index = {u: n for n, u in enumerate(users)}
+    item_index = {i: n for n, i in enumerate(items)}
+    rows = np.fromiter((user_index[c[0]] for c in cells), np.int64, len(cells))
+    cols = np.fromiter((item_index[c[1]] for c in cells), np.int64, len(cells))
+    vals = np.fromiter((c[2] for c in cells), np.float64, len(cells))
+    key = rows * len(items) + cols
+    # the last row of each (user, item) pair wins
+    last = len(key) - 1 - np.unique(key[::-1], return_index=True)[1]
+    duplicates = len(key) - last.size
+    if duplicates:
+        seen = np.bincount(np.unique(key, return_inverse=True)[1])
+        first_dup = cells[int(np.flatnonzero(np.isin(key, np.unique(key)[seen > 1]))[0])]
+        warnings.warn(f"{path}: {duplicates} duplicate (user, item) rows (e.g. {first_dup[0]!r} × {first_dup[1]!r}, "
+                      f"line {first_dup[4]}); the last of each is kept", TopicmfWarning, stacklevel=3)
+    last.sort()
+    R = sp.csr_matrix((vals[last], (rows[last], cols[last])), shape=(len(users), len(items)))
+    R.sort_indices()
+    times = None
+    if info["columns"].get("time"):
+        order = np.lexsort((cols[last], rows[last]))  # CSR order: by user, then item
+        times = np.array([cells[j][3] for j in last[order]], dtype=object)
+    info = dict(info, source=str(path), cells_read=len(cells), duplicates=int(duplicates), users=len(users),
+                items=len(items), known=int(R.nnz))
+    return Ratings(R, tuple(users), tuple(items), times, info)
