@@ -1,0 +1,132 @@
+"""Rating matrices on MovieLens-100k: topicmf's ExplicitMF / ImplicitMF against the reference libraries.
+
+MovieLens-100k is read from the ``recbole==1.2.1`` wheel (``pip install --no-deps recbole==1.2.1``;
+its licence forbids copying the file anywhere, so it is read where pip put it); the script
+stops with a message when it is absent.  Default threads.
+
+* explicit: the same five seeded folds of the known cells (``kfold_known``, seed 0) for every
+  method: topicmf ``ExplicitMF()`` (defaults: sgd, k = 100, η = 0.005, 0.02 penalties, 20
+  epochs — scikit-surprise's ``SVD`` defaults), ``ExplicitMF(20, solver="als")`` with weights
+  10/10/5/5 (15 sweeps) and the ``baseline`` (γ = 15, δ = 10, 10 sweeps); scikit-surprise
+  does not import with numpy 2 (its wheels are built against numpy 1), so its figures are the
+  anchors measured on this machine in ../shared/notes/ratings-and-scale.md;
+* implicit: ratings ≥ 4 as positives, one seeded 80/20 split (``implicit.evaluation.train_test_split``
+  with random_state 0 when `implicit` imports, else ``split_known``); topicmf ``ImplicitMF(64,
+  alpha=α, reg=0.01)``, 15 iterations, against `implicit`'s ``AlternatingLeastSquares(64,
+  regularization=0.01, alpha=10, iterations=15)``; both scored by ``topicmf.ratings.ranking_metrics``
+  (implicit's definitions; its own evaluation code fails on scipy ≥ 1.15 in 0.7.2), medians of 3
+  alternating fits.  topicmf's weight is w = 1 + α x, implicit's confidence α x: α = 9 matches it.
+
+    python benchmarks/bench_recommend.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+import warnings
+from importlib.resources import files
+from importlib.util import find_spec
+
+import numpy as np
+
+from topicmf import ExplicitMF, ImplicitMF
+from topicmf.ratings import kfold_known, ranking_metrics, rating_errors, read_ratings, split_known
+
+
+def movielens():
+    if find_spec("recbole") is None:
+        sys.exit("MovieLens-100k comes with recbole==1.2.1: pip install --no-deps recbole==1.2.1")
+    return read_ratings(files("recbole") / "dataset_example" / "ml-100k" / "ml-100k.inter")
+
+
+def explicit(r):
+    methods = {
+        "topicmf ExplicitMF() (sgd defaults)": lambda tr: ExplicitMF(random_state=0).fit(tr),
+        "topicmf ExplicitMF(20, als, 10/10/5/5, 15 sweeps)": lambda tr: ExplicitMF(
+            20, solver="als", alpha=10, beta=10, gamma=5, delta=5, max_iter=15, random_state=0).fit(tr),
+        "topicmf baseline (γ 15, δ 10, 10 sweeps)": lambda tr: ExplicitMF(
+            solver="baseline", gamma=15, delta=10, max_iter=10).fit(tr),
+    }
+    print("scikit-surprise (1.1.4, the registry's) does not import with numpy 2 here; its figures are the notes' anchors "
+          "(SVD() RMSE 0.9344, MAE 0.7367, 0.39 s a fold; BaselineOnly() 0.944)\n")
+    ExplicitMF(5, max_iter=1).fit(r.R)  # compile outside the timings
+    results = {name: ([], [], []) for name in methods}
+    for train, test in kfold_known(r.R, 5, random_state=0):
+        for name, fit in methods.items():
+            started = time.perf_counter()
+            model = fit(train)
+            errors = rating_errors(model, test)
+            results[name][2].append(time.perf_counter() - started)
+            results[name][0].append(errors["rmse"])
+            results[name][1].append(errors["mae"])
+    print("| method | RMSE (5 folds) | MAE | fit + test per fold (median) |\n|---|---|---|---|")
+    for name, (rmse, mae, seconds) in results.items():
+        print(f"| {name} | {np.mean(rmse):.4f} | {np.mean(mae):.4f} | {statistics.median(seconds):.2f} s |")
+
+
+class _Adapter:
+    """implicit's factors behind the recommend() that ranking_metrics calls."""
+
+    def __init__(self, model, known):
+        self.U, self.V, self.known = np.asarray(model.user_factors), np.asarray(model.item_factors), known
+
+    def recommend(self, users, n=10, exclude_known=True):
+        scores = self.U[users] @ self.V.T
+        known = self.known[users]
+        scores[np.repeat(np.arange(len(users)), np.diff(known.indptr)), known.indices] = -np.inf
+        top = np.argsort(-scores, axis=1, kind="stable")[:, :n]
+        return top, np.take_along_axis(scores, top, axis=1)
+
+
+def implicit_feedback(r):
+    positives = r.R.copy()
+    positives.data = (positives.data >= 4).astype(np.float64)
+    positives.eliminate_zeros()
+    have_implicit = find_spec("implicit") is not None
+    if have_implicit:
+        from implicit.als import AlternatingLeastSquares
+        from implicit.evaluation import train_test_split
+
+        train, test = (m.tocsr() for m in train_test_split(positives.astype(np.float32), 0.8, random_state=0))
+        train = train.astype(np.float64)
+    else:
+        print("implicit does not import here; its figures are the notes' anchors")
+        train, test = split_known(positives, 0.2, random_state=0)
+    methods = {f"topicmf ImplicitMF(64, alpha={a}, cg)": (lambda a=a: ImplicitMF(64, alpha=a, reg=0.01, max_iter=15,
+                                                                                  random_state=0).fit(train))
+               for a in (10.0, 9.0)}
+    if have_implicit:
+        def reference():
+            model = AlternatingLeastSquares(factors=64, regularization=0.01, alpha=10.0, iterations=15, random_state=0)
+            model.fit(train.astype(np.float32), show_progress=False)
+            return _Adapter(model, train)
+
+        methods["implicit ALS(64, reg 0.01, α 10, 15 it)"] = reference
+    ImplicitMF(4, max_iter=1).fit(train)
+    times = {name: [] for name in methods}
+    fitted = {}
+    for _ in range(3):
+        for name, fit in methods.items():
+            started = time.perf_counter()
+            fitted[name] = fit()
+            times[name].append(time.perf_counter() - started)
+    print(f"\nsplit: {train.nnz:,} training and {test.nnz:,} held-out positives\n")
+    print("| method | P@10 | MAP@10 | NDCG@10 | AUC | fit (median of 3) |\n|---|---|---|---|---|---|")
+    for name, model in fitted.items():
+        m = ranking_metrics(model, test, 10)
+        print(f"| {name} | {m['precision']:.3f} | {m['map']:.3f} | {m['ndcg']:.3f} | {m['auc']:.3f} | "
+              f"{statistics.median(times[name]):.2f} s |")
+
+
+def main():
+    warnings.simplefilter("ignore")
+    r = movielens()
+    print(f"MovieLens-100k: {r.shape[0]} users × {r.shape[1]} items, {r.R.nnz:,} ratings\n")
+    explicit(r)
+    implicit_feedback(r)
+
+
+if __name__ == "__main__":
+    main()
