@@ -4,9 +4,9 @@ MovieLens-100k is read from the ``recbole==1.2.1`` wheel (``pip install --no-dep
 its licence forbids copying the file anywhere, so it is read where pip put it); the script
 stops with a message when it is absent.  Default threads.
 
-* explicit: the same five seeded folds of the known cells (``kfold_known``, seed 0) for every
-  method: topicmf ``ExplicitMF()`` (defaults: sgd, k = 100, η = 0.005, 0.02 penalties, 20
-  epochs — scikit-surprise's ``SVD`` defaults), ``ExplicitMF(20, solver="als")`` with weights
+* explicit: the same five seeded folds of the known cells (``kfold_known``, seed 0; ``--fold-seed``)
+  for every method: topicmf ``ExplicitMF()`` with its defaults, the same with scikit-surprise
+  ``SVD``'s settings (η = 0.005, 0.02 penalties, 20 epochs), ``ExplicitMF(20, solver="als")`` with weights
   10/10/5/5 (15 sweeps) and the ``baseline`` (γ = 15, δ = 10, 10 sweeps); scikit-surprise
   does not import with numpy 2 (its wheels are built against numpy 1), so its figures are the
   anchors measured on this machine in ../shared/notes/ratings-and-scale.md;
@@ -17,7 +17,7 @@ stops with a message when it is absent.  Default threads.
   (implicit's definitions; its own evaluation code fails on scipy ≥ 1.15 in 0.7.2), medians of 3
   alternating fits.  topicmf's weight is w = 1 + α x, implicit's confidence α x: α = 9 matches it.
 
-    python benchmarks/bench_recommend.py
+    python benchmarks/bench_recommend.py [--fold-seed 0]
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ from topicmf import ExplicitMF, ImplicitMF
 from topicmf.ratings import kfold_known, ranking_metrics, rating_errors, read_ratings, split_known
 
 
+FOLD_SEED = int(sys.argv[sys.argv.index("--fold-seed") + 1]) if "--fold-seed" in sys.argv else 0
+
+
 def movielens():
     if find_spec("recbole") is None:
         sys.exit("MovieLens-100k comes with recbole==1.2.1: pip install --no-deps recbole==1.2.1")
@@ -43,7 +46,10 @@ def movielens():
 
 def explicit(r):
     methods = {
-        "topicmf ExplicitMF() (sgd defaults)": lambda tr: ExplicitMF(random_state=0).fit(tr),
+        "topicmf ExplicitMF() (defaults: sgd, k 100, η 0.01, α β 0.1, γ δ 0.02, 30 epochs)":
+            lambda tr: ExplicitMF(random_state=0).fit(tr),
+        "topicmf ExplicitMF with scikit-surprise SVD's settings (η 0.005, 0.02, 20 epochs)": lambda tr: ExplicitMF(
+            alpha=0.02, beta=0.02, learning_rate=0.005, max_iter=20, random_state=0).fit(tr),
         "topicmf ExplicitMF(20, als, 10/10/5/5, 15 sweeps)": lambda tr: ExplicitMF(
             20, solver="als", alpha=10, beta=10, gamma=5, delta=5, max_iter=15, random_state=0).fit(tr),
         "topicmf baseline (γ 15, δ 10, 10 sweeps)": lambda tr: ExplicitMF(
@@ -53,7 +59,7 @@ def explicit(r):
           "(SVD() RMSE 0.9344, MAE 0.7367, 0.39 s a fold; BaselineOnly() 0.944)\n")
     ExplicitMF(5, max_iter=1).fit(r.R)  # compile outside the timings
     results = {name: ([], [], []) for name in methods}
-    for train, test in kfold_known(r.R, 5, random_state=0):
+    for train, test in kfold_known(r.R, 5, random_state=FOLD_SEED):
         for name, fit in methods.items():
             started = time.perf_counter()
             model = fit(train)

@@ -91,7 +91,7 @@ def test_als_never_rises_and_sgd_and_als_recover_planted_ratings():
     R, full, mask = planted(3)
     als = fit_explicit(R, 3, solver="als", max_iter=30, alpha=0.5, beta=0.5, gamma=0.5, delta=0.5, random_state=0)
     assert np.all(np.diff(als.loss_curve) <= 1e-9 * als.loss_curve[0])
-    sgd = fit_explicit(R, 3, solver="sgd", max_iter=60, learning_rate=0.02, random_state=0)
+    sgd = fit_explicit(R, 3, solver="sgd", max_iter=60, learning_rate=0.02, alpha=0.02, beta=0.02, random_state=0)
     base = fit_explicit(R, solver="baseline", max_iter=10, gamma=5.0, delta=5.0)
     held = ~mask
     rmse = {}

@@ -82,7 +82,11 @@ def as_ratings(R) -> sp.csr_matrix:
 
 def explicit_loss(R, U, V, b, c, mu, *, alpha=0.0, beta=0.0, gamma=0.0, delta=0.0) -> float:
     """Q of the explicit model: squared errors on the stored cells of R plus the four penalties."""
-    R = as_ratings(R)
+    return _explicit_objective(as_ratings(R), U, V, b, c, mu, alpha, beta, gamma, delta)
+
+
+def _explicit_objective(R, U, V, b, c, mu, alpha, beta, gamma, delta) -> float:
+    """:func:`explicit_loss` of an already checked R (the fits call it every sweep)."""
     res = np.empty(R.nnz)
     rk.explicit_residuals(R.indptr, R.indices, R.data, U, V, b, c, float(mu), res)
     return float(res @ res + alpha * np.vdot(U, U) + beta * np.vdot(V, V) + gamma * b @ b + delta * c @ c)
@@ -90,7 +94,11 @@ def explicit_loss(R, U, V, b, c, mu, *, alpha=0.0, beta=0.0, gamma=0.0, delta=0.
 
 def implicit_loss(X, U, V, *, alpha=10.0, reg=0.0) -> float:
     """Q of the implicit model over every cell, from the stored cells and the two Gram matrices."""
-    X = as_ratings(X)
+    return _implicit_objective(as_ratings(X), U, V, alpha, reg)
+
+
+def _implicit_objective(X, U, V, alpha, reg) -> float:
+    """:func:`implicit_loss` of an already checked X."""
     stored = np.empty(X.shape[0])
     rk.implicit_stored_terms(X.indptr, X.indices, X.data, U, V, float(alpha), stored)
     return float(np.vdot(U.T @ U, V.T @ V) + stored.sum() + reg * (np.vdot(U, U) + np.vdot(V, V)))
@@ -101,8 +109,8 @@ def _penalties(**values) -> dict:
 
 
 @one_blas_thread
-def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.02, beta=0.02, gamma=0.02, delta=0.02,
-                 learning_rate=0.005, max_iter=20, tol=0.0, init_scale=0.1, random_state=None) -> RatingFactorization:
+def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.1, beta=0.1, gamma=0.02, delta=0.02,
+                 learning_rate=0.01, max_iter=30, tol=0.0, init_scale=0.1, random_state=None) -> RatingFactorization:
     """The explicit model μ + b_i + c_j + ⟨u_i, v_j⟩ on the known cells of R.
 
     Parameters
@@ -114,7 +122,10 @@ def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.02, beta=0.02, ga
     alpha, beta, gamma, delta : float
         L2 weights of U, V, the user biases and the item biases.
     learning_rate : float
-        SGD's step η (constant; scikit-surprise's ``SVD`` uses 0.005).
+        SGD's step η (constant).  The defaults (k = 100, η = 0.01, α = β = 0.1, γ = δ = 0.02,
+        30 epochs) were chosen on MovieLens-100k's five folds (RMSE 0.911 with folds of seed 0,
+        0.912 with seed 1); scikit-surprise's ``SVD`` settings (η = 0.005, all weights 0.02,
+        20 epochs) give 0.936 there.
     max_iter : int
         Epochs (SGD) or sweeps (ALS).
     tol : float
@@ -148,7 +159,7 @@ def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.02, beta=0.02, ga
             factors = solver == "als"
             rk.explicit_rows(R.indptr, R.indices, R.data, U, b, V, c, mu, pen["alpha"], pen["gamma"], factors)
             rk.explicit_rows(Rt.indptr, Rt.indices, Rt.data, V, c, U, b, mu, pen["beta"], pen["delta"], factors)
-        if tracker.add(explicit_loss(R, U, V, b, c, mu, **penalty)):
+        if tracker.add(_explicit_objective(R, U, V, b, c, mu, *penalty.values())):
             break
     if tol > 0:  # tol = 0 asks for max_iter epochs: nothing to warn about
         tracker.finish()
@@ -185,7 +196,7 @@ def fit_implicit(X, n_components=64, *, solver="cg", alpha=10.0, reg=0.01, max_i
                 rk.implicit_rows_exact(M.indptr, M.indices, M.data, F, G, gram, pen["alpha"], pen["reg"])
             else:
                 rk.implicit_rows_cg(M.indptr, M.indices, M.data, F, G, gram, pen["alpha"], pen["reg"], int(cg_steps))
-        if tracker.add(implicit_loss(X, U, V, alpha=pen["alpha"], reg=pen["reg"])):
+        if tracker.add(_implicit_objective(X, U, V, pen["alpha"], pen["reg"])):
             break
     if tol > 0:  # tol = 0 asks for max_iter epochs: nothing to warn about
         tracker.finish()

@@ -94,16 +94,18 @@ class ExplicitMF(_RatingModel):
     ----------
     n_components : int, default=100
     solver : {"sgd", "als", "baseline"}, default="sgd"
-    alpha, beta, gamma, delta : float, default=0.02
-        L2 weights of the user factors, item factors, user biases and item biases.
-    learning_rate : float, default=0.005
-    max_iter : int, default=20
+    alpha, beta : float, default=0.1
+        L2 weights of the user and item factors.
+    gamma, delta : float, default=0.02
+        L2 weights of the user and item biases.
+    learning_rate : float, default=0.01
+    max_iter : int, default=30
     tol : float, default=0
     random_state : int, Generator or None
     """
 
-    def __init__(self, n_components=100, *, solver="sgd", alpha=0.02, beta=0.02, gamma=0.02, delta=0.02,
-                 learning_rate=0.005, max_iter=20, tol=0.0, random_state=None):
+    def __init__(self, n_components=100, *, solver="sgd", alpha=0.1, beta=0.1, gamma=0.02, delta=0.02,
+                 learning_rate=0.01, max_iter=30, tol=0.0, random_state=None):
         self.n_components = n_components
         self.solver = solver
         self.alpha = alpha
