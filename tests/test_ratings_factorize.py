@@ -49,8 +49,14 @@ def test_the_explicit_objective_counts_known_cells_only_and_its_gradient_matches
     R, _, _ = planted(1, n=12, m=9, density=0.4)
     rng = np.random.default_rng(0)
     U, V, b, c = rng.normal(size=(12, 2)), rng.normal(size=(9, 2)), rng.normal(size=12), rng.normal(size=9)
-    pen = dict(alpha=0.3, beta=0.2, gamma=0.1, delta=0.4)
-    assert explicit_loss(R, U, V, b, c, 3.0, **pen) == pytest.approx(dense_explicit_loss(R, U, V, b, c, 3.0, *pen.values()))
+    pen = dict(alpha=0.3, beta=0.2, gamma=0.1, delta=0.4, penalty="total")
+    weights = [pen[name] for name in ("alpha", "beta", "gamma", "delta")]
+    assert explicit_loss(R, U, V, b, c, 3.0, **pen) == pytest.approx(dense_explicit_loss(R, U, V, b, c, 3.0, *weights))
+    # per rating: each known cell carries its row's and column's penalties
+    n_i, m_j = np.diff(R.indptr), np.bincount(R.indices, minlength=9)
+    per_cell = dense_explicit_loss(R, U, V, b, c, 3.0, 0, 0, 0, 0) + (
+        0.3 * n_i @ (U**2).sum(1) + 0.2 * m_j @ (V**2).sum(1) + 0.1 * n_i @ b**2 + 0.4 * m_j @ c**2)
+    assert explicit_loss(R, U, V, b, c, 3.0, **dict(pen, penalty="per_rating")) == pytest.approx(per_cell)
     # the gradient the SGD step follows, summed over the known cells, against finite differences
     res = np.empty(R.nnz)
     rk.explicit_residuals(R.indptr, R.indices, R.data, U, V, b, c, 3.0, res)
@@ -73,26 +79,42 @@ def test_the_explicit_objective_counts_known_cells_only_and_its_gradient_matches
     assert numeric == pytest.approx(grad_b[3], rel=1e-5, abs=1e-6)
 
 
-def test_an_als_half_step_is_the_dense_ridge_solve_over_each_users_known_cells():
+@pytest.mark.parametrize("per_rating", [False, True])
+def test_an_als_half_step_is_the_dense_ridge_solve_over_each_users_known_cells(per_rating):
     R, _, _ = planted(2, n=15, m=10, density=0.5)
     rng = np.random.default_rng(1)
     U, V, b, c = np.zeros((15, 3)), rng.normal(size=(10, 3)), np.zeros(15), rng.normal(size=10)
     mu, alpha, gamma = 3.0, 0.7, 0.3
-    rk.explicit_rows(R.indptr, R.indices, R.data, U, b, V, c, mu, alpha, gamma, True)
+    rk.explicit_rows(R.indptr, R.indices, R.data, U, b, V, c, mu, alpha, gamma, True, per_rating)
     for i in range(15):
         j = R.indices[R.indptr[i]:R.indptr[i + 1]]
         Z = np.hstack([V[j], np.ones((j.size, 1))])
         t = R.data[R.indptr[i]:R.indptr[i + 1]] - mu - c[j]
-        x = np.linalg.solve(Z.T @ Z + np.diag([alpha] * 3 + [gamma]), Z.T @ t)
+        s = j.size if per_rating else 1
+        x = np.linalg.solve(Z.T @ Z + s * np.diag([alpha] * 3 + [gamma]), Z.T @ t)
         np.testing.assert_allclose(np.append(U[i], b[i]), x, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("penalty", ["per_rating", "total"])
+def test_sgd_and_als_descend_the_same_objective(penalty):
+    """SGD's recorded curve is the objective it descends: it ends near ALS's optimum, either way."""
+    R, _, _ = planted(5, n=80, m=60, density=0.4)
+    weights = dict(alpha=0.05, beta=0.05, gamma=0.02, delta=0.02) if penalty == "per_rating" else dict(
+        alpha=2.0, beta=2.0, gamma=1.0, delta=1.0)
+    als = fit_explicit(R, 3, solver="als", max_iter=200, tol=1e-12, penalty=penalty, random_state=0, **weights)
+    sgd = fit_explicit(R, 3, solver="sgd", max_iter=300, learning_rate=0.005, penalty=penalty, random_state=0,
+                       **weights)
+    assert als.objective <= sgd.objective <= 1.02 * als.objective
+    assert sgd.loss_curve[-1] < sgd.loss_curve[0]
 
 
 def test_als_never_rises_and_sgd_and_als_recover_planted_ratings():
     R, full, mask = planted(3)
-    als = fit_explicit(R, 3, solver="als", max_iter=30, alpha=0.5, beta=0.5, gamma=0.5, delta=0.5, random_state=0)
+    als = fit_explicit(R, 3, solver="als", max_iter=30, alpha=0.5, beta=0.5, gamma=0.5, delta=0.5, penalty="total",
+                       random_state=0)
     assert np.all(np.diff(als.loss_curve) <= 1e-9 * als.loss_curve[0])
     sgd = fit_explicit(R, 3, solver="sgd", max_iter=60, learning_rate=0.02, alpha=0.02, beta=0.02, random_state=0)
-    base = fit_explicit(R, solver="baseline", max_iter=10, gamma=5.0, delta=5.0)
+    base = fit_explicit(R, solver="baseline", max_iter=10, gamma=5.0, delta=5.0, penalty="total")
     held = ~mask
     rmse = {}
     for name, f in (("als", als), ("sgd", sgd), ("baseline", base)):

@@ -21,8 +21,13 @@ _OPTS = dict(cache=True, nogil=True, error_model="numpy")
 
 
 @njit(fastmath={"reassoc", "contract"}, **_OPTS)
-def _explicit_block(rows, cols, vals, lo, hi, U, V, b, c, mu, eta, alpha, beta, gamma, delta):
-    """Funk/Koren SGD steps over one block's entries in their stored order (the old u_i in v_j's step)."""
+def _explicit_block(rows, cols, vals, lo, hi, U, V, b, c, mu, eta, alpha, beta, gamma, delta, share_row, share_col):
+    """Funk/Koren SGD steps over one block's entries in their stored order (the old u_i in v_j's step).
+
+    An entry carries ``share_row[i]`` of row i's penalties and ``share_col[j]`` of column j's:
+    1 when every known cell carries them (Funk's objective), 1/n_i and 1/m_j when each
+    factor is penalised once, so an epoch's steps add up to one gradient step of Q either way.
+    """
     k = U.shape[1]
     for e in range(lo, hi):
         i = rows[e]
@@ -33,17 +38,19 @@ def _explicit_block(rows, cols, vals, lo, hi, U, V, b, c, mu, eta, alpha, beta, 
         for r in range(k):
             p += u[r] * v[r]
         err = vals[e] - p
-        b[i] += eta * (err - gamma * b[i])
-        c[j] += eta * (err - delta * c[j])
+        a_i = alpha * share_row[i]
+        b_j = beta * share_col[j]
+        b[i] += eta * (err - gamma * share_row[i] * b[i])
+        c[j] += eta * (err - delta * share_col[j] * c[j])
         for r in range(k):
             ur = u[r]
-            u[r] = ur + eta * (err * v[r] - alpha * ur)
-            v[r] = v[r] + eta * (err * ur - beta * v[r])
+            u[r] = ur + eta * (err * v[r] - a_i * ur)
+            v[r] = v[r] + eta * (err * ur - b_j * v[r])
 
 
 @njit(parallel=True, **_OPTS)
 def explicit_epoch(rows, cols, vals, ptr, B, shifts, col_map, seeds, U, V, b, c, mu, eta, alpha, beta,
-                   gamma, delta):
+                   gamma, delta, share_row, share_col):
     """One SGD epoch of the explicit model: strata in order, a stratum's blocks in parallel."""
     for t in range(B):
         for blk_row in prange(B):
@@ -52,7 +59,8 @@ def explicit_epoch(rows, cols, vals, ptr, B, shifts, col_map, seeds, U, V, b, c,
             if hi - lo == 0:
                 continue
             shuffle_block(rows, cols, vals, lo, hi, seeds[blk])
-            _explicit_block(rows, cols, vals, lo, hi, U, V, b, c, mu, eta, alpha, beta, gamma, delta)
+            _explicit_block(rows, cols, vals, lo, hi, U, V, b, c, mu, eta, alpha, beta, gamma, delta, share_row,
+                            share_col)
 
 
 @njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)
@@ -71,13 +79,15 @@ def explicit_residuals(indptr, indices, data, U, V, b, c, mu, out):
 
 
 @njit(parallel=True, **_OPTS)
-def explicit_rows(indptr, indices, data, F, f_bias, G, g_bias, mu, reg, reg_bias, with_factors):
+def explicit_rows(indptr, indices, data, F, f_bias, G, g_bias, mu, reg, reg_bias, with_factors, per_rating):
     """Exact ridge solve of every row's (f_i, bias_i) over its known cells, the other side fixed.
 
-    Row i minimises Σ_q (r_iq − μ − g_bias[j] − bias_i − ⟨f_i, g_j⟩)² + reg‖f_i‖² + reg_bias·bias_i²
-    over its stored cells q (column j = indices[q]): the normal equations of the features
-    z_j = (g_j, 1) with the diagonal penalty (reg, …, reg, reg_bias).  ``with_factors``
-    False solves the bias alone (the baseline model).  A row without known cells gets 0.
+    Row i minimises Σ_q (r_iq − μ − g_bias[j] − bias_i − ⟨f_i, g_j⟩)² + s_i (reg‖f_i‖² + reg_bias·bias_i²)
+    over its stored cells q (column j = indices[q]), s_i = n_i (its number of known cells)
+    when ``per_rating`` (every known cell carries the penalties: Funk's objective, ALS-WR),
+    else 1: the normal equations of the features z_j = (g_j, 1) with that diagonal penalty.
+    ``with_factors`` False solves the bias alone (the baseline model).  A row without known
+    cells gets 0.
     """
     n, k = F.shape
     m = k + 1 if with_factors else 1
@@ -103,10 +113,11 @@ def explicit_rows(indptr, indices, data, F, f_bias, G, g_bias, mu, reg, reg_bias
                 rhs[r] += zr * t
                 for s in range(r, m):
                     A[r, s] += zr * z[s]
+        scale = float(hi - lo) if per_rating else 1.0
         for r in range(m):
             for s in range(r + 1, m):
                 A[s, r] = A[r, s]
-            A[r, r] += reg if r < m - 1 else reg_bias
+            A[r, r] += scale * (reg if r < m - 1 else reg_bias)
         x = np.linalg.solve(A, rhs)
         if with_factors:
             for r in range(k):

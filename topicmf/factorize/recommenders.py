@@ -98,6 +98,9 @@ class ExplicitMF(_RatingModel):
         L2 weights of the user and item factors.
     gamma, delta : float, default=0.02
         L2 weights of the user and item biases.
+    penalty : {"per_rating", "total"}, default="per_rating"
+        Every known cell carries its user's and item's penalties (Funk's objective), or
+        each factor is penalised once.
     learning_rate : float, default=0.01
     max_iter : int, default=30
     tol : float, default=0
@@ -105,13 +108,14 @@ class ExplicitMF(_RatingModel):
     """
 
     def __init__(self, n_components=100, *, solver="sgd", alpha=0.1, beta=0.1, gamma=0.02, delta=0.02,
-                 learning_rate=0.01, max_iter=30, tol=0.0, random_state=None):
+                 penalty="per_rating", learning_rate=0.01, max_iter=30, tol=0.0, random_state=None):
         self.n_components = n_components
         self.solver = solver
         self.alpha = alpha
         self.beta = beta
         self.gamma = gamma
         self.delta = delta
+        self.penalty = penalty
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.tol = tol
@@ -119,7 +123,7 @@ class ExplicitMF(_RatingModel):
 
     def _fit(self, R):
         return fit_explicit(R, self.n_components, solver=self.solver, alpha=self.alpha, beta=self.beta,
-                            gamma=self.gamma, delta=self.delta, learning_rate=self.learning_rate,
+                            gamma=self.gamma, delta=self.delta, penalty=self.penalty, learning_rate=self.learning_rate,
                             max_iter=self.max_iter, tol=self.tol, random_state=self.random_state)
 
 
