@@ -50,11 +50,7 @@ class Products:
         X = self.X
         B = np.ascontiguousarray(B)
         if self.small:
-            product = X @ B
-            if out is None:
-                return np.ascontiguousarray(product)
-            out[...] = product
-            return out
+            return _into(X @ B, out)
         if out is None:
             out = np.empty((X.shape[0], B.shape[1]), dtype=np.result_type(X.data, B))
         _kernels.spmm(X.indptr, X.indices, X.data, B, out)
@@ -65,11 +61,7 @@ class Products:
         X = self.X
         B = np.ascontiguousarray(B)
         if self.small:
-            product = X.T @ B
-            if out is None:
-                return np.ascontiguousarray(product)
-            out[...] = product
-            return out
+            return _into(X.T @ B, out)
         if out is None:
             out = np.empty((X.shape[1], B.shape[1]), dtype=np.result_type(X.data, B))
         if self.gather:
@@ -78,3 +70,11 @@ class Products:
         else:
             _kernels.spmm_t(X.indptr, X.indices, X.data, B, out, self.parts)
         return out
+
+
+def _into(product: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """scipy's product, C-contiguous, written into ``out`` when one is given."""
+    if out is None:
+        return np.ascontiguousarray(product)
+    out[...] = product
+    return out

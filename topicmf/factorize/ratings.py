@@ -99,11 +99,16 @@ def _check_penalty(penalty: str) -> str:
     return penalty
 
 
-def _counts(R, penalty):
+def _cells(R):
+    """The number of known cells of each row and of each column."""
+    return np.diff(R.indptr).astype(np.float64), np.bincount(R.indices, minlength=R.shape[1]).astype(np.float64)
+
+
+def _counts(R, penalty, cells=None):
     """How many times each row's and column's penalties count: its known cells, or once."""
     if penalty == "total":
         return np.ones(R.shape[0]), np.ones(R.shape[1])
-    return np.diff(R.indptr).astype(np.float64), np.bincount(R.indices, minlength=R.shape[1]).astype(np.float64)
+    return cells if cells is not None else _cells(R)
 
 
 def _explicit_objective(R, U, V, b, c, mu, alpha, beta, gamma, delta, n_row, n_col) -> float:
@@ -163,7 +168,8 @@ def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.1, beta=0.1, gamm
         raise ValueError(f"Unknown explicit solver {solver!r}; choose one of {', '.join(EXPLICIT_SOLVERS)}")
     R = as_ratings(R)
     per_rating = _check_penalty(penalty) == "per_rating"
-    n_row, n_col = _counts(R, penalty)
+    cells = _cells(R)
+    n_row, n_col = _counts(R, penalty, cells)
     n, m = R.shape
     k = 0 if solver == "baseline" else check_rank(n_components, (max(n, m), max(n, m)))
     pen = _penalties(alpha=alpha, beta=beta, gamma=gamma, delta=delta, learning_rate=learning_rate,
@@ -178,8 +184,7 @@ def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.1, beta=0.1, gamm
     penalty_weights = (pen["alpha"], pen["beta"], pen["gamma"], pen["delta"])
     strata = Strata(R, max(k, 1)) if solver == "sgd" else None
     # an SGD step carries its share of the penalties: all of them, or 1/n of a row's
-    share_row = np.ones(n) if per_rating else 1.0 / np.maximum(np.diff(R.indptr), 1)
-    share_col = np.ones(m) if per_rating else 1.0 / np.maximum(np.bincount(R.indices, minlength=m), 1)
+    share_row, share_col = (np.ones(n), np.ones(m)) if per_rating else (1.0 / np.maximum(c, 1) for c in cells)
     while True:
         if solver == "sgd":
             shifts, col_map, seeds = strata.schedule(rng)
