@@ -8,11 +8,9 @@ one-line error instead of being half-read.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -25,27 +23,20 @@ from ..text import Tokenizer
 from ..text.clean import Cleaner
 from ..text.stream import DocumentSample
 from .neighbors import NeighbourGraph
-from .npz import read_arrays
+from .npz import pack_strings, read_verified, sha256_file, unpack_strings
 from .similarity import words_of
-from .strings import PackedStrings
 from .topicmodel import WORD_ORDERS, TopicModel
 from .weighting import WEIGHTINGS
 
 __all__ = ["FORMAT", "MODEL_FILE", "MANIFEST_FILE", "save_model", "load_model", "read_manifest", "write_atomic",
-           "sha256_file"]
+           "sha256_file", "RATINGS_FORMAT"]
 
 FORMAT = "topicmf-run/1"
 MODEL_FILE = "model.npz"
 WORDS_FILE = "words.npz"  # the documents' word vectors, for queries (topicmf.model.similarity)
 MANIFEST_FILE = "manifest.json"
-
-
-def sha256_file(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+RATINGS_FORMAT = "topicmf-recommend/1"  # the run folder of `topicmf recommend` (topicmf.ratings.store)
+RUN_KINDS = {FORMAT: "`topicmf run`", RATINGS_FORMAT: "`topicmf recommend`"}
 
 
 def write_atomic(path, data: bytes | str) -> None:
@@ -68,34 +59,6 @@ def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def _pack(values, arrays: dict, name: str) -> None:
-    """Strings as UTF-8 bytes plus offsets (compact: Unicode arrays take 4 bytes a character of the longest)."""
-    encoded = ["" if v is None else str(v) for v in values]
-    encoded = [v.encode("utf-8", "surrogatepass") for v in encoded]
-    arrays[f"{name}.utf8"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    arrays[f"{name}.offsets"] = np.cumsum([0] + [len(v) for v in encoded], dtype=np.int64)
-
-
-def _unpack(a: dict, name: str, path, lazy: bool = False) -> tuple | PackedStrings | None:
-    """A text array of model.npz, checked: a tuple, or (``lazy``) strings decoded on demand."""
-    data, offsets = a.get(f"{name}.utf8"), a.get(f"{name}.offsets")
-    if data is None and offsets is None:
-        return None
-    if (data is None or offsets is None or data.dtype != np.uint8 or offsets.dtype.kind != "i" or offsets.ndim != 1
-            or offsets.size < 1 or offsets[0] != 0 or offsets[-1] != data.size or (np.diff(offsets) < 0).any()):
-        raise TopicmfError(f"{path} is inconsistent: bad text array {name!r}")
-    raw = data.tobytes()
-    starts = offsets[:-1][np.diff(offsets) > 0]
-    try:
-        raw.decode("utf-8", "surrogatepass")  # the whole buffer, at C speed
-        if starts.size and ((data[starts] & 0xC0) == 0x80).any():  # a string starting inside a character
-            raise UnicodeDecodeError("utf-8", b"", 0, 1, "string boundary inside a character")
-    except UnicodeDecodeError:
-        raise TopicmfError(f"{path} is inconsistent: text array {name!r} is not UTF-8") from None
-    strings = PackedStrings(raw, offsets)
-    return strings if lazy else strings.decoded()
 
 
 def tokenizer_spec(tokenizer: Tokenizer | None) -> dict | None:
@@ -137,11 +100,11 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
     }
     for name in ("terms", "vocabulary", "doc_ids", "labels"):
         if getattr(model, name) is not None:
-            _pack(getattr(model, name), arrays, name)
+            pack_strings(getattr(model, name), arrays, name)
     if model.sample is not None:
         arrays["sample_rows"] = model.sample.rows
         if model.sample.excerpts is not None:
-            _pack(model.sample.excerpts, arrays, "excerpts")
+            pack_strings(model.sample.excerpts, arrays, "excerpts")
     if model.graph is not None:
         arrays["neighbours_index"] = model.graph.index.astype(np.int32 if model.n_docs < 2**31 else np.int64)
         arrays["neighbours_score"] = model.graph.score.astype(np.float32)
@@ -195,8 +158,9 @@ def _json(value):
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def read_manifest(directory) -> dict:
-    """The manifest of a run directory, checked; TopicmfError when it is missing or unreadable."""
+def read_manifest(directory, expected: str = FORMAT) -> dict:
+    """The manifest of a run directory of the ``expected`` format, checked; TopicmfError when it is missing,
+    unreadable or of another kind of run."""
     directory = Path(directory)
     path = directory / MANIFEST_FILE
     if not directory.is_dir():
@@ -207,8 +171,12 @@ def read_manifest(directory) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise TopicmfError(f"{path} is unreadable or damaged ({type(exc).__name__}: {exc})") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise TopicmfError(f"{path} is not a {FORMAT} manifest")
+    found = manifest.get("format") if isinstance(manifest, dict) else None
+    if found != expected:
+        if found in RUN_KINDS and expected in RUN_KINDS:
+            raise TopicmfError(f"{directory} is the output of {RUN_KINDS[found]}; this command reads the output of "
+                               f"{RUN_KINDS[expected]}")
+        raise TopicmfError(f"{path} is not a {expected} manifest")
     return manifest
 
 
@@ -241,9 +209,9 @@ def load_model(directory, *, words_now: bool = False) -> TopicModel:
     words_arrays = None
     if expected_words is not None:
         words_arrays = (_early if words_now else partial)(load_words, directory / WORDS_FILE, expected_words)
-    a = _read_verified(path, expected)
+    a = read_verified(path, expected)
     # a million ids and labels stay packed until something reads them (topicmf similar reads ten)
-    text = {name: _unpack(a, name, path, lazy=name in ("doc_ids", "labels", "excerpts"))
+    text = {name: unpack_strings(a, name, path, lazy=name in ("doc_ids", "labels", "excerpts"))
             for name in ("terms", "vocabulary", "doc_ids", "labels", "excerpts")}
     _check_arrays(a, text, path)
     n_docs = a["W"].shape[0]
@@ -280,27 +248,8 @@ def load_words(path, expected: str) -> dict:
     path = Path(path)
     if not path.is_file():
         raise TopicmfError(f"{path.parent} has no {path.name} (the documents' words); re-run `topicmf run`")
-    arrays = _read_verified(path, expected)
+    arrays = read_verified(path, expected)
     arrays["path"] = path
-    return arrays
-
-
-def _read_verified(path: Path, expected: str) -> dict:
-    """The arrays of a run's ``.npz`` file, its SHA-256 checked against the manifest's ``expected``.
-
-    The file is hashed in a second thread while its arrays are read (hashlib
-    releases the GIL); a mismatch is reported before any reading error.
-    """
-    with ThreadPoolExecutor(1) as pool:
-        digest = pool.submit(sha256_file, path)
-        try:
-            arrays = read_arrays(path)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            if digest.result() != expected:
-                raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`") from None
-            raise TopicmfError(f"{path} is unreadable ({type(exc).__name__}: {exc})") from None
-        if digest.result() != expected:
-            raise TopicmfError(f"{path} does not match its manifest (truncated or modified); re-run `topicmf run`")
     return arrays
 
 
