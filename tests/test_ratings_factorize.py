@@ -226,3 +226,43 @@ def test_bad_rating_matrices_get_a_clear_error(bad, message):
         fit_explicit(bad, 1, max_iter=1)
     with pytest.raises(ValueError, match="Unknown explicit solver"):
         fit_explicit(lecture(), 1, solver="svd++")
+
+
+@pytest.mark.parametrize("penalty", ["per_rating", "total"])
+def test_an_explicit_user_folded_in_is_the_als_solve_a_training_user_gets(penalty):
+    R, _, _ = planted(3, n=60, m=40)
+    model = ExplicitMF(3, solver="als", penalty=penalty, max_iter=150, random_state=0).fit(R)
+    # an ALS sweep ends with the items' half-step, so each user's last solve saw an older V: re-solve
+    # every user against the final V and compare the fold-in of each with that exact row solve
+    U, b = model.fold_in(R)
+    for i in (0, 7, 59):
+        row = R[i]
+        cols, vals = row.indices, row.data
+        Z = np.hstack([model.item_factors_[cols], np.ones((cols.size, 1))])
+        scale = cols.size if penalty == "per_rating" else 1.0
+        A = Z.T @ Z + scale * np.diag([model.alpha] * 3 + [model.gamma])
+        x = np.linalg.solve(A, Z.T @ (vals - model.global_mean_ - model.item_bias_[cols]))
+        np.testing.assert_allclose(np.r_[U[i], b[i]], x, rtol=1e-8, atol=1e-10)
+    # after convergence the fold-in of a training user lands where training put it
+    np.testing.assert_allclose(U, model.user_factors_, atol=2e-3)
+    items, scores = model.recommend_new(R[:5], n=4)
+    ref_items, _ = model.recommend(np.arange(5), n=4)
+    assert (items == ref_items).mean() > 0.9
+
+
+def test_an_implicit_user_folded_in_is_the_exact_weighted_least_squares_solve():
+    rng = np.random.default_rng(4)
+    X = sp.random(30, 20, density=0.2, random_state=rng, data_rvs=lambda k: rng.integers(1, 4, k).astype(float))
+    model = ImplicitMF(4, solver="exact", alpha=5.0, reg=0.1, max_iter=5, random_state=0).fit(X.tocsr())
+    new = sp.csr_matrix(([2.0, 1.0, 3.0], ([0, 0, 0], [1, 4, 9])), shape=(1, 20))
+    u, b = model.fold_in(new)
+    V = model.item_factors_
+    x = new.toarray()[0]
+    w, p = 1 + 5.0 * np.abs(x), (x > 0).astype(float)
+    expected = np.linalg.solve(V.T @ (w[:, None] * V) + 0.1 * np.eye(4), V.T @ (w * p))
+    np.testing.assert_allclose(u[0], expected, rtol=1e-9)
+    assert b.tolist() == [0.0]
+    items, _ = model.recommend_new(new, n=20)
+    assert not {1, 4, 9} & set(items[0].tolist()) and (items[0] == -1).sum() == 3
+    with pytest.raises(ValueError, match="20 columns"):
+        model.fold_in(sp.csr_matrix((1, 19)))

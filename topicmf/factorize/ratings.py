@@ -41,7 +41,7 @@ from ._sgd import Strata
 from ._threads import one_blas_thread
 
 __all__ = ["RatingFactorization", "EXPLICIT_SOLVERS", "IMPLICIT_SOLVERS", "fit_explicit", "fit_implicit",
-           "explicit_loss", "implicit_loss", "as_ratings"]
+           "explicit_loss", "implicit_loss", "as_ratings", "fold_in_explicit", "fold_in_implicit"]
 
 EXPLICIT_SOLVERS = ("sgd", "als", "baseline")
 PENALTIES = ("per_rating", "total")
@@ -138,7 +138,7 @@ def _penalties(**values) -> dict:
 @one_blas_thread
 def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.1, beta=0.1, gamma=0.02, delta=0.02,
                  penalty="per_rating", learning_rate=0.01, max_iter=30, tol=0.0, init_scale=0.1,
-                 random_state=None) -> RatingFactorization:
+                 random_state=None, callback=None) -> RatingFactorization:
     """The explicit model μ + b_i + c_j + ⟨u_i, v_j⟩ on the known cells of R.
 
     Parameters
@@ -163,6 +163,8 @@ def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.1, beta=0.1, gamm
         Stop when Q falls by less than this (relative) in a sweep; 0 runs ``max_iter``.
     init_scale : float
         Factors start as N(0, init_scale²) (seeded); biases at 0.
+    callback : callable(iteration, max_iter) or None
+        Called after every epoch or sweep (progress).
     """
     if solver not in EXPLICIT_SOLVERS:
         raise ValueError(f"Unknown explicit solver {solver!r}; choose one of {', '.join(EXPLICIT_SOLVERS)}")
@@ -197,7 +199,10 @@ def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.1, beta=0.1, gamm
                              per_rating)
             rk.explicit_rows(Rt.indptr, Rt.indices, Rt.data, V, c, U, b, mu, pen["beta"], pen["delta"], factors,
                              per_rating)
-        if tracker.add(_explicit_objective(R, U, V, b, c, mu, *penalty_weights, n_row, n_col)):
+        done = tracker.add(_explicit_objective(R, U, V, b, c, mu, *penalty_weights, n_row, n_col))
+        if callback is not None:
+            callback(len(tracker.curve), max_iter)
+        if done:
             break
     if tol > 0:  # tol = 0 asks for max_iter epochs: nothing to warn about
         tracker.finish()
@@ -209,11 +214,12 @@ def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.1, beta=0.1, gamm
 
 @one_blas_thread
 def fit_implicit(X, n_components=64, *, solver="cg", alpha=10.0, reg=0.01, max_iter=15, tol=0.0, cg_steps=3,
-                 init_scale=0.01, random_state=None) -> RatingFactorization:
+                 init_scale=0.01, random_state=None, callback=None) -> RatingFactorization:
     """Implicit-feedback ALS: Σ_all w_ij (p_ij − ⟨u_i, v_j⟩)² + reg(‖U‖² + ‖V‖²), w = 1 + α|x|.
 
     ``exact`` solves each row's k × k system; ``cg`` takes ``cg_steps`` conjugate-gradient
-    steps from the row's previous value (the `implicit` library's default scheme).
+    steps from the row's previous value (the `implicit` library's default scheme).  ``callback(iteration,
+    max_iter)`` is called after every sweep.
     """
     if solver not in IMPLICIT_SOLVERS:
         raise ValueError(f"Unknown implicit solver {solver!r}; choose one of {', '.join(IMPLICIT_SOLVERS)}")
@@ -235,7 +241,10 @@ def fit_implicit(X, n_components=64, *, solver="cg", alpha=10.0, reg=0.01, max_i
                 rk.implicit_rows_exact(M.indptr, M.indices, M.data, F, G, gram, pen["alpha"], pen["reg"])
             else:
                 rk.implicit_rows_cg(M.indptr, M.indices, M.data, F, G, gram, pen["alpha"], pen["reg"], int(cg_steps))
-        if tracker.add(_implicit_objective(X, U, V, pen["alpha"], pen["reg"])):
+        done = tracker.add(_implicit_objective(X, U, V, pen["alpha"], pen["reg"]))
+        if callback is not None:
+            callback(len(tracker.curve), max_iter)
+        if done:
             break
     if tol > 0:  # tol = 0 asks for max_iter epochs: nothing to warn about
         tracker.finish()
@@ -243,3 +252,49 @@ def fit_implicit(X, n_components=64, *, solver="cg", alpha=10.0, reg=0.01, max_i
                                len(tracker.curve), tracker.converged,
                                params=dict(pen, n_components=k, solver=solver, max_iter=max_iter, tol=tol,
                                            cg_steps=int(cg_steps)))
+
+
+def _new_rows(R_new, n_items: int) -> sp.csr_matrix:
+    """New users' rows (stored entries = their known cells), checked like R but allowed to be empty."""
+    if not sp.issparse(R_new) or R_new.shape[1] != n_items:
+        raise ValueError(f"the new users' rows must be a scipy sparse matrix with {n_items} columns (the items)")
+    coo = R_new.tocoo()
+    R_new = sp.csr_matrix((coo.data.astype(np.float64), (coo.row, coo.col)), shape=R_new.shape)
+    if R_new.nnz != coo.nnz:
+        raise ValueError("the new users' rows store some cell more than once")
+    R_new.sort_indices()
+    if not np.all(np.isfinite(R_new.data)):
+        raise ValueError("the new users' rows have NaN or infinite values")
+    return R_new
+
+
+@one_blas_thread
+def fold_in_explicit(R_new, V, item_bias, global_mean, *, alpha=0.1, gamma=0.02, penalty="per_rating",
+                     with_factors=True):
+    """Factors and biases of new users from their known cells, the items held fixed: (U_new, b_new).
+
+    Each row is the exact ridge solve an ALS half-sweep makes (the same objective and penalties
+    as the fit), so a user folded in is placed as a training user would be; a row without
+    cells gets zeros (μ plus the item's bias).
+    """
+    R_new = _new_rows(R_new, V.shape[0])
+    pen = _penalties(alpha=alpha, gamma=gamma)
+    per_rating = _check_penalty(penalty) == "per_rating"
+    U = np.zeros((R_new.shape[0], V.shape[1]))
+    b = np.zeros(R_new.shape[0])
+    rk.explicit_rows(R_new.indptr, R_new.indices, R_new.data, U, b, np.ascontiguousarray(V, dtype=np.float64),
+                     np.asarray(item_bias, dtype=np.float64), float(global_mean), pen["alpha"], pen["gamma"],
+                     bool(with_factors), per_rating)
+    return U, b
+
+
+@one_blas_thread
+def fold_in_implicit(X_new, V, *, alpha=10.0, reg=0.01) -> np.ndarray:
+    """Factors of new users from their interactions, the items held fixed (one exact implicit-ALS solve each)."""
+    X_new = _new_rows(X_new, V.shape[0])
+    pen = _penalties(alpha=alpha, reg=reg)
+    V = np.ascontiguousarray(V, dtype=np.float64)
+    U = np.zeros((X_new.shape[0], V.shape[1]))
+    rk.implicit_rows_exact(X_new.indptr, X_new.indices, X_new.data, U, V, np.ascontiguousarray(V.T @ V),
+                           pen["alpha"], pen["reg"])
+    return U

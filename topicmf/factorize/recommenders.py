@@ -10,18 +10,22 @@ of -1 (or past the fitted shape) is an unknown user or item: its prediction fall
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
-from .ratings import as_ratings, fit_explicit, fit_implicit
+from .ratings import as_ratings, fit_explicit, fit_implicit, fold_in_explicit, fold_in_implicit
 
 __all__ = ["ExplicitMF", "ImplicitMF"]
 
 
 class _RatingModel(BaseEstimator):
-    def fit(self, R, y=None):
-        """Fit to R (scipy sparse users × items; stored entries are the known cells) and return self."""
+    def fit(self, R, y=None, callback=None):
+        """Fit to R (scipy sparse users × items; stored entries are the known cells) and return self.
+
+        ``callback(iteration, max_iter)``, if given, is called after every epoch or sweep.
+        """
         R = as_ratings(R)
-        result = self._fit(R)
+        result = self._fit(R, callback)
         self.user_factors_ = result.U
         self.item_factors_ = result.V
         self.user_bias_ = result.user_bias
@@ -67,16 +71,33 @@ class _RatingModel(BaseEstimator):
         """
         self._check_fitted()
         users = np.asarray(users, dtype=np.int64).ravel()
-        n_items = self.item_factors_.shape[0]
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer; got {n!r}")
         if np.any((users < 0) | (users >= self.user_factors_.shape[0])):
             raise ValueError("recommend() needs users of the fitted matrix (indices 0 … n_users − 1)")
-        scores = (self.user_factors_[users] @ self.item_factors_.T + self.item_bias_[None, :]
-                  + self.user_bias_[users][:, None] + self.global_mean_)
+        return self._top(self.user_factors_[users], self.user_bias_[users], self.known_[users], n, exclude_known)
+
+    def fold_in(self, R_new):
+        """Factors and biases of users absent from training, from their known cells: (factors, biases).
+
+        ``R_new`` is sparse, one row per new user and one column per fitted item; each row is
+        solved as an ALS step would solve it, the items held fixed.
+        """
+        self._check_fitted()
+        return self._fold_in(R_new)
+
+    def recommend_new(self, R_new, n=10, exclude_known=True):
+        """:meth:`recommend` for users absent from training, given as rows of known cells (see :meth:`fold_in`)."""
+        self._check_fitted()
+        factors, biases = self._fold_in(R_new)
+        return self._top(factors, biases, sp.csr_matrix(R_new), n, exclude_known)
+
+    def _top(self, factors, biases, known, n, exclude_known):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a positive integer; got {n!r}")
+        n_items = self.item_factors_.shape[0]
+        scores = factors @ self.item_factors_.T + self.item_bias_[None, :] + biases[:, None] + self.global_mean_
         if exclude_known:
-            known = self.known_[users]
-            scores[np.repeat(np.arange(users.size), np.diff(known.indptr)), known.indices] = -np.inf
+            known = sp.csr_matrix(known)
+            scores[np.repeat(np.arange(factors.shape[0]), np.diff(known.indptr)), known.indices] = -np.inf
         n = min(int(n), n_items)
         top = np.argpartition(-scores, n - 1, axis=1)[:, :n]
         top_scores = np.take_along_axis(scores, top, axis=1)
@@ -121,10 +142,14 @@ class ExplicitMF(_RatingModel):
         self.tol = tol
         self.random_state = random_state
 
-    def _fit(self, R):
+    def _fit(self, R, callback=None):
         return fit_explicit(R, self.n_components, solver=self.solver, alpha=self.alpha, beta=self.beta,
                             gamma=self.gamma, delta=self.delta, penalty=self.penalty, learning_rate=self.learning_rate,
-                            max_iter=self.max_iter, tol=self.tol, random_state=self.random_state)
+                            max_iter=self.max_iter, tol=self.tol, random_state=self.random_state, callback=callback)
+
+    def _fold_in(self, R_new):
+        return fold_in_explicit(R_new, self.item_factors_, self.item_bias_, self.global_mean_, alpha=self.alpha,
+                                gamma=self.gamma, penalty=self.penalty, with_factors=self.solver != "baseline")
 
 
 class ImplicitMF(_RatingModel):
@@ -153,10 +178,14 @@ class ImplicitMF(_RatingModel):
         self.cg_steps = cg_steps
         self.random_state = random_state
 
-    def _fit(self, R):
+    def _fit(self, R, callback=None):
         return fit_implicit(R, self.n_components, solver=self.solver, alpha=self.alpha, reg=self.reg,
                             max_iter=self.max_iter, tol=self.tol, cg_steps=self.cg_steps,
-                            random_state=self.random_state)
+                            random_state=self.random_state, callback=callback)
+
+    def _fold_in(self, R_new):
+        factors = fold_in_implicit(R_new, self.item_factors_, alpha=self.alpha, reg=self.reg)
+        return factors, np.zeros(factors.shape[0])
 
     def predict(self, users, items):
         """Preference scores ⟨u_i, v_j⟩ (0 for an unknown user or item); not clipped."""
