@@ -14,6 +14,8 @@ import scipy.sparse as sp
 
 __all__ = ["split_known", "kfold_known", "rating_errors", "ranking_metrics"]
 
+_BLOCK_CELLS = 4_000_000
+
 
 def _cells(R, index):
     coo = R.tocoo()
@@ -65,7 +67,9 @@ def ranking_metrics(model, test, K: int = 10) -> dict:
     users = np.flatnonzero(np.diff(test.indptr))
     if users.size == 0:
         raise ValueError("no user has held-out items")
-    recommended, _ = model.recommend(users, n=K, exclude_known=True)
+    step = max(1, _BLOCK_CELLS // max(1, n_items))  # scores held at once: users × items in blocks
+    recommended = np.concatenate([model.recommend(users[s:s + step], n=K, exclude_known=True)[0]
+                                  for s in range(0, users.size, step)])
     gain = 1.0 / np.log2(np.arange(2, K + 2))
     ideal = np.cumsum(gain)
     hits_total = divisor = map_sum = ndcg_sum = auc_sum = 0.0

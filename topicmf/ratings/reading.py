@@ -77,6 +77,11 @@ def _find(header: list[str], wanted: str | None, names: tuple, what: str, path) 
     return None
 
 
+def _none(column: str | None) -> bool:
+    """``none`` as a rating column: the table has none, every row is one interaction."""
+    return column is not None and column.strip().lower() == "none"
+
+
 def _number(text, path, line: int, what: str) -> float:
     try:
         value = float(text)
@@ -176,10 +181,10 @@ def _from_text(path, encoding, user_column, item_column, rating_column, time_col
     u = _find(header, user_column, USER_NAMES, "users", path)
     i = _find(header, item_column, ITEM_NAMES, "items", path)
     if u is not None and i is not None:
-        r = _find(header, rating_column, RATING_NAMES, "ratings", path)
+        r = None if _none(rating_column) else _find(header, rating_column, RATING_NAMES, "ratings", path)
         t = _find(header, time_column, TIME_NAMES, "times", path)
         return _long_rows(path, header, rows, u, i, r, t, "long")
-    if item_column is not None or rating_column is not None:
+    if item_column is not None or (rating_column is not None and not _none(rating_column)):
         missing = "users" if u is None else "items"
         raise CorpusError(f"{path}: no {missing} column found (columns: {', '.join(header)}); "
                           f"name it with --{missing[:-1]}-column")
@@ -212,7 +217,7 @@ def _long_from_json(path, encoding, user_column, item_column, rating_column, tim
             if u is None or i is None:
                 raise CorpusError(f"{path}:{line}: no {'users' if u is None else 'items'} field found "
                                   f"(fields: {', '.join(keys)}); name it with --{'user' if u is None else 'item'}-column")
-            r = _find(keys, rating_column, RATING_NAMES, "ratings", path)
+            r = None if _none(rating_column) else _find(keys, rating_column, RATING_NAMES, "ratings", path)
             t = _find(keys, time_column, TIME_NAMES, "times", path)
             columns = [keys[c] if c is not None else None for c in (u, i, r, t)]
         cu, ci, cr, ct = columns

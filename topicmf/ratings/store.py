@@ -1,0 +1,141 @@
+"""Saving and loading a rating model: ``model.npz`` (arrays) and ``manifest.json`` (everything else).
+
+The same rules as a topic run's (:mod:`topicmf.model.store`): no pickle, plain numeric
+arrays and ids packed as UTF-8, the SHA-256 of ``model.npz`` recorded in the manifest and
+checked on loading, every file written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import TopicmfError
+from ..model.neighbors import NeighbourGraph
+from ..model.npz import pack_strings, read_verified, sha256_file, unpack_strings
+from ..model.store import MANIFEST_FILE, MODEL_FILE, RATINGS_FORMAT, read_manifest, write_atomic
+from .families import FAMILIES
+from .model import RatingModel
+
+__all__ = ["save_rating_model", "load_rating_model", "RATINGS_FORMAT"]
+
+_REMEDY = "re-run `topicmf recommend`"
+_FLOATS = ("user_factors", "item_factors", "user_bias", "item_bias", "loss_curve")
+
+
+def _json(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def save_rating_model(model: RatingModel, directory, manifest: dict) -> dict:
+    """Write ``model.npz`` and ``manifest.json`` into ``directory``; returns the manifest written."""
+    directory = Path(directory)
+    e = model.estimator
+    known = sp.csr_matrix(e.known_)
+    arrays = {
+        "user_factors": e.user_factors_, "item_factors": e.item_factors_, "user_bias": e.user_bias_,
+        "item_bias": e.item_bias_, "loss_curve": np.asarray(e.loss_curve_, dtype=np.float64),
+        "global_mean": np.array([e.global_mean_], dtype=np.float64),
+        "rating_range": np.asarray(e.rating_range_, dtype=np.float64),
+        "known_indptr": known.indptr.astype(np.int64), "known_indices": known.indices.astype(np.int32),
+        "known_data": known.data.astype(np.float64),
+    }
+    pack_strings(model.user_ids, arrays, "user_ids")
+    pack_strings(model.item_ids, arrays, "item_ids")
+    if model.similar is not None:
+        arrays["similar_index"] = model.similar.index.astype(np.int32)
+        arrays["similar_score"] = model.similar.score.astype(np.float32)
+    path = directory / MODEL_FILE
+    with open(path, "wb") as out:
+        np.savez(out, **arrays)
+    params = {k: v for k, v in e.get_params().items() if k != "random_state"}
+    manifest = dict(manifest, format=RATINGS_FORMAT)
+    manifest["model"] = {
+        **manifest.get("model", {}),
+        "family": model.family.name,
+        "params": params,
+        "seed": e.random_state,
+        "n_iter": int(e.n_iter_),
+        "converged": bool(e.converged_),
+        "objective": float(e.loss_curve_[-1]) if len(e.loss_curve_) else None,
+    }
+    if model.similar is not None:
+        manifest["similar_items"] = model.similar.describe()
+    manifest["files"] = {MODEL_FILE: {"sha256": sha256_file(path), "bytes": path.stat().st_size}}
+    write_atomic(directory / MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=False, default=_json))
+    return manifest
+
+
+def load_rating_model(directory) -> RatingModel:
+    """The model of a ``topicmf recommend`` run folder, checked (TopicmfError when damaged or inconsistent)."""
+    directory = Path(directory)
+    manifest = read_manifest(directory, RATINGS_FORMAT)
+    path = directory / MODEL_FILE
+    try:
+        expected = manifest["files"][MODEL_FILE]["sha256"]
+        m = manifest["model"]
+        family = FAMILIES[m["family"]]
+        estimator = family.estimator(**m["params"], random_state=m.get("seed"))
+    except (KeyError, TypeError):
+        raise TopicmfError(f"{directory / MANIFEST_FILE} lacks a valid model description; {_REMEDY}") from None
+    if not path.is_file():
+        raise TopicmfError(f"{directory} has no {MODEL_FILE}")
+    a = read_verified(path, expected, _REMEDY)
+    users = unpack_strings(a, "user_ids", path)
+    items = unpack_strings(a, "item_ids", path)
+    _check(a, users, items, path)
+    n, m_items = len(users), len(items)
+    estimator.user_factors_, estimator.item_factors_ = a["user_factors"], a["item_factors"]
+    estimator.user_bias_, estimator.item_bias_ = a["user_bias"], a["item_bias"]
+    estimator.global_mean_ = float(a["global_mean"][0])
+    estimator.rating_range_ = tuple(float(x) for x in a["rating_range"])
+    estimator.loss_curve_ = a["loss_curve"]
+    estimator.n_iter_ = int(m.get("n_iter", len(a["loss_curve"])))
+    estimator.converged_ = bool(m.get("converged", True))
+    estimator.known_ = sp.csr_matrix((a["known_data"], a["known_indices"], a["known_indptr"]), shape=(n, m_items))
+    similar = None
+    if "similar_index" in a:
+        about = manifest.get("similar_items") or {}
+        similar = NeighbourGraph(a["similar_index"], a["similar_score"], about.get("method", "exact"),
+                                 about.get("recall"), about.get("recall_sample", 0), about.get("exact_work"),
+                                 about.get("similarity", "cosine of item factors"))  # fmt: skip
+    return RatingModel(family, estimator, users, items, similar, manifest)
+
+
+def _check(a: dict, users, items, path) -> None:
+    def bad(why):
+        raise TopicmfError(f"{path} is inconsistent: {why}")
+
+    for key in (*_FLOATS, "global_mean", "rating_range", "known_indptr", "known_indices", "known_data"):
+        if key not in a:
+            bad(f"no array {key!r}")
+        if key in _FLOATS and (a[key].dtype.kind != "f" or not np.isfinite(a[key]).all()):
+            bad(f"{key} must hold finite numbers")
+    if users is None or items is None:
+        bad("no user or item ids")
+    n, m = len(users), len(items)
+    U, V = a["user_factors"], a["item_factors"]
+    if U.ndim != 2 or V.ndim != 2 or U.shape[0] != n or V.shape[0] != m or U.shape[1] != V.shape[1]:
+        bad(f"factors {U.shape} and {V.shape} do not fit {n} users and {m} items")
+    if a["user_bias"].shape != (n,) or a["item_bias"].shape != (m,):
+        bad("the biases do not fit the users and items")
+    if a["global_mean"].shape != (1,) or a["rating_range"].shape != (2,):
+        bad("bad global mean or rating range")
+    indptr, indices, data = a["known_indptr"], a["known_indices"], a["known_data"]
+    if (indptr.ndim != 1 or indptr.size != n + 1 or indptr[0] != 0 or indptr[-1] != indices.size
+            or indices.size != data.size or (np.diff(indptr) < 0).any()
+            or (indices.size and (indices.min() < 0 or indices.max() >= m))):
+        bad("the known cells do not fit the users and items")
+    index, score = a.get("similar_index"), a.get("similar_score")
+    if (index is None) != (score is None):
+        bad("similar_index and similar_score come together")
+    if index is not None and (index.ndim != 2 or index.shape[0] != m or score.shape != index.shape
+                              or (index.size and (index.min() < 0 or index.max() >= m))):
+        bad("the similar items do not fit the items")
