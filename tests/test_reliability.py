@@ -68,6 +68,8 @@ def test_ctrl_c_leaves_no_partial_run_and_no_temporary_files(big_corpus, tmp_pat
         pytest.skip("the run ended before the interrupt (a very fast machine)")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0 and (out / "manifest.json").is_file():  # it finished between poll() and the signal
+        pytest.skip("the run ended as the interrupt was sent")
     assert proc.returncode != 0
     assert "Traceback" not in err
     _nothing_left(out, tmpdir)

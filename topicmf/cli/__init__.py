@@ -139,4 +139,4 @@ def read_matrix(corpus: str, params: dict) -> DocumentTermMatrix:
 
 
 # The commands register themselves on `main`.
-from . import explore, fit, vocab  # noqa: E402,F401
+from . import explore, fit, recommend, vocab  # noqa: E402,F401

@@ -19,15 +19,15 @@ from markupsafe import Markup
 from ..model import TopicModel
 from .data import page_data, script_json
 
-__all__ = ["render_run", "render_sweep", "line_chart"]
+__all__ = ["render_run", "render_sweep", "line_chart", "compact", "TEMPLATES"]
 
-_env = Environment(
+TEMPLATES = Environment(
     loader=PackageLoader("topicmf.report", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.filters["num"] = lambda x, digits=3: "–" if x is None or (isinstance(x, float) and math.isnan(x)) else (
+TEMPLATES.filters["num"] = lambda x, digits=3: "–" if x is None or (isinstance(x, float) and math.isnan(x)) else (
     f"{x:.{digits}f}" if isinstance(x, float) else f"{x:,}" if isinstance(x, int) else str(x))
 
 
@@ -144,7 +144,7 @@ def render_run(model: TopicModel, manifest: dict, *, graph) -> str:
                               f"{what}.{cost} Recall@{about['neighbours']} against "
                               f"an exact search by the same score: {about['recall']:.3f}, measured on "
                               f"{about['recall_sample']:,} random documents.")  # fmt: skip
-    return _env.get_template("report.html").render(
+    return TEMPLATES.get_template("report.html").render(
         m=manifest, metrics=metrics, labels=metrics.get("labels"), k=model.n_topics, nmf=model.is_nmf,
         model_name={"pnmf": "Poisson NMF", "nmf": "Frobenius NMF", "lsa": "LSA"}[model.model],
         share_note=("share of the corpus's topical words each topic gives (the background's words not counted)"
@@ -176,5 +176,5 @@ def render_sweep(rows: list[dict], *, suggested: int, rule: str, corpus: str, mo
         line_chart(ks, [r.get("score") for r in rows], mark=suggested, title="combined score (the rule)"),
     ]
     charts = [c for c in charts if c["points"]]
-    return _env.get_template("sweep.html").render(rows=rows, suggested=suggested, rule=rule, corpus=corpus,
+    return TEMPLATES.get_template("sweep.html").render(rows=rows, suggested=suggested, rule=rule, corpus=corpus,
                                                   model=model, seeds=seeds, charts=charts, command=command)

@@ -19,17 +19,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
-from . import __version__
-from .errors import TopicmfError
-from .model import TopicModel, evaluate, fit_topic_model
-from .model.coherence import CV_WINDOW, NPMI_WINDOW
-from .model.evaluate import coherence_words
-from .model.similarity import SIMILARITIES
-from .model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
-from .model.store import write_atomic
-from .model.store import load_model
-from .report import check_destination, render_sweep, staged_directory, write_report, write_run, write_sweep, write_tables
-from .text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
+from .. import __version__
+from ..errors import TopicmfError
+from ..model import TopicModel, evaluate, fit_topic_model
+from ..model.coherence import CV_WINDOW, NPMI_WINDOW
+from ..model.evaluate import coherence_words
+from ..model.similarity import SIMILARITIES
+from ..model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
+from ..model.store import write_atomic
+from ..model.store import load_model
+from ..report import check_destination, render_sweep, staged_directory, write_report, write_run, write_sweep, write_tables
+from ..text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
 
 __all__ = ["RunResult", "run", "sweep", "rerender", "default_out", "NEIGHBOURS", "DEFAULT_K_RANGE"]
 
@@ -100,7 +100,7 @@ def _tokenizer(dtm: DocumentTermMatrix, options: TextOptions):
 
 def _load_compiled_code() -> None:
     """Start numba's machinery (about 0.2 s the first time in a process) while the workers read the corpus."""
-    from .report.numbers import format_values
+    from ..report.numbers import format_values
 
     format_values([0.0])
 
@@ -175,7 +175,7 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
 
 def _run_on_cluster(job: _Job, address: str) -> RunResult:
     """The run with the corpus read and the model fitted on a Dask cluster (the rest as on one machine)."""
-    from .distributed import SOLVERS, open_client, read_corpus
+    from ..distributed import SOLVERS, open_client, read_corpus
 
     if job.auto:
         raise TopicmfError("-k auto is not run on a cluster; give the number of topics (or sweep on one machine)")

@@ -1,0 +1,242 @@
+"""``topicmf recommend``, ``predict`` and ``suggest``: rating matrices from a file to recommendations.
+
+The rating models' choices are spelled out here (not imported) so that ``topicmf --help``
+need not load numba; tests/test_cli_recommend.py checks them against
+:data:`topicmf.ratings.FAMILIES`.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+import click
+
+from ..console import Progress
+from ..errors import TopicmfError
+from . import friendly, main
+from .fit import command_line
+
+FAMILY_NAMES = ("explicit", "implicit")
+RATING_SOLVERS = ("sgd", "als", "baseline", "cg", "exact")
+SPLITS = ("random", "time")
+# option -> (the families it applies to, the estimator's keyword)
+SETTINGS = {
+    "alpha": (FAMILY_NAMES, "alpha"), "beta": (("explicit",), "beta"), "gamma": (("explicit",), "gamma"),
+    "delta": (("explicit",), "delta"), "reg": (("implicit",), "reg"), "learning_rate": (("explicit",), "learning_rate"),
+    "max_iter": (FAMILY_NAMES, "max_iter"), "penalty": (("explicit",), "penalty"),
+}
+
+
+def _settings(params: dict, family: str | None) -> dict:
+    """The estimator settings given on the command line (None = the estimator's default)."""
+    chosen = {name: params.pop(name) for name in SETTINGS}
+    given = {name: value for name, value in chosen.items() if value is not None}
+    if family is not None:
+        wrong = [name for name in given if family not in SETTINGS[name][0]]
+        if wrong:
+            raise click.UsageError(f"--{wrong[0].replace('_', '-')} does not apply to --model {family}")
+    return {SETTINGS[name][1]: value for name, value in given.items()}
+
+
+@main.command("recommend")
+@click.argument("ratings", metavar="RATINGS")
+@click.option("--model", "-m", "family", type=click.Choice(FAMILY_NAMES), default=None,
+              help="explicit: ratings on known cells (μ + biases + factors); implicit: interactions, every cell "
+                   "weighted (default: implicit when every value is 0 or 1, else explicit).")
+@click.option("-k", "--factors", "k", type=click.IntRange(min=1), default=None,
+              help="Number of factors (default: 100 explicit, 64 implicit; at most the smaller side of the matrix).")
+@click.option("--solver", type=click.Choice(RATING_SOLVERS), default=None,
+              help="explicit: sgd (default), als or baseline; implicit: cg (default) or exact.")
+@click.option("--alpha", type=click.FloatRange(min=0), default=None,
+              help="explicit: L2 weight of the user factors (0.1); implicit: confidence w = 1 + α·x (10).")
+@click.option("--beta", type=click.FloatRange(min=0), default=None, help="explicit: L2 weight of the item factors (0.1).")
+@click.option("--gamma", type=click.FloatRange(min=0), default=None, help="explicit: L2 weight of the user biases (0.02).")
+@click.option("--delta", type=click.FloatRange(min=0), default=None, help="explicit: L2 weight of the item biases (0.02).")
+@click.option("--penalty", type=click.Choice(("per_rating", "total")), default=None,
+              help="explicit: every known cell carries its user's and item's penalties (per_rating, the default), "
+                   "or each factor is penalised once (total).")
+@click.option("--reg", type=click.FloatRange(min=0), default=None, help="implicit: L2 weight of both factors (0.01).")
+@click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="explicit sgd: the step (0.01).")
+@click.option("--max-iter", type=click.IntRange(min=1), default=None,
+              help="Epochs or sweeps (explicit 30, implicit 15).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed, the same run.")
+@click.option("-n", "--top", "n", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Recommendations per user.")
+@click.option("--test-size", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
+              help="Share of the known cells held out to measure the model (0: no evaluation).")
+@click.option("--folds", type=click.IntRange(min=2), default=None,
+              help="K-fold cross-validation of the known cells instead of one held-out share.")
+@click.option("--split", type=click.Choice(SPLITS), default="random", show_default=True,
+              help="random: a seeded share of the known cells; time: the latest ones (needs a time column).")
+@click.option("--min-rating", type=float, default=None,
+              help="Take cells rated at least this as interactions (value 1) and drop the rest: implicit "
+                   "feedback from ratings.")
+@click.option("--user-column", default=None, help="Column of the user ids (default: user, user_id, userId, …).")
+@click.option("--item-column", default=None, help="Column of the item ids (default: item, item_id, movieId, …).")
+@click.option("--rating-column", default=None, help="Column of the ratings (default: rating, score, count, value; "
+                                                    "none: every row is one interaction).")
+@click.option("--time-column", default=None, help="Column of the times (default: timestamp, time, date).")
+@click.option("--out", "-o", default=None, help="Output folder (default: reports/<file name>).")
+@click.option("--force", is_flag=True, help="Replace the output folder of an earlier run.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@friendly
+def recommend_command(ratings: str, family, k, solver, seed, n, test_size, folds, split, min_rating, out, force,
+                      quiet, **params) -> None:
+    """Fit a rating model to RATINGS and write recommendations, similar items and a report.
+
+    RATINGS is a long table (CSV, TSV, JSON Lines, MovieLens u.data or ratings.dat) with a user,
+    an item and a rating column, or a wide table: a row per user, the items as the header, a blank
+    cell unknown.
+
+    \b
+    Examples:
+      topicmf recommend corpora/ratings_lecture.csv
+      topicmf recommend corpora/purchases_lecture.csv -k 2
+      topicmf recommend u.data --folds 5 --out reports/ml100k
+      topicmf recommend u.data --model implicit --min-rating 4
+    """
+    from ..workflow.recommend import recommend
+
+    columns = {name: params.pop(f"{name}_column") for name in ("user", "item", "rating", "time")}
+    settings = _settings(params, family)
+    if solver is not None:
+        wanted = "implicit" if solver in ("cg", "exact") else "explicit"
+        if family not in (None, wanted):
+            raise click.UsageError(f"--solver {solver} is a solver of the {wanted} model, not of --model {family}")
+    result = recommend(ratings, out=out, model=family, k=k, solver=solver, seed=seed, force=force, n=n,
+                       test_size=test_size, folds=folds, split=split, settings=settings, min_rating=min_rating,
+                       columns={key: value for key, value in columns.items() if value is not None},
+                       command=command_line(), stage=lambda label: Progress(label, quiet=quiet))  # fmt: skip
+    click.echo(summary(result))
+
+
+def summary(result) -> str:
+    """The lines printed after ``recommend``: data, model, quality, a few users' recommendations, files."""
+    m = result.manifest
+    model = result.model
+    data, params = m["data"], m["model"]["params"]
+    lines = [f"{data['users']:,} users × {data['items']:,} items, {data['known']:,} known cells "
+             f"(density {100 * data['density']:.3g}%)",
+             f"{model.family.title}: solver {params['solver']}, k = {params['n_components']}, "
+             f"{m['model']['n_iter']} sweeps"]
+    evaluation = m.get("metrics")
+    if evaluation:
+        how = (f"{evaluation['folds']}-fold cross-validation" if evaluation["method"] == "folds" else
+               f"{evaluation['test_size']:.0%} of the cells held out ({evaluation['method']} split)")
+        lines.append(f"held out   {model.family.headline(evaluation['model'])}   by {how}")
+        lines.append(f"reference  {model.family.headline(evaluation['reference'])}   {evaluation['reference_title']}")
+    shown = min(5, model.n_users)
+    lines.append("")
+    for u in range(shown):
+        recs = model.recommend(model.user_ids[u], 3)
+        text = ", ".join(f"{item} ({score:.2f})" for item, score in recs) or "(every item is known)"
+        lines.append(f"  {model.user_ids[u]} → {text}")
+    if model.n_users > shown:
+        lines.append(f"  … and {model.n_users - shown:,} more users in recommendations.csv")
+    lines.append("")
+    lines.append(f"written    {result.directory}/index.html (and recommendations.csv, similar_items.csv, "
+                 f"model.npz, manifest.json) in {m['timings']['total']:.1f} s")
+    return "\n".join(lines)
+
+
+def _load(directory):
+    from ..ratings import load_rating_model
+
+    return load_rating_model(directory)
+
+
+@main.command("predict")
+@click.argument("directory", metavar="DIR")
+@click.argument("pairs", metavar="PAIRS")
+@friendly
+def predict_command(directory: str, pairs: str) -> None:
+    """Predict the value of (user, item) pairs with the model saved in DIR.
+
+    PAIRS is a CSV file (or - for standard input) of user,item rows under a user,item header;
+    the output is user,item,prediction CSV on standard output. Unknown users or items get the
+    model's fallback (μ plus the known bias; 0 for implicit).
+
+    \b
+    Example:
+      printf 'user,item\\nКоля,Улица Вязов\\n' | topicmf predict reports/ratings_lecture -
+    """
+    model = _load(directory)
+    source = sys.stdin if pairs == "-" else _open_text(pairs)
+    try:
+        reader = csv.reader(source)
+        header = next(reader, None)
+        if header is None or [h.strip().lower() for h in header[:2]] != ["user", "item"]:
+            raise TopicmfError(f"{pairs}: the first line must be the header user,item")
+        users, items = [], []
+        for line, fields in enumerate(reader, 2):
+            if not fields:
+                continue
+            if len(fields) < 2:
+                raise TopicmfError(f"{pairs}:{line}: expected user,item")
+            users.append(fields[0].strip())
+            items.append(fields[1].strip())
+    finally:
+        if source is not sys.stdin:
+            source.close()
+    from ..report.ratings import csv_text
+
+    click.echo(csv_text(("user", "item", "prediction"), zip(users, items, model.predict(users, items))), nl=False)
+
+
+def _open_text(path: str):
+    try:
+        return open(path, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise TopicmfError(f"{path}: {exc.strerror}") from None
+
+
+def _given_items(text: str) -> dict:
+    """``"Пила=5,1+1"`` → {"Пила": 5.0, "1+1": None}; items are separated by commas (quote with CSV rules)."""
+    given = {}
+    for field in next(csv.reader([text]), []):
+        field = field.strip()
+        if not field:
+            continue
+        name, sep, value = field.rpartition("=")
+        if not sep:
+            name, value = field, None
+        else:
+            try:
+                value = float(value)
+            except ValueError:
+                name, value = field, None  # an '=' inside the item's name
+        given[name.strip()] = value
+    return given
+
+
+@main.command("suggest")
+@click.argument("directory", metavar="DIR")
+@click.option("--user", default=None, help="A user of the saved model.")
+@click.option("--items", default=None, metavar="ITEM[=VALUE],…",
+              help="A user not in the model, given by items (comma-separated; a value after '=', else the "
+                   "top rating seen, or one interaction).")
+@click.option("-n", "--top", "n", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--include-known", is_flag=True, help="Do not leave out the user's known items.")
+@friendly
+def suggest_command(directory: str, user, items, n: int, include_known: bool) -> None:
+    """Print the recommendations of one user, from the model saved in DIR (CSV: rank,item,score).
+
+    \b
+    Examples:
+      topicmf suggest reports/ratings_lecture --user Вова
+      topicmf suggest reports/ratings_lecture --items "Пила=5,Улица Вязов=4"
+      topicmf suggest reports/purchases_lecture --items "iPhone 6s"
+    """
+    if (user is None) == (items is None):
+        raise click.UsageError("give either --user or --items")
+    model = _load(directory)
+    if user is not None:
+        recs = model.recommend(user, n, exclude_known=not include_known)
+    else:
+        recs = model.recommend_new(_given_items(items), n, exclude_known=not include_known)
+    from ..report.ratings import csv_text
+
+    click.echo(csv_text(("rank", "item", "score"), ((r, item, score) for r, (item, score) in enumerate(recs, 1))),
+               nl=False)

@@ -1,0 +1,179 @@
+"""The files of a ``topicmf recommend`` run: recommendations.csv, similar_items.csv and the page.
+
+User and item names are untrusted text: CSV cells go through :func:`.numbers.cell`
+(formula prefixes neutralised, quoted as needed), and the page receives them as JSON the
+script inserts as text only, under the same Content-Security-Policy as the topic report.
+The page stays bounded whatever the data's size: at most :data:`PAGE_USERS` users (a seeded
+uniform sample beyond), :data:`KNOWN_SHOWN` known items each, :data:`MAP_ITEMS` items on the map.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from importlib.resources import files
+
+import numpy as np
+from markupsafe import Markup
+
+from ..ratings import RatingModel, Ratings
+from .data import script_json
+from .html import TEMPLATES, compact, line_chart
+from .numbers import cell, format_values
+
+__all__ = ["write_recommendations", "write_similar_items", "render_ratings", "page_data", "histogram", "csv_text",
+           "PAGE_USERS", "KNOWN_SHOWN", "MAP_ITEMS"]
+
+PAGE_USERS = 2000
+KNOWN_SHOWN = 50
+MAP_ITEMS = 3000
+BLOCK = 50_000  # rows formatted at a time
+
+
+def _write_pairs(path, header, owners, index, score, names) -> None:
+    """Rows ``owner, rank, name, score`` of a ranked table (-1 entries, where a list ran out, left out)."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        f.write(",".join(header) + "\n")
+        for start in range(0, index.shape[0], BLOCK):
+            block_index, block_score = index[start:start + BLOCK], score[start:start + BLOCK]
+            text = format_values(block_score.ravel(), 7)
+            lines = []
+            width = block_index.shape[1]
+            for r in range(block_index.shape[0]):
+                owner = cell(owners[start + r])
+                for rank in range(width):
+                    j = block_index[r, rank]
+                    if j >= 0:
+                        lines.append(f"{owner},{rank + 1},{cell(names[j])},{text[r * width + rank]}\n")
+            f.write("".join(lines))
+
+
+def write_recommendations(path, model: RatingModel, items: np.ndarray, scores: np.ndarray) -> None:
+    """recommendations.csv: ``user, rank, item, score``, each user's top items best first."""
+    _write_pairs(path, ("user", "rank", "item", "score"), model.user_ids, items, scores, model.item_ids)
+
+
+def write_similar_items(path, model: RatingModel) -> None:
+    """similar_items.csv: ``item, rank, neighbour, score`` (cosine of the item factors)."""
+    g = model.similar
+    _write_pairs(path, ("item", "rank", "neighbour", "score"), model.item_ids, g.index, g.score, model.item_ids)
+
+
+def csv_text(header, rows) -> str:
+    """Small CSV output (``predict``, ``suggest``): text cells made safe, numbers as the shortest exact text."""
+    lines = [",".join(header)]
+    for values in rows:
+        lines.append(",".join(repr(float(v)) if isinstance(v, (float, np.floating)) else
+                              str(v) if isinstance(v, (int, np.integer)) else cell(v) for v in values))
+    return "\n".join(lines) + "\n"
+
+
+def histogram(values: np.ndarray, max_bars: int = 20, width: int = 420, height: int = 170) -> dict:
+    """Bars of a rating histogram: one per distinct value when there are few, else equal bins."""
+    values = np.asarray(values, dtype=np.float64)
+    distinct = np.unique(values)
+    if distinct.size <= max_bars:
+        labels = [f"{v:g}" for v in distinct]
+        counts = np.searchsorted(distinct, values)
+        counts = np.bincount(counts, minlength=distinct.size)
+    else:
+        counts, edges = np.histogram(values, bins=max_bars)
+        labels = [f"{compact(a)}–{compact(b)}" for a, b in zip(edges[:-1], edges[1:])]
+    left, bottom, top = 48, height - 26, 20
+    step = (width - left - 8) / len(counts)
+    peak = max(1, int(counts.max()))
+    bars = []
+    for n, (label, count) in enumerate(zip(labels, counts)):
+        h = (bottom - top) * count / peak
+        bars.append({"x": round(left + n * step + 1, 1), "w": round(max(step - 2, 1), 1), "y": round(bottom - h, 1),
+                     "h": round(h, 1), "label": label, "count": int(count),
+                     "show_label": distinct.size <= max_bars or n % 4 == 0})
+    return {"bars": bars, "width": width, "height": height, "left": left, "bottom": bottom, "top": top,
+            "peak": compact(peak), "step": round(step, 1)}
+
+
+def _map(model: RatingModel, counts: np.ndarray) -> dict | None:
+    """The item map: PCA of the item factors of the :data:`MAP_ITEMS` most-rated items, scaled to [0, 1]."""
+    V = model.estimator.item_factors_
+    if V.shape[1] < 2 or model.n_items < 3:
+        return None
+    shown = np.sort(np.argsort(-counts, kind="stable")[:MAP_ITEMS])
+    X = V[shown] - V[shown].mean(axis=0)
+    _, _, vt = np.linalg.svd(X, full_matrices=False)
+    xy = X @ vt[:2].T
+    xy = xy * np.sign(xy[np.argmax(np.abs(xy), axis=0), [0, 1]])  # a fixed orientation
+    span = np.ptp(xy, axis=0)
+    xy = (xy - xy.min(axis=0)) / np.where(span > 0, span, 1)
+    return {"items": shown.tolist(), "x": np.round(xy[:, 0], 4).tolist(), "y": np.round(xy[:, 1], 4).tolist()}
+
+
+def page_data(model: RatingModel, items: np.ndarray, scores: np.ndarray, seed: int = 0) -> dict:
+    """What the page's script draws: the shown users with their known items and recommendations, the items
+    with their counts, means and neighbours, the item map."""
+    known = model.known
+    n_users = model.n_users
+    if n_users <= PAGE_USERS:
+        users = np.arange(n_users)
+    else:
+        users = np.sort(np.random.default_rng(seed).choice(n_users, PAGE_USERS, replace=False))
+    counts = np.bincount(known.indices, minlength=model.n_items)
+    sums = np.bincount(known.indices, weights=known.data, minlength=model.n_items)
+    means = np.divide(sums, counts, out=np.zeros(model.n_items), where=counts > 0)
+    user_rows = []
+    for u in users:
+        lo, hi = known.indptr[u], known.indptr[u + 1]
+        cols, vals = known.indices[lo:hi], known.data[lo:hi]
+        order = np.lexsort((cols, -vals))[:KNOWN_SHOWN]  # highest rated first
+        recs = [[int(j), round(float(s), 4)] for j, s in zip(items[u], scores[u]) if j >= 0]
+        user_rows.append({"id": model.user_ids[u], "n": int(hi - lo),
+                          "known": [[int(cols[q]), float(vals[q])] for q in order], "recs": recs})
+    g = model.similar
+    similar = None if g is None else [[[int(j), round(float(s), 4)] for j, s in zip(g.index[i], g.score[i])]
+                                      for i in range(model.n_items)]
+    return {
+        "users": user_rows,
+        "n_users": n_users,
+        "items": {"id": list(model.item_ids), "count": counts.tolist(), "mean": np.round(means, 3).tolist()},
+        "similar": similar,
+        "map": _map(model, counts),
+        "score": model.family.score,
+    }
+
+
+def render_ratings(model: RatingModel, ratings: Ratings, manifest: dict, items: np.ndarray,
+                   scores: np.ndarray) -> str:
+    """``index.html`` of a recommend run: one self-contained, offline page."""
+    script = (files("topicmf.report") / "templates" / "ratings.js").read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    data = page_data(model, items, scores, seed=int(model.estimator.random_state or 0))
+    R = ratings.R
+    e = model.estimator
+    curve = line_chart(range(1, len(e.loss_curve_) + 1), [float(v) for v in e.loss_curve_],
+                       title="objective per sweep (lower is better)", width=420)
+    per_user = np.diff(R.indptr)
+    per_item = np.bincount(R.indices, minlength=R.shape[1])
+    family = model.family
+    evaluation = manifest.get("metrics")
+    rows = []
+    if evaluation:
+        for metric in family.metrics:
+            mine, ref = evaluation["model"].get(metric.key), evaluation["reference"].get(metric.key)
+            better = None if mine is None or ref is None else (mine > ref) == metric.higher_is_better
+            std = (evaluation.get("model_std") or {}).get(metric.key)
+            rows.append({"title": metric.title, "model": mine, "reference": ref, "better": better, "std": std,
+                         "direction": "higher is better" if metric.higher_is_better else "lower is better"})
+    shown = len(data["users"])
+    return TEMPLATES.get_template("ratings.html").render(
+        m=manifest, family=family, evaluation=evaluation, metric_rows=rows, curve=curve,
+        hist=histogram(R.data), per_user=(int(np.median(per_user)), int(per_user.max())),
+        per_item=(int(np.median(per_item)), int(per_item.max())), never=int((per_item == 0).sum()),
+        params=manifest["model"]["params"], shown=shown,
+        sample_note="" if shown == model.n_users else (
+            f"The page shows {shown:,} of the {model.n_users:,} users, a seeded uniform sample, so that it stays "
+            f"small; every user is in recommendations.csv, and `topicmf suggest DIR --user ID` answers for any."),
+        map_note=None if data["map"] is None else (
+            f"{len(data['map']['items']):,} most-rated items placed by the first two principal components of their "
+            f"factors; items near each other are liked by the same users. Click one to see its neighbours."),
+        similar_about=manifest.get("similar_items"),
+        data_json=Markup(script_json(data)), script=Markup(script), script_hash=f"sha256-{digest}",
+    )  # fmt: skip
