@@ -204,6 +204,25 @@ def test_implicit_als_never_rises_and_cg_follows_it():
     assert cg.objective <= 1.01 * exact.objective
 
 
+@pytest.mark.parametrize("alpha", [10.0, 100.0, 1000.0])
+def test_implicit_als_works_for_large_confidence_weights(alpha):
+    rng = np.random.default_rng(8)
+    # two planted groups of users, each buying from its own half of the items
+    group = np.arange(60) % 2
+    likes = (rng.random((60, 40)) < 0.35) & (group[:, None] == (np.arange(40) // 20)[None, :])
+    counts = likes * rng.integers(1, 6, (60, 40))
+    X = sp.csr_matrix(counts.astype(float))
+    for solver in ("exact", "cg"):
+        fit = fit_implicit(X, 4, solver=solver, alpha=alpha, reg=0.1, max_iter=10, random_state=0)
+        assert np.all(np.isfinite(fit.U)) and np.all(np.isfinite(fit.V)) and np.isfinite(fit.objective)
+        if solver == "exact":
+            assert np.all(np.diff(fit.loss_curve) <= 1e-9 * fit.loss_curve[0])
+        model = ImplicitMF(4, solver=solver, alpha=alpha, reg=0.1, max_iter=10, random_state=0).fit(X)
+        items, _ = model.recommend(np.arange(60), n=3)
+        own_half = (items // 20) == group[:, None]
+        assert own_half.mean() > 0.95  # recommendations come from the user's own group's items
+
+
 def test_implicit_recommendations_leave_out_known_items_unless_asked():
     X = sp.csr_matrix(np.array([[1, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 0], [1, 0, 1, 0], [0, 1, 1, 0],
                                 [0, 0, 1, 1]], dtype=float))  # the lecture's purchases

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -163,6 +164,21 @@ def read_ratings_quiet(path):
         return read_ratings(path)
 
 
+def test_a_model_worse_than_its_reference_is_reported(tmp_path):
+    rng = np.random.default_rng(0)  # ratings that are pure noise, fitted with no penalty: the factors overfit
+    lines = ["user,item,rating"] + [f"u{rng.integers(50)},i{rng.integers(30)},{rng.integers(1, 6)}" for _ in range(600)]
+    path = write_tree(tmp_path / "in", {"noise.csv": "\n".join(lines) + "\n"}) / "noise.csv"
+    with pytest.warns(Warning) as caught:
+        m = recommend(path, out=tmp_path / "n", k=20, settings=dict(alpha=0.0, beta=0.0, learning_rate=0.05,
+                                                                      max_iter=100)).manifest["metrics"]
+    assert m["model"]["rmse"] > m["reference"]["rmse"]
+    assert any("does worse than the baseline" in str(w.message) for w in caught)
+    with warnings.catch_warnings(record=True) as caught:  # a model better than its reference: nothing said
+        warnings.simplefilter("always")
+        m = recommend(LECTURE, out=tmp_path / "d").manifest["metrics"]
+    assert m["model"]["rmse"] < m["reference"]["rmse"] and not caught
+
+
 def test_implicit_from_ratings_with_min_rating(tmp_path):
     result = recommend(LECTURE, out=tmp_path / "m", k=2, min_rating=4, test_size=0)
     assert result.manifest["model"]["family"] == "implicit" and result.manifest["metrics"] is None
@@ -252,6 +268,30 @@ def test_the_page_stays_bounded(tmp_path, monkeypatch):
     assert len(data["users"]) == 3 and all(len(u["known"]) <= 2 for u in data["users"])
     assert "The page shows 3 of the 6 users" in page
     assert result.model.n_users == 6 and len({r["user"] for r in rows(tmp_path / "b" / "recommendations.csv")}) == 5
+
+
+def test_the_pages_items_are_bounded_and_every_index_points_into_them(tmp_path, monkeypatch):
+    rng = np.random.default_rng(1)
+    lines = ["user,item,rating"] + [f"u{rng.integers(40)},i{i},{rng.integers(1, 6)}" for i in range(300)]
+    path = write_tree(tmp_path / "in", {"r.csv": "\n".join(lines) + "\n"}) / "r.csv"
+    monkeypatch.setattr(report_ratings, "PAGE_USERS", 2)
+    monkeypatch.setattr(report_ratings, "MAP_ITEMS", 5)
+    monkeypatch.setattr(report_ratings, "PAGE_ITEMS", 4)
+    result = recommend(path, out=tmp_path / "b", k=3, n=3, test_size=0)
+    page = (tmp_path / "b" / "index.html").read_text(encoding="utf-8")
+    data = json.loads(page.split('id="topicmf-data">')[1].split("</script>")[0])
+    items = data["items"]
+    n = len(items["id"])
+    assert n < 300 == data["n_items"] and "The page names" in page
+    assert sum(s is not None for s in items["similar"]) == 4 and len(data["map"]["items"]) == 5
+    pointers = [j for u in data["users"] for j, _ in u["known"] + u["recs"]] + data["map"]["items"] + [
+        j for s in items["similar"] if s for j, _ in s]
+    assert pointers and all(0 <= j < n for j in pointers)
+    # the names behind the indices are the model's: a user's recommendations as the CSV has them
+    u = data["users"][0]
+    csv_recs = [r["item"] for r in rows(tmp_path / "b" / "recommendations.csv") if r["user"] == u["id"]]
+    assert [items["id"][j] for j, _ in u["recs"]] == csv_recs
+    assert result.model.n_items == 300
 
 
 def test_the_same_seed_gives_the_same_run(tmp_path):

@@ -64,6 +64,7 @@ def _settings(params: dict, family: str | None) -> dict:
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed, the same run.")
 @click.option("-n", "--top", "n", type=click.IntRange(min=1), default=10, show_default=True,
               help="Recommendations per user.")
+@click.option("--include-known", is_flag=True, help="Do not leave each user's known items out of their recommendations.")
 @click.option("--test-size", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
               help="Share of the known cells held out to measure the model (0: no evaluation).")
 @click.option("--folds", type=click.IntRange(min=2), default=None,
@@ -82,8 +83,8 @@ def _settings(params: dict, family: str | None) -> dict:
 @click.option("--force", is_flag=True, help="Replace the output folder of an earlier run.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @friendly
-def recommend_command(ratings: str, family, k, solver, seed, n, test_size, folds, split, min_rating, out, force,
-                      quiet, **params) -> None:
+def recommend_command(ratings: str, family, k, solver, seed, n, include_known, test_size, folds, split, min_rating,
+                      out, force, quiet, **params) -> None:
     """Fit a rating model to RATINGS and write recommendations, similar items and a report.
 
     RATINGS is a long table (CSV, TSV, JSON Lines, MovieLens u.data or ratings.dat) with a user,
@@ -108,7 +109,8 @@ def recommend_command(ratings: str, family, k, solver, seed, n, test_size, folds
     result = recommend(ratings, out=out, model=family, k=k, solver=solver, seed=seed, force=force, n=n,
                        test_size=test_size, folds=folds, split=split, settings=settings, min_rating=min_rating,
                        columns={key: value for key, value in columns.items() if value is not None},
-                       command=command_line(), stage=lambda label: Progress(label, quiet=quiet))  # fmt: skip
+                       exclude_known=not include_known, command=command_line(),
+                       stage=lambda label: Progress(label, quiet=quiet))  # fmt: skip
     click.echo(summary(result))
 
 

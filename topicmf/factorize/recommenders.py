@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from .ratings import as_ratings, fit_explicit, fit_implicit, fold_in_explicit, fold_in_implicit
+from .topk import top_rows
 
 __all__ = ["ExplicitMF", "ImplicitMF"]
 
@@ -91,19 +92,32 @@ class _RatingModel(BaseEstimator):
         return self._top(factors, biases, sp.csr_matrix(R_new), n, exclude_known)
 
     def _top(self, factors, biases, known, n, exclude_known):
+        """The n best items of each row of factors: scored in float32 (half the time of the users × items
+        product), the chosen ones re-scored in float64 and ordered by that score."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive integer; got {n!r}")
-        n_items = self.item_factors_.shape[0]
-        scores = factors @ self.item_factors_.T + self.item_bias_[None, :] + biases[:, None] + self.global_mean_
+        V = self.item_factors_
+        n_items = V.shape[0]
+        scores = np.asarray(factors, dtype=np.float32) @ V.T.astype(np.float32)
+        scores += self.item_bias_.astype(np.float32)[None, :]
+        scores += (biases + self.global_mean_).astype(np.float32)[:, None]
         if exclude_known:
             known = sp.csr_matrix(known)
             scores[np.repeat(np.arange(factors.shape[0]), np.diff(known.indptr)), known.indices] = -np.inf
         n = min(int(n), n_items)
-        top = np.argpartition(-scores, n - 1, axis=1)[:, :n]
-        top_scores = np.take_along_axis(scores, top, axis=1)
-        order = np.lexsort((top, -top_scores), axis=1)  # best first; ties to the lower index
-        items = np.take_along_axis(top, order, axis=1)
-        best = np.take_along_axis(top_scores, order, axis=1)
+        items = np.empty((scores.shape[0], n), dtype=np.int64)
+        rough = np.empty((scores.shape[0], n), dtype=np.float32)
+        top_rows(scores, items, rough)
+        del scores
+        found = np.isfinite(rough)
+        best = np.full(items.shape, -np.inf)
+        rows, cols = np.nonzero(found)
+        picked = items[rows, cols]
+        best[rows, cols] = (np.einsum("ij,ij->i", factors[rows], V[picked]) + self.item_bias_[picked] + biases[rows]
+                            + self.global_mean_)
+        order = np.lexsort((items, -best), axis=1)  # best first by the exact score; ties to the lower index
+        items = np.take_along_axis(items, order, axis=1)
+        best = np.take_along_axis(best, order, axis=1)
         items[~np.isfinite(best)] = -1
         return items, best
 

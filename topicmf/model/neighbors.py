@@ -32,7 +32,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .nndescent import nn_descent
-from .similarity import add_words_csc, add_words_rows, describe_score, exact_rows, top_of_row, topic_part
+from ..factorize.topk import top_rows as _top_rows
+from .similarity import add_words_csc, add_words_rows, describe_score, exact_rows, topic_part
 
 __all__ = ["unit_rows", "nearest", "NeighbourGraph", "neighbour_graph", "recall_at", "exact_work", "EXACT_WORK"]
 
@@ -48,13 +49,6 @@ def unit_rows(A, dtype=np.float64) -> np.ndarray:
     A = np.asarray(A, dtype=np.float64)
     norms = np.linalg.norm(A, axis=1, keepdims=True)
     return np.divide(A, norms, out=np.zeros_like(A), where=norms > 0).astype(dtype, copy=False)
-
-
-@numba.njit(parallel=True, cache=True, nogil=True)
-def _top_rows(S, index, score):  # pragma: no cover - compiled
-    """Per row of S, the len(index[0]) largest entries, best first; among equal scores the lower column."""
-    for r in numba.prange(S.shape[0]):
-        top_of_row(S[r], index[r], score[r])
 
 
 def nearest(queries, documents, n: int = 10, *, exclude=None, max_cells: int = MAX_CELLS, progress=None,

@@ -33,6 +33,8 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
+from ..factorize.topk import top_of_row
+
 __all__ = ["SIMILARITIES", "TOPIC_WEIGHT", "WORD_TERMS", "word_vectors", "topic_part", "describe_score", "words_of"]
 
 SIMILARITIES = ("words", "topics")  # how a run compares documents: words and topics, or topic profiles alone
@@ -134,28 +136,6 @@ def add_words_rows(S, Q, dptr, didx, ddat):  # pragma: no cover - compiled
             for p in range(dptr[j], dptr[j + 1]):
                 acc += ddat[p] * q[didx[p]]
             S[r, j] += acc
-
-
-@numba.njit(cache=True, nogil=True)
-def top_of_row(row, idx, vals):  # pragma: no cover - compiled
-    """The len(idx) largest entries of ``row`` into ``idx``/``vals``, best first; among equal scores the lower
-    column (a later equal score never displaces an earlier one)."""
-    n = idx.shape[0]
-    size = 0
-    for j in range(row.shape[0]):
-        v = row[j]
-        if size == n and not v > vals[n - 1]:
-            continue
-        p = size if size < n else n - 1
-        while p > 0 and v > vals[p - 1]:
-            if p < n:
-                vals[p] = vals[p - 1]
-                idx[p] = idx[p - 1]
-            p -= 1
-        vals[p] = v
-        idx[p] = j
-        if size < n:
-            size += 1
 
 
 @numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)

@@ -11,6 +11,7 @@ a known zero.  Every error names the file and the line; nothing is ever written.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import warnings
@@ -131,7 +132,7 @@ def _text_rows(path: Path, encoding: str):
             fh.seek(0)
             reader = csv.reader(fh)
             for fields in reader:
-                if reader.line_num > first[0] and any(f.strip() for f in fields):
+                if reader.line_num > first[0] and fields and (fields[0].strip() or any(f.strip() for f in fields)):
                     yield reader.line_num, fields
         else:
             for n, line in lines:
@@ -153,10 +154,11 @@ def _json_rows(path: Path, encoding: str):
 
 
 def read_ratings(path, *, user_column: str | None = None, item_column: str | None = None,
-                 rating_column: str | None = None, time_column: str | None = None) -> Ratings:
+                 rating_column: str | None = None, time_column: str | None = None, progress=None) -> Ratings:
     """Read a rating file into :class:`Ratings` (see the module's docstring for the formats).
 
     Duplicate (user, item) pairs are reported in a warning and the last one is kept.
+    ``progress(rows_read)``, if given, is called every 65,536 rows of a long text table.
     """
     path = Path(path)
     if not path.is_file():
@@ -165,25 +167,25 @@ def read_ratings(path, *, user_column: str | None = None, item_column: str | Non
     if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
         cells, info = _long_from_json(path, encoding, user_column, item_column, rating_column, time_column)
     else:
-        cells, info = _from_text(path, encoding, user_column, item_column, rating_column, time_column)
+        cells, info = _from_text(path, encoding, user_column, item_column, rating_column, time_column, progress)
     return _assemble(path, cells, info)
 
 
-def _from_text(path, encoding, user_column, item_column, rating_column, time_column):
+def _from_text(path, encoding, user_column, item_column, rating_column, time_column, progress=None):
     rows = _text_rows(path, encoding)
     line, header = next(rows)
     header = [h.strip() for h in header]
     if _looks_like_data(header) and not any((user_column, item_column, rating_column, time_column)):
         # a MovieLens file without a header: user, item, rating[, timestamp]
         names = ["user", "item", "rating", "timestamp"][: len(header)] + [f"column {i + 1}" for i in range(4, len(header))]
-        return _long_rows(path, names, [(line, header), *rows], 0, 1, 2, 3 if len(header) > 3 else None,
-                          "long (no header)")
+        return _long_rows(path, names, itertools.chain([(line, header)], rows), 0, 1, 2, 3 if len(header) > 3 else None,
+                          "long (no header)", progress)
     u = _find(header, user_column, USER_NAMES, "users", path)
     i = _find(header, item_column, ITEM_NAMES, "items", path)
     if u is not None and i is not None:
         r = None if _none(rating_column) else _find(header, rating_column, RATING_NAMES, "ratings", path)
         t = _find(header, time_column, TIME_NAMES, "times", path)
-        return _long_rows(path, header, rows, u, i, r, t, "long")
+        return _long_rows(path, header, rows, u, i, r, t, "long", progress)
     if item_column is not None or (rating_column is not None and not _none(rating_column)):
         missing = "users" if u is None else "items"
         raise CorpusError(f"{path}: no {missing} column found (columns: {', '.join(header)}); "
@@ -191,15 +193,47 @@ def _from_text(path, encoding, user_column, item_column, rating_column, time_col
     return _wide_rows(path, header, rows)
 
 
-def _long_rows(path, header, rows, u, i, r, t, kind):
-    cells = []
+class _Cells:
+    """The cells read, as columns: user ids, item ids, values (text until :meth:`values`), times, line numbers."""
+
+    def __init__(self):
+        self.users, self.items, self.texts, self.times, self.lines = [], [], [], [], []
+
+    def __len__(self) -> int:
+        return len(self.users)
+
+    def values(self, path, what) -> np.ndarray:
+        """The values as numbers (1 each when the table has no rating column); the first bad one named by line."""
+        if not self.texts:
+            return np.ones(len(self.users))
+        try:
+            values = np.array(self.texts, dtype=np.float64)
+        except (TypeError, ValueError):
+            values = None
+        if values is None or not np.isfinite(values).all():
+            for text, line, name in zip(self.texts, self.lines, what):
+                _number(text, path, line, name)  # raises for the first that is not a finite number
+        return values
+
+
+def _long_rows(path, header, rows, u, i, r, t, kind, progress=None):
+    cells = _Cells()
+    users, items, texts, times, lines = cells.users, cells.items, cells.texts, cells.times, cells.lines
     width = max(c for c in (u, i, r, t) if c is not None) + 1
     for line, fields in rows:
         if len(fields) < width:
             raise CorpusError(f"{path}:{line}: {len(fields)} fields, expected at least {width} "
                               f"({', '.join(header[:width])})")
-        value = 1.0 if r is None else _number(fields[r].strip(), path, line, header[r])
-        cells.append((fields[u].strip(), fields[i].strip(), value, fields[t].strip() if t is not None else None, line))
+        users.append(fields[u].strip())
+        items.append(fields[i].strip())
+        if r is not None:
+            texts.append(fields[r])
+        if t is not None:
+            times.append(fields[t].strip())
+        lines.append(line)
+        if progress is not None and not len(lines) & 0xFFFF:
+            progress(len(lines))
+    cells.what = itertools.repeat(header[r] if r is not None else "")
     info = {"format": kind, "columns": {"user": header[u], "item": header[i],
                                         "rating": header[r] if r is not None else None,
                                         "time": header[t] if t is not None else None}}
@@ -207,7 +241,7 @@ def _long_rows(path, header, rows, u, i, r, t, kind):
 
 
 def _long_from_json(path, encoding, user_column, item_column, rating_column, time_column):
-    cells = []
+    cells = _Cells()
     columns = None
     for line, record in _json_rows(path, encoding):
         if columns is None:
@@ -223,10 +257,16 @@ def _long_from_json(path, encoding, user_column, item_column, rating_column, tim
         cu, ci, cr, ct = columns
         if cu not in record or ci not in record:
             raise CorpusError(f"{path}:{line}: the record has no {cu if cu not in record else ci!r} field")
-        value = 1.0 if cr is None else _number(record.get(cr), path, line, cr)
-        cells.append((str(record[cu]), str(record[ci]), value, None if ct is None else str(record.get(ct)), line))
+        cells.users.append(str(record[cu]))
+        cells.items.append(str(record[ci]))
+        if cr is not None:
+            cells.texts.append(_number(record.get(cr), path, line, cr))
+        if ct is not None:
+            cells.times.append(str(record.get(ct)))
+        cells.lines.append(line)
     if columns is None:
         raise CorpusError(f"{path} is empty: expected JSON objects with a user, an item and a rating")
+    cells.what = itertools.repeat(columns[2])
     return cells, {"format": "long", "columns": dict(zip(("user", "item", "rating", "time"), columns))}
 
 
@@ -237,7 +277,7 @@ def _wide_rows(path, header, rows):
                           "name the columns with --user-column, --item-column and --rating-column")
     if len(set(items)) != len(items):
         raise CorpusError(f"{path}: the header names an item twice (a wide table's header is its items)")
-    cells = []
+    cells = _Cells()
     for line, fields in rows:
         if len(fields) > len(header):
             raise CorpusError(f"{path}:{line}: {len(fields)} fields, but the header has {len(header)}")
@@ -245,37 +285,45 @@ def _wide_rows(path, header, rows):
         for item, text in zip(items, fields[1:]):
             text = text.strip()
             if text:
-                cells.append((user, item, _number(text, path, line, f"rating of {item!r}"), None, line))
+                cells.users.append(user)
+                cells.items.append(item)
+                cells.texts.append(_number(text, path, line, f"rating of {item!r}"))
+                cells.lines.append(line)
+    cells.what = itertools.repeat("rating")
     return cells, {"format": "wide", "columns": {"user": header[0] or None}, "header_items": items}
 
 
-def _assemble(path, cells, info) -> Ratings:
-    if not cells:
+def _assemble(path, cells: _Cells, info) -> Ratings:
+    if not len(cells):
         raise CorpusError(f"{path} holds no ratings")
-    users = list(dict.fromkeys(c[0] for c in cells))
+    vals = cells.values(path, cells.what)
+    users = list(dict.fromkeys(cells.users))
     # a wide table keeps every item of its header, rated or not
-    items = list(info.pop("header_items", None) or dict.fromkeys(c[1] for c in cells))
+    items = list(info.pop("header_items", None) or dict.fromkeys(cells.items))
     user_index = {u: n for n, u in enumerate(users)}
     item_index = {i: n for n, i in enumerate(items)}
-    rows = np.fromiter((user_index[c[0]] for c in cells), np.int64, len(cells))
-    cols = np.fromiter((item_index[c[1]] for c in cells), np.int64, len(cells))
-    vals = np.fromiter((c[2] for c in cells), np.float64, len(cells))
+    n = len(cells)
+    rows = np.fromiter(map(user_index.__getitem__, cells.users), np.int64, n)
+    cols = np.fromiter(map(item_index.__getitem__, cells.items), np.int64, n)
     key = rows * len(items) + cols
-    # the last row of each (user, item) pair wins
-    last = len(key) - 1 - np.unique(key[::-1], return_index=True)[1]
-    duplicates = len(key) - last.size
+    # the last row of each (user, item) pair wins: a stable sort keeps each pair's rows in file order
+    order = np.argsort(key, kind="stable")
+    ends = np.ones(n, dtype=bool)
+    ends[:-1] = key[order[1:]] != key[order[:-1]]
+    last = order[ends]
+    duplicates = n - last.size
     if duplicates:
-        seen = np.bincount(np.unique(key, return_inverse=True)[1])
-        first_dup = cells[int(np.flatnonzero(np.isin(key, np.unique(key)[seen > 1]))[0])]
-        warnings.warn(f"{path}: {duplicates} duplicate (user, item) rows (e.g. {first_dup[0]!r} × {first_dup[1]!r}, "
-                      f"line {first_dup[4]}); the last of each is kept", TopicmfWarning, stacklevel=3)
+        first = int(order[~ends].min())  # the first line that a later one replaces
+        warnings.warn(f"{path}: {duplicates} duplicate (user, item) rows (e.g. {cells.users[first]!r} × "
+                      f"{cells.items[first]!r}, line {cells.lines[first]}); the last of each is kept", TopicmfWarning,
+                      stacklevel=3)
     last.sort()
     R = sp.csr_matrix((vals[last], (rows[last], cols[last])), shape=(len(users), len(items)))
     R.sort_indices()
     times = None
     if info["columns"].get("time"):
         order = np.lexsort((cols[last], rows[last]))  # CSR order: by user, then item
-        times = np.array([cells[j][3] for j in last[order]], dtype=object)
-    info = dict(info, source=str(path), cells_read=len(cells), duplicates=int(duplicates), users=len(users),
+        times = np.array(cells.times, dtype=object)[last[order]]
+    info = dict(info, source=str(path), cells_read=n, duplicates=int(duplicates), users=len(users),
                 items=len(items), known=int(R.nnz))
     return Ratings(R, tuple(users), tuple(items), times, info)

@@ -22,11 +22,12 @@ from .html import TEMPLATES, compact, line_chart
 from .numbers import cell, format_values
 
 __all__ = ["write_recommendations", "write_similar_items", "render_ratings", "page_data", "histogram", "csv_text",
-           "PAGE_USERS", "KNOWN_SHOWN", "MAP_ITEMS"]
+           "PAGE_USERS", "KNOWN_SHOWN", "MAP_ITEMS", "PAGE_ITEMS"]
 
 PAGE_USERS = 2000
 KNOWN_SHOWN = 50
 MAP_ITEMS = 3000
+PAGE_ITEMS = 20_000  # items whose neighbour lists the page carries
 BLOCK = 50_000  # rows formatted at a time
 
 
@@ -92,10 +93,12 @@ def histogram(values: np.ndarray, max_bars: int = 20, width: int = 420, height: 
             "peak": compact(peak), "step": round(step, 1)}
 
 
-def _map(model: RatingModel, counts: np.ndarray) -> dict | None:
-    """The item map: PCA of the item factors of the :data:`MAP_ITEMS` most-rated items, scaled to [0, 1]."""
-    V = model.estimator.item_factors_
-    if V.shape[1] < 2 or model.n_items < 3:
+def _map(V: np.ndarray, counts: np.ndarray) -> np.ndarray | None:
+    """Item-map coordinates: PCA of the factors of the :data:`MAP_ITEMS` most-rated items, scaled to [0, 1].
+
+    Returns rows (item, x, y), or None when there are no factors to map.
+    """
+    if V.shape[1] < 2 or V.shape[0] < 3:
         return None
     shown = np.sort(np.argsort(-counts, kind="stable")[:MAP_ITEMS])
     X = V[shown] - V[shown].mean(axis=0)
@@ -104,12 +107,17 @@ def _map(model: RatingModel, counts: np.ndarray) -> dict | None:
     xy = xy * np.sign(xy[np.argmax(np.abs(xy), axis=0), [0, 1]])  # a fixed orientation
     span = np.ptp(xy, axis=0)
     xy = (xy - xy.min(axis=0)) / np.where(span > 0, span, 1)
-    return {"items": shown.tolist(), "x": np.round(xy[:, 0], 4).tolist(), "y": np.round(xy[:, 1], 4).tolist()}
+    return np.column_stack([shown, xy])
 
 
 def page_data(model: RatingModel, items: np.ndarray, scores: np.ndarray, seed: int = 0) -> dict:
-    """What the page's script draws: the shown users with their known items and recommendations, the items
-    with their counts, means and neighbours, the item map."""
+    """What the page's script draws, bounded whatever the data's size.
+
+    Users: all, or a seeded sample of :data:`PAGE_USERS`, each with up to :data:`KNOWN_SHOWN`
+    known items and their recommendations.  Items: those the map and these users name; the
+    :data:`PAGE_ITEMS` most-rated of them carry their neighbour lists, and the neighbours are
+    named too.  Every index in the data is an index into ``items``.
+    """
     known = model.known
     n_users = model.n_users
     if n_users <= PAGE_USERS:
@@ -119,23 +127,36 @@ def page_data(model: RatingModel, items: np.ndarray, scores: np.ndarray, seed: i
     counts = np.bincount(known.indices, minlength=model.n_items)
     sums = np.bincount(known.indices, weights=known.data, minlength=model.n_items)
     means = np.divide(sums, counts, out=np.zeros(model.n_items), where=counts > 0)
-    user_rows = []
+    placed = _map(model.estimator.item_factors_, counts)
+    user_rows, named = [], set() if placed is None else set(placed[:, 0].astype(np.int64).tolist())
     for u in users:
         lo, hi = known.indptr[u], known.indptr[u + 1]
         cols, vals = known.indices[lo:hi], known.data[lo:hi]
         order = np.lexsort((cols, -vals))[:KNOWN_SHOWN]  # highest rated first
-        recs = [[int(j), round(float(s), 4)] for j, s in zip(items[u], scores[u]) if j >= 0]
-        user_rows.append({"id": model.user_ids[u], "n": int(hi - lo),
-                          "known": [[int(cols[q]), float(vals[q])] for q in order], "recs": recs})
+        recs = [(int(j), round(float(s), 4)) for j, s in zip(items[u], scores[u]) if j >= 0]
+        named.update(int(cols[q]) for q in order)
+        named.update(j for j, _ in recs)
+        user_rows.append((model.user_ids[u], int(hi - lo), [(int(cols[q]), float(vals[q])) for q in order], recs))
     g = model.similar
-    similar = None if g is None else [[[int(j), round(float(s), 4)] for j, s in zip(g.index[i], g.score[i])]
-                                      for i in range(model.n_items)]
+    listed = np.array(sorted(named), dtype=np.int64)
+    listed = listed[np.argsort(-counts[listed], kind="stable")[:PAGE_ITEMS]] if g is not None else listed[:0]
+    if g is not None:
+        named.update(g.index[listed].ravel().tolist())
+    page_items = np.array(sorted(named), dtype=np.int64)
+    at = {int(j): n for n, j in enumerate(page_items)}
+    similar = [None if g is not None else [] for _ in range(page_items.size)]  # [] : a model without factors
+    for j in listed:
+        similar[at[int(j)]] = [[at[int(x)], round(float(s), 4)] for x, s in zip(g.index[j], g.score[j])]
     return {
-        "users": user_rows,
+        "users": [{"id": uid, "n": n, "known": [[at[j], v] for j, v in kn], "recs": [[at[j], s] for j, s in recs]}
+                  for uid, n, kn, recs in user_rows],
         "n_users": n_users,
-        "items": {"id": list(model.item_ids), "count": counts.tolist(), "mean": np.round(means, 3).tolist()},
-        "similar": similar,
-        "map": _map(model, counts),
+        "n_items": model.n_items,
+        "items": {"id": [model.item_ids[j] for j in page_items], "count": counts[page_items].tolist(),
+                  "mean": np.round(means[page_items], 3).tolist(), "similar": similar},
+        "map": None if placed is None else {"items": [at[int(j)] for j in placed[:, 0]],
+                                            "x": np.round(placed[:, 1], 4).tolist(),
+                                            "y": np.round(placed[:, 2], 4).tolist()},
         "score": model.family.score,
     }
 
@@ -171,6 +192,9 @@ def render_ratings(model: RatingModel, ratings: Ratings, manifest: dict, items: 
         sample_note="" if shown == model.n_users else (
             f"The page shows {shown:,} of the {model.n_users:,} users, a seeded uniform sample, so that it stays "
             f"small; every user is in recommendations.csv, and `topicmf suggest DIR --user ID` answers for any."),
+        items_note="" if len(data["items"]["id"]) == model.n_items else (
+            f"The page names {len(data['items']['id']):,} of the {model.n_items:,} items: those on the map, those of "
+            f"the users shown and their neighbours; similar_items.csv has every item's neighbours."),
         map_note=None if data["map"] is None else (
             f"{len(data['map']['items']):,} most-rated items placed by the first two principal components of their "
             f"factors; items near each other are liked by the same users. Click one to see its neighbours."),

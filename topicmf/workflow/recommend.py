@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import TopicmfError
+from ..errors import TopicmfError, TopicmfWarning
 from ..model.store import write_atomic
 from ..ratings import (RatingModel, Ratings, choose_family, kfold_known, read_ratings, save_rating_model,
                        split_known)
@@ -123,6 +124,12 @@ def _evaluate(family, ratings: Ratings, make, *, test_size, folds, split, seed, 
             progress(n + 1, len(splits))
     result = dict(how, seconds=round(time.perf_counter() - started, 3), model=_mean(found),
                   reference=_mean(reference), reference_title=family.reference_title)
+    headline = family.metrics[0]
+    mine, theirs = result["model"][headline.key], result["reference"][headline.key]
+    if (mine < theirs) if headline.higher_is_better else (mine > theirs):
+        warnings.warn(f"On the held-out cells the model does worse than the {family.reference_title} "
+                      f"({headline.title} {mine:.3f} against {theirs:.3f}); fewer factors (-k), larger penalties or "
+                      f"{'fewer sweeps' if family.biases else 'a larger --reg'} may help", TopicmfWarning, stacklevel=3)
     if len(found) > 1:
         result["model_std"] = {k: float(np.std([f[k] for f in found])) for k in found[0] if isinstance(found[0][k], float)}
     return result
@@ -140,7 +147,8 @@ def _mean(rows: list[dict]) -> dict:
 def recommend(path, *, out=None, model: str | None = None, k: int | None = None, solver: str | None = None,
               seed: int = 0, force: bool = False, n: int = 10, test_size: float = 0.2, folds: int | None = None,
               split: str = "random", settings: dict | None = None, min_rating: float | None = None,
-              columns: dict | None = None, command: str = "", stage=None) -> RecommendResult:
+              columns: dict | None = None, exclude_known: bool = True, command: str = "",
+              stage=None) -> RecommendResult:
     """Read a rating file, evaluate, fit, and write a run folder.
 
     Parameters
@@ -165,6 +173,8 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
         Take cells rated at least this as interactions (implicit feedback from ratings).
     columns : dict or None
         ``user``, ``item``, ``rating``, ``time`` column names for the reader.
+    exclude_known : bool
+        Leave each user's known items out of their recommendations (the default).
     """
     stage = stage or _silent
     started = time.perf_counter()
@@ -172,8 +182,9 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
     if split not in SPLITS:
         raise TopicmfError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
     timings = {}
-    with stage("reading"):
-        ratings = read_ratings(path, **{f"{key}_column": value for key, value in (columns or {}).items()})
+    with stage("reading, rows") as progress:
+        ratings = read_ratings(path, **{f"{key}_column": value for key, value in (columns or {}).items()},
+                               progress=progress)
     if min_rating is not None:
         ratings = positives(ratings, min_rating)
     timings["reading"] = time.perf_counter() - started
@@ -200,14 +211,14 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
     t = time.perf_counter()
     with stage("recommending") as progress:
         rows = np.arange(n_users)
-        items, scores = fitted.recommend_rows(rows, n)
+        items, scores = fitted.recommend_rows(rows, n, exclude_known)
         progress(1, 2)
         fitted.find_similar(SIMILAR_ITEMS, seed=seed)
         progress(2, 2)
     timings["recommending"] = time.perf_counter() - t
     manifest = _manifest(path, ratings, family, fitted, evaluation, command, timings, k_used, n)
     t = time.perf_counter()
-    with staged_directory(out, force=force) as tmp, stage("writing"):
+    with staged_directory(out, force=force) as tmp, stage("writing") as progress:
         write_recommendations(tmp / "recommendations.csv", fitted, items, scores)
         if fitted.similar is not None:
             write_similar_items(tmp / "similar_items.csv", fitted)
@@ -216,6 +227,7 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
         manifest = save_rating_model(fitted, tmp, manifest)
         fitted.manifest = manifest
         write_atomic(tmp / "index.html", render_ratings(fitted, ratings, manifest, items, scores))
+        progress(1, 1)
     manifest["timings"]["writing"] = time.perf_counter() - t
     return RecommendResult(out, fitted, manifest, ratings)
 

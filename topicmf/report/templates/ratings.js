@@ -86,9 +86,11 @@
     document.getElementById("item-title").textContent = items.id[j];
     document.getElementById("item-facts").textContent = items.count[j] + " known cells, mean value " + items.mean[j];
     const body = document.querySelector("#similar-table tbody");
-    const list = D.similar ? D.similar[j] : [];
-    body.replaceChildren(...list.map(([k, s], r) => row([r + 1, itemButton(k), fmt(s), items.count[k]],
-                                                         [true, false, true, true])));
+    const list = items.similar[j];
+    body.replaceChildren(...(list || []).map(([k, s], r) => row([r + 1, itemButton(k), fmt(s), items.count[k]],
+                                                                [true, false, true, true])));
+    if (list === null) body.appendChild(row(["", "neighbours not on this page: see similar_items.csv", "", ""],
+                                            [true, false, true, true]));
     for (const dot of document.querySelectorAll("#item-map .item-dot")) {
       dot.classList.toggle("selected", Number(dot.dataset.item) === j);
     }
@@ -100,7 +102,8 @@
     box.replaceChildren(...matches(query, items.id, MATCHES).map((j) => itemButton(j)));
     const n = countMatches(query, items.id);
     document.getElementById("item-count").textContent =
-      n + " of " + items.id.length + " items" + (n > MATCHES ? " (the first " + MATCHES + " shown)" : "");
+      n + " of " + items.id.length + " items" + (items.id.length < D.n_items ? " on this page" : "") +
+      (n > MATCHES ? " (the first " + MATCHES + " shown)" : "");
   }
   function drawMap() {
     const svg = document.getElementById("item-map");
