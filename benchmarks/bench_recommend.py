@@ -8,9 +8,11 @@ stops with a message when it is absent.  Default threads.
   for every method: topicmf ``ExplicitMF()`` with its defaults, the same with scikit-surprise
   ``SVD``'s settings (η = 0.005, 0.02 penalties, 20 epochs), ``solver="als"`` on the defaults'
   objective (k = 100 and k = 20, 15 sweeps) and the ``baseline`` (each bias penalised once,
-  γ = 15, δ = 10, 10 sweeps: scikit-surprise's ``BaselineOnly``); scikit-surprise
-  does not import with numpy 2 (its wheels are built against numpy 1), so its figures are the
-  anchors measured on this machine in ../shared/notes/ratings-and-scale.md;
+  γ = 15, δ = 10, 10 sweeps: scikit-surprise's ``BaselineOnly``); scikit-surprise does not import
+  with numpy 2, so it runs in another Python named by ``--surprise-python PY`` (or
+  ``TOPICMF_SURPRISE_PYTHON``; e.g. a venv with ``pip install "numpy<2" scikit-surprise``), on the
+  same folds written as files, fold by fold between topicmf's fits; without it, its figures are the
+  anchors of ../shared/notes/ratings-and-scale.md;
 * implicit: ratings ≥ 4 as positives, one seeded 80/20 split (``implicit.evaluation.train_test_split``
   with random_state 0 when `implicit` imports, else ``split_known``); topicmf ``ImplicitMF(64,
   alpha=α, reg=0.01)``, 15 iterations, against `implicit`'s ``AlternatingLeastSquares(64,
@@ -21,17 +23,22 @@ stops with a message when it is absent.  Default threads.
 * end to end: `topicmf recommend` on the file with its defaults (read, 80/20 evaluation with the
   baseline beside, the fit on every cell, recommendations, similar items, the folder).
 
-    python benchmarks/bench_recommend.py [--fold-seed 0]
+    python benchmarks/bench_recommend.py [--fold-seed 0] [--surprise-python /path/to/python]
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from importlib.resources import files
 from importlib.util import find_spec
+from pathlib import Path
 
 import numpy as np
 
@@ -40,6 +47,8 @@ from topicmf.ratings import kfold_known, ranking_metrics, rating_errors, read_ra
 
 
 FOLD_SEED = int(sys.argv[sys.argv.index("--fold-seed") + 1]) if "--fold-seed" in sys.argv else 0
+SURPRISE_PYTHON = (sys.argv[sys.argv.index("--surprise-python") + 1] if "--surprise-python" in sys.argv
+                   else os.environ.get("TOPICMF_SURPRISE_PYTHON"))
 
 
 def movielens():
@@ -61,21 +70,49 @@ def explicit(r):
         "topicmf baseline (penalty total, γ 15, δ 10, 10 sweeps)": lambda tr: ExplicitMF(
             solver="baseline", gamma=15, delta=10, penalty="total", max_iter=10).fit(tr),
     }
-    print("scikit-surprise (1.1.4, the registry's) does not import with numpy 2 here; its figures are the notes' anchors "
-          "(SVD() RMSE 0.9344, MAE 0.7367, 0.39 s a fold; BaselineOnly() 0.944)\n")
+    surprise = SURPRISE_PYTHON
+    if surprise:
+        print(f"scikit-surprise runs in {surprise} (it needs numpy < 2), one fold at a time, alternating with "
+              "topicmf's fits on the same folds; its times exclude that interpreter's start-up\n")
+        methods["scikit-surprise SVD() (defaults: k 100, η 0.005, 0.02, 20 epochs)"] = "svd"
+        methods["scikit-surprise BaselineOnly() (ALS, 10 sweeps)"] = "baseline"
+    else:
+        print("no scikit-surprise here (--surprise-python PY names a Python that has it); its figures are the notes' "
+              "anchors (SVD() RMSE 0.9344, MAE 0.7367, 0.39 s a fold; BaselineOnly() 0.944)\n")
     ExplicitMF(5, max_iter=1).fit(r.R)  # compile outside the timings
     results = {name: ([], [], []) for name in methods}
-    for train, test in kfold_known(r.R, 5, random_state=FOLD_SEED):
-        for name, fit in methods.items():
-            started = time.perf_counter()
-            model = fit(train)
-            errors = rating_errors(model, test)
-            results[name][2].append(time.perf_counter() - started)
-            results[name][0].append(errors["rmse"])
-            results[name][1].append(errors["mae"])
+    users, items = np.array(r.user_ids), np.array(r.item_ids)
+    with tempfile.TemporaryDirectory() as tmp:
+        for fold, (train, test) in enumerate(kfold_known(r.R, 5, random_state=FOLD_SEED)):
+            files_ = {}
+            for name, fit in methods.items():
+                if isinstance(fit, str):
+                    if not files_:
+                        for part, matrix in (("train", train), ("test", test)):
+                            coo = matrix.tocoo()
+                            files_[part] = f"{tmp}/{part}{fold}.tsv"
+                            lines = [f"{u}\t{i}\t{v:g}" for u, i, v in zip(users[coo.row], items[coo.col], coo.data)]
+                            Path(files_[part]).write_text("\n".join(lines) + "\n")
+                    out = subprocess.run([surprise, str(Path(__file__).with_name("_surprise_fold.py")), files_["train"],
+                                          files_["test"], fit], capture_output=True, text=True, check=True)
+                    found = json.loads(out.stdout.strip().splitlines()[-1])
+                    results[name][0].append(found["rmse"])
+                    results[name][1].append(found["mae"])
+                    results[name][2].append(found["seconds"])
+                    continue
+                started = time.perf_counter()
+                model = fit(train)
+                errors = rating_errors(model, test)
+                results[name][2].append(time.perf_counter() - started)
+                results[name][0].append(errors["rmse"])
+                results[name][1].append(errors["mae"])
     print("| method | RMSE (5 folds) | MAE | fit + test per fold (median) |\n|---|---|---|---|")
     for name, (rmse, mae, seconds) in results.items():
         print(f"| {name} | {np.mean(rmse):.4f} | {np.mean(mae):.4f} | {statistics.median(seconds):.2f} s |")
+    if surprise:
+        ours = statistics.median(results[next(iter(methods))][2])
+        theirs = statistics.median(results["scikit-surprise SVD() (defaults: k 100, η 0.005, 0.02, 20 epochs)"][2])
+        print(f"\ntopicmf's defaults / scikit-surprise SVD(), fit + test time: {ours / theirs:.2f}×")
 
 
 class _Adapter:
