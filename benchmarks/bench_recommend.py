@@ -146,7 +146,7 @@ def implicit_feedback(r):
     else:
         print("implicit does not import here; its figures are the notes' anchors")
         train, test = split_known(positives, 0.2, random_state=0)
-    methods = {f"topicmf ImplicitMF(64, alpha={a:g}, reg 0.01, cg, 15 it)":
+    methods = {f"topicmf ImplicitMF(64, alpha={a:g}, reg 0.01, cg 2 steps, 15 it)":
                (lambda seed, a=a: ImplicitMF(64, alpha=a, reg=0.01, max_iter=15, random_state=seed).fit(train))
                for a in (9.0, 10.0)}
     if have_implicit:

@@ -177,11 +177,11 @@ class ImplicitMF(_RatingModel):
     reg : float, default=0.01
     max_iter : int, default=15
     tol : float, default=0
-    cg_steps : int, default=3
+    cg_steps : int, default=2
     random_state : int, Generator or None
     """
 
-    def __init__(self, n_components=64, *, solver="cg", alpha=10.0, reg=0.01, max_iter=15, tol=0.0, cg_steps=3,
+    def __init__(self, n_components=64, *, solver="cg", alpha=10.0, reg=0.01, max_iter=15, tol=0.0, cg_steps=2,
                  random_state=None):
         self.n_components = n_components
         self.solver = solver
