@@ -20,23 +20,8 @@ from .fit import command_line
 FAMILY_NAMES = ("explicit", "implicit")
 RATING_SOLVERS = ("sgd", "als", "baseline", "cg", "exact")
 SPLITS = ("random", "time")
-# option -> (the families it applies to, the estimator's keyword)
-SETTINGS = {
-    "alpha": (FAMILY_NAMES, "alpha"), "beta": (("explicit",), "beta"), "gamma": (("explicit",), "gamma"),
-    "delta": (("explicit",), "delta"), "reg": (("implicit",), "reg"), "learning_rate": (("explicit",), "learning_rate"),
-    "max_iter": (FAMILY_NAMES, "max_iter"), "penalty": (("explicit",), "penalty"),
-}
-
-
-def _settings(params: dict, family: str | None) -> dict:
-    """The estimator settings given on the command line (None = the estimator's default)."""
-    chosen = {name: params.pop(name) for name in SETTINGS}
-    given = {name: value for name, value in chosen.items() if value is not None}
-    if family is not None:
-        wrong = [name for name in given if family not in SETTINGS[name][0]]
-        if wrong:
-            raise click.UsageError(f"--{wrong[0].replace('_', '-')} does not apply to --model {family}")
-    return {SETTINGS[name][1]: value for name, value in given.items()}
+# the options that set an estimator's keyword of the same name; the family says which it takes
+SETTINGS = ("alpha", "beta", "gamma", "delta", "reg", "learning_rate", "max_iter", "penalty")
 
 
 @main.command("recommend")
@@ -101,11 +86,7 @@ def recommend_command(ratings: str, family, k, solver, seed, n, include_known, t
     from ..workflow.recommend import recommend
 
     columns = {name: params.pop(f"{name}_column") for name in ("user", "item", "rating", "time")}
-    settings = _settings(params, family)
-    if solver is not None:
-        wanted = "implicit" if solver in ("cg", "exact") else "explicit"
-        if family not in (None, wanted):
-            raise click.UsageError(f"--solver {solver} is a solver of the {wanted} model, not of --model {family}")
+    settings = {name: value for name in SETTINGS if (value := params.pop(name)) is not None}
     result = recommend(ratings, out=out, model=family, k=k, solver=solver, seed=seed, force=force, n=n,
                        test_size=test_size, folds=folds, split=split, settings=settings, min_rating=min_rating,
                        columns={key: value for key, value in columns.items() if value is not None},

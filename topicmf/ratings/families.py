@@ -71,12 +71,21 @@ class RatingFamily:
     reference_title: str
     folds: bool
 
+    def check(self, solver: str | None, settings: dict) -> None:
+        """Refuse a solver or a setting this family does not have (TopicmfError naming what it has)."""
+        if solver is not None and solver not in self.solvers:
+            owner = [f.name for f in FAMILIES.values() if solver in f.solvers]
+            raise TopicmfError(f"{solver} is not a solver of the {self.name} model"
+                               + (f" but of the {owner[0]} model" if owner else "")
+                               + f"; it has {', '.join(self.solvers)}")
+        unknown = sorted(set(settings) - set(self.settings))
+        if unknown:
+            raise TopicmfError(f"the {self.name} model has no setting {', '.join(unknown)}; "
+                               f"it has {', '.join(self.settings)}")
+
     def make(self, k: int, solver: str | None, seed: int, settings: dict):
         """A fresh estimator with these choices (settings not given keep the estimator's defaults)."""
-        unknown = set(settings) - set(self.settings)
-        if unknown:
-            raise TopicmfError(f"the {self.name} model has no setting {', '.join(sorted(unknown))}; "
-                               f"it has {', '.join(self.settings)}")
+        self.check(solver, settings)
         kwargs = dict(settings, solver=solver or self.solvers[0], random_state=seed)
         return self.estimator(int(k), **kwargs)
 

@@ -19,8 +19,8 @@ import scipy.sparse as sp
 
 from ..errors import TopicmfError, TopicmfWarning
 from ..model.store import write_atomic
-from ..ratings import (RatingModel, Ratings, choose_family, kfold_known, read_ratings, save_rating_model,
-                       split_known)
+from ..ratings import (RatingModel, Ratings, choose_family, family, kfold_known, read_ratings,
+                       save_rating_model, split_known)
 from ..report import check_destination, staged_directory
 from ..report.ratings import render_ratings, write_recommendations, write_similar_items
 from . import _silent, default_out, peak_memory_mb, versions
@@ -181,6 +181,8 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
     out = check_destination(out if out is not None else default_out(path), path, force=force)
     if split not in SPLITS:
         raise TopicmfError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
+    if model is not None:  # what the family cannot take is refused before the file is read
+        family(model).check(solver, settings or {})
     timings = {}
     with stage("reading, rows") as progress:
         ratings = read_ratings(path, **{f"{key}_column": value for key, value in (columns or {}).items()},
@@ -188,16 +190,17 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
     if min_rating is not None:
         ratings = positives(ratings, min_rating)
     timings["reading"] = time.perf_counter() - started
-    family = choose_family(ratings.R, model)
+    chosen = choose_family(ratings.R, model)
+    chosen.check(solver, settings or {})
     n_users, n_items = ratings.shape
-    k_used = k if k is not None else min(family.default_k, n_users, n_items)
+    k_used = k if k is not None else min(chosen.default_k, n_users, n_items)
 
     def make():
-        return family.make(k_used, solver, seed, settings or {})
+        return chosen.make(k_used, solver, seed, settings or {})
 
     evaluation = None
     if folds or test_size:
-        evaluation = _evaluate(family, ratings, make, test_size=test_size, folds=folds, split=split, seed=seed,
+        evaluation = _evaluate(chosen, ratings, make, test_size=test_size, folds=folds, split=split, seed=seed,
                                stage=stage)
         timings["evaluating"] = evaluation["seconds"]
     t = time.perf_counter()
@@ -207,7 +210,7 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
         except ValueError as exc:
             raise TopicmfError(str(exc)) from None
     timings["fitting"] = time.perf_counter() - t
-    fitted = RatingModel(family, estimator, ratings.user_ids, ratings.item_ids)
+    fitted = RatingModel(chosen, estimator, ratings.user_ids, ratings.item_ids)
     t = time.perf_counter()
     with stage("recommending") as progress:
         rows = np.arange(n_users)
@@ -216,7 +219,7 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
         fitted.find_similar(SIMILAR_ITEMS, seed=seed)
         progress(2, 2)
     timings["recommending"] = time.perf_counter() - t
-    manifest = _manifest(path, ratings, family, fitted, evaluation, command, timings, k_used, n)
+    manifest = _manifest(path, ratings, chosen, fitted, evaluation, command, timings, k_used, n)
     t = time.perf_counter()
     with staged_directory(out, force=force) as tmp, stage("writing") as progress:
         write_recommendations(tmp / "recommendations.csv", fitted, items, scores)
