@@ -93,7 +93,10 @@ def _time_split(ratings: Ratings, test_size: float):
     def part(mask):
         return sp.csr_matrix((coo.data[mask], (coo.row[mask], coo.col[mask])), shape=ratings.R.shape)
 
-    return part(~test_cells), part(test_cells), str(times[order[-n_test]])
+    cutoff = times[order[-n_test]]
+    if keys.dtype.kind == "f" and 1e8 <= float(cutoff) < 1e10:  # Unix seconds (MovieLens): say the date too
+        cutoff = f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(float(cutoff)))} UTC ({cutoff})"
+    return part(~test_cells), part(test_cells), str(cutoff)
 
 
 def _evaluate(family, ratings: Ratings, make, *, test_size, folds, split, seed, stage) -> dict:
