@@ -17,9 +17,9 @@ import click
 from .. import __version__
 from ..console import DocFraction, Progress, show_warnings
 from ..errors import TopicmfError
-from ..text import STEMMER_LANGUAGES, DocumentTermMatrix, TextOptions, vectorize
+from ..text import STEMMER_LANGUAGES, STOPWORD_LANGUAGES, DocumentTermMatrix, TextOptions, vectorize
 
-_LANGUAGES = ("auto", "none", *STEMMER_LANGUAGES)
+_LANGUAGES = ("auto", "none", *sorted(set(STOPWORD_LANGUAGES) | set(STEMMER_LANGUAGES)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -51,16 +51,22 @@ def corpus_options(command):
         click.option("--max-terms", type=click.IntRange(min=1), default=None,
                      help="Keep at most this many terms, the most frequent."),
         click.option("--language", type=click.Choice(_LANGUAGES, case_sensitive=False), default="auto",
-                     show_default=True, help="Stopword and stemming language; auto picks English or Russian."),
+                     show_default=True, metavar="auto|none|LANGUAGE",
+                     help="Stopword and stemming language (33 languages: see the README); auto detects it from a "
+                          "sample of the documents."),
         click.option("--stem/--no-stem", default=None,
-                     help="Reduce words to Snowball stems, shown as their commonest form (default: on for Russian, "
-                          "off for English)."),
+                     help="Reduce words to Snowball stems, shown as their commonest form (default: on for the "
+                          "languages Snowball has, but English)."),
         click.option("--ngrams", type=click.IntRange(1, 3), default=1, show_default=True,
                      help="2 adds pairs of consecutive words as terms, 3 triples too."),
         click.option("--stopwords", metavar="FILE|none", default=None,
                      help="A stopword file (words by line, space or comma) replacing the shipped list, or 'none'."),
         click.option("--extra-stopwords", metavar="W1,W2", multiple=True,
                      help="More words to drop, comma-separated; may be repeated."),
+        click.option("--corpus-stopwords", type=click.Choice(("auto", "on", "off")), default="auto",
+                     show_default=True,
+                     help="Remove the words spread evenly over most documents, whatever the language; auto: "
+                          "unless topicmf's own English or Russian list (or --stopwords) applies."),
         click.option("--min-length", type=click.IntRange(min=1), default=2, show_default=True,
                      help="Shortest token, in characters."),
         click.option("--keep-numbers", is_flag=True, help="Keep tokens made only of digits."),
@@ -104,6 +110,7 @@ def text_options(params: dict) -> TextOptions:
         strip_urls=not params.pop("keep_urls"),
         n_jobs=params.pop("jobs") or None,
         clean=params.pop("clean"),
+        corpus_stopwords=params.pop("corpus_stopwords"),
     )
 
 

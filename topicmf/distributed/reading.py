@@ -23,11 +23,11 @@ import scipy.sparse as sp
 from ..corpus import CountMatrix, Share, open_corpus
 from ..errors import NoDocumentsError, TopicmfError, TopicmfWarning
 from ..text.build import (TextOptions, choose_language, cleaning_info, display_names, make_tokenizer, say_language,
-                          say_skipped, text_info)  # fmt: skip
+                          say_skipped, text_info, uses_corpus_stopwords)  # fmt: skip
 from ..text.clean import empty_stats
 from ..text.matrix import fingerprint
 from ..text.merge import best_surfaces
-from ..text.prune import prune_terms
+from ..text.prune import even_terms, prune_terms
 from ..text.stream import DocumentSample
 from .block import Block
 
@@ -170,7 +170,7 @@ def read_corpus(client, path, options: TextOptions | None = None, progress=None)
         raise TopicmfError(f"{path} is a count matrix; --dask reads text corpora (run without --dask)")
     language, shares = client.submit(_detect, corpus, options, pure=False).result()  # a worker reads the sample
     say_language(options, language, shares)
-    tokenizer = make_tokenizer(options, language)
+    tokenizer = make_tokenizer(options, language, tuple(shares.get("also", ())))
     units = list(corpus.units())
     workers = sorted(client.scheduler_info()["workers"])
     parts = _split(units, len(workers))
@@ -225,8 +225,12 @@ def _merge(client, blocks, summaries, corpus, options, language, shares, tokeniz
     for s, m in zip(summaries, maps):
         np.add.at(df, m, s["df"])
         np.add.at(totals, m, s["totals"])
+    lengths = np.concatenate([np.asarray(s["lengths"], np.int64) for s in summaries])
+    even = None
+    if uses_corpus_stopwords(options, language):
+        even = even_terms(df, totals, lengths)
     keep, report = prune_terms(df, totals, len(doc_ids), min_df=options.min_df, max_df=options.max_df,
-                               max_terms=options.max_terms, names=keys)  # fmt: skip
+                               max_terms=options.max_terms, names=keys, drop=even)  # fmt: skip
     keep = np.array(sorted(keep.tolist(), key=keys.__getitem__), dtype=np.int64)
     final = np.full(len(keys), -1, np.int64)
     final[keep] = np.arange(keep.size)
@@ -244,12 +248,14 @@ def _merge(client, blocks, summaries, corpus, options, language, shares, tokeniz
             merged.update(s["surfaces"] or {})
         surfaces = best_surfaces(merged)
     display = display_names(keys, surfaces)
+    if "corpus_stopwords" in report:  # named as people read them
+        at = {key: n for n, key in enumerate(keys)}
+        report["corpus_stopwords"] = [display[at[key]] for key in report["corpus_stopwords"]]
     cleaning, cleaned, junk = empty_stats(), 0, Counter()
     for s in summaries:
         cleaning += s["cleaning"]
         cleaned += s["cleaned_docs"]
         junk.update(s["junk"])
-    lengths = np.concatenate([np.asarray(s["lengths"], np.int64) for s in summaries])
     info = text_info(path, corpus, options, language, shares, tokenizer, lengths.sum(), skipped, fallbacks,
                      cleaning_info(options, cleaning, cleaned, junk))
     info["pruning"] = report

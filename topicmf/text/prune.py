@@ -8,7 +8,16 @@ import numpy as np
 
 from ..errors import EmptyVocabularyError, TopicmfError
 
-__all__ = ["check_df", "default_min_df", "prune_columns", "prune_terms", "SMALL_CORPUS"]
+__all__ = ["check_df", "default_min_df", "prune_columns", "prune_terms", "even_terms", "SMALL_CORPUS", "EVEN_DF",
+           "EVEN_RATIO"]
+
+#: Corpus-derived stopwords: terms in at least this share of the documents ...
+EVEN_DF = 0.2
+#: ... in a corpus of at least this many documents ...
+EVEN_MIN_DOCS = 20
+#: ... whose document frequency is at least this share of what it would be if their occurrences fell at
+#: random, in proportion to the documents' lengths (a topical word clusters in few documents: a lower share).
+EVEN_RATIO = 0.8
 
 #: Documents below which the default min_df is 2 rather than 3.
 SMALL_CORPUS = 500
@@ -38,7 +47,36 @@ def check_df(name: str, value) -> int | float:
     return float(value)
 
 
-def prune_columns(X, *, min_df=1, max_df=1.0, max_terms=None, names=None):
+def even_terms(df, cf, lengths, *, min_share: float = EVEN_DF, min_ratio: float = EVEN_RATIO) -> np.ndarray:
+    """Terms spread evenly over most documents, whatever the language: the corpus's own stopwords.
+
+    A term t with ``cf`` occurrences in N words, if they fell at random, would be in
+    E[df] = Σ_d (1 − exp(−cf·L_d/N)) documents (L_d: document d's length).  Function words come close
+    to that (df/E[df] ≈ 0.8–1.1, and above 1 for boilerplate found once in every document); a word
+    about something clusters in the documents about it (Church & Gale's burstiness).  Returned: the
+    terms in at least ``min_share`` of the documents with df/E[df] ≥ ``min_ratio``.  On 20 Newsgroups
+    read without a list, the 51 terms found are all in the stopwords-iso English list.
+    """
+    df, cf = np.asarray(df), np.asarray(cf, dtype=np.float64)
+    lengths = np.asarray(lengths, dtype=np.float64)
+    n_docs = lengths.size
+    if n_docs < EVEN_MIN_DOCS:  # in a handful of documents every frequent word looks evenly spread
+        return np.zeros(0, dtype=np.int64)
+    candidates = np.flatnonzero(df >= max(min_share * n_docs, 2))
+    total = lengths.sum()
+    if candidates.size == 0 or total <= 0:
+        return candidates
+    sizes, counts = np.unique(lengths[lengths > 0], return_counts=True)
+    expected = np.empty(candidates.size)
+    step = max(1, 2_000_000 // max(1, sizes.size))
+    for start in range(0, candidates.size, step):  # Σ over the distinct lengths, a block of terms at a time
+        rate = cf[candidates[start:start + step], None] * sizes[None, :] / total
+        expected[start:start + step] = -np.expm1(-rate) @ counts
+    return candidates[df[candidates] >= min_ratio * expected]
+
+
+def prune_columns(X, *, min_df=1, max_df=1.0, max_terms=None, names=None, corpus_stopwords: bool = False,
+                  lengths=None):
     """Choose the columns of ``X`` to keep.
 
     A term is kept when it occurs in at least ``min_df`` and at most
@@ -47,6 +85,10 @@ def prune_columns(X, *, min_df=1, max_df=1.0, max_terms=None, names=None):
     ``max_terms`` of the highest total count are kept; ties go to the
     alphabetically first of ``names`` (the column names), or to the lower
     column index when no names are given.
+
+    With ``corpus_stopwords``, the terms :func:`even_terms` finds are removed first (and named in
+    the report, ``corpus_stopwords``); ``lengths`` are the documents' lengths in tokens (default:
+    the row sums of X).
 
     Returns
     -------
@@ -63,14 +105,19 @@ def prune_columns(X, *, min_df=1, max_df=1.0, max_terms=None, names=None):
         Nothing is left.
     """
     df = np.bincount(X.indices, minlength=X.shape[1])
+    even = None
+    if corpus_stopwords:
+        even = even_terms(df, np.asarray(X.sum(axis=0)).ravel(),
+                          np.asarray(X.sum(axis=1)).ravel() if lengths is None else lengths)
     return prune_terms(df, lambda: np.asarray(X.sum(axis=0)).ravel(), X.shape[0], min_df=min_df, max_df=max_df,
-                       max_terms=max_terms, names=names)
+                       max_terms=max_terms, names=names, drop=even)
 
 
-def prune_terms(df, totals, n_docs: int, *, min_df=1, max_df=1.0, max_terms=None, names=None):
+def prune_terms(df, totals, n_docs: int, *, min_df=1, max_df=1.0, max_terms=None, names=None, drop=None):
     """:func:`prune_columns` from the terms' document frequencies and total counts (``totals``: an array,
     or a callable giving it, needed only with ``max_terms``) — for matrices held in pieces.
-    ``min_df=None`` takes :func:`default_min_df` of ``n_docs``."""
+    ``min_df=None`` takes :func:`default_min_df` of ``n_docs``; ``drop``: columns removed first (corpus
+    stopwords), named in the report."""
     min_df = check_df("min_df", default_min_df(n_docs) if min_df is None else min_df)
     max_df = check_df("max_df", max_df)
     if max_terms is not None and (isinstance(max_terms, bool) or not isinstance(max_terms, numbers.Integral) or max_terms < 1):
@@ -91,7 +138,10 @@ def prune_terms(df, totals, n_docs: int, *, min_df=1, max_df=1.0, max_terms=None
     df = np.asarray(df)
     rare = df < low
     common = df > high
-    mask = ~rare & ~common
+    dropped = np.zeros(len(df), dtype=bool)
+    if drop is not None:
+        dropped[np.asarray(drop, dtype=np.int64)] = True
+    mask = ~rare & ~common & ~dropped
     removed_by_size = 0
     if max_terms is not None and mask.sum() > max_terms:
         totals = np.asarray(totals() if callable(totals) else totals)
@@ -114,6 +164,10 @@ def prune_terms(df, totals, n_docs: int, *, min_df=1, max_df=1.0, max_terms=None
         "removed_by_max_terms": int(removed_by_size),
         "terms_after": int(keep.size),
     }
+    if drop is not None:
+        order = np.flatnonzero(dropped & ~rare & ~common)
+        order = order[np.argsort(-df[order], kind="stable")]
+        report["corpus_stopwords"] = [names[j] if names is not None else int(j) for j in order]
     if keep.size == 0:
         hint = "Try a lower --min-df or a higher --max-df." if n_terms else "Check the text column, language and stopword options."
         raise EmptyVocabularyError(

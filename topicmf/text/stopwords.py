@@ -1,4 +1,13 @@
-"""Stopword lists shipped with topicmf (no downloads) and language detection."""
+"""Stopword lists for 33 languages (no downloads), Snowball stemmers, and language detection.
+
+English and Russian use topicmf's own lists (``data/english.txt``, ``data/russian.txt``); the
+other 31 languages use the lists of the `stop-words` package (PyPI ``stop-words``, BSD-3-Clause,
+data files only, installed with topicmf; its lists come from several open sources, named in its
+repository).  Detection works document by document on a sample: each document's language is
+the one whose list covers most of its words (a script decides Chinese, Japanese and Korean), and
+the corpus's language is the commonest; a second language that is the language of a few of the
+documents is reported, and its stopwords are removed too.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +21,35 @@ from ..errors import TopicmfError
 __all__ = [
     "STOPWORD_LANGUAGES",
     "STEMMER_LANGUAGES",
+    "LANGUAGE_CODES",
+    "UNSEGMENTED",
     "resolve_language",
     "builtin_stopwords",
     "read_stopword_file",
     "detect_language",
+    "detect_languages",
     "fold",
 ]
 
-#: Languages with a stopword list shipped as package data.
-STOPWORD_LANGUAGES = ("english", "russian")
+#: Every language with a stopword list, and its ISO 639-1 code.
+LANGUAGE_CODES = {
+    "arabic": "ar", "bulgarian": "bg", "catalan": "ca", "chinese": "zh", "czech": "cs", "danish": "da",
+    "dutch": "nl", "english": "en", "finnish": "fi", "french": "fr", "german": "de", "greek": "el",
+    "gujarati": "gu", "hebrew": "he", "hindi": "hi", "hungarian": "hu", "indonesian": "id", "italian": "it",
+    "japanese": "ja", "korean": "ko", "malaysian": "ms", "norwegian": "nb", "persian": "fa", "polish": "pl",
+    "portuguese": "pt", "romanian": "ro", "russian": "ru", "slovak": "sk", "spanish": "es", "swedish": "sv",
+    "turkish": "tr", "ukrainian": "uk", "vietnamese": "vi",
+}  # fmt: skip
+
+#: Languages with a stopword list (topicmf's own, or the stop-words package's).
+STOPWORD_LANGUAGES = tuple(sorted(LANGUAGE_CODES))
+
+#: The lists topicmf writes itself (package data); the others come from the stop-words package, with
+#: topicmf's additions where a list lacks common function words (``data/additions/<language>.txt``).
+OWN_LISTS = ("english", "russian")
+
+#: Languages written without spaces between words: topicmf has no word segmenter for them.
+UNSEGMENTED = ("chinese", "japanese")
 
 #: Languages NLTK's Snowball stemmer knows (it needs no downloaded data).
 STEMMER_LANGUAGES = (
@@ -28,7 +57,8 @@ STEMMER_LANGUAGES = (
     "italian", "norwegian", "portuguese", "romanian", "russian", "spanish", "swedish",
 )  # fmt: skip
 
-_ALIASES = {"en": "english", "ru": "russian", "de": "german", "fr": "french", "es": "spanish"}
+_ALIASES = {**{code: name for name, code in LANGUAGE_CODES.items()}, "no": "norwegian", "nn": "norwegian",
+            "bokmål": "norwegian", "farsi": "persian", "malay": "malaysian"}
 
 _FOLD = str.maketrans({"ё": "е"})
 
@@ -44,20 +74,30 @@ def resolve_language(name: str) -> str:
     Raises TopicmfError for a language topicmf knows neither stopwords nor a stemmer for.
     """
     name = _ALIASES.get(name.lower().strip(), name.lower().strip())
-    if name in ("auto", "none") or name in STEMMER_LANGUAGES:
+    if name in ("auto", "none") or name in STEMMER_LANGUAGES or name in LANGUAGE_CODES:
         return name
     raise TopicmfError(
-        f"Unknown language {name!r}; choose auto, none or one of: {', '.join(STEMMER_LANGUAGES)}"
+        f"Unknown language {name!r}; choose auto, none or one of: {', '.join(sorted(set(STOPWORD_LANGUAGES) | set(STEMMER_LANGUAGES)))}"
     )
 
 
 @lru_cache(maxsize=None)
 def builtin_stopwords(language: str) -> frozenset[str]:
-    """The shipped stopword list of ``language`` (empty for languages without one)."""
+    """The stopword list of ``language``, lowercased and folded (empty for languages without one)."""
     if language not in STOPWORD_LANGUAGES:
         return frozenset()
-    text = resources.files(__package__).joinpath(f"data/{language}.txt").read_text(encoding="utf-8")
-    return frozenset(_parse_words(text))
+    if language in OWN_LISTS:
+        text = resources.files(__package__).joinpath(f"data/{language}.txt").read_text(encoding="utf-8")
+        return frozenset(_parse_words(text))
+    from stop_words import get_stop_words  # data files only; imported when a list is first needed
+
+    # (some of the package's files quote their words: "אבל", — the quotes and commas are not part of them)
+    words = frozenset(fold(w.strip().strip('",\'').strip().lower()) for w in get_stop_words(language, cache=False))
+    words -= {""}
+    additions = resources.files(__package__).joinpath(f"data/additions/{language}.txt")
+    if additions.is_file():  # function words the package's list lacks, written for topicmf
+        words |= frozenset(_parse_words(additions.read_text(encoding="utf-8")))
+    return words
 
 
 def _parse_words(text: str) -> Iterable[str]:
@@ -80,25 +120,89 @@ def read_stopword_file(path: str) -> frozenset[str]:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+_MIN_WORDS = 20  # words a document needs before its language is judged
+_SECOND = 0.02  # share of the judged documents from which a second language counts (at least two documents)
+_MIXED = 0.10  # share from which the corpus is reported as mixed
+
+
+def _script_language(text: str) -> str | None:
+    """Chinese, Japanese or Korean, when their scripts make up most of the letters; else None."""
+    han, kana, hangul = (len(r.findall(text)) for r in (_HAN, _KANA, _HANGUL))
+    letters = sum(ch.isalpha() for ch in text)
+    if letters == 0 or han + kana + hangul < 0.3 * letters:
+        return None
+    if hangul >= max(han, kana):
+        return "korean"
+    return "japanese" if kana >= 0.1 * (han + kana) else "chinese"
+
+
+@lru_cache(maxsize=1)
+def _languages_of_words() -> dict[str, tuple[str, ...]]:
+    """Every stopword of the segmented languages → the languages whose list has it (one lookup a word)."""
+    index: dict[str, list[str]] = {}
+    for lang in STOPWORD_LANGUAGES:
+        if lang not in UNSEGMENTED:
+            for word in builtin_stopwords(lang):
+                index.setdefault(word, []).append(lang)
+    return {word: tuple(langs) for word, langs in index.items()}
+
+
+def _document_language(words: list[str], index: dict, languages, threshold: float) -> tuple[str | None, dict]:
+    hits = dict.fromkeys(languages, 0)
+    for word in words:
+        for lang in index.get(word, ()):
+            hits[lang] += 1
+    best = max(hits, key=hits.get)
+    share = hits[best] / len(words) if words else 0.0
+    return (best if share >= threshold else None), hits
+
+
+def detect_languages(texts: Iterable[str], *, threshold: float = 0.05) -> dict:
+    """The language of each text of a sample, and what that says of the corpus.
+
+    Returns a dict: ``language`` (the commonest language of the judged texts, or None),
+    ``shares`` (each list's share of all the words), ``documents`` (each language's share of
+    the judged texts), ``judged`` and ``texts`` (how many texts had enough words to judge, of
+    how many), ``also`` (other languages of at least 2% of the judged texts and two of them: their
+    stopwords are removed too) and ``mixed`` (a second language has 10% or more).
+    """
+    index = _languages_of_words()
+    lists = [lang for lang in STOPWORD_LANGUAGES if lang not in UNSEGMENTED]
+    total_hits = dict.fromkeys(lists, 0)
+    total = n_texts = 0
+    found: list[str] = []
+    for text in texts:
+        n_texts += 1
+        script = _script_language(text)
+        if script is not None:
+            found.append(script)
+            continue
+        words = [fold(w) for w in _WORD.findall(text.lower())]
+        total += len(words)
+        language, hits = _document_language(words, index, lists, threshold)
+        for lang, n in hits.items():
+            total_hits[lang] += n
+        if language is not None and len(words) >= _MIN_WORDS:
+            found.append(language)
+    shares = {lang: (total_hits[lang] / total if total else 0.0) for lang in lists}
+    counts: dict[str, int] = {}
+    for lang in found:
+        counts[lang] = counts.get(lang, 0) + 1
+    order = sorted(counts, key=lambda lang: (-counts[lang], -shares.get(lang, 0.0), lang))
+    judged = len(found)
+    documents = {lang: counts[lang] / judged for lang in order}
+    language = order[0] if order else None
+    if language is None and shares and max(shares.values()) >= threshold:  # short texts: judge them together
+        language = max(shares, key=shares.get)
+    also = [lang for lang in order[1:] if counts[lang] >= 2 and documents[lang] >= _SECOND]
+    return {"language": language, "shares": shares, "documents": documents, "judged": judged, "texts": n_texts,
+            "also": also, "mixed": any(documents[lang] >= _MIXED for lang in order[1:])}
 
 
 def detect_language(texts: Iterable[str], *, threshold: float = 0.05) -> tuple[str | None, dict[str, float]]:
-    """Pick the language whose shipped stopwords cover the largest share of the tokens.
-
-    Returns ``(language, shares)``; language is None when no list covers at
-    least ``threshold`` of the tokens (the text is in a language without a
-    shipped list, or is not prose).
-    """
-    hits = dict.fromkeys(STOPWORD_LANGUAGES, 0)
-    total = 0
-    lists = {lang: builtin_stopwords(lang) for lang in STOPWORD_LANGUAGES}
-    for text in texts:
-        for word in _WORD.findall(text.lower()):
-            total += 1
-            word = fold(word)
-            for lang, words in lists.items():
-                if word in words:
-                    hits[lang] += 1
-    shares = {lang: (hits[lang] / total if total else 0.0) for lang in STOPWORD_LANGUAGES}
-    best = max(shares, key=shares.get)
-    return (best if shares[best] >= threshold else None), shares
+    """``(language, shares)`` of :func:`detect_languages` (the commonest language, each list's word share)."""
+    found = detect_languages(texts, threshold=threshold)
+    return found["language"], found["shares"]

@@ -95,7 +95,8 @@ def _tokenizer(dtm: DocumentTermMatrix, options: TextOptions):
     if dtm.info.get("language") == "n/a":  # a count matrix: no text
         return None
     language = dtm.info["language"]
-    return make_tokenizer(options, None if language == "none" else language)
+    also = tuple((dtm.info.get("languages") or {}).get("also", ()))
+    return make_tokenizer(options, None if language == "none" else language, also)
 
 
 def _load_compiled_code() -> None:
@@ -292,6 +293,8 @@ def _manifest(job: _Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) -
             "nonzeros": int(dtm.nnz),
             "tokens": dtm.info["tokens"],
             "language": dtm.info["language"],
+            "languages": dtm.info.get("languages"),
+            "corpus_stopwords": dtm.info.get("pruning", {}).get("corpus_stopwords"),
             "empty_documents": int(dtm.empty_docs.size),
             "skipped_files": len(dtm.info["skipped_files"]),
             "cleaning": dtm.info.get("cleaning"),

@@ -1,0 +1,80 @@
+"""Which language a corpus is in: a sample spread over the corpus, judged document by document.
+
+The choice decides the stopword lists (the language's and those of other languages found in a
+few of the documents) and the default stemming; what was found goes into the matrix's ``info``
+(``languages``) and from there into the manifest and ``topicmf vocab --json``.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from itertools import islice
+
+from ..corpus import TextCorpus, UnreadableFile, load_text
+from ..errors import TopicmfWarning
+from .stopwords import UNSEGMENTED, detect_languages
+
+__all__ = ["choose_language", "say_language"]
+
+log = logging.getLogger(__name__)
+
+_SAMPLE_DOCS = 200
+_SAMPLE_SPAN = 20_000  # documents listed to spread the language sample over
+_SAMPLE_CHARS = 400_000
+
+
+def _sample_texts(corpus: TextCorpus):
+    """Up to :data:`_SAMPLE_DOCS` documents spread over the first :data:`_SAMPLE_SPAN` of the corpus (so that
+    a folder per language is seen), each cut to its share of :data:`_SAMPLE_CHARS` characters."""
+    refs = list(islice(corpus.refs(skipped=[]), _SAMPLE_SPAN))  # the counting pass reports unusable records
+    step = max(1, len(refs) // _SAMPLE_DOCS)
+    per_text = max(2_000, _SAMPLE_CHARS // _SAMPLE_DOCS)
+    for ref in refs[::step][:_SAMPLE_DOCS]:
+        try:
+            text = load_text(ref)[0]
+        except UnreadableFile:
+            continue
+        yield text[:per_text]
+
+
+def choose_language(corpus: TextCorpus, options) -> tuple[str | None, dict]:
+    """(language, what detection found): the one asked for, or the commonest in a sample of the corpus.
+
+    The report holds each list's share of the sample's words (``shares``), each language's share of the
+    sample's documents, the other languages whose stopwords are removed too (``also``) and whether the
+    corpus mixes languages (``mixed``); it is empty when the language was given.
+    """
+    if options.language == "none":
+        return None, {}
+    if options.language != "auto":
+        return options.language, {}
+    found = detect_languages(_sample_texts(corpus))
+    report = {"shares": {k: round(v, 4) for k, v in sorted(found["shares"].items(), key=lambda kv: -kv[1])[:8]},
+              "documents": {k: round(v, 4) for k, v in found["documents"].items()}, "judged": found["judged"],
+              "sampled": found["texts"], "also": found["also"], "mixed": found["mixed"]}
+    return found["language"], report
+
+
+def say_language(options, language: str | None, report: dict) -> None:
+    """Warn when automatic detection found no language, or a mix of languages (log the one it found)."""
+    if options.language != "auto":
+        return
+    if language is None:
+        warnings.warn(
+            "Could not recognise the language (no stopword list covers 5% of the words); no list applied: "
+            "words spread evenly over most documents are removed as stopwords instead. Pass --language to choose one.",
+            TopicmfWarning,
+            stacklevel=3,
+        )
+        return
+    if report.get("mixed"):
+        parts = ", ".join(f"{lang} {share:.0%}" for lang, share in report["documents"].items())
+        warnings.warn(f"The corpus mixes languages ({parts} of {report['judged']} sampled documents); topics may "
+                      f"split by language. Stopwords of {', '.join([language, *report['also']])} are removed.",
+                      TopicmfWarning, stacklevel=3)
+    if language in UNSEGMENTED:
+        warnings.warn(f"{language.capitalize()} is written without spaces between words and topicmf has no word "
+                      "segmenter: tokens are whole runs of characters, so topics will be poor", TopicmfWarning,
+                      stacklevel=3)
+    log.info("language detected: %s (%s)", language, report)
