@@ -114,7 +114,7 @@ def test_warnings_go_to_stderr_and_json_stays_clean(tmp_path):
 @pytest.mark.parametrize(
     "files, args, pattern",
     [
-        ({}, [], r"No documents found under .* \(looked for \.txt, \.md, \.html, \.htm\)"),
+        ({}, [], r"No documents found under .* \(looked for \.txt, \.md, \.html, \.htm, \.pdf, \.docx"),
         ({"a.txt": b"\x00bin"}, [], r"No readable documents in .*: 1 skipped"),
         ({"a.txt": "alpha", "b.txt": "beta", "c.txt": "gamma"}, [], r"After pruning, no terms remain"),
         ({"a.txt": "alpha", "b.txt": "alpha"}, ["--min-df", 5], r"Try a lower --min-df"),

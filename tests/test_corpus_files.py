@@ -41,7 +41,7 @@ def test_label_is_first_subfolder_and_top_level_documents_are_unlabelled(tmp_pat
 
 
 def test_hidden_files_and_other_extensions_are_ignored(tmp_path):
-    write_tree(tmp_path, {"a.txt": "kept", ".hidden.txt": "no", ".git/x.txt": "no", "b.pdf": "no", "c.htm": "<p>kept</p>"})
+    write_tree(tmp_path, {"a.txt": "kept", ".hidden.txt": "no", ".git/x.txt": "no", "b.xlsx": "no", "c.htm": "<p>kept</p>"})
     assert [r.doc_id for r in open_corpus(tmp_path).refs()] == ["a.txt", "c.htm"]
 
 
@@ -149,7 +149,7 @@ def test_named_pipe_is_skipped_without_blocking(tmp_path):
 def test_empty_folder_raises_no_documents(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "image.png").write_bytes(b"\x89PNG")
-    with pytest.raises(NoDocumentsError, match=r"^No documents found under .* \(looked for \.txt, \.md, \.html, \.htm\)$"):
+    with pytest.raises(NoDocumentsError, match=r"^No documents found under .* \(looked for \.txt, \.md, \.html, \.htm, \.pdf, \.docx, \.odt, \.epub, \.rtf, \.eml, \.mbox\)$"):
         open_corpus(tmp_path)
 
 

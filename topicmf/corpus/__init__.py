@@ -23,7 +23,10 @@ from .counts import (
     read_matrix_market,
     read_uci_bag_of_words,
 )
-from .files import TEXT_EXTENSIONS, UnreadableFile, html_to_text, read_document_file, walk_documents
+from .files import (DOCUMENT_EXTENSIONS, MAILBOX_EXTENSIONS, TEXT_EXTENSIONS, FileRef, UnreadableFile, html_to_text,
+                    read_document_file, read_file_bytes, walk_documents)
+from .formats import DOCUMENT_READERS, read_pdf
+from .mail import mailbox_documents
 from .tables import RawRecordIds, RecordIds, Share, csv_shares, first_record_fields, iter_rows, line_shares, read_header, read_share, sniff_encoding
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "UnreadableFile",
     "html_to_text",
     "TEXT_EXTENSIONS",
+    "DOCUMENT_EXTENSIONS",
 ]
 
 _TABLE_EXTENSIONS = (".csv", ".tsv", ".jsonl")
@@ -60,6 +64,12 @@ def load_text(ref: DocRef) -> tuple[str, str | None]:
     """
     if ref.text is not None:
         return ref.text, None
+    ending = os.path.splitext(ref.path)[1].lower()
+    if ending == ".pdf":
+        return read_pdf(ref.path), None
+    reader = DOCUMENT_READERS.get(ending)
+    if reader is not None:
+        return reader(read_file_bytes(ref.path)), None
     return read_document_file(ref.path)
 
 
@@ -88,8 +98,10 @@ class TextCorpus:
 
     @property
     def n_docs_hint(self) -> int | None:
-        """Number of documents expected (folders), or None when unknown (tables)."""
-        return len(self._files) if self._files is not None else None
+        """Number of documents expected (folders), or None when unknown (tables, mail archives)."""
+        if self._files is None or any(f.path.lower().endswith(MAILBOX_EXTENSIONS) for f in self._files):
+            return None
+        return len(self._files)
 
     def refs(self, skipped: list | None = None) -> Iterator[DocRef]:
         """Yield every document of the corpus in order, without loading files.
@@ -99,7 +111,12 @@ class TextCorpus:
         """
         if self._files is not None:
             for ref in self._files:
-                yield DocRef(ref.doc_id, ref.label, ref.path, None)
+                if ref.path.lower().endswith(MAILBOX_EXTENSIONS):  # a document per message, read here
+                    for doc_id, text in mailbox_documents(ref.path, ref.doc_id,
+                                                          self.skipped if skipped is None else skipped):
+                        yield DocRef(doc_id, ref.label, None, text)
+                else:
+                    yield DocRef(ref.doc_id, ref.label, ref.path, None)
         else:
             for row in iter_rows(self.path, skipped=self.skipped if skipped is None else skipped, **self._table):
                 yield DocRef(row.doc_id, row.label, None, row.text)
@@ -168,7 +185,7 @@ def open_corpus(
         files, skipped = walk_documents(path)
         if not files:
             raise NoDocumentsError(
-                f"No documents found under {path} (looked for {', '.join(TEXT_EXTENSIONS)})"
+                f"No documents found under {path} (looked for {', '.join(DOCUMENT_EXTENSIONS)})"
                 + (f"; {len(skipped)} unreadable entries skipped" if skipped else "")
             )
         return TextCorpus(path, "directory", files[0].label is not None, list(skipped), _files=files)
@@ -177,13 +194,15 @@ def open_corpus(
     if not os.path.isfile(path):
         raise CorpusError(f"{path} is neither a folder nor a regular file")
     name = os.path.basename(path).lower()
+    if name.endswith(MAILBOX_EXTENSIONS):  # a mail archive given as the corpus: its messages
+        return TextCorpus(path, "mbox", False, _files=[FileRef(os.path.basename(path), None, os.path.abspath(path))])
     if name.endswith(".mtx"):
         return read_matrix_market(path)
     if UCI_DOCWORD.match(os.path.basename(path)):
         return read_uci_bag_of_words(path)
     if not name.endswith(_TABLE_EXTENSIONS):
         raise CorpusError(
-            f"{path}: unsupported file; give a folder of {'/'.join(TEXT_EXTENSIONS)} files, "
+            f"{path}: unsupported file; give a folder of {'/'.join(DOCUMENT_EXTENSIONS)} files, an .mbox archive, "
             "a .csv/.tsv/.jsonl file with one document per record, a .mtx matrix with vocab.txt, "
             "or a UCI docword.NAME.txt"
         )

@@ -9,6 +9,9 @@ from typing import NamedTuple
 
 __all__ = [
     "TEXT_EXTENSIONS",
+    "DOCUMENT_EXTENSIONS",
+    "MAILBOX_EXTENSIONS",
+    "read_file_bytes",
     "FileRef",
     "UnreadableFile",
     "walk_documents",
@@ -19,6 +22,10 @@ __all__ = [
 
 #: File endings read as documents from a directory tree (case-insensitive).
 TEXT_EXTENSIONS = (".txt", ".md", ".html", ".htm")
+#: Mail archives: every message is a document.
+MAILBOX_EXTENSIONS = (".mbox",)
+#: Every file ending read from a directory tree: text, office documents, e-books, PDFs, mail.
+DOCUMENT_EXTENSIONS = TEXT_EXTENSIONS + (".pdf", ".docx", ".odt", ".epub", ".rtf", ".eml") + MAILBOX_EXTENSIONS
 _HTML_EXTENSIONS = (".html", ".htm")
 
 #: Label given to documents that sit at the top of a folder whose other
@@ -84,7 +91,7 @@ def walk_documents(root: str | os.PathLike) -> tuple[list[FileRef], list[tuple[s
             name = entry.name
             if name.startswith("."):
                 continue
-            wanted = name.lower().endswith(TEXT_EXTENSIONS)
+            wanted = name.lower().endswith(DOCUMENT_EXTENSIONS)
             try:
                 # DirEntry answers from the directory listing unless the entry is a symlink
                 is_dir = entry.is_dir()
@@ -132,16 +139,20 @@ def read_document_file(path: str) -> tuple[str, str | None]:
     UnreadableFile
         With the reason: permission denied, binary content, ...
     """
+    text, encoding = decode_bytes(read_file_bytes(path))
+    if path.lower().endswith(_HTML_EXTENSIONS):
+        text = html_to_text(text)
+    return text, encoding
+
+
+def read_file_bytes(path: str) -> bytes:
+    """The whole file; UnreadableFile (with the reason) when it cannot be read."""
     try:
-        data = _read_bytes(path)
+        return _read_bytes(path)
     except PermissionError:
         raise UnreadableFile("permission denied") from None
     except OSError as exc:
         raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
-    text, encoding = decode_bytes(data)
-    if path.lower().endswith(_HTML_EXTENSIONS):
-        text = html_to_text(text)
-    return text, encoding
 
 
 def _read_bytes(path: str) -> bytes:

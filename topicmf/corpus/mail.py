@@ -1,0 +1,45 @@
+"""Mail archives: each message of an mbox file is a document.
+
+A message's id is its Message-ID (without the angle brackets) when it has one not seen before
+in the archive, else the archive's name and the message's position (``archive.mbox#7``); its
+text is its Subject line and its text parts (:func:`~topicmf.corpus.formats.message_text`), so
+the mail cleaning rules (headers, quoted replies, signatures) apply to it as to any message.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import mailbox
+from collections.abc import Iterator
+from email.parser import BytesParser
+
+from .formats import message_text
+
+__all__ = ["mailbox_documents"]
+
+
+def mailbox_documents(path: str, name: str, skipped: list) -> Iterator[tuple[str, str]]:
+    """(id, text) of every message of the mbox at ``path``; unreadable messages go to ``skipped``."""
+    parser = BytesParser(policy=email.policy.default)
+    try:
+        box = mailbox.mbox(path, factory=None, create=False)
+        keys = box.keys()
+    except (OSError, mailbox.Error) as exc:
+        skipped.append((name, f"unreadable mail archive ({exc})"))
+        return
+    seen: set[str] = set()
+    try:
+        for position, key in enumerate(keys, 1):
+            where = f"{name}#{position}"
+            try:
+                message = parser.parsebytes(box.get_bytes(key))
+                text = message_text(message)
+            except Exception as exc:  # noqa: BLE001 - one bad message must not stop the archive
+                skipped.append((where, f"unreadable message ({type(exc).__name__}: {exc})"))
+                continue
+            message_id = str(message.get("Message-ID", "") or "").strip().strip("<>").strip()
+            doc_id = f"{name}/{message_id}" if message_id and message_id not in seen else where
+            seen.add(message_id)
+            yield doc_id, text
+    finally:
+        box.close()
