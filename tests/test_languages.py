@@ -197,3 +197,42 @@ def _tmp_out():
     from pathlib import Path
 
     return Path(tempfile.mkdtemp()) / "manpages_de"
+
+
+# Three themes a language: nouns written for these tests (weather, kitchen, football)
+THEMES = {
+    "french": [["pluie", "nuage", "orage", "neige"], ["cuisine", "farine", "beurre", "four"],
+               ["football", "ballon", "arbitre", "stade"]],
+    "spanish": [["lluvia", "nube", "tormenta", "nieve"], ["cocina", "harina", "mantequilla", "horno"],
+                ["fútbol", "pelota", "árbitro", "estadio"]],
+    "italian": [["pioggia", "nuvola", "temporale", "neve"], ["cucina", "farina", "burro", "forno"],
+                ["calcio", "pallone", "arbitro", "stadio"]],
+    "dutch": [["regen", "wolk", "onweer", "sneeuw"], ["keuken", "meel", "boter", "oven"],
+              ["voetbal", "bal", "scheidsrechter", "stadion"]],
+    "swedish": [["regn", "moln", "åska", "snö"], ["kök", "mjöl", "smör", "ugn"],
+                ["fotboll", "boll", "domare", "arena"]],
+    "polish": [["deszcz", "chmura", "burza", "śnieg"], ["kuchnia", "mąka", "masło", "piekarnik"],
+               ["piłka", "bramka", "sędzia", "stadion"]],
+}
+
+
+@pytest.mark.parametrize("language", sorted(THEMES))
+def test_small_corpora_in_several_languages_give_topics_without_stopwords(tmp_path, language):
+    iso = pytest.importorskip("stopwordsiso", reason="stopwordsiso (a test extra) gives the independent list")
+    from topicmf.workflow import run
+
+    rng = np.random.default_rng(0)
+    files = {}
+    for i in range(45):
+        theme = THEMES[language][i % 3]
+        nouns = " ".join(rng.choice(theme, 12))
+        files[f"{['a', 'b', 'c'][i % 3]}/{i}.txt"] = f"{PROSE[language]} {nouns} {PROSE[language]}"
+    corpus = write_tree(tmp_path / language, files)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run(corpus, out=tmp_path / "out", k=3, seed=0)
+    assert result.manifest["corpus"]["language"] == language
+    independent = {w for w in iso.stopwords(LANGUAGE_CODES[language])}
+    tops = [[w for w, _ in words] for words in result.model.top_words(10)]
+    assert not independent & {w for t in tops for w in t}, independent & {w for t in tops for w in t}
+    assert result.manifest["metrics"]["labels"]["nmi"] > 0.9  # the three themes are found
