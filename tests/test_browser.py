@@ -301,3 +301,25 @@ def test_thirty_topics_get_thirty_colours(browser, tmp_path):
     assert "lighter or darker" in p.page.inner_text("#maps")
     assert p.errors == []
     p.close()
+
+
+def test_words_by_frex_and_lift_and_the_representative_documents(browser, demo):
+    p = Page(browser, demo)
+    by_relevance = p.words()
+    p.page.select_option("#word-rank", "frex")
+    by_frex = p.words()
+    assert len(by_frex) == 20 and by_frex != by_relevance
+    assert p.page.locator("#lambda").is_disabled()  # λ belongs to relevance
+    p.page.select_option("#word-rank", "lift")
+    by_lift = p.words()
+    assert len(by_lift) == 20 and by_lift[:3] != by_relevance[:3]  # lift puts the topic's rarest words first
+    p.page.select_option("#word-rank", "relevance")
+    assert p.words() == by_relevance and not p.page.locator("#lambda").is_disabled()
+    best = p.page.locator("#topic-docs li")
+    assert 1 <= best.count() <= 10
+    p.page.click("#topic-docs button[data-doc] >> nth=0")
+    first = p.page.locator("#topic-docs button[data-doc]").first.inner_text()
+    assert p.page.inner_text("#doc-title") == first  # the document opens in the detail
+    assert "exclusivity" in p.page.inner_text("#metrics").lower()
+    assert p.errors == [] and p.other_requests == []
+    p.close()

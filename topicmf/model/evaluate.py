@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 
 from ..text.windows import WindowCounts
+from .about import exclusivity
 from .coherence import CV_WINDOW, NPMI_WINDOW, c_v, npmi, umass_counts
 from .neighbors import unit_rows
 from .topicmodel import TopicModel
@@ -143,6 +144,8 @@ def evaluate(model: TopicModel, corpus, counts: dict[int, WindowCounts] | None) 
         "diversity_top_n": int(top.shape[1]),
         # the literature's convention (Dieng et al. 2020; the BERTopic and OCTIS tables) counts the top 10
         "diversity_10": diversity(top[:, :COHERENCE_TOP].tolist()),
+        "exclusivity": (ex := exclusivity(model)),
+        "exclusivity_mean": None if ex is None else _mean(ex),
         "background": background_summary(model),
         "prevalence": model.prevalence().tolist(),
         "labels": label_agreement(model.labels, model.dominant_topics()),

@@ -12,6 +12,7 @@ import json
 import numpy as np
 
 from ..model import TopicModel
+from ..model import about
 from ..model.neighbors import unit_rows
 
 __all__ = ["page_data", "script_json", "mds", "excerpt_length", "MAP_SAMPLE", "CANDIDATES",
@@ -21,6 +22,7 @@ MAP_SAMPLE = 3000  # documents drawn on the document map at most
 EXCERPT_BUDGET = 4_000_000  # characters of document excerpts on the page, in all
 CANDIDATES = 30  # words kept per topic for every relevance weight λ on the grid
 SHOWN_WORDS = 20  # bars in the word chart
+TOPIC_DOCS_SHOWN = 10  # representative documents in a topic's detail
 _LAMBDA_GRID = np.linspace(0.0, 1.0, 21)
 _MIX_MIN = 0.01  # mixture shares below this are not sent to the page
 
@@ -75,6 +77,8 @@ def _topic_words(model: TopicModel) -> list[dict]:
     """Per topic: candidate words with p(w|t) and log-lift, enough to rank the top words for any λ."""
     H = np.maximum(model.H, 0.0)
     p_w = model.word_profile()  # as the model ranks its words (the background's profile, when it has one)
+    scores = {"frex": about.frex(model), "lift": about.lift(model)}
+    rankings = {name: about.ranked(s, SHOWN_WORDS) for name, s in scores.items()}
     out = []
     for t in range(model.n_topics):
         row = H[t]
@@ -90,11 +94,15 @@ def _topic_words(model: TopicModel) -> list[dict]:
             top = min(CANDIDATES, relevance.size)
             keep.update(np.argpartition(-relevance, top - 1)[:top].tolist())
         idx = sorted(keep, key=lambda j: (-p_wt[j], j))
-        out.append({
+        entry = {
             "w": [model.vocabulary[j] for j in idx],
             "p": _round(p_wt[idx], 6),
             "lift": _round(lift[idx], 4),
-        })  # fmt: skip
+        }  # fmt: skip
+        for name, order in rankings.items():  # the top words by FREX and by lift: [word, p(w|t), score]
+            entry[f"by_{name}"] = [[model.vocabulary[j], round(float(p_wt[j]), 6),
+                                    round(float(scores[name][t, j]), 4)] for j in order[t]]
+        out.append(entry)
     return out
 
 
@@ -205,6 +213,11 @@ def page_data(model: TopicModel, manifest: dict, graph) -> dict:
     label_names = sorted({lab for lab in labels if lab}) if labels else []
     label_index = {name: i for i, name in enumerate(label_names)}
     dominant = model.dominant_topics()
+    exclusivity = metrics.get("exclusivity")
+    shown = np.sort(model.documents_sample().rows)
+    page_of = np.full(model.n_docs, -1, dtype=np.int64)
+    page_of[shown] = np.arange(shown.size)
+    best, best_share = about.representative_documents(model, TOPIC_DOCS_SHOWN)
     topics = []
     for t in range(k):
         topics.append({
@@ -215,6 +228,9 @@ def page_data(model: TopicModel, manifest: dict, graph) -> dict:
             "c_v": None if not coh.get("c_v") else _safe(coh["c_v"][t]),
             "umass": None if not coh.get("umass") else _safe(coh["umass"][t]),
             "docs": int((dominant == t).sum()),
+            "exclusivity": None if not exclusivity else _safe(exclusivity[t]),
+            # the most representative documents: [index on this page or -1, id, share]
+            "best": [[int(page_of[i]), model.doc_ids[int(i)], round(float(v), 4)] for i, v in zip(best[t], best_share[t])],
         })  # fmt: skip
     docs, outside, docmap = _documents(model, P, graph, label_index, dominant)
     return {

@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 
 from ..model import TopicModel
+from ..model.about import frex, lift, ranked, representative_documents
 from .numbers import cell, format_rows
 
-__all__ = ["TOP_WORDS", "write_topics", "write_doc_topics", "write_word_topics", "write_similar", "write_sweep",
-           "topic_rows"]
+__all__ = ["TOP_WORDS", "TOPIC_DOCS", "write_topics", "write_doc_topics", "write_word_topics", "write_similar",
+           "write_sweep", "write_topic_docs", "topic_rows"]
 
 TOP_WORDS = 20
 
@@ -43,14 +44,39 @@ def topic_rows(model: TopicModel, n: int = TOP_WORDS) -> list[tuple]:
 
 
 def write_topics(path, model: TopicModel, n: int = TOP_WORDS) -> None:
-    """topic, rank, word, weight, pole: each topic's top words in the model's order; with a background,
-    rows ``background, rank, word, share, background`` follow (the share of the word's occurrences it gives)."""
+    """topic, rank, word, weight, pole, frex_word, lift_word: each topic's top words in the model's order, and
+    beside them the topic's words at the same rank by FREX and by lift (:mod:`topicmf.model.about`; empty for
+    LSA); with a background, rows ``background, rank, word, share, background`` follow (the share of the word's
+    occurrences it gives)."""
+    scores = {"frex": frex(model), "lift": lift(model)}
+    other = {name: None if s is None else ranked(s, n) for name, s in scores.items()}
+    vocab = model.vocabulary
+
+    def beside(name, t, rank, pole):
+        top = other[name]
+        return "" if top is None or pole != "positive" or rank > top.shape[1] else cell(vocab[top[t, rank - 1]])
+
     with _open(path) as f:
-        f.write(_line(["topic", "rank", "word", "weight", "pole"]))
+        f.write(_line(["topic", "rank", "word", "weight", "pole", "frex_word", "lift_word"]))
         for t, rank, word, weight, pole in topic_rows(model, n):
-            f.write(_line([str(t), str(rank), cell(word), _num(weight), pole]))
+            f.write(_line([str(t), str(rank), cell(word), _num(weight), pole, beside("frex", t, rank, pole),
+                           beside("lift", t, rank, pole)]))
         for rank, (word, share) in enumerate(model.background_words(n), 1):
-            f.write(_line(["background", str(rank), cell(word), _num(share), "background"]))
+            f.write(_line(["background", str(rank), cell(word), _num(share), "background", "", ""]))
+
+
+TOPIC_DOCS = 20  # representative documents per topic in topic_docs.csv
+
+
+def write_topic_docs(path, model: TopicModel, n: int = TOPIC_DOCS) -> None:
+    """topic, rank, doc_id, share: each topic's documents with the highest share of it (LSA: coordinate)."""
+    index, share = representative_documents(model, n)
+    ids = model.doc_ids
+    with _open(path) as f:
+        f.write(_line(["topic", "rank", "doc_id", "share"]))
+        for t in range(index.shape[0]):
+            f.write("".join(_line([str(t), str(r), cell(ids[int(i)]), _num(s)])
+                            for r, (i, s) in enumerate(zip(index[t], share[t]), 1)))
 
 
 def _topic_columns(model: TopicModel) -> list[str]:

@@ -7,7 +7,7 @@
   // Paul Tol's "muted" palette: distinguishable with the common colour-vision deficiencies.
   const PALETTE = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499"];
   const PAGE = 20;
-  const state = { topic: 0, lambda: 0.6, page: 0, doc: -1, query: "", onlyTopic: false, sort: ["id", 1] };
+  const state = { topic: 0, lambda: 0.6, rank: "relevance", page: 0, doc: -1, query: "", onlyTopic: false, sort: ["id", 1] };
   const docs = D.docs;
   const nDocs = docs.id.length;
 
@@ -50,7 +50,8 @@
   function swatch(t) { return el("span", { class: "swatch", style: "background:" + colour(t), "aria-hidden": "true" }); }
 
   // ---- topic overview ----------------------------------------------------------------------
-  const COLUMNS = [["id", "Topic"], ["label", "Label"], ["prevalence", "Share"], ["npmi", "NPMI"], ["c_v", "C_V"], ["docs", "Documents"]];
+  const COLUMNS = [["id", "Topic"], ["label", "Label"], ["prevalence", "Share"], ["npmi", "NPMI"], ["c_v", "C_V"]]
+    .concat(D.nmf ? [["exclusivity", "Exclusivity"]] : []).concat([["docs", "Documents"]]);
   function renderTopicTable() {
     const table = clear($("topic-table"));
     const head = el("tr");
@@ -78,6 +79,7 @@
       share.appendChild(el("span", { class: "bar", style: "width:" + Math.round(60 * t.prevalence / maxShare) + "px;background:" + colour(t.id) }));
       share.appendChild(document.createTextNode(" " + pct(t.prevalence))); tr.appendChild(share);
       tr.appendChild(el("td", { class: "n" }, fmt(t.npmi))); tr.appendChild(el("td", { class: "n" }, fmt(t.c_v)));
+      if (D.nmf) tr.appendChild(el("td", { class: "n" }, fmt(t.exclusivity)));
       tr.appendChild(el("td", { class: "n" }, t.docs.toLocaleString()));
       body.appendChild(tr);
     }
@@ -114,14 +116,38 @@
     $("topic-facts").textContent = pct(info.prevalence) + " of the corpus · " + info.docs.toLocaleString() +
       " documents mainly about it · NPMI " + fmt(info.npmi) + " · C_V " + fmt(info.c_v);
     if (D.nmf) {
-      const items = rankedWords(t, state.lambda);
-      barChart($("word-chart"), items, (it) => it.p, colour(t), (it) => "p " + it.p.toPrecision(2) + ", lift " + Math.exp(it.lift).toPrecision(3));
+      if (state.rank === "relevance") {
+        const items = rankedWords(t, state.lambda);
+        barChart($("word-chart"), items, (it) => it.p, colour(t), (it) => "p " + it.p.toPrecision(2) + ", lift " + Math.exp(it.lift).toPrecision(3));
+      } else {  // FREX or lift: the words as that score ranks them, bars still p(w|t)
+        const items = D.words[t]["by_" + state.rank].map(([word, p, score]) => ({ word, p, score }));
+        barChart($("word-chart"), items, (it) => it.p, colour(t), (it) => "p " + it.p.toPrecision(2) + ", " + state.rank + " " + it.score.toPrecision(3));
+      }
+      $("lambda").disabled = state.rank !== "relevance";
       $("lambda-value").textContent = state.lambda.toFixed(2);
     } else {
       const p = D.poles[t];
       barChart($("word-chart"), p.pos.map(([word, v]) => ({ word, v })), (it) => it.v, colour(t), (it) => it.v.toFixed(4));
       barChart($("word-chart-neg"), p.neg.map(([word, v]) => ({ word, v })), (it) => it.v, "#888888", (it) => it.v.toFixed(4));
     }
+    renderBest(t);
+  }
+  function renderBest(t) {  // the topic's most representative documents, with their excerpts where the page has them
+    const list = clear($("topic-docs"));
+    D.topics[t].best.forEach(([i, id, share]) => {
+      if (D.nmf && share < 0.005) return;  // a document with (almost) none of the topic does not represent it
+      const li = el("li");
+      if (i >= 0) {
+        const b = el("button", { type: "button", class: "link", "data-doc": i }, id);
+        activate(b, () => { selectDoc(i); $("doc-detail").scrollIntoView({ block: "nearest" }); });
+        li.appendChild(b);
+      } else {
+        li.appendChild(el("span", { class: "outside" }, id));
+      }
+      li.appendChild(document.createTextNode(" — " + (D.nmf ? pct(share) : share.toFixed(3)) + (i < 0 ? " (not on this page)" : "")));
+      if (i >= 0 && docs.excerpt) li.appendChild(el("div", { class: "meta best-excerpt" }, docs.excerpt[i].slice(0, 240)));
+      list.appendChild(li);
+    });
   }
 
   // ---- intertopic map ----------------------------------------------------------------------
@@ -294,6 +320,7 @@
       const slider = $("lambda");
       slider.value = String(state.lambda);
       slider.addEventListener("input", () => { state.lambda = Number(slider.value); renderDetail(); });
+      $("word-rank").addEventListener("change", (e) => { state.rank = e.target.value; renderDetail(); });
     }
     $("doc-search").addEventListener("input", (e) => { state.query = e.target.value; applyFilter(); });
     $("only-topic").addEventListener("change", (e) => { state.onlyTopic = e.target.checked; applyFilter(); });
