@@ -236,3 +236,13 @@ def test_small_corpora_in_several_languages_give_topics_without_stopwords(tmp_pa
     tops = [[w for w, _ in words] for words in result.model.top_words(10)]
     assert not independent & {w for t in tops for w in t}, independent & {w for t in tops for w in t}
     assert result.manifest["metrics"]["labels"]["nmi"] > 0.9  # the three themes are found
+
+
+def test_the_command_line_takes_a_language_by_name_or_iso_code(tmp_path):
+    corpus = write_tree(tmp_path / "de", {f"{i}.txt": PROSE["german"] for i in range(3)})
+    for given in ("german", "de", "DE"):
+        out = CliRunner().invoke(main, ["vocab", str(corpus), "--language", given, "--json", "-q", "--min-df", "1"])
+        assert out.exit_code == 0, out.output
+        assert json.loads(out.stdout)["language"] == "german"
+    bad = CliRunner().invoke(main, ["vocab", str(corpus), "--language", "xx"])
+    assert bad.exit_code == 2 and "xx" in bad.output

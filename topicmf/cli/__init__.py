@@ -18,8 +18,9 @@ from .. import __version__
 from ..console import DocFraction, Progress, show_warnings
 from ..errors import TopicmfError
 from ..text import STEMMER_LANGUAGES, STOPWORD_LANGUAGES, DocumentTermMatrix, TextOptions, vectorize
+from ..text.stopwords import LANGUAGE_CODES
 
-_LANGUAGES = ("auto", "none", *sorted(set(STOPWORD_LANGUAGES) | set(STEMMER_LANGUAGES)))
+_LANGUAGES = ("auto", "none", *sorted(set(STOPWORD_LANGUAGES) | set(STEMMER_LANGUAGES)), *sorted(LANGUAGE_CODES.values()))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
