@@ -239,9 +239,10 @@ def test_small_corpora_in_several_languages_give_topics_without_stopwords(tmp_pa
 
 
 def test_the_command_line_takes_a_language_by_name_or_iso_code(tmp_path):
-    corpus = write_tree(tmp_path / "de", {f"{i}.txt": PROSE["german"] for i in range(3)})
+    corpus = write_tree(tmp_path / "de", {f"{i}.txt": PROSE["german"] + f" Satz{'x' * i}" for i in range(3)})
     for given in ("german", "de", "DE"):
-        out = CliRunner().invoke(main, ["vocab", str(corpus), "--language", given, "--json", "-q", "--min-df", "1"])
+        out = CliRunner().invoke(main, ["vocab", str(corpus), "--language", given, "--json", "-q", "--min-df", "1",
+                                        "--max-df", "1.0"])
         assert out.exit_code == 0, out.output
         assert json.loads(out.stdout)["language"] == "german"
     bad = CliRunner().invoke(main, ["vocab", str(corpus), "--language", "xx"])
