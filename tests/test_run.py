@@ -52,7 +52,7 @@ def demo_run(tmp_path_factory):
 
 def test_run_writes_every_file_and_a_summary(demo_run):
     out, result = demo_run
-    assert {p.name for p in out.iterdir()} == FILES
+    assert {p.name for p in out.iterdir()} == FILES | {"topics_per_label.csv"}  # the demo corpus is labelled
     assert "5 topics of 35 documents" in result.stdout
     assert re.search(r"coherence\s+NPMI -?\d\.\d{3}\s+C_V \d\.\d{3}\s+UMass -?\d+\.\d{3}\s+diversity", result.stdout)
     assert re.search(r"labels\s+NMI [01]\.\d{3}", result.stdout)

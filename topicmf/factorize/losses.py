@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from . import _kernels
 from .background import append_background, background_parts
 
-__all__ = ["frobenius_loss", "poisson_loss", "penalty"]
+__all__ = ["frobenius_loss", "poisson_loss", "penalty", "wh_on_nonzeros"]
 
 
 def penalty(W, H, l2_W=0.0, l2_H=0.0, l1_W=0.0, l1_H=0.0) -> float:
@@ -61,3 +61,15 @@ def poisson_loss(X, W, H, *, background=0.0, background_profile=None, **penaltie
     logsum = np.empty(X.shape[0])
     _kernels.kl_row_terms(X.indptr, X.indices, X.data, W, Ht, logsum)
     return value + float(logsum.sum()) - float(X.data.sum()) + float(W.sum(axis=0) @ Ht.sum(axis=0))
+
+
+def wh_on_nonzeros(X, W, H) -> np.ndarray:
+    """(WH)_ij on the stored entries of X (CSR, sorted), in the order of X.data: compiled, no dense product."""
+    X = sp.csr_matrix(X)
+    if X.shape != (np.shape(W)[0], np.shape(H)[1]) or np.shape(W)[1] != np.shape(H)[0]:
+        raise ValueError(f"X is {X.shape} but W is {np.shape(W)} and H is {np.shape(H)}")
+    X.sort_indices()
+    out = np.empty(X.nnz)
+    _kernels.wh_nonzeros(X.indptr, X.indices, np.ascontiguousarray(W, dtype=np.float64),
+                         np.ascontiguousarray(np.asarray(H, dtype=np.float64).T), out)
+    return out

@@ -11,7 +11,7 @@ from ..model.about import frex, lift, ranked, representative_documents
 from .numbers import cell, format_rows
 
 __all__ = ["TOP_WORDS", "TOPIC_DOCS", "write_topics", "write_doc_topics", "write_word_topics", "write_similar",
-           "write_sweep", "write_topic_docs", "topic_rows"]
+           "write_sweep", "write_topic_docs", "write_group_topics", "topic_rows"]
 
 TOP_WORDS = 20
 
@@ -66,6 +66,21 @@ def write_topics(path, model: TopicModel, n: int = TOP_WORDS) -> None:
 
 
 TOPIC_DOCS = 20  # representative documents per topic in topic_docs.csv
+
+
+def write_group_topics(path, table, group_column: str = "label") -> None:
+    """topic, <group>, share, documents, rank, word, weight: each topic in each group, with its words there
+    (:func:`topicmf.model.groups.group_topics`); a topic without words in a group (LSA) gets one row, rank 0."""
+    with _open(path) as f:
+        f.write(_line(["topic", group_column, "share", "documents", "rank", "word", "weight"]))
+        for t in range(table.share.shape[1]):
+            for g, name in enumerate(table.names):
+                head = [str(t), cell(name), _num(table.share[g, t]), str(int(table.documents[g, t]))]
+                words = table.words[g][t]
+                if not words:
+                    f.write(_line([*head, "0", "", ""]))
+                for rank, (word, weight) in enumerate(words, 1):
+                    f.write(_line([*head, str(rank), cell(word), _num(weight)]))
 
 
 def write_topic_docs(path, model: TopicModel, n: int = TOPIC_DOCS) -> None:

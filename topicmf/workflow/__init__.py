@@ -24,11 +24,13 @@ from ..errors import TopicmfError
 from ..model import TopicModel, evaluate, fit_topic_model
 from ..model.coherence import CV_WINDOW, NPMI_WINDOW
 from ..model.evaluate import coherence_words
+from ..model.groups import group_topics, label_groups
 from ..model.similarity import SIMILARITIES
 from ..model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
 from ..model.store import write_atomic
 from ..model.store import load_model
 from ..report import check_destination, render_sweep, staged_directory, write_report, write_run, write_sweep, write_tables
+from ..report.tables import write_group_topics
 from ..text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
 
 __all__ = ["RunResult", "run", "sweep", "rerender", "default_out", "NEIGHBOURS", "DEFAULT_K_RANGE"]
@@ -253,12 +255,17 @@ def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
         else:
             fitted.idf, fitted.words = dtm.word_vectors()
     metrics = evaluate(fitted, dtm, counts)
+    per_label = None
+    if fitted.labels is not None and dtm.X is not None:  # topics per class, from the same matrix
+        per_label = group_topics(fitted, dtm.X, *label_groups(fitted.labels))
     timings["evaluating"] = time.perf_counter() - t
     with staged_directory(job.out, force=job.force) as tmp:
         # the tables that need no neighbours are written while the neighbours are found (the search
         # runs in compiled code and BLAS, outside the interpreter lock)
         with ThreadPoolExecutor(1) as writer:
             tables = writer.submit(write_tables, tmp, fitted)
+            if per_label is not None:
+                write_group_topics(tmp / "topics_per_label.csv", per_label)
             t = time.perf_counter()
             with stage("neighbours") as progress:
                 fitted.graph = fitted.neighbour_graph(NEIGHBOURS, progress=progress)
