@@ -230,7 +230,8 @@ def test_id_and_label_columns_are_found_by_name_and_said(tmp_path):
                                      r"\(found by name; pass --id-column none or --label-column none"):
         dtm = vectorize(path, TextOptions(**LOOSE))
     assert dtm.doc_ids == ("d1", "d2") and dtm.labels == ("space", "food")
-    assert dtm.info["columns"] == {"text": "text", "id": "ID", "label": "Category", "detected": ["id", "label"]}
+    assert dtm.info["columns"] == {"text": "text", "id": "ID", "label": "Category", "time": None,
+                                   "detected": ["id", "label"]}
     csv_path = tmp_path / "docs.csv"
     csv_path.write_text("doc_id,class,text\na,x,rocket orbit\nb,y,bread oven\n", encoding="utf-8")
     with pytest.warns(Warning, match="ids from column 'doc_id' and labels from column 'class'"):

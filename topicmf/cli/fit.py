@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 
 import click
 
@@ -38,6 +39,20 @@ class TopicCount(click.ParamType):
         if number < 1:
             self.fail(f"{value!r}: the number of topics must be at least 1", param, ctx)
         return number
+
+
+class TimeBinsType(click.ParamType):
+    """auto, year, quarter, month, or a positive number of equal bins."""
+
+    name = "BINS"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip().lower()
+        if text in ("auto", "year", "quarter", "month"):
+            return text
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        self.fail(f"{value!r}: time bins are auto, year, quarter, month or a positive number", param, ctx)
 
 
 class MemorySize(click.ParamType):
@@ -145,33 +160,41 @@ def command_line() -> str:
 @click.option("--similarity", type=click.Choice(SIMILARITIES), default="words", show_default=True,
               help="How documents are compared for their neighbours: by their words and topics, or by topic profiles "
                    "alone (faster for very large corpora, but with ties).")
+@click.option("--time-column", default=None, metavar="COLUMN",
+              help="A table's column of dates (ISO), years or numbers: writes topics_over_time.csv.")
+@click.option("--time-bins", type=TimeBinsType(), default="auto", show_default=True, metavar="auto|year|quarter|month|N",
+              help="The bins of topics over time: calendar units, N equal bins, or auto (the finest unit giving at "
+                   "most 40 bins).")
 @model_options
 @corpus_options
 @friendly
-def run_command(corpus: str, k, k_range: str, dask, similarity: str, **params) -> None:
+def run_command(corpus: str, k, k_range: str, dask, similarity: str, time_column, time_bins, **params) -> None:
     """Fit a topic model to CORPUS and write its report and tables.
 
-    Writes index.html, topics.csv, doc_topics.csv, word_topics.csv,
-    similar.csv, model.npz and manifest.json into the output folder, then
-    prints the topics and the metrics.
+    Writes index.html, topics.csv, topic_docs.csv, doc_topics.csv,
+    word_topics.csv, similar.csv, model.npz and manifest.json into the
+    output folder (and topics_per_label.csv for a labelled corpus,
+    topics_over_time.csv with --time-column), then prints the topics and
+    the metrics.
 
     \b
     Examples:
       topicmf run corpora/demo -k 5
       topicmf run posts.csv --text-column body -k auto --out reports/posts
       topicmf run corpora/demo --model lsa -k 4 --sigma sqrt
+      topicmf run changelogs.jsonl --time-column date --time-bins year -k 12
     """
     from ..resources import limit
     from ..workflow import run
 
     quiet = params.pop("quiet")
-    options = text_options(params)
+    options = replace(text_options(params), time_column=time_column)
     fit = fit_parameters(params)
     with limit(params["memory_limit"]):
         result = run(corpus, out=params["out"], model=params["model"], k=k, k_range=k_range, solver=params["solver"],
                      weighting=params["weighting"], seed=params["seed"], force=params["force"], options=options,
                      fit_params=fit, command=command_line(), stage=lambda label: Progress(label, quiet=quiet),
-                     dask=dask, similarity=similarity)  # fmt: skip
+                     dask=dask, similarity=similarity, time_bins=time_bins)  # fmt: skip
     click.echo(summary(result))
 
 

@@ -55,6 +55,7 @@ class DocRef(NamedTuple):
     label: str | None
     path: str | None
     text: str | None
+    time: str | None = None  # a table's time value, when a time column is named
 
 
 def load_text(ref: DocRef) -> tuple[str, str | None]:
@@ -119,7 +120,7 @@ class TextCorpus:
                     yield DocRef(ref.doc_id, ref.label, ref.path, None)
         else:
             for row in iter_rows(self.path, skipped=self.skipped if skipped is None else skipped, **self._table):
-                yield DocRef(row.doc_id, row.label, None, row.text)
+                yield DocRef(row.doc_id, row.label, None, row.text, row.time)
 
     def units(self) -> Iterator[DocRef | Share]:
         """The corpus as units of work, in order: documents, or shares of a table that workers read themselves.
@@ -136,7 +137,8 @@ class TextCorpus:
             return
         t = self._table
         cut = csv_shares if self.format == "csv" else line_shares
-        yield from cut(self.path, t["encoding"], (t["text_column"], t["id_column"], t["label_column"]))
+        yield from cut(self.path, t["encoding"], (t["text_column"], t["id_column"], t["label_column"],
+                                                  t.get("time_column")))
 
     def record_ids(self) -> RecordIds:
         """Numbering and checking of the ids of a table's records (see :class:`RecordIds`)."""
@@ -154,6 +156,7 @@ def open_corpus(
     text_column: str = "text",
     id_column: str | None = None,
     label_column: str | None = None,
+    time_column: str | None = None,
 ) -> TextCorpus | CountMatrix:
     """Open the corpus at ``path``.
 
@@ -168,6 +171,9 @@ def open_corpus(
     text_column, id_column, label_column : str
         Columns (fields) of a table of texts; ``label_column`` also names a
         label column of a count table.
+    time_column : str or None
+        A column (field) of a table of texts holding each document's date or
+        time (read as text here; :mod:`topicmf.model.timebins` parses it).
 
     Returns
     -------
@@ -181,6 +187,8 @@ def open_corpus(
         A folder without any document file.
     """
     path = os.fspath(path)
+    if time_column is not None and (os.path.isdir(path) or not path.lower().endswith(_TABLE_EXTENSIONS)):
+        raise CorpusError(f"--time-column needs a table of texts (.csv, .tsv or .jsonl); {path} is not one")
     if os.path.isdir(path):
         files, skipped = walk_documents(path)
         if not files:
@@ -228,7 +236,7 @@ def open_corpus(
             raise NoDocumentsError(f"{path} holds no JSON object (one document per line, as {{\"text\": ...}})")
     id_column, id_found = _choose_column(id_column, header, ID_COLUMNS, text_column)
     label_column, label_found = _choose_column(label_column, header, LABEL_COLUMNS, text_column)
-    for name in (text_column, id_column, label_column):
+    for name in (text_column, id_column, label_column, time_column):
         if name is not None and name not in header:
             where = "the first record has no field" if fmt == "jsonl" else "has no column"
             raise CorpusError(f"{path}: {where} {name!r}; its {'fields' if fmt == 'jsonl' else 'columns'} are: "
@@ -238,8 +246,9 @@ def open_corpus(
     if detected:
         warnings.warn(f"{os.path.basename(path)}: {' and '.join(detected)} (found by name; pass --id-column none "
                       "or --label-column none to turn this off)", TopicmfNotice, stacklevel=2)  # fmt: skip
-    table = {"encoding": encoding, "text_column": text_column, "id_column": id_column, "label_column": label_column}
-    columns = {"text": text_column, "id": id_column, "label": label_column,
+    table = {"encoding": encoding, "text_column": text_column, "id_column": id_column, "label_column": label_column,
+             "time_column": time_column}
+    columns = {"text": text_column, "id": id_column, "label": label_column, "time": time_column,
                "detected": [what for what, found in (("id", id_found), ("label", label_found)) if found]}
     return TextCorpus(path, fmt, label_column is not None, _table=table, columns=columns)
 

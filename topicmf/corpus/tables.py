@@ -26,6 +26,7 @@ class Row(NamedTuple):
     doc_id: str
     label: str | None
     text: str
+    time: str | None = None  # the raw value of the time column, when one is named
 
 
 def sniff_encoding(path: str) -> str | None:
@@ -131,8 +132,9 @@ class RawRecordIds:
         return value
 
 
-def _values(record: dict, text_column: str, id_column: str | None, label_column: str | None):
-    """(id value, label, text) of one record (a JSON object or a CSV row by column name)."""
+def _values(record: dict, text_column: str, id_column: str | None, label_column: str | None,
+            time_column: str | None = None):
+    """(id value, label, text, time) of one record (a JSON object or a CSV row by column name)."""
     text = record.get(text_column)
     if text is None:
         text = ""
@@ -142,7 +144,11 @@ def _values(record: dict, text_column: str, id_column: str | None, label_column:
     if label_column is not None:
         value = record.get(label_column)
         label = str(value).strip() if value not in (None, "") else _UNLABELLED
-    return (record.get(id_column) if id_column is not None else None), label, text
+    when = None
+    if time_column is not None:
+        value = record.get(time_column)
+        when = None if value is None else str(value).strip()
+    return (record.get(id_column) if id_column is not None else None), label, text, when
 
 
 def iter_rows(
@@ -153,6 +159,7 @@ def iter_rows(
     id_column: str | None,
     label_column: str | None,
     skipped: list[tuple[str, str]],
+    time_column: str | None = None,
 ) -> Iterator[Row]:
     """Yield one :class:`Row` per record of a CSV, TSV or JSON Lines file.
 
@@ -165,14 +172,15 @@ def iter_rows(
     CorpusError
         A named column is missing, or two records share an id.
     """
+    columns = (text_column, id_column, label_column, time_column)
     if path.lower().endswith(".jsonl"):
-        records = _jsonl_records(path, encoding, skipped, (text_column, id_column, label_column))
+        records = _jsonl_records(path, encoding, skipped, columns)
     else:
-        records = _csv_records(path, encoding, (text_column, id_column, label_column))
+        records = _csv_records(path, encoding, columns)
     ids = RecordIds(path, id_column)
     for _, record in records:
-        value, label, text = _values(record, text_column, id_column, label_column)
-        yield Row(ids.next(value), label, text)
+        value, label, text, when = _values(record, *columns)
+        yield Row(ids.next(value), label, text, when)
 
 
 class Share(NamedTuple):
@@ -185,7 +193,7 @@ class Share(NamedTuple):
     encoding: str
     start: int
     end: int
-    columns: tuple  # text, id and label column (None when unused)
+    columns: tuple  # text, id, label and time column (None when unused)
     header: tuple | None  # a TSV's or CSV's column names
     kind: str = "jsonl"  # "jsonl", "tsv" or "csv"
 
@@ -268,7 +276,7 @@ def csv_shares(path: str, encoding: str, columns: tuple, size: int = SHARE_BYTES
 def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
     """The records of a share: ``(rows, bad lines, lines)``.
 
-    ``rows`` are ``(id value or None, label, text)``; ``bad lines`` are
+    ``rows`` are ``(id value or None, label, text, time)``; ``bad lines`` are
     ``(line number within the share, reason)`` for JSON Lines that are not
     JSON objects; ``lines`` is the number of lines read.
     """
@@ -279,14 +287,14 @@ def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    text_column, id_column, label_column = share.columns
+    columns = tuple(share.columns) + (None,) * (4 - len(share.columns))
     rows, bad = [], []
     if share.kind == "csv":
         index = {name: share.header.index(name) for name in share.columns if name is not None}
         for fields in csv.reader(io.StringIO(text, newline=""), **table_dialect(share.path)):
             if fields:
                 record = {name: fields[i] if i < len(fields) else None for name, i in index.items()}
-                rows.append(_values(record, text_column, id_column, label_column))
+                rows.append(_values(record, *columns))
         return rows, bad, len(lines)
     if share.header is not None:
         index = {name: share.header.index(name) for name in share.columns if name is not None}
@@ -295,7 +303,7 @@ def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
             if fields == [""]:
                 continue  # a blank line
             record = {name: fields[i] if i < len(fields) else None for name, i in index.items()}
-            rows.append(_values(record, text_column, id_column, label_column))
+            rows.append(_values(record, *columns))
         return rows, bad, len(lines)
     decode = json.loads
     for number, line in enumerate(lines, 1):
@@ -309,7 +317,7 @@ def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
         if not isinstance(record, dict):
             bad.append((number, "not a JSON object"))
             continue
-        rows.append(_values(record, text_column, id_column, label_column))
+        rows.append(_values(record, *columns))
     return rows, bad, len(lines)
 
 

@@ -58,6 +58,7 @@ class DistributedMatrix:
         self.client, self.blocks, self.rows = client, blocks, rows
         self.vocabulary, self.terms, self.doc_ids, self.labels = vocabulary, terms, doc_ids, labels
         self.doc_lengths, self.info, self.sample, self.nnz = doc_lengths, info, sample, nnz
+        self.times = None  # time columns are read on one machine only
         self.term_counts, self.document_frequency, self.empty_docs = term_counts, document_frequency, empty
 
     @property

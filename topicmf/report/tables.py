@@ -68,14 +68,17 @@ def write_topics(path, model: TopicModel, n: int = TOP_WORDS) -> None:
 TOPIC_DOCS = 20  # representative documents per topic in topic_docs.csv
 
 
-def write_group_topics(path, table, group_column: str = "label") -> None:
-    """topic, <group>, share, documents, rank, word, weight: each topic in each group, with its words there
-    (:func:`topicmf.model.groups.group_topics`); a topic without words in a group (LSA) gets one row, rank 0."""
+def write_group_topics(path, table, group_column: str = "label", bounds=None) -> None:
+    """topic, <group>[, start, end], share, documents, rank, word, weight: each topic in each group, with its
+    words there (:func:`topicmf.model.groups.group_topics`); a topic without words in a group (too small a
+    share, or LSA) gets one row, rank 0.  ``bounds``: each group's (start, end), for time bins."""
     with _open(path) as f:
-        f.write(_line(["topic", group_column, "share", "documents", "rank", "word", "weight"]))
+        f.write(_line(["topic", group_column, *(["start", "end"] if bounds else []), "share", "documents", "rank",
+                       "word", "weight"]))
         for t in range(table.share.shape[1]):
             for g, name in enumerate(table.names):
-                head = [str(t), cell(name), _num(table.share[g, t]), str(int(table.documents[g, t]))]
+                head = [str(t), cell(name), *([cell(bounds[0][g]), cell(bounds[1][g])] if bounds else []),
+                        _num(table.share[g, t]), str(int(table.documents[g, t]))]
                 words = table.words[g][t]
                 if not words:
                     f.write(_line([*head, "0", "", ""]))

@@ -83,6 +83,8 @@ class TextOptions:
         quotes and signatures only in documents that look like messages),
         "none", or a comma-separated list of headers, quotes, signatures,
         blobs and junk (junk tokens), applied to every document.
+    time_column : str or None
+        A table's column of dates or times, kept for topics over time.
     corpus_stopwords : {"auto", "on", "off"}, default="auto"
         Remove the words spread evenly over most documents
         (:func:`~topicmf.text.prune.even_terms`), whatever the language: "auto" does so unless
@@ -109,6 +111,7 @@ class TextOptions:
     n_jobs: int | None = None
     clean: str = "auto"
     corpus_stopwords: str = "auto"
+    time_column: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "language", resolve_language(self.language))
@@ -243,7 +246,8 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
     options = options or TextOptions()
     started = time.perf_counter()
     corpus = open_corpus(
-        path, text_column=options.text_column, id_column=options.id_column, label_column=options.label_column
+        path, text_column=options.text_column, id_column=options.id_column, label_column=options.label_column,
+        time_column=options.time_column,
     )
     if isinstance(corpus, CountMatrix):
         if progress is not None:
@@ -267,7 +271,8 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
     try:
         return _finish(result.X, display, result.keys, result.doc_ids, labels, result.doc_lengths, info, options,
                        started, sort=True, stream=result.stream, sample=result.sample,
-                       even=uses_corpus_stopwords(options, language))  # fmt: skip
+                       even=uses_corpus_stopwords(options, language),
+                       times=tuple(result.times) if options.time_column else None)  # fmt: skip
     except BaseException:
         if result.stream is not None:
             result.stream.close()
@@ -331,7 +336,7 @@ def uses_corpus_stopwords(options: TextOptions, language: str | None) -> bool:
 
 
 def _finish(X, display, keys, doc_ids, labels, lengths, info, options, started, sort=False, stream=None,
-            sample=None, even=False) -> DocumentTermMatrix:
+            sample=None, even=False, times=None) -> DocumentTermMatrix:
     """Prune (``even``: the corpus's own stopwords too), put the columns in order (alphabetical when ``sort``)
     and warn of empty documents."""
     keep, report = prune_columns(
@@ -373,4 +378,5 @@ def _finish(X, display, keys, doc_ids, labels, lengths, info, options, started, 
         info=info,
         stream=stream,
         sample=sample,
+        times=times,
     )

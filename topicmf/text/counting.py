@@ -76,8 +76,8 @@ def _count_chunk(job: tuple[int, list[DocRef] | Share, int]):
     records = None
     if isinstance(item, Share):
         rows, bad_lines, n_lines = read_share(item)
-        refs = [DocRef(None, label, None, text) for _, label, text in rows]
-        records = ([value for value, _, _ in rows], [label for _, label, _ in rows], bad_lines, n_lines)
+        refs = [DocRef(None, label, None, text) for _, label, text, _ in rows]
+        records = ([r[0] for r in rows], [r[1] for r in rows], bad_lines, n_lines, [r[3] for r in rows])
     else:
         refs = item
     hashes = position_hash(np.arange(base, base + len(refs))).tolist()

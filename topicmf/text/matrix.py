@@ -43,6 +43,8 @@ class DocumentTermMatrix:
         anonymous temporary file until :meth:`close`.
     sample : DocumentSample or None
         The documents a report can show, with excerpts of their text.
+    times : tuple of str or None
+        Each document's raw value of the table's time column (``--time-column``).
     """
 
     X: sp.csr_matrix
@@ -54,6 +56,7 @@ class DocumentTermMatrix:
     info: dict = field(default_factory=dict)
     stream: TokenStream | None = field(default=None, repr=False)
     sample: DocumentSample | None = field(default=None, repr=False)
+    times: tuple | None = field(default=None, repr=False)
 
     def fingerprint(self) -> str:
         """SHA-256 of what a model sees: document ids, terms and the counts (see :func:`matrix_digest`)."""

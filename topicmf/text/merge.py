@@ -38,6 +38,7 @@ class CountResult:
     sample: DocumentSample  # the documents the report can show, with excerpts
     surface_counts: Counter | None = None  # (key, surface form) -> tokens (stemming only), for merging parts
     lines: int = 0  # lines of a table read from shares
+    times: list | None = None  # each document's raw time value (a table with a time column)
 
 
 class Index(dict):
@@ -65,6 +66,7 @@ class Merger:
         self.workers: dict[str, dict] = {}  # per worker: its column -> global term, keys and surfaces
         self.parts_indptr, self.parts_indices, self.parts_data = [], [], []
         self.ids, self.labels, self.lengths, self.skipped, self.fallbacks = [], [], [], [], []
+        self.times: list = []
         self.surfaces: Counter = Counter()
         self.nnz = self.seen = self.rows = 0
         self.repeats = False
@@ -79,8 +81,9 @@ class Merger:
         c_lengths, c_skipped, c_fallbacks, c_surfaces, c_repeats, c_stats, c_changed, c_junk = result[6:14]
         sequence, excerpts, records = result[14:]
         if records is not None:  # a share: its records' ids, in order, and its bad lines
-            values, labels, bad_lines, n_lines = records
-            chunk = [DocRef(self.record_ids.next(v), label, None, None) for v, label in zip(values, labels)]
+            values, labels, bad_lines, n_lines, times = records
+            chunk = [DocRef(self.record_ids.next(v), label, None, None, when)
+                     for v, label, when in zip(values, labels, times)]
             offset = self.lines + (1 if item.header is not None else 0)  # a TSV's header is line 1
             c_skipped = [(f"{item.path}:{offset + number}", reason) for number, reason in bad_lines]
             self.lines += n_lines
@@ -128,6 +131,7 @@ class Merger:
             self.sample.offer(h, self.rows + row, text)
         self.ids += [ref.doc_id for ref in chunk]
         self.labels += [ref.label for ref in chunk]
+        self.times += [ref.time for ref in chunk]
         self.lengths.append(c_lengths)
         self.skipped += c_skipped
         self.fallbacks += c_fallbacks
@@ -148,6 +152,7 @@ class Merger:
             self.skipped, self.fallbacks, self.cleaning, self.cleaned_docs, self.junk,
             None if self.stream is None else self.stream.finish(keys, lengths), self.sample.finish(len(self.ids)),
             self.surfaces if self.track else None, self.lines,
+            self.times,
         )  # fmt: skip
 
 

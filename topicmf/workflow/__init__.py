@@ -25,6 +25,7 @@ from ..model import TopicModel, evaluate, fit_topic_model
 from ..model.coherence import CV_WINDOW, NPMI_WINDOW
 from ..model.evaluate import coherence_words
 from ..model.groups import group_topics, label_groups
+from ..model.timebins import make_bins, parse_times
 from ..model.similarity import SIMILARITIES
 from ..model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
 from ..model.store import write_atomic
@@ -123,7 +124,8 @@ def _fit_progress(stage, label):
 def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: str = DEFAULT_K_RANGE,
         solver: str | None = None, weighting: str | None = None, seed: int = 0, force: bool = False,
         options: TextOptions | None = None, fit_params: dict | None = None, n_seeds: int = 2,
-        command: str = "", stage=None, dask: str | None = None, similarity: str = "words") -> RunResult:
+        command: str = "", stage=None, dask: str | None = None, similarity: str = "words",
+        time_bins: str | int = "auto") -> RunResult:
     """Read, fit, evaluate and write a run directory.
 
     Parameters
@@ -147,6 +149,9 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     similarity : {"words", "topics"}
         How documents are compared for their neighbours: words and topics
         (:mod:`topicmf.model.similarity`), or topic profiles alone.
+    time_bins : {"auto", "year", "quarter", "month"} or int
+        With a time column (``options.time_column``): the bins of topics_over_time.csv
+        (:mod:`topicmf.model.timebins`).
 
     Returns
     -------
@@ -166,8 +171,10 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     timings = {}
     started = time.perf_counter()
     job = _Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
-               command, stage, auto, timings, started, similarity=similarity)  # fmt: skip
+               command, stage, auto, timings, started, similarity=similarity, time_bins=time_bins)  # fmt: skip
     if dask is not None:
+        if options.time_column:
+            raise TopicmfError("--time-column is not read on a Dask cluster yet; run without --dask")
         return _run_on_cluster(job, dask)
     with stage("reading") as progress:
         dtm = vectorize(corpus, options, progress=progress, meanwhile=_load_compiled_code)
@@ -218,11 +225,15 @@ class _Job:
     started: float
     cluster: dict | None = None
     similarity: str = "words"
+    time_bins: str | int = "auto"
+    bins: object = None  # the documents' time bins (topicmf.model.timebins.TimeBins), once the corpus is read
 
 
 def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
     """Fit, evaluate and write, from the matrix (on one machine or in blocks on a cluster)."""
     stage, timings = job.stage, job.timings
+    if dtm.times is not None:  # checked before anything is fitted: a bad value stops the run here
+        job.bins = make_bins(*parse_times(dtm.times, dtm.doc_ids), job.time_bins)
     tokenizer = _tokenizer(dtm, job.options)
     t = time.perf_counter()
     sweep_result = None
@@ -255,9 +266,11 @@ def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
         else:
             fitted.idf, fitted.words = dtm.word_vectors()
     metrics = evaluate(fitted, dtm, counts)
-    per_label = None
+    per_label = per_time = None
     if fitted.labels is not None and dtm.X is not None:  # topics per class, from the same matrix
         per_label = group_topics(fitted, dtm.X, *label_groups(fitted.labels))
+    if job.bins is not None:  # topics over time
+        per_time = group_topics(fitted, dtm.X, job.bins.index, job.bins.names)
     timings["evaluating"] = time.perf_counter() - t
     with staged_directory(job.out, force=job.force) as tmp:
         # the tables that need no neighbours are written while the neighbours are found (the search
@@ -266,6 +279,8 @@ def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
             tables = writer.submit(write_tables, tmp, fitted)
             if per_label is not None:
                 write_group_topics(tmp / "topics_per_label.csv", per_label)
+            if per_time is not None:
+                write_group_topics(tmp / "topics_over_time.csv", per_time, "bin", (job.bins.starts, job.bins.ends))
             t = time.perf_counter()
             with stage("neighbours") as progress:
                 fitted.graph = fitted.neighbour_graph(NEIGHBOURS, progress=progress)
@@ -306,6 +321,8 @@ def _manifest(job: _Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) -
             "skipped_files": len(dtm.info["skipped_files"]),
             "cleaning": dtm.info.get("cleaning"),
             "columns": dtm.info.get("columns"),
+            "time_bins": None if job.bins is None else {"unit": job.bins.unit, "kind": job.bins.kind,
+                                                         "bins": len(job.bins.names)},
             "fingerprint": dtm.fingerprint(),
         },
         # min_df as applied (its default depends on the corpus's size), so the options reproduce the run
