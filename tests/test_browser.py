@@ -323,3 +323,42 @@ def test_words_by_frex_and_lift_and_the_representative_documents(browser, demo):
     assert "exclusivity" in p.page.inner_text("#metrics").lower()
     assert p.errors == [] and p.other_requests == []
     p.close()
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory):
+    """A labelled table of texts with dates: the page gets its over-time and per-label panels."""
+    import json
+
+    import numpy as np
+
+    root = tmp_path_factory.mktemp("dated")
+    rng = np.random.default_rng(0)
+    themes = [["rocket", "orbit", "launch"], ["bread", "oven", "flour"], ["match", "goal", "team"]]
+    lines = []
+    for i in range(60):
+        theme = i % 3 if i < 30 else (i % 2) * 2  # the second theme disappears after the first year
+        lines.append(json.dumps({"id": f"d{i}", "date": f"{2020 + i // 30}-{1 + i % 12:02d}-01",
+                                 "label": ["space", "kitchen", "sport"][theme],
+                                 "text": " ".join(rng.choice(themes[theme], 12))}))
+    path = write_tree(root, {"t.jsonl": "\n".join(lines) + "\n"}) / "t.jsonl"
+    out = root / "run"
+    cli("run", path, "-k", 3, "--time-column", "date", "--time-bins", "quarter", "--out", out, "-q")
+    return out / "index.html"
+
+
+def test_the_over_time_and_per_label_panels_follow_the_selected_topic(browser, dated, shots):
+    p = Page(browser, dated)
+    assert p.errors == [] and p.other_requests == []
+    rows = p.page.locator("#time-words tbody tr")
+    assert rows.count() == 8  # eight quarters of 2020–2021
+    assert p.page.locator("#time-chart polyline").count() == 3
+    before = p.page.inner_text("#time-words")
+    p.page.click("#topic-table button[data-topic='1']")
+    assert p.page.inner_text("#time-words") != before
+    assert p.page.get_attribute("#time-chart polyline.selected-line", "data-topic") == "1"
+    assert p.page.locator("#label-words tbody tr").count() == 3
+    assert "Topic 1" in p.page.inner_text("#label-title")
+    p.page.locator("#groups").screenshot(path=str(shots / "groups.png"))
+    assert p.errors == []
+    p.close()

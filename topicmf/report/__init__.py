@@ -42,12 +42,12 @@ def write_run(directory, model: TopicModel, manifest: dict, *, tables: bool = Tr
         write_tables(directory, model)
     write_similar(directory / "similar.csv", model, model.graph.index, model.graph.score)
     manifest = save_model(model, directory, manifest)
-    write_atomic(directory / "index.html", render_run(model, manifest, graph=model.graph))
+    write_atomic(directory / "index.html", render_run(model, manifest, graph=model.graph, directory=directory))
     return manifest
 
 
 def write_report(directory, model: TopicModel, manifest: dict) -> Path:
     """Re-render ``index.html`` of a saved run in place (atomically)."""
     path = Path(directory) / "index.html"
-    write_atomic(path, render_run(model, manifest, graph=model.graph))
+    write_atomic(path, render_run(model, manifest, graph=model.graph, directory=directory))
     return path

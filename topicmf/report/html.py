@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from ..model import TopicModel
 from .data import page_data, script_json
+from .groups import group_panels
 
 __all__ = ["render_run", "render_sweep", "line_chart", "compact", "TEMPLATES"]
 
@@ -90,16 +91,18 @@ def _script() -> str:
     return (files("topicmf.report") / "templates" / "report.js").read_text(encoding="utf-8")
 
 
-def render_run(model: TopicModel, manifest: dict, *, graph) -> str:
+def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> str:
     """The interactive report of a run (``index.html``): one self-contained file.
 
     ``graph`` is the :class:`~topicmf.model.neighbors.NeighbourGraph` of
     every document's nearest documents.  The page shows the documents of the
     model's sample (all of them in a corpus of up to 20,000), so its size is
-    bounded whatever the corpus size; every topic is kept.
+    bounded whatever the corpus size; every topic is kept.  ``directory``: the run folder, whose
+    topics_over_time.csv and topics_per_label.csv (when there) become the page's panels.
     """
     metrics = manifest.get("metrics", {})
     data = page_data(model, manifest, graph)
+    data["groups"] = group_panels(directory) if directory is not None else {"time": None, "label": None}
     script = _script()
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     f = model.factorization
@@ -158,7 +161,7 @@ def render_run(model: TopicModel, manifest: dict, *, graph) -> str:
             "; past 9 topics the hues come back lighter or darker, and the tooltip names the topic"
             if model.n_topics > 9 else ""),
         curve=curve, spectrum=spectrum, variance=variance, explained=explained,
-        data_json=Markup(script_json(data)), script=Markup(script), script_hash=f"sha256-{digest}",
+        groups=data["groups"], data_json=Markup(script_json(data)), script=Markup(script), script_hash=f"sha256-{digest}",
     )  # fmt: skip
 
 

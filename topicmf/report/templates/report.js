@@ -297,8 +297,49 @@
   }
 
   // ---- selection -----------------------------------------------------------------------------
+  // ---- topics over time and per label (from topics_over_time.csv and topics_per_label.csv) ----
+  function groupRows(table, g, t) {
+    const body = table.querySelector("tbody");
+    clear(body);
+    g.names.forEach((name, i) => {
+      const tr = el("tr");
+      tr.appendChild(el("td", {}, name));
+      tr.appendChild(el("td", { class: "n" }, pct(g.share[i][t])));
+      tr.appendChild(el("td", { class: "words" }, (g.words[i][t] || []).join(", ")));
+      body.appendChild(tr);
+    });
+  }
+  function renderGroups() {
+    const G = D.groups || {}, t = state.topic;
+    if (G.time) {
+      const svg = clear($("time-chart")), g = G.time, n = g.names.length;
+      const W = Math.max(420, Math.min(1100, 28 * n)), H = 220, left = 44, bottom = 190, top = 10;
+      svg.setAttribute("viewBox", "0 0 " + W + " " + (H + 20)); svg.setAttribute("width", W); svg.setAttribute("height", H + 20);
+      const peak = Math.max(1e-9, ...g.share.map((row) => Math.max(...row)));
+      const x = (i) => left + (n > 1 ? i * (W - left - 10) / (n - 1) : (W - left) / 2), y = (v) => bottom - (bottom - top) * v / peak;
+      svg.appendChild(sv("line", { x1: left, y1: bottom, x2: W - 10, y2: bottom, class: "axis" }));
+      svg.appendChild(sv("text", { x: left - 4, y: top + 8, "text-anchor": "end", class: "small" }, pct(peak)));
+      svg.appendChild(sv("text", { x: left - 4, y: bottom, "text-anchor": "end", class: "small" }, "0%"));
+      const step = Math.max(1, Math.ceil(n / 12));
+      g.names.forEach((name, i) => { if (i % step === 0) svg.appendChild(sv("text", { x: x(i), y: bottom + 16, "text-anchor": "middle", class: "small" }, name)); });
+      for (let s = 0; s < D.k; s++) {
+        if (s === t) continue;
+        svg.appendChild(sv("polyline", { points: g.share.map((row, i) => x(i) + "," + y(row[s])).join(" "), fill: "none",
+                                          stroke: colour(s), "stroke-width": 1.2, "stroke-opacity": 0.35, "data-topic": s }));
+      }
+      const line = sv("polyline", { points: g.share.map((row, i) => x(i) + "," + y(row[t])).join(" "), fill: "none",
+                                    stroke: colour(t), "stroke-width": 3, "data-topic": t, class: "selected-line" });
+      line.appendChild(sv("title", {}, topicName(t)));
+      svg.appendChild(line);
+      groupRows($("time-words"), g, t);
+    }
+    if (G.label) {
+      $("label-title").textContent = topicName(t) + " in each label";
+      groupRows($("label-words"), G.label, t);
+    }
+  }
   function selectTopic(t) {
-    state.topic = t; renderDetail(); renderTopicTable(); renderTopicMap();
+    state.topic = t; renderDetail(); renderTopicTable(); renderTopicMap(); renderGroups();
     if (state.onlyTopic) applyFilter();
     $("detail").scrollIntoView({ block: "nearest" });
   }
@@ -326,7 +367,7 @@
     $("only-topic").addEventListener("change", (e) => { state.onlyTopic = e.target.checked; applyFilter(); });
     activate($("prev-page"), () => { if (state.page > 0) { state.page -= 1; renderDocTable(); } });
     activate($("next-page"), () => { state.page += 1; renderDocTable(); });
-    renderTopicTable(); renderDetail(); renderTopicMap(); renderDocMap(); renderHeatmap(); renderBackground();
+    renderTopicTable(); renderDetail(); renderTopicMap(); renderDocMap(); renderHeatmap(); renderBackground(); renderGroups();
     applyFilter(); renderDocDetail();
     document.body.setAttribute("data-ready", "1");
   }
