@@ -362,3 +362,12 @@ def test_the_over_time_and_per_label_panels_follow_the_selected_topic(browser, d
     p.page.locator("#groups").screenshot(path=str(shots / "groups.png"))
     assert p.errors == []
     p.close()
+
+
+def test_the_topic_tree_is_drawn_and_selects_topics(browser, demo):
+    p = Page(browser, demo)
+    assert p.page.locator("#tree path.tree-link").count() == 4  # k − 1 junctions for 5 topics
+    p.page.click("#tree g[data-topic='3']")
+    assert "Topic 3" in p.page.inner_text("#topic-title")
+    assert p.errors == []
+    p.close()

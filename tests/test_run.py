@@ -17,7 +17,7 @@ from topicmf.model.similarity import TOPIC_WEIGHT
 from topicmf.report import RUN_FILES
 from topicmf.model.neighbors import unit_rows
 
-FILES = {"index.html", "topics.csv", "topic_docs.csv", "doc_topics.csv", "word_topics.csv", "similar.csv", "model.npz", "words.npz",
+FILES = {"index.html", "topics.csv", "topic_docs.csv", "hierarchy.csv", "doc_topics.csv", "word_topics.csv", "similar.csv", "model.npz", "words.npz",
          "manifest.json"}
 
 

@@ -128,3 +128,52 @@ def report_command(directory: str, quiet: bool) -> None:
 
     path = rerender(directory, stage=lambda label: Progress(label, quiet=quiet))
     click.echo(f"written    {path}")
+
+
+@main.command("hierarchy")
+@click.argument("directory", metavar="DIR")
+@friendly
+def hierarchy_command(directory: str) -> None:
+    """Write the topic tree of the run in DIR (hierarchy.csv), redraw its page, and print the tree.
+
+    Topics that join early are close: average-linkage clustering of the distances the
+    intertopic map shows; each junction lists the words of the topics below it together.
+
+    \b
+    Example:
+      topicmf hierarchy reports/demo
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from ..model.hierarchy import topic_tree
+    from ..report.tables import write_hierarchy
+    from ..workflow import rerender
+
+    model = load_model(directory)
+    nodes, _ = topic_tree(model)
+    folder = Path(directory)
+    fd, tmp = tempfile.mkstemp(prefix=".hierarchy.csv.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        write_hierarchy(tmp, nodes)
+        os.replace(tmp, folder / "hierarchy.csv")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    rerender(folder)
+    labels = {t: f"{t}: {model.label(t)}" for t in range(model.n_topics)}
+
+    def show(node_id: int, depth: int) -> None:
+        if node_id < model.n_topics:
+            click.echo("  " * depth + labels[node_id])
+            return
+        node = nodes[node_id - model.n_topics]
+        click.echo("  " * depth + f"+ {node.distance:.3f}  {' '.join(node.words[:6])}")
+        show(node.left, depth + 1)
+        show(node.right, depth + 1)
+
+    if nodes:
+        show(nodes[-1].id, 0)
+    click.echo(f"written    {folder / 'hierarchy.csv'} and {folder / 'index.html'}")

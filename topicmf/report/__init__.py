@@ -9,23 +9,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..model import TopicModel
+from ..model.hierarchy import topic_tree
 from ..model.store import MANIFEST_FILE, save_model, write_atomic
 from .html import render_run, render_sweep
 from .output import check_destination, staged_directory
-from .tables import write_doc_topics, write_similar, write_sweep, write_topic_docs, write_topics, write_word_topics
+from .tables import (write_doc_topics, write_hierarchy, write_similar, write_sweep, write_topic_docs, write_topics,
+                     write_word_topics)
 
 __all__ = ["RUN_FILES", "write_run", "write_tables", "render_run", "render_sweep", "write_sweep", "check_destination",
            "staged_directory", "write_report"]
 
-RUN_FILES = ("index.html", "topics.csv", "topic_docs.csv", "doc_topics.csv", "word_topics.csv", "similar.csv", "model.npz",
+RUN_FILES = ("index.html", "topics.csv", "topic_docs.csv", "hierarchy.csv", "doc_topics.csv", "word_topics.csv", "similar.csv", "model.npz",
              "words.npz", MANIFEST_FILE)
 
 
 def write_tables(directory, model: TopicModel) -> None:
-    """The tables that do not need the neighbours: topics.csv, topic_docs.csv, doc_topics.csv, word_topics.csv."""
+    """The tables that do not need the neighbours: topics.csv, topic_docs.csv, hierarchy.csv, doc_topics.csv and
+    word_topics.csv."""
     directory = Path(directory)
     write_topics(directory / "topics.csv", model)
     write_topic_docs(directory / "topic_docs.csv", model)
+    write_hierarchy(directory / "hierarchy.csv", topic_tree(model)[0])
     write_doc_topics(directory / "doc_topics.csv", model)
     write_word_topics(directory / "word_topics.csv", model)
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..model import TopicModel
 from ..model import about
+from ..model.hierarchy import topic_distances
 from ..model.neighbors import unit_rows
 
 __all__ = ["page_data", "script_json", "mds", "excerpt_length", "MAP_SAMPLE", "CANDIDATES",
@@ -52,21 +53,6 @@ def mds(D: np.ndarray, dims: int = 2) -> np.ndarray:
         if coords[np.argmax(np.abs(coords[:, j])), j] < 0:
             coords[:, j] *= -1
     return coords
-
-
-def _jensen_shannon(P: np.ndarray) -> np.ndarray:
-    """Jensen–Shannon distances (base 2, in [0, 1]) between the rows of P (rows sum to 1)."""
-    k = P.shape[0]
-    D = np.zeros((k, k))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logP = np.where(P > 0, np.log2(P), 0.0)
-        for a in range(k):
-            for b in range(a + 1, k):
-                M = 0.5 * (P[a] + P[b])
-                logM = np.where(M > 0, np.log2(M), 0.0)
-                js = 0.5 * (P[a] @ (logP[a] - logM)) + 0.5 * (P[b] @ (logP[b] - logM))
-                D[a, b] = D[b, a] = np.sqrt(max(js, 0.0))
-    return D
 
 
 def _round(values, digits=4):
@@ -199,13 +185,7 @@ def page_data(model: TopicModel, manifest: dict, graph) -> dict:
     k = model.n_topics
     P = model.doc_topics()
     prevalence = model.prevalence()
-    if model.is_nmf:
-        Hn = np.maximum(model.H, 0.0)
-        Hn = Hn / np.maximum(Hn.sum(axis=1, keepdims=True), np.finfo(float).tiny)
-        distance = _jensen_shannon(Hn)
-    else:
-        unit = unit_rows(model.H)
-        distance = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * (unit @ unit.T)))
+    distance = topic_distances(model)
     layout = mds(distance)
     U = unit_rows(model.H)
     similarity = U @ U.T

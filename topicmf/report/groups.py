@@ -1,4 +1,4 @@
-"""The page's panels of topics over time and per label, read back from the run's own CSV files.
+"""The page's panels of topics over time, per label and as a tree, read back from the run's own CSV files.
 
 The run writes topics_over_time.csv and topics_per_label.csv before the page, and a re-rendered
 page (`topicmf report DIR`) finds them in the folder: the page and the files say the same.
@@ -37,8 +37,17 @@ def _read(path: Path, group: str) -> dict | None:
             "words": [[words[n].get(t, []) for t in range(k)] for n in names]}
 
 
+def _tree(path: Path) -> list | None:
+    """The merges of hierarchy.csv as [node, left, right, distance, words] (None when there is no file)."""
+    if not path.is_file():
+        return None
+    with open(path, encoding="utf-8", newline="") as f:
+        return [[int(r["node"]), int(r["left"]), int(r["right"]), round(float(r["distance"]), 4),
+                 r["words"].split(" ")[:PANEL_WORDS]] for r in csv.DictReader(f)]
+
+
 def group_panels(directory) -> dict:
-    """{"time": ..., "label": ...} for the page: per group, its name, each topic's share and words (or None)."""
+    """{"time", "label", "tree"} for the page: per group, its name, each topic's share and words; the topic tree."""
     directory = Path(directory)
     return {"time": _read(directory / "topics_over_time.csv", "bin"),
-            "label": _read(directory / "topics_per_label.csv", "label")}
+            "label": _read(directory / "topics_per_label.csv", "label"), "tree": _tree(directory / "hierarchy.csv")}

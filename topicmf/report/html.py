@@ -102,7 +102,7 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> s
     """
     metrics = manifest.get("metrics", {})
     data = page_data(model, manifest, graph)
-    data["groups"] = group_panels(directory) if directory is not None else {"time": None, "label": None}
+    data["groups"] = group_panels(directory) if directory is not None else {"time": None, "label": None, "tree": None}
     script = _script()
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     f = model.factorization

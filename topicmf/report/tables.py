@@ -11,7 +11,7 @@ from ..model.about import frex, lift, ranked, representative_documents
 from .numbers import cell, format_rows
 
 __all__ = ["TOP_WORDS", "TOPIC_DOCS", "write_topics", "write_doc_topics", "write_word_topics", "write_similar",
-           "write_sweep", "write_topic_docs", "write_group_topics", "topic_rows"]
+           "write_sweep", "write_topic_docs", "write_group_topics", "write_hierarchy", "topic_rows"]
 
 TOP_WORDS = 20
 
@@ -66,6 +66,14 @@ def write_topics(path, model: TopicModel, n: int = TOP_WORDS) -> None:
 
 
 TOPIC_DOCS = 20  # representative documents per topic in topic_docs.csv
+
+
+def write_hierarchy(path, nodes) -> None:
+    """node, left, right, distance, topics, words: the topic tree's merges in order (leaves are topics 0 … k−1)."""
+    with _open(path) as f:
+        f.write(_line(["node", "left", "right", "distance", "topics", "words"]))
+        f.write("".join(_line([str(n.id), str(n.left), str(n.right), _num(n.distance), " ".join(map(str, n.topics)),
+                               cell(" ".join(n.words))]) for n in nodes))
 
 
 def write_group_topics(path, table, group_column: str = "label", bounds=None) -> None:

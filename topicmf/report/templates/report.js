@@ -338,8 +338,36 @@
       groupRows($("label-words"), G.label, t);
     }
   }
+  function renderTree() {  // the dendrogram of hierarchy.csv: leaves top to bottom, distance left to right
+    const nodes = (D.groups || {}).tree;
+    if (!nodes || !nodes.length) return;
+    const svg = clear($("tree")), k = D.k, byId = {};
+    nodes.forEach(([id, left, right, distance, words]) => { byId[id] = { left, right, distance, words }; });
+    const order = [];
+    (function walk(id) { if (id < k) { order.push(id); return; } walk(byId[id].left); walk(byId[id].right); })(nodes[nodes.length - 1][0]);
+    const rowH = 18, labelW = 260, width = 420, top = 8, H = top + rowH * k + 8;
+    svg.setAttribute("viewBox", "0 0 " + (labelW + width + 20) + " " + H); svg.setAttribute("height", H);
+    const ds = nodes.map((n) => n[3]), maxD = Math.max(...ds), minD = Math.min(...ds);
+    const d0 = Math.max(0, minD - 0.25 * (maxD - minD || maxD));  // the axis starts just before the first junction
+    const pos = {};
+    const xOf = (d) => labelW + 20 + (width - 20) * (d - d0) / Math.max(1e-9, maxD - d0);
+    order.forEach((t, i) => {
+      pos[t] = { x: labelW, y: top + i * rowH + rowH / 2 };
+      const g = sv("g", { class: "topic-dot" + (t === state.topic ? " selected" : ""), tabindex: 0, role: "button", "data-topic": t });
+      g.appendChild(sv("text", { x: labelW - 6, y: pos[t].y + 4, "text-anchor": "end", "font-weight": t === state.topic ? 700 : 400 }, topicName(t)));
+      activate(g, () => selectTopic(t)); svg.appendChild(g);
+    });
+    nodes.forEach(([id, left, right, distance, words]) => {
+      const a = pos[left], b = pos[right], x = xOf(distance);
+      const path = "M" + a.x + "," + a.y + "H" + x + "V" + b.y + "H" + b.x;
+      const p = sv("path", { d: path, fill: "none", stroke: "#555", "stroke-width": 1.2, class: "tree-link" });
+      p.appendChild(sv("title", {}, words.join(", ") + " (distance " + distance.toFixed(3) + ")"));
+      svg.appendChild(p);
+      pos[id] = { x, y: (a.y + b.y) / 2 };
+    });
+  }
   function selectTopic(t) {
-    state.topic = t; renderDetail(); renderTopicTable(); renderTopicMap(); renderGroups();
+    state.topic = t; renderDetail(); renderTopicTable(); renderTopicMap(); renderGroups(); renderTree();
     if (state.onlyTopic) applyFilter();
     $("detail").scrollIntoView({ block: "nearest" });
   }
@@ -367,7 +395,7 @@
     $("only-topic").addEventListener("change", (e) => { state.onlyTopic = e.target.checked; applyFilter(); });
     activate($("prev-page"), () => { if (state.page > 0) { state.page -= 1; renderDocTable(); } });
     activate($("next-page"), () => { state.page += 1; renderDocTable(); });
-    renderTopicTable(); renderDetail(); renderTopicMap(); renderDocMap(); renderHeatmap(); renderBackground(); renderGroups();
+    renderTopicTable(); renderDetail(); renderTopicMap(); renderDocMap(); renderHeatmap(); renderBackground(); renderGroups(); renderTree();
     applyFilter(); renderDocDetail();
     document.body.setAttribute("data-ready", "1");
   }
