@@ -25,9 +25,11 @@ _SAMPLE_CHARS = 400_000
 
 
 def _sample_texts(corpus: TextCorpus):
-    """Up to :data:`_SAMPLE_DOCS` documents spread over the first :data:`_SAMPLE_SPAN` of the corpus (so that
-    a folder per language is seen), each cut to its share of :data:`_SAMPLE_CHARS` characters."""
-    refs = list(islice(corpus.refs(skipped=[]), _SAMPLE_SPAN))  # the counting pass reports unusable records
+    """Up to :data:`_SAMPLE_DOCS` documents, each cut to its share of :data:`_SAMPLE_CHARS` characters: in a
+    folder, spread over its first :data:`_SAMPLE_SPAN` files (so that a folder per language is seen); in a
+    table or a mail archive, whose records carry their text, the first ones."""
+    span = _SAMPLE_SPAN if corpus.n_docs_hint is not None else _SAMPLE_DOCS  # a folder of files, no archive
+    refs = list(islice(corpus.refs(skipped=[]), span))  # the counting pass reports unusable records
     step = max(1, len(refs) // _SAMPLE_DOCS)
     per_text = max(2_000, _SAMPLE_CHARS // _SAMPLE_DOCS)
     for ref in refs[::step][:_SAMPLE_DOCS]:
