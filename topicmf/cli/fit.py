@@ -160,6 +160,8 @@ def command_line() -> str:
 @click.option("--similarity", type=click.Choice(SIMILARITIES), default="words", show_default=True,
               help="How documents are compared for their neighbours: by their words and topics, or by topic profiles "
                    "alone (faster for very large corpora, but with ties).")
+@click.option("--reduce-to", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Fit -k topics, then merge them down the topic tree to N and refit from there.")
 @click.option("--time-column", default=None, metavar="COLUMN",
               help="A table's column of dates (ISO), years or numbers: writes topics_over_time.csv.")
 @click.option("--time-bins", type=TimeBinsType(), default="auto", show_default=True, metavar="auto|year|quarter|month|N",
@@ -168,7 +170,8 @@ def command_line() -> str:
 @model_options
 @corpus_options
 @friendly
-def run_command(corpus: str, k, k_range: str, dask, similarity: str, time_column, time_bins, **params) -> None:
+def run_command(corpus: str, k, k_range: str, dask, similarity: str, reduce_to, time_column, time_bins,
+                **params) -> None:
     """Fit a topic model to CORPUS and write its report and tables.
 
     Writes index.html, topics.csv, topic_docs.csv, doc_topics.csv,
@@ -183,6 +186,7 @@ def run_command(corpus: str, k, k_range: str, dask, similarity: str, time_column
       topicmf run posts.csv --text-column body -k auto --out reports/posts
       topicmf run corpora/demo --model lsa -k 4 --sigma sqrt
       topicmf run changelogs.jsonl --time-column date --time-bins year -k 12
+      topicmf run corpora/demo -k 8 --reduce-to 5
     """
     from ..resources import limit
     from ..workflow import run
@@ -194,7 +198,7 @@ def run_command(corpus: str, k, k_range: str, dask, similarity: str, time_column
         result = run(corpus, out=params["out"], model=params["model"], k=k, k_range=k_range, solver=params["solver"],
                      weighting=params["weighting"], seed=params["seed"], force=params["force"], options=options,
                      fit_params=fit, command=command_line(), stage=lambda label: Progress(label, quiet=quiet),
-                     dask=dask, similarity=similarity, time_bins=time_bins)  # fmt: skip
+                     dask=dask, similarity=similarity, time_bins=time_bins, reduce_to=reduce_to)  # fmt: skip
     click.echo(summary(result))
 
 
@@ -276,3 +280,42 @@ def sweep_command(corpus: str, ks: str, seeds: int, **params) -> None:
                    f"{fmt(r['diversity']):>7}  {fmt(r['stability']):>6}  {fmt(r['score']):>6}{mark}")
     click.echo(f"\nsuggested k = {result.suggested}\nrule: {result.rule}")
     click.echo(f"written    {out}/sweep.html, sweep.csv, sweep.json")
+
+
+class TopicList(click.ParamType):
+    """Topic numbers separated by commas: 3,7."""
+
+    name = "T1,T2,…"
+
+    def convert(self, value, param, ctx):
+        try:
+            topics = [int(part) for part in str(value).split(",") if part.strip()]
+        except ValueError:
+            self.fail(f"{value!r}: give topic numbers separated by commas, such as 3,7", param, ctx)
+        if len(topics) < 2:
+            self.fail(f"{value!r}: name at least two topics to merge", param, ctx)
+        return topics
+
+
+@main.command("merge")
+@click.argument("directory", metavar="DIR")
+@click.argument("topics", type=TopicList())
+@click.option("--out", "-o", required=True, help="The new run folder (the run in DIR is left as it is).")
+@click.option("--force", is_flag=True, help="Replace an earlier run in --out.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@friendly
+def merge_command(directory: str, topics: list, out: str, force: bool, quiet: bool) -> None:
+    """Merge TOPICS of the run in DIR into one and refit, writing a new run.
+
+    The corpus is read again with the run's options (it must be unchanged), the merged topic
+    starts from the others' share-weighted mixture, and every topic is refitted from there.
+
+    \b
+    Example:
+      topicmf merge reports/demo 1,3 --out reports/demo-merged
+    """
+    from ..workflow.merge import merge
+
+    result = merge(directory, topics, out=out, force=force, command=command_line(),
+                   stage=lambda label: Progress(label, quiet=quiet))
+    click.echo(summary(result))

@@ -8,7 +8,6 @@ command line passes its progress bars, the library default is silent.
 
 from __future__ import annotations
 
-import json
 from importlib import metadata
 import platform
 import resource
@@ -25,12 +24,14 @@ from ..model import TopicModel, evaluate, fit_topic_model
 from ..model.coherence import CV_WINDOW, NPMI_WINDOW
 from ..model.evaluate import coherence_words
 from ..model.groups import group_topics, label_groups
+from ..model.merging import merged_start, reduction_groups
 from ..model.timebins import make_bins, parse_times
 from ..model.similarity import SIMILARITIES
-from ..model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
+from ..model.sweep import fit_sweep, parse_k_range, score_sweep, sweep_words
 from ..model.store import write_atomic
 from ..model.store import load_model
-from ..report import check_destination, render_sweep, staged_directory, write_report, write_run, write_sweep, write_tables
+from ..report import (check_destination, render_sweep, staged_directory, write_report, write_run, write_sweep,
+                      write_tables)
 from ..report.tables import write_group_topics
 from ..text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
 
@@ -51,7 +52,7 @@ class _Silent:
         pass
 
 
-def _silent(label):
+def silent(label):
     return _Silent()
 
 
@@ -94,7 +95,7 @@ def peak_memory_mb() -> float:
     return round(max(own, children) * scale, 1)
 
 
-def _tokenizer(dtm: DocumentTermMatrix, options: TextOptions):
+def tokenizer_for(dtm: DocumentTermMatrix, options: TextOptions):
     if dtm.info.get("language") == "n/a":  # a count matrix: no text
         return None
     language = dtm.info["language"]
@@ -109,7 +110,7 @@ def _load_compiled_code() -> None:
     format_values([0.0])
 
 
-def _window_counts(dtm: DocumentTermMatrix, words, stage):
+def window_counts(dtm: DocumentTermMatrix, words, stage):
     """Window counts for coherence, from the token streams the reading pass kept (None without text)."""
     with stage("coherence"):
         return dtm.window_counts(words, (NPMI_WINDOW, CV_WINDOW))
@@ -125,7 +126,7 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
         solver: str | None = None, weighting: str | None = None, seed: int = 0, force: bool = False,
         options: TextOptions | None = None, fit_params: dict | None = None, n_seeds: int = 2,
         command: str = "", stage=None, dask: str | None = None, similarity: str = "words",
-        time_bins: str | int = "auto") -> RunResult:
+        time_bins: str | int = "auto", reduce_to: int | None = None) -> RunResult:
     """Read, fit, evaluate and write a run directory.
 
     Parameters
@@ -152,12 +153,15 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     time_bins : {"auto", "year", "quarter", "month"} or int
         With a time column (``options.time_column``): the bins of topics_over_time.csv
         (:mod:`topicmf.model.timebins`).
+    reduce_to : int or None
+        Fit ``k`` topics, merge them down the topic tree to this many and refit from there
+        (:mod:`topicmf.model.merging`); the manifest records which topics each one holds.
 
     Returns
     -------
     RunResult
     """
-    stage = stage or _silent
+    stage = stage or silent
     options = options or TextOptions()
     fit_params = dict(fit_params or {})
     out = check_destination(out if out is not None else default_out(corpus), corpus, force=force)
@@ -168,10 +172,13 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
         raise TopicmfError(f"k must be a positive integer or 'auto'; got {k!r}")
     if not auto and (isinstance(k, bool) or int(k) < 1):
         raise TopicmfError(f"The number of topics must be at least 1; got {k}")
+    if reduce_to is not None and (auto or not 1 <= int(reduce_to) < int(k)):
+        raise TopicmfError(f"--reduce-to needs a fixed -k above it; got -k {k} and --reduce-to {reduce_to}")
     timings = {}
     started = time.perf_counter()
-    job = _Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
-               command, stage, auto, timings, started, similarity=similarity, time_bins=time_bins)  # fmt: skip
+    job = Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
+               command, stage, auto, timings, started, similarity=similarity, time_bins=time_bins,
+               reduce_to=reduce_to)  # fmt: skip
     if dask is not None:
         if options.time_column:
             raise TopicmfError("--time-column is not read on a Dask cluster yet; run without --dask")
@@ -180,10 +187,10 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
         dtm = vectorize(corpus, options, progress=progress, meanwhile=_load_compiled_code)
     timings["reading"] = time.perf_counter() - started
     with dtm:  # the token streams' temporary file goes when the run ends, however it ends
-        return _run(job, dtm)
+        return run_job(job, dtm)
 
 
-def _run_on_cluster(job: _Job, address: str) -> RunResult:
+def _run_on_cluster(job: Job, address: str) -> RunResult:
     """The run with the corpus read and the model fitted on a Dask cluster (the rest as on one machine)."""
     from ..distributed import SOLVERS, open_client, read_corpus
 
@@ -199,12 +206,13 @@ def _run_on_cluster(job: _Job, address: str) -> RunResult:
         job.cluster = {"address": address, "workers": len(client.scheduler_info()["workers"]),
                        "blocks": dtm.info["workers"]["rows"]}  # fmt: skip
         with dtm:
-            return _run(job, dtm)
+            return run_job(job, dtm)
 
 
 @dataclass
-class _Job:
-    """A run's parameters and bookkeeping, as :func:`run` received and checked them."""
+class Job:
+    """A run's parameters and bookkeeping, as :func:`run` (or :func:`topicmf.workflow.merge.merge`) received and
+    checked them."""
 
     corpus: object
     out: Path
@@ -227,14 +235,18 @@ class _Job:
     similarity: str = "words"
     time_bins: str | int = "auto"
     bins: object = None  # the documents' time bins (topicmf.model.timebins.TimeBins), once the corpus is read
+    reduce_to: int | None = None  # fit k topics, then merge them down to this many and refit
+    merged: dict | None = None  # how the topics were merged (recorded in the manifest)
 
 
-def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
-    """Fit, evaluate and write, from the matrix (on one machine or in blocks on a cluster)."""
+def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
+    """Fit, evaluate and write, from the matrix (on one machine or in blocks on a cluster).
+
+    ``job.fit_params`` may hold a custom start (``init="custom"``, ``W``, ``H``): a merge's refit."""
     stage, timings = job.stage, job.timings
     if dtm.times is not None:  # checked before anything is fitted: a bad value stops the run here
         job.bins = make_bins(*parse_times(dtm.times, dtm.doc_ids), job.time_bins)
-    tokenizer = _tokenizer(dtm, job.options)
+    tokenizer = tokenizer_for(dtm, job.options)
     t = time.perf_counter()
     sweep_result = None
     if job.auto:
@@ -251,10 +263,18 @@ def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
         with ctx:
             fitted = fit_topic_model(dtm, int(job.k), model=job.model, solver=job.solver, weighting=job.weighting,
                                      seed=job.seed, tokenizer=tokenizer, callback=callback, **job.fit_params)  # fmt: skip
+        if job.reduce_to is not None:  # merge down the topic tree, then refit from the merged start
+            groups = reduction_groups(fitted, job.reduce_to)
+            W0, H0, members = merged_start(fitted, groups)
+            job.merged = {"from_k": fitted.n_topics, "topics": members}
+            with ctx:
+                fitted = fit_topic_model(dtm, len(members), model=job.model, solver=job.solver,
+                                         weighting=job.weighting, seed=job.seed, tokenizer=tokenizer, callback=callback,
+                                         **{**job.fit_params, "init": "custom", "W": W0, "H": H0})  # fmt: skip
         words = coherence_words([fitted])
     timings["fitting"] = time.perf_counter() - t
     t = time.perf_counter()
-    counts = _window_counts(dtm, words, stage)
+    counts = window_counts(dtm, words, stage)
     if job.auto:
         sweep_result = score_sweep(dtm, fits, seconds, counts)
         fitted = sweep_result.models[sweep_result.suggested]
@@ -290,7 +310,7 @@ def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
         t = time.perf_counter()
         with stage("writing") as progress:
             if sweep_result is not None:
-                _write_sweep_files(tmp, sweep_result, job.corpus, job.model, job.n_seeds, job.command)
+                write_sweep_files(tmp, sweep_result, job.corpus, job.model, job.n_seeds, job.command)
             timings["total"] = time.perf_counter() - job.started  # the files' own writing is not included
             manifest["peak_memory_mb"] = peak_memory_mb()
             manifest = write_run(tmp, fitted, manifest, tables=False)
@@ -300,7 +320,7 @@ def _run(job: _Job, dtm: DocumentTermMatrix) -> RunResult:
     return RunResult(job.out, fitted, manifest, dtm)
 
 
-def _manifest(job: _Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) -> dict:
+def _manifest(job: Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) -> dict:
     corpus, k, auto = job.corpus, job.k, job.auto
     manifest = {
         "command": job.command or f"topicmf run {corpus}",
@@ -336,55 +356,27 @@ def _manifest(job: _Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) -
                              "rows": sweep_result.rows}
     if job.cluster is not None:
         manifest["cluster"] = job.cluster
+    if job.merged is not None:
+        manifest["merged"] = job.merged
     return manifest
 
 
-def _write_sweep_files(directory, result, corpus, model, n_seeds, command):
+def write_sweep_files(directory, result, corpus, model, n_seeds, command):
     write_sweep(Path(directory) / "sweep.csv", result.rows)
     page = render_sweep(result.rows, suggested=result.suggested, rule=result.rule, corpus=corpus_name(corpus),
                         model=model, seeds=n_seeds, command=command)  # fmt: skip
     write_atomic(Path(directory) / "sweep.html", page)
 
 
-def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None = None,
-          weighting: str | None = None, seed: int = 0, n_seeds: int = 2, force: bool = False,
-          options: TextOptions | None = None, fit_params: dict | None = None, command: str = "", stage=None):
-    """Fit every k of ``ks`` ("5:50:5" or "5,10,20") and write sweep.csv and sweep.html into ``out``.
-
-    Returns ``(directory, SweepResult)``.  ``out`` defaults to
-    ``reports/<corpus name>-sweep``.
-    """
-    stage = stage or _silent
-    options = options or TextOptions()
-    out = check_destination(out if out is not None else default_out(corpus, "-sweep"), corpus, force=force)
-    with stage("reading") as progress:
-        dtm = vectorize(corpus, options, progress=progress)
-    with dtm:
-        k_list = parse_k_range(ks, limit=min(dtm.X.shape))
-        tokenizer = _tokenizer(dtm, options)
-        with stage("sweeping k") as progress:
-            total = len(k_list) * n_seeds
-            fits, seconds = fit_sweep(dtm, k_list, model=model, n_seeds=n_seeds, seed=seed, solver=solver,
-                                      weighting=weighting, tokenizer=tokenizer,
-                                      on_fit=lambda kk, s: progress(k_list.index(kk) * n_seeds + s + 1, total),
-                                      **dict(fit_params or {}))  # fmt: skip
-        counts = _window_counts(dtm, sweep_words(fits), stage)
-    result = score_sweep(dtm, fits, seconds, counts)
-    with staged_directory(out, force=force) as tmp:
-        _write_sweep_files(tmp, result, corpus, model, n_seeds, command or f"topicmf sweep {corpus} --k {ks}")
-        write_atomic(Path(tmp) / "sweep.json", json.dumps(
-            {"rule": RULE, "suggested": result.suggested, "seeds": n_seeds, "model": model, "rows": result.rows},
-            indent=2))  # fmt: skip
-    return out, result
-
-
-
 def rerender(directory, stage=None) -> Path:
     """Render ``index.html`` of a saved run again, from its files alone (no corpus, no fitting)."""
-    stage = stage or _silent
+    stage = stage or silent
     model = load_model(directory)
     if model.graph is None:  # a run saved before the graph was stored
         with stage("neighbours") as progress:
             model.graph = model.neighbour_graph(NEIGHBOURS, progress=progress)
     with stage("writing"):
         return write_report(directory, model, model.manifest)
+
+
+from .sweep import sweep  # noqa: E402  (uses the helpers above)

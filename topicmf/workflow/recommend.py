@@ -23,7 +23,7 @@ from ..ratings import (RatingModel, Ratings, choose_family, family, kfold_known,
                        save_rating_model, split_known)
 from ..report import check_destination, staged_directory
 from ..report.ratings import render_ratings, write_recommendations, write_similar_items
-from . import _silent, default_out, peak_memory_mb, versions
+from . import default_out, peak_memory_mb, silent, versions
 
 __all__ = ["RecommendResult", "recommend", "SIMILAR_ITEMS", "SPLITS"]
 
@@ -179,7 +179,7 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
     exclude_known : bool
         Leave each user's known items out of their recommendations (the default).
     """
-    stage = stage or _silent
+    stage = stage or silent
     started = time.perf_counter()
     out = check_destination(out if out is not None else default_out(path), path, force=force)
     if split not in SPLITS:

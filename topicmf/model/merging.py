@@ -1,0 +1,69 @@
+"""Merging topics: the start a refit with fewer topics begins from, and which topics to merge to reach n.
+
+For NMF, each topic t is written as its expected words per document, E_dt = W_dt Σ_w H_tw, times
+its word distribution φ_t, so that W H is unchanged.  A group G of topics becomes one topic
+with E_dG = Σ_{t∈G} E_dt and the share-weighted mixture φ_G = Σ_t (Σ_d E_dt) φ_t / Σ_t Σ_d E_dt:
+the best rank-one summary of the group that keeps every document's expected words.  A refit
+(:func:`topicmf.model.fit_topic_model` with ``init="custom"``) then moves every topic from there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
+
+from ..errors import TopicmfError
+from .about import topic_distributions
+from .hierarchy import topic_distances
+from .topicmodel import TopicModel
+
+__all__ = ["merged_start", "reduction_groups", "check_groups", "FIT_KEYS"]
+
+#: The fit's own settings a refit keeps (its record also holds derived values: starts, counts).
+FIT_KEYS = {"pnmf": ("alpha_W", "alpha_H", "l1_W", "l1_H", "max_iter", "tol", "background"),
+            "nmf": ("alpha_W", "alpha_H", "l1_W", "l1_H", "max_iter", "tol")}
+
+
+def check_groups(model: TopicModel, groups: list[list[int]]) -> list[list[int]]:
+    """Groups of topics to merge, checked: NMF only, known topics, each in at most one group of two or more."""
+    if not model.is_nmf:
+        raise TopicmfError("merging needs an NMF model (LSA's topics are directions, not distributions)")
+    seen = set()
+    for group in groups:
+        if len(group) < 2:
+            raise TopicmfError(f"a merge needs at least two topics; got {group}")
+        for t in group:
+            if not 0 <= t < model.n_topics:
+                raise TopicmfError(f"no topic {t}: the model has topics 0 … {model.n_topics - 1}")
+            if t in seen:
+                raise TopicmfError(f"topic {t} is named twice")
+            seen.add(t)
+    return [sorted(g) for g in groups]
+
+
+def merged_start(model: TopicModel, groups: list[list[int]]) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+    """(W0, H0, members): the merged model's start; ``members[i]``: the old topics new topic i holds.
+
+    New topics are numbered by their smallest old topic, so untouched topics keep their order.
+    """
+    groups = check_groups(model, groups)
+    phi = topic_distributions(model)
+    E = model.topic_words_expected()  # documents × topics: each topic's expected words per document
+    grouped = {t for g in groups for t in g}
+    members = sorted([[t] for t in range(model.n_topics) if t not in grouped] + groups, key=min)
+    W0 = np.column_stack([E[:, m].sum(axis=1) for m in members])
+    H0 = np.vstack([(E[:, m].sum(axis=0) @ phi[m]) / max(E[:, m].sum(), np.finfo(float).tiny) for m in members])
+    return np.ascontiguousarray(W0), np.ascontiguousarray(H0), members
+
+
+def reduction_groups(model: TopicModel, n: int) -> list[list[int]]:
+    """Groups that bring the model to ``n`` topics: the topic tree (average linkage) cut into ``n`` clusters."""
+    if not 1 <= n < model.n_topics:
+        raise TopicmfError(f"--reduce-to must lie between 1 and k − 1 = {model.n_topics - 1}; got {n}")
+    labels = fcluster(linkage(squareform(topic_distances(model), checks=False), method="average"), n,
+                      criterion="maxclust")
+    groups = {}
+    for t, c in enumerate(labels):
+        groups.setdefault(int(c), []).append(t)
+    return [g for g in groups.values() if len(g) > 1]

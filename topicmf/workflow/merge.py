@@ -1,0 +1,61 @@
+"""``topicmf merge DIR 3,7 --out NEW`` as a function: a saved run with some of its topics merged.
+
+The corpus is read again with the run's own text options (and must still give the same matrix:
+its fingerprint is checked), the merged topics start from :func:`topicmf.model.merging.merged_start`
+and every topic is refitted from there with the run's model, solver, weighting, seed and settings;
+the new folder is written as any run is.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import fields
+from pathlib import Path
+
+from ..errors import TopicmfError
+from ..model.merging import FIT_KEYS, merged_start
+from ..model.store import load_model
+from ..report import check_destination
+from ..text import TextOptions, vectorize
+from . import Job, RunResult, run_job, silent
+
+__all__ = ["merge"]
+
+
+def _options(recorded: dict) -> TextOptions:
+    known = {f.name for f in fields(TextOptions)}
+    values = {key: value for key, value in recorded.items() if key in known}
+    values["extra_stopwords"] = tuple(values.get("extra_stopwords") or ())
+    return TextOptions(**values)
+
+
+def merge(directory, topics: list[int], *, out, force: bool = False, command: str = "", stage=None) -> RunResult:
+    """Merge ``topics`` of the run in ``directory`` into one and refit; write the new run into ``out``."""
+    stage = stage or silent
+    started = time.perf_counter()
+    model = load_model(directory)
+    manifest = model.manifest
+    W0, H0, members = merged_start(model, [[int(t) for t in topics]])
+    corpus = manifest["corpus"]["path"]
+    out = check_destination(out, corpus, force=force)
+    if Path(out).resolve() == Path(directory).resolve():
+        raise TopicmfError("--out must be a new folder: the merged run does not replace the one it comes from")
+    if not Path(corpus).exists():
+        raise TopicmfError(f"the run's corpus {corpus} is not there any more: merging refits on it")
+    options = _options(manifest.get("text_options") or {})
+    timings = {}
+    with stage("reading") as progress:
+        dtm = vectorize(corpus, options, progress=progress)
+    timings["reading"] = time.perf_counter() - started
+    with dtm:
+        if dtm.fingerprint() != manifest["corpus"].get("fingerprint"):
+            raise TopicmfError(f"{corpus} no longer gives the run's matrix (its fingerprint changed): merge needs "
+                               "the corpus the run was fitted on")
+        m = manifest["model"]
+        recorded = m.get("params") or {}
+        fit_params = {key: recorded[key] for key in FIT_KEYS.get(m["name"], ()) if key in recorded}
+        fit_params.update(init="custom", W=W0, H=H0, word_order=m.get("word_order"))
+        job = Job(corpus, out, m["name"], len(members), None, m.get("solver"), m.get("weighting"),
+                  int(m.get("seed", 0)), force, options, fit_params, 2, command, stage, False, timings, started)
+        job.merged = {"from": str(Path(directory).resolve()), "from_k": model.n_topics, "topics": members}
+        return run_job(job, dtm)

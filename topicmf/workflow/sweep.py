@@ -1,0 +1,47 @@
+"""``topicmf sweep`` as a function: fits over a range of k, scored, with a suggested k."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import json
+
+from ..model.store import write_atomic
+from ..model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
+from ..report import check_destination, staged_directory
+from ..text import TextOptions, vectorize
+from . import default_out, silent, tokenizer_for, window_counts, write_sweep_files
+
+__all__ = ["sweep"]
+
+
+def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None = None,
+          weighting: str | None = None, seed: int = 0, n_seeds: int = 2, force: bool = False,
+          options: TextOptions | None = None, fit_params: dict | None = None, command: str = "", stage=None):
+    """Fit every k of ``ks`` ("5:50:5" or "5,10,20") and write sweep.csv and sweep.html into ``out``.
+
+    Returns ``(directory, SweepResult)``.  ``out`` defaults to
+    ``reports/<corpus name>-sweep``.
+    """
+    stage = stage or silent
+    options = options or TextOptions()
+    out = check_destination(out if out is not None else default_out(corpus, "-sweep"), corpus, force=force)
+    with stage("reading") as progress:
+        dtm = vectorize(corpus, options, progress=progress)
+    with dtm:
+        k_list = parse_k_range(ks, limit=min(dtm.X.shape))
+        tokenizer = tokenizer_for(dtm, options)
+        with stage("sweeping k") as progress:
+            total = len(k_list) * n_seeds
+            fits, seconds = fit_sweep(dtm, k_list, model=model, n_seeds=n_seeds, seed=seed, solver=solver,
+                                      weighting=weighting, tokenizer=tokenizer,
+                                      on_fit=lambda kk, s: progress(k_list.index(kk) * n_seeds + s + 1, total),
+                                      **dict(fit_params or {}))  # fmt: skip
+        counts = window_counts(dtm, sweep_words(fits), stage)
+    result = score_sweep(dtm, fits, seconds, counts)
+    with staged_directory(out, force=force) as tmp:
+        write_sweep_files(tmp, result, corpus, model, n_seeds, command or f"topicmf sweep {corpus} --k {ks}")
+        write_atomic(Path(tmp) / "sweep.json", json.dumps(
+            {"rule": RULE, "suggested": result.suggested, "seeds": n_seeds, "model": model, "rows": result.rows},
+            indent=2))  # fmt: skip
+    return out, result
