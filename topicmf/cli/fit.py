@@ -160,6 +160,9 @@ def command_line() -> str:
 @click.option("--similarity", type=click.Choice(SIMILARITIES), default="words", show_default=True,
               help="How documents are compared for their neighbours: by their words and topics, or by topic profiles "
                    "alone (faster for very large corpora, but with ties).")
+@click.option("--heldout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None, metavar="F",
+              help="Also fit without this share of the documents and score how well the model completes them "
+                   "(Poisson NMF: per-word perplexity; NMF and LSA: relative error).")
 @click.option("--reduce-to", type=click.IntRange(min=1), default=None, metavar="N",
               help="Fit -k topics, then merge them down the topic tree to N and refit from there.")
 @click.option("--time-column", default=None, metavar="COLUMN",
@@ -170,7 +173,7 @@ def command_line() -> str:
 @model_options
 @corpus_options
 @friendly
-def run_command(corpus: str, k, k_range: str, dask, similarity: str, reduce_to, time_column, time_bins,
+def run_command(corpus: str, k, k_range: str, dask, similarity: str, heldout, reduce_to, time_column, time_bins,
                 **params) -> None:
     """Fit a topic model to CORPUS and write its report and tables.
 
@@ -198,7 +201,8 @@ def run_command(corpus: str, k, k_range: str, dask, similarity: str, reduce_to, 
         result = run(corpus, out=params["out"], model=params["model"], k=k, k_range=k_range, solver=params["solver"],
                      weighting=params["weighting"], seed=params["seed"], force=params["force"], options=options,
                      fit_params=fit, command=command_line(), stage=lambda label: Progress(label, quiet=quiet),
-                     dask=dask, similarity=similarity, time_bins=time_bins, reduce_to=reduce_to)  # fmt: skip
+                     dask=dask, similarity=similarity, time_bins=time_bins, reduce_to=reduce_to,
+                     heldout=heldout)  # fmt: skip
     click.echo(summary(result))
 
 
@@ -229,6 +233,12 @@ def summary(result) -> str:
 
     lines.append(f"coherence  NPMI {fmt(coh['npmi_mean'])}  C_V {fmt(coh['c_v_mean'])}  UMass {fmt(coh['umass_mean'])}"
                  f"   diversity {fmt(metrics['diversity'])}")
+    heldout = metrics.get("heldout")
+    if heldout:
+        score = (f"perplexity {heldout['perplexity']:.1f}" if "perplexity" in heldout
+                 else f"relative error {heldout['relative_error']:.4f}")
+        lines.append(f"held out   {score} completing {heldout['documents']:,} documents "
+                     f"({heldout['share']:.0%} held out, fitted on the other {heldout['train_documents']:,})")
     if metrics.get("labels"):
         lab = metrics["labels"]
         lines.append(f"labels     NMI {fmt(lab['nmi'])}  ARI {fmt(lab['ari'])} ({lab['documents']:,} labelled documents)")

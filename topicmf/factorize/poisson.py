@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import _kernels
 from ._threads import one_blas_thread
@@ -231,6 +232,11 @@ def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-14, max_iter=1000, 
         W, Ht = append_background((1.0 - share) * W if W_init is None else W, Ht, share * lengths,
                                   np.asarray(background_profile, dtype=np.float64))
         colsum = Ht.sum(axis=0)
+    unexplained = ~(Ht.sum(axis=1) > 0)  # words no topic (nor the background) gives: their rate is 0 whatever W is
+    if unexplained.any() and X.nnz:
+        keep = ~unexplained[X.indices]
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[keep]
+        X = sp.csr_matrix((X.data[keep], (rows, X.indices[keep])), shape=X.shape)
     W = np.ascontiguousarray(W)
     logsum = np.empty(X.shape[0])
     _kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, colsum, alpha_W, l1_W, max_iter, FLOOR, logsum, False,

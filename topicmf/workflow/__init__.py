@@ -24,6 +24,7 @@ from ..model import TopicModel, evaluate, fit_topic_model
 from ..model.coherence import CV_WINDOW, NPMI_WINDOW
 from ..model.evaluate import coherence_words
 from ..model.groups import group_topics, label_groups
+from ..model.heldout import heldout_score
 from ..model.merging import merged_start, reduction_groups
 from ..model.timebins import make_bins, parse_times
 from ..model.similarity import SIMILARITIES
@@ -126,7 +127,7 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
         solver: str | None = None, weighting: str | None = None, seed: int = 0, force: bool = False,
         options: TextOptions | None = None, fit_params: dict | None = None, n_seeds: int = 2,
         command: str = "", stage=None, dask: str | None = None, similarity: str = "words",
-        time_bins: str | int = "auto", reduce_to: int | None = None) -> RunResult:
+        time_bins: str | int = "auto", reduce_to: int | None = None, heldout: float | None = None) -> RunResult:
     """Read, fit, evaluate and write a run directory.
 
     Parameters
@@ -156,6 +157,9 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     reduce_to : int or None
         Fit ``k`` topics, merge them down the topic tree to this many and refit from there
         (:mod:`topicmf.model.merging`); the manifest records which topics each one holds.
+    heldout : float or None
+        Also fit without this share of the documents and score their completion
+        (:mod:`topicmf.model.heldout`): ``metrics["heldout"]``.
 
     Returns
     -------
@@ -172,13 +176,15 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
         raise TopicmfError(f"k must be a positive integer or 'auto'; got {k!r}")
     if not auto and (isinstance(k, bool) or int(k) < 1):
         raise TopicmfError(f"The number of topics must be at least 1; got {k}")
+    if heldout is not None and not 0.0 < float(heldout) < 1.0:
+        raise TopicmfError(f"--heldout must lie strictly between 0 and 1; got {heldout}")
     if reduce_to is not None and (auto or not 1 <= int(reduce_to) < int(k)):
         raise TopicmfError(f"--reduce-to needs a fixed -k above it; got -k {k} and --reduce-to {reduce_to}")
     timings = {}
     started = time.perf_counter()
     job = Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
                command, stage, auto, timings, started, similarity=similarity, time_bins=time_bins,
-               reduce_to=reduce_to)  # fmt: skip
+               reduce_to=reduce_to, heldout=heldout)  # fmt: skip
     if dask is not None:
         if options.time_column:
             raise TopicmfError("--time-column is not read on a Dask cluster yet; run without --dask")
@@ -236,6 +242,7 @@ class Job:
     time_bins: str | int = "auto"
     bins: object = None  # the documents' time bins (topicmf.model.timebins.TimeBins), once the corpus is read
     reduce_to: int | None = None  # fit k topics, then merge them down to this many and refit
+    heldout: float | None = None  # the share of documents held out to score document completion
     merged: dict | None = None  # how the topics were merged (recorded in the manifest)
 
 
@@ -286,6 +293,13 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
         else:
             fitted.idf, fitted.words = dtm.word_vectors()
     metrics = evaluate(fitted, dtm, counts)
+    if job.heldout is not None:  # a second fit without the held-out documents, with the same settings
+        with stage("held-out fit"):
+            metrics["heldout"] = heldout_score(
+                dtm, lambda sub: fit_topic_model(sub, fitted.n_topics, model=job.model, solver=job.solver,
+                                                 weighting=job.weighting, seed=job.seed,
+                                                 **{k: v for k, v in job.fit_params.items() if k not in ("W", "H", "init")}),
+                job.heldout, job.seed)  # fmt: skip
     per_label = per_time = None
     if fitted.labels is not None and dtm.X is not None:  # topics per class, from the same matrix
         per_label = group_topics(fitted, dtm.X, *label_groups(fitted.labels))
