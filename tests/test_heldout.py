@@ -80,3 +80,17 @@ def test_run_with_heldout_records_and_prints_it(tmp_path):
     assert "held-out perplexity" in (out / "index.html").read_text(encoding="utf-8")
     bad = CliRunner().invoke(main, ["run", str(DEMO), "--heldout", "1.5", "--out", str(tmp_path / "b"), "-q"])
     assert bad.exit_code == 2 and "--heldout" in bad.output
+
+
+def test_sweep_scores_each_k_by_completion_when_asked(tmp_path):
+    import csv
+
+    out = tmp_path / "sw"
+    result = CliRunner().invoke(main, ["sweep", str(DEMO), "--k", "3,5", "--heldout", "0.3", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(open(out / "sweep.csv", encoding="utf-8")))
+    assert all(float(r["heldout"]) > 1 for r in rows) and "held-out" in result.output
+    assert "held-out perplexity (lower is better)" in (out / "sweep.html").read_text(encoding="utf-8")
+    plain = tmp_path / "plain"
+    assert CliRunner().invoke(main, ["sweep", str(DEMO), "--k", "3,5", "--out", str(plain), "-q"]).exit_code == 0
+    assert all(r["heldout"] == "" for r in csv.DictReader(open(plain / "sweep.csv", encoding="utf-8")))

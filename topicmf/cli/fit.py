@@ -253,10 +253,13 @@ def summary(result) -> str:
               help="k values: START:STOP:STEP (stop included) or a list 5,10,20.")
 @click.option("--seeds", type=click.IntRange(min=2), default=2, show_default=True,
               help="Fits per k; stability compares them.")
+@click.option("--heldout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None, metavar="F",
+              help="Also score each k by completing a held-out share F of the documents (a criterion and a chart "
+                   "beside the rule's).")
 @model_options
 @corpus_options
 @friendly
-def sweep_command(corpus: str, ks: str, seeds: int, **params) -> None:
+def sweep_command(corpus: str, ks: str, seeds: int, heldout, **params) -> None:
     """Fit a range of k to CORPUS and suggest one.
 
     Writes sweep.csv, sweep.json and sweep.html (a chart of coherence,
@@ -278,16 +281,19 @@ def sweep_command(corpus: str, ks: str, seeds: int, **params) -> None:
         out, result = sweep(corpus, ks, out=params["out"], model=params["model"], solver=params["solver"],
                             weighting=params["weighting"], seed=params["seed"], n_seeds=seeds, force=params["force"],
                             options=options, fit_params=fit, command=command_line(),
-                            stage=lambda label: Progress(label, quiet=quiet))  # fmt: skip
+                            stage=lambda label: Progress(label, quiet=quiet), heldout=heldout)  # fmt: skip
 
     def fmt(x, d=3):
         return "n/a" if x is None else f"{x:.{d}f}"
 
-    click.echo(f"{'k':>4}  {'NPMI':>7}  {'C_V':>6}  {'UMass':>7}  {'divers.':>7}  {'stab.':>6}  {'score':>6}")
+    held = heldout is not None
+    click.echo(f"{'k':>4}  {'NPMI':>7}  {'C_V':>6}  {'UMass':>7}  {'divers.':>7}  {'stab.':>6}  {'score':>6}"
+               + (f"  {'held-out':>9}" if held else ""))
     for r in result.rows:
         mark = "  <- suggested" if r["suggested"] else ""
         click.echo(f"{r['k']:>4}  {fmt(r['npmi']):>7}  {fmt(r['c_v']):>6}  {fmt(r['umass']):>7}  "
-                   f"{fmt(r['diversity']):>7}  {fmt(r['stability']):>6}  {fmt(r['score']):>6}{mark}")
+                   f"{fmt(r['diversity']):>7}  {fmt(r['stability']):>6}  {fmt(r['score']):>6}"
+                   + (f"  {r['heldout']:>9.4g}" if held else "") + mark)
     click.echo(f"\nsuggested k = {result.suggested}\nrule: {result.rule}")
     click.echo(f"written    {out}/sweep.html, sweep.csv, sweep.json")
 

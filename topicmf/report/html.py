@@ -177,6 +177,8 @@ def render_sweep(rows: list[dict], *, suggested: int, rule: str, corpus: str, mo
         line_chart(ks, [r["stability"] for r in rows], mark=suggested, title=f"stability over {seeds} seeds"),
         line_chart(ks, [r["objective"] for r in rows], mark=suggested, title="objective (lower is better)"),
         line_chart(ks, [r.get("score") for r in rows], mark=suggested, title="combined score (the rule)"),
+        line_chart(ks, [r.get("heldout") for r in rows], mark=suggested,
+                   title=f"held-out {'perplexity' if model == 'pnmf' else 'relative error'} (lower is better)"),
     ]
     charts = [c for c in charts if c["points"]]
     return TEMPLATES.get_template("sweep.html").render(rows=rows, suggested=suggested, rule=rule, corpus=corpus,

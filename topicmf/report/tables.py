@@ -149,7 +149,7 @@ def write_similar(path, model: TopicModel, index: np.ndarray, score: np.ndarray)
 
 
 SWEEP_COLUMNS = ["k", "npmi", "c_v", "umass", "diversity", "stability", "objective", "score", "suggested", "n_iter",
-                 "seconds"]
+                 "seconds", "heldout"]
 
 
 def write_sweep(path, rows: list[dict]) -> None:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import json
 
+from ..model import fit_topic_model
+from ..model.heldout import heldout_score
 from ..model.store import write_atomic
 from ..model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
 from ..report import check_destination, staged_directory
@@ -17,11 +19,13 @@ __all__ = ["sweep"]
 
 def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None = None,
           weighting: str | None = None, seed: int = 0, n_seeds: int = 2, force: bool = False,
-          options: TextOptions | None = None, fit_params: dict | None = None, command: str = "", stage=None):
+          options: TextOptions | None = None, fit_params: dict | None = None, command: str = "", stage=None,
+          heldout: float | None = None):
     """Fit every k of ``ks`` ("5:50:5" or "5,10,20") and write sweep.csv and sweep.html into ``out``.
 
     Returns ``(directory, SweepResult)``.  ``out`` defaults to
-    ``reports/<corpus name>-sweep``.
+    ``reports/<corpus name>-sweep``.  ``heldout``: also score each k by document completion
+    (:mod:`topicmf.model.heldout`, the first seed), a criterion beside the rule's, in its own chart.
     """
     stage = stage or silent
     options = options or TextOptions()
@@ -38,7 +42,15 @@ def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None 
                                       on_fit=lambda kk, s: progress(k_list.index(kk) * n_seeds + s + 1, total),
                                       **dict(fit_params or {}))  # fmt: skip
         counts = window_counts(dtm, sweep_words(fits), stage)
-    result = score_sweep(dtm, fits, seconds, counts)
+        result = score_sweep(dtm, fits, seconds, counts)
+        if heldout is not None:
+            with stage("held-out fits") as progress:
+                for n, row in enumerate(result.rows):
+                    score = heldout_score(dtm, lambda sub, k=row["k"]: fit_topic_model(
+                        sub, k, model=model, solver=solver, weighting=weighting, seed=seed, **dict(fit_params or {})),
+                        heldout, seed)  # fmt: skip
+                    row["heldout"] = score.get("perplexity", score.get("relative_error"))
+                    progress(n + 1, len(result.rows))
     with staged_directory(out, force=force) as tmp:
         write_sweep_files(tmp, result, corpus, model, n_seeds, command or f"topicmf sweep {corpus} --k {ks}")
         write_atomic(Path(tmp) / "sweep.json", json.dumps(
