@@ -186,8 +186,10 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
                command, stage, auto, timings, started, similarity=similarity, time_bins=time_bins,
                reduce_to=reduce_to, heldout=heldout)  # fmt: skip
     if dask is not None:
-        if options.time_column:
-            raise TopicmfError("--time-column is not read on a Dask cluster yet; run without --dask")
+        for given, name in ((options.time_column, "--time-column"), (reduce_to, "--reduce-to"),
+                            (heldout, "--heldout")):
+            if given is not None:
+                raise TopicmfError(f"{name} does not run on a Dask cluster yet; run without --dask")
         return _run_on_cluster(job, dask)
     with stage("reading") as progress:
         dtm = vectorize(corpus, options, progress=progress, meanwhile=_load_compiled_code)
@@ -274,9 +276,11 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
             groups = reduction_groups(fitted, job.reduce_to)
             W0, H0, members = merged_start(fitted, groups)
             job.merged = {"from_k": fitted.n_topics, "topics": members}
-            with ctx:
+            refit, refit_callback = _fit_progress(stage, "refitting the merged topics")
+            with refit:
                 fitted = fit_topic_model(dtm, len(members), model=job.model, solver=job.solver,
-                                         weighting=job.weighting, seed=job.seed, tokenizer=tokenizer, callback=callback,
+                                         weighting=job.weighting, seed=job.seed, tokenizer=tokenizer,
+                                         callback=refit_callback,
                                          **{**job.fit_params, "init": "custom", "W": W0, "H": H0})  # fmt: skip
         words = coherence_words([fitted])
     timings["fitting"] = time.perf_counter() - t
