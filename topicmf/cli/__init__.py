@@ -27,7 +27,8 @@ _LANGUAGES = ("auto", "none", *sorted(set(STOPWORD_LANGUAGES) | set(STEMMER_LANG
 @click.version_option(__version__, prog_name="topicmf")
 @click.option("-v", "--verbose", count=True, help="Log what the library decides (-vv for more).")
 def main(verbose: int) -> None:
-    """Topic models by matrix factorization: from a folder of documents to topics.
+    """Topic models by matrix factorization: from a folder of documents to topics; and rating
+    matrices to recommendations.
 
     \b
     Examples:
@@ -36,6 +37,7 @@ def main(verbose: int) -> None:
       topicmf query reports/demo "the rocket reached orbit"
       topicmf sweep corpora/demo --k 3:8
       topicmf vocab corpora/demo --json --stem
+      topicmf recommend corpora/ratings_lecture.csv
     """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
