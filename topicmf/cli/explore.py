@@ -42,7 +42,9 @@ def topics_command(directory: str, words: int) -> None:
     negative = None if model.is_nmf else model.top_words(words, negative=True)
     click.echo(f"{'topic':>5}  {'share':>6}  {'NPMI':>6}  top words")
     for t, top in enumerate(model.top_words(words)):
-        click.echo(f"{t:>5}  {share[t]:>6.1%}  {_fmt(npmi[t]):>6}  " + ", ".join(w for w, _ in top))
+        name = model.topic_names[t] if model.topic_names and model.topic_names[t] else None
+        click.echo(f"{t:>5}  {share[t]:>6.1%}  {_fmt(npmi[t]):>6}  " + (f"[{name}] " if name else "")
+                   + ", ".join(w for w, _ in top))
         if negative is not None:
             click.echo(f"{'':>5}  {'':>6}  {'':>6}  − " + ", ".join(w for w, _ in negative[t]))
 

@@ -163,6 +163,12 @@ def command_line() -> str:
 @click.option("--heldout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None, metavar="F",
               help="Also fit without this share of the documents and score how well the model completes them "
                    "(Poisson NMF: per-word perplexity; NMF and LSA: relative error).")
+@click.option("--seed-topics", type=click.Path(exists=True, dir_okay=False), default=None, metavar="FILE",
+              help="Seeded topics: lines 'name: word word word'; the first topics start from those words, keep near "
+                   "them and carry the names.")
+@click.option("--seed-strength", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="How hard the seeded topics are held to their words: a pseudo-document of the seed words worth "
+                   "this many median documents (0: the start only).")
 @click.option("--reduce-to", type=click.IntRange(min=1), default=None, metavar="N",
               help="Fit -k topics, then merge them down the topic tree to N and refit from there.")
 @click.option("--time-column", default=None, metavar="COLUMN",
@@ -173,8 +179,8 @@ def command_line() -> str:
 @model_options
 @corpus_options
 @friendly
-def run_command(corpus: str, k, k_range: str, dask, similarity: str, heldout, reduce_to, time_column, time_bins,
-                **params) -> None:
+def run_command(corpus: str, k, k_range: str, dask, similarity: str, heldout, seed_topics, seed_strength, reduce_to,
+                time_column, time_bins, **params) -> None:
     """Fit a topic model to CORPUS and write its report and tables.
 
     Writes index.html, topics.csv, topic_docs.csv, doc_topics.csv,
@@ -202,7 +208,7 @@ def run_command(corpus: str, k, k_range: str, dask, similarity: str, heldout, re
                      weighting=params["weighting"], seed=params["seed"], force=params["force"], options=options,
                      fit_params=fit, command=command_line(), stage=lambda label: Progress(label, quiet=quiet),
                      dask=dask, similarity=similarity, time_bins=time_bins, reduce_to=reduce_to,
-                     heldout=heldout)  # fmt: skip
+                     heldout=heldout, seed_topics=seed_topics, seed_strength=seed_strength)  # fmt: skip
     click.echo(summary(result))
 
 
@@ -221,7 +227,8 @@ def summary(result) -> str:
     npmi = coh.get("npmi") or [None] * model.n_topics
     for t, words in enumerate(model.top_words(8)):
         score = "" if npmi[t] is None else f"  (NPMI {npmi[t]:.3f})"
-        lines.append(f"{t:>3}  " + ", ".join(w for w, _ in words) + score)
+        name = model.topic_names[t] if model.topic_names and model.topic_names[t] else None
+        lines.append(f"{t:>3}  " + (f"[{name}] " if name else "") + ", ".join(w for w, _ in words) + score)
     background = metrics.get("background")
     if background and background["words"]:
         lines.append(f"  background ({background['share']:.0%} of every document's words): "
@@ -233,6 +240,9 @@ def summary(result) -> str:
 
     lines.append(f"coherence  NPMI {fmt(coh['npmi_mean'])}  C_V {fmt(coh['c_v_mean'])}  UMass {fmt(coh['umass_mean'])}"
                  f"   diversity {fmt(metrics['diversity'])}")
+    for seed in metrics.get("seeds") or ():
+        lines.append(f"seed       {seed['name']} (topic {seed['topic']}): {seed['kept']:.0%} of its {seed['words']} "
+                     "words in the topic's top 20")
     heldout = metrics.get("heldout")
     if heldout:
         score = (f"perplexity {heldout['perplexity']:.1f}" if "perplexity" in heldout

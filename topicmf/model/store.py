@@ -135,6 +135,7 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
         "converged": bool(f.converged),
         "objective": f.objective,
         "tokenizer": tokenizer_spec(model.tokenizer),
+        "topic_names": None if model.topic_names is None else list(model.topic_names),
     }
     if model.graph is not None:
         manifest["neighbours"] = model.graph.describe()
@@ -237,7 +238,8 @@ def load_model(directory, *, words_now: bool = False) -> TopicModel:
         raise TopicmfError(f"{directory / MANIFEST_FILE} has a bad tokenizer description ({exc})") from None
     model = TopicModel(f, text["vocabulary"], text["terms"], text["doc_ids"], text["labels"], tokenizer, weighting,
                        a.get("global_weights"), int(m.get("seed", 0)), manifest, a.get("term_counts"), sample, graph,
-                       word_order=m.get("word_order", "weight"))
+                       word_order=m.get("word_order", "weight"),
+                       topic_names=None if not m.get("topic_names") else tuple(m["topic_names"]))
     if words_arrays is not None:
         model.word_source = lambda: _checked_words(words_arrays(), n_docs, a["H"].shape[1])
     return model

@@ -59,6 +59,8 @@ class TopicModel:
     idf : ndarray of shape (n_terms,) or None
     word_order : {"relevance", "weight"}
         How NMF topics rank their words (:data:`WORD_ORDERS`); LSA ranks by weight.
+    topic_names : tuple or None
+        The names of seeded topics (:mod:`topicmf.model.seeds`), None for the others.
     """
 
     factorization: Factorization
@@ -78,6 +80,7 @@ class TopicModel:
     idf: np.ndarray | None = field(default=None, repr=False)
     word_source: object = field(default=None, repr=False)
     word_order: str = "weight"
+    topic_names: tuple | None = None  # names of seeded topics (None for an unnamed topic), first topics first
     _index: dict = field(default=None, init=False, repr=False)
     _doc_index: dict = field(default=None, init=False, repr=False)
     _unit: np.ndarray = field(default=None, init=False, repr=False)
@@ -206,7 +209,9 @@ class TopicModel:
         return [[(self.vocabulary[j], float(self.H[t, j])) for j in row] for t, row in enumerate(index)]
 
     def label(self, topic: int, n: int = 3) -> str:
-        """A short name for a topic: its top ``n`` words."""
+        """A short name for a topic: its seed's name, or its top ``n`` words."""
+        if self.topic_names and topic < len(self.topic_names) and self.topic_names[topic]:
+            return self.topic_names[topic]
         return " ".join(w for w, _ in self.top_words(n)[topic])
 
     def background_words(self, n: int = 25) -> list[tuple[str, float]]:

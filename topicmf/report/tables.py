@@ -44,7 +44,7 @@ def topic_rows(model: TopicModel, n: int = TOP_WORDS) -> list[tuple]:
 
 
 def write_topics(path, model: TopicModel, n: int = TOP_WORDS) -> None:
-    """topic, rank, word, weight, pole, frex_word, lift_word: each topic's top words in the model's order, and
+    """topic, rank, word, weight, pole, frex_word, lift_word, name: each topic's top words in the model's order, and
     beside them the topic's words at the same rank by FREX and by lift (:mod:`topicmf.model.about`; empty for
     LSA); with a background, rows ``background, rank, word, share, background`` follow (the share of the word's
     occurrences it gives)."""
@@ -57,12 +57,13 @@ def write_topics(path, model: TopicModel, n: int = TOP_WORDS) -> None:
         return "" if top is None or pole != "positive" or rank > top.shape[1] else cell(vocab[top[t, rank - 1]])
 
     with _open(path) as f:
-        f.write(_line(["topic", "rank", "word", "weight", "pole", "frex_word", "lift_word"]))
+        names = model.topic_names or ()
+        f.write(_line(["topic", "rank", "word", "weight", "pole", "frex_word", "lift_word", "name"]))
         for t, rank, word, weight, pole in topic_rows(model, n):
             f.write(_line([str(t), str(rank), cell(word), _num(weight), pole, beside("frex", t, rank, pole),
-                           beside("lift", t, rank, pole)]))
+                           beside("lift", t, rank, pole), cell(names[t] if t < len(names) and names[t] else "")]))
         for rank, (word, share) in enumerate(model.background_words(n), 1):
-            f.write(_line(["background", str(rank), cell(word), _num(share), "background", "", ""]))
+            f.write(_line(["background", str(rank), cell(word), _num(share), "background", "", "", ""]))
 
 
 TOPIC_DOCS = 20  # representative documents per topic in topic_docs.csv

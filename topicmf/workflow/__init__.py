@@ -8,23 +8,21 @@ command line passes its progress bars, the library default is silent.
 
 from __future__ import annotations
 
-from importlib import metadata
-import platform
-import resource
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
-from .. import __version__
 from ..errors import TopicmfError
+from .common import peak_memory_mb, versions
 from ..model import TopicModel, evaluate, fit_topic_model
 from ..model.coherence import CV_WINDOW, NPMI_WINDOW
 from ..model.evaluate import coherence_words
 from ..model.groups import group_topics, label_groups
 from ..model.heldout import heldout_score
+from ..model.seeds import seed_report
+from .seeding import fit_seeded
 from ..model.merging import merged_start, reduction_groups
 from ..model.timebins import make_bins, parse_times
 from ..model.similarity import SIMILARITIES
@@ -77,25 +75,6 @@ def default_out(corpus, suffix: str = "") -> Path:
     return Path("reports") / (corpus_name(corpus) + suffix)
 
 
-def versions() -> dict:
-    """Versions of topicmf and the libraries that shape its results (read from their metadata, not imported)."""
-    found = {"topicmf": __version__}
-    for name in ("numpy", "scipy", "scikit-learn", "numba"):
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:  # pragma: no cover - a required dependency
-            found[name] = None
-    return {**found, "python": platform.python_version(), "platform": platform.platform()}
-
-
-def peak_memory_mb() -> float:
-    """Peak resident memory of this process and of its finished children (tokenizer workers), in MiB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    scale = 1 / 1024 if sys.platform != "darwin" else 1 / 1024**2
-    return round(max(own, children) * scale, 1)
-
-
 def tokenizer_for(dtm: DocumentTermMatrix, options: TextOptions):
     if dtm.info.get("language") == "n/a":  # a count matrix: no text
         return None
@@ -127,7 +106,8 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
         solver: str | None = None, weighting: str | None = None, seed: int = 0, force: bool = False,
         options: TextOptions | None = None, fit_params: dict | None = None, n_seeds: int = 2,
         command: str = "", stage=None, dask: str | None = None, similarity: str = "words",
-        time_bins: str | int = "auto", reduce_to: int | None = None, heldout: float | None = None) -> RunResult:
+        time_bins: str | int = "auto", reduce_to: int | None = None, heldout: float | None = None,
+        seed_topics=None, seed_strength: float = 1.0) -> RunResult:
     """Read, fit, evaluate and write a run directory.
 
     Parameters
@@ -176,6 +156,8 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
         raise TopicmfError(f"k must be a positive integer or 'auto'; got {k!r}")
     if not auto and (isinstance(k, bool) or int(k) < 1):
         raise TopicmfError(f"The number of topics must be at least 1; got {k}")
+    if seed_topics is not None and (auto or model == "lsa" or reduce_to is not None or float(seed_strength) < 0):
+        raise TopicmfError("--seed-topics needs an NMF model, a fixed -k, no --reduce-to and a strength >= 0")
     if heldout is not None and not 0.0 < float(heldout) < 1.0:
         raise TopicmfError(f"--heldout must lie strictly between 0 and 1; got {heldout}")
     if reduce_to is not None and (auto or not 1 <= int(reduce_to) < int(k)):
@@ -184,10 +166,11 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     started = time.perf_counter()
     job = Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
                command, stage, auto, timings, started, similarity=similarity, time_bins=time_bins,
-               reduce_to=reduce_to, heldout=heldout)  # fmt: skip
+               reduce_to=reduce_to, heldout=heldout,
+               seeds=None if seed_topics is None else (seed_topics, float(seed_strength)))  # fmt: skip
     if dask is not None:
         for given, name in ((options.time_column, "--time-column"), (reduce_to, "--reduce-to"),
-                            (heldout, "--heldout")):
+                            (heldout, "--heldout"), (seed_topics, "--seed-topics")):
             if given is not None:
                 raise TopicmfError(f"{name} does not run on a Dask cluster yet; run without --dask")
         return _run_on_cluster(job, dask)
@@ -245,6 +228,7 @@ class Job:
     bins: object = None  # the documents' time bins (topicmf.model.timebins.TimeBins), once the corpus is read
     reduce_to: int | None = None  # fit k topics, then merge them down to this many and refit
     heldout: float | None = None  # the share of documents held out to score document completion
+    seeds: object = None  # (seed file, strength): seeded topics (topicmf.model.seeds)
     merged: dict | None = None  # how the topics were merged (recorded in the manifest)
 
 
@@ -270,8 +254,11 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
     else:
         ctx, callback = _fit_progress(stage, "fitting")
         with ctx:
-            fitted = fit_topic_model(dtm, int(job.k), model=job.model, solver=job.solver, weighting=job.weighting,
-                                     seed=job.seed, tokenizer=tokenizer, callback=callback, **job.fit_params)  # fmt: skip
+            if job.seeds is not None:
+                fitted, seed_topics = fit_seeded(dtm, job, tokenizer, callback)
+            else:
+                fitted = fit_topic_model(dtm, int(job.k), model=job.model, solver=job.solver, weighting=job.weighting,
+                                         seed=job.seed, tokenizer=tokenizer, callback=callback, **job.fit_params)  # fmt: skip
         if job.reduce_to is not None:  # merge down the topic tree, then refit from the merged start
             groups = reduction_groups(fitted, job.reduce_to)
             W0, H0, members = merged_start(fitted, groups)
@@ -297,6 +284,8 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
         else:
             fitted.idf, fitted.words = dtm.word_vectors()
     metrics = evaluate(fitted, dtm, counts)
+    if job.seeds is not None:
+        metrics["seeds"] = seed_report(fitted, seed_topics)
     if job.heldout is not None:  # a second fit without the held-out documents, with the same settings
         with stage("held-out fit"):
             metrics["heldout"] = heldout_score(

@@ -1,0 +1,31 @@
+"""What every run records about where it ran: the versions of what shaped it, and its peak memory."""
+
+from __future__ import annotations
+
+import platform
+import resource
+import sys
+from importlib import metadata
+
+from .. import __version__
+
+__all__ = ["versions", "peak_memory_mb"]
+
+
+def versions() -> dict:
+    """Versions of topicmf and the libraries that shape its results (read from their metadata, not imported)."""
+    found = {"topicmf": __version__}
+    for name in ("numpy", "scipy", "scikit-learn", "numba"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # pragma: no cover - a required dependency
+            found[name] = None
+    return {**found, "python": platform.python_version(), "platform": platform.platform()}
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process and of its finished children (tokenizer workers), in MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    scale = 1 / 1024 if sys.platform != "darwin" else 1 / 1024**2
+    return round(max(own, children) * scale, 1)
