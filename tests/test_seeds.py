@@ -82,3 +82,11 @@ def test_seeds_need_a_fixed_k_and_an_nmf_model(tmp_path):
         result = CliRunner().invoke(main_cli(), ["run", str(DEMO), *args, "--seed-topics", str(path), "--out",
                                                  str(tmp_path / "o"), "-q"])
         assert result.exit_code == 1 and "--seed-topics needs an NMF model, a fixed -k" in result.output
+
+
+def test_the_names_are_in_the_per_topic_files_too(tmp_path):
+    out, _ = run(tmp_path, SEEDS)
+    for name in ("topic_docs.csv", "topics_per_label.csv"):
+        rows = list(csv.DictReader(open(out / name, encoding="utf-8")))
+        assert {r["name"] for r in rows if r["topic"] == "0"} == {"Sport"}
+        assert {r["name"] for r in rows if r["topic"] == "4"} == {""}

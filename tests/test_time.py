@@ -72,7 +72,7 @@ def test_topics_over_time_file_invariants(tmp_path):
                                        "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(open(out / "topics_over_time.csv", encoding="utf-8")))
-    assert list(rows[0]) == ["topic", "bin", "start", "end", "share", "documents", "rank", "word", "weight"]
+    assert list(rows[0]) == ["topic", "bin", "start", "end", "share", "documents", "rank", "word", "weight", "name"]
     shares, documents = defaultdict(dict), defaultdict(dict)
     for r in rows:
         shares[r["bin"]][r["topic"]] = float(r["share"])

@@ -57,11 +57,10 @@ def write_topics(path, model: TopicModel, n: int = TOP_WORDS) -> None:
         return "" if top is None or pole != "positive" or rank > top.shape[1] else cell(vocab[top[t, rank - 1]])
 
     with _open(path) as f:
-        names = model.topic_names or ()
         f.write(_line(["topic", "rank", "word", "weight", "pole", "frex_word", "lift_word", "name"]))
         for t, rank, word, weight, pole in topic_rows(model, n):
             f.write(_line([str(t), str(rank), cell(word), _num(weight), pole, beside("frex", t, rank, pole),
-                           beside("lift", t, rank, pole), cell(names[t] if t < len(names) and names[t] else "")]))
+                           beside("lift", t, rank, pole), _name(model, t)]))
         for rank, (word, share) in enumerate(model.background_words(n), 1):
             f.write(_line(["background", str(rank), cell(word), _num(share), "background", "", "", ""]))
 
@@ -77,33 +76,42 @@ def write_hierarchy(path, nodes) -> None:
                                cell(" ".join(n.words))]) for n in nodes))
 
 
-def write_group_topics(path, table, group_column: str = "label", bounds=None) -> None:
-    """topic, <group>[, start, end], share, documents, rank, word, weight: each topic in each group, with its
-    words there (:func:`topicmf.model.groups.group_topics`); a topic without words in a group (too small a
-    share, or LSA) gets one row, rank 0.  ``bounds``: each group's (start, end), for time bins."""
+def write_group_topics(path, table, group_column: str = "label", bounds=None, model: TopicModel | None = None) -> None:
+    """topic, <group>[, start, end], share, documents, rank, word, weight, name: each topic in each group, with
+    its words there (:func:`topicmf.model.groups.group_topics`); a topic without words in a group (too small a
+    share, or LSA) gets one row, rank 0.  ``bounds``: each group's (start, end), for time bins; ``model``:
+    gives seeded topics' names."""
     with _open(path) as f:
         f.write(_line(["topic", group_column, *(["start", "end"] if bounds else []), "share", "documents", "rank",
-                       "word", "weight"]))
+                       "word", "weight", "name"]))
         for t in range(table.share.shape[1]):
+            topic_name = _name(model, t) if model is not None else ""
             for g, name in enumerate(table.names):
                 head = [str(t), cell(name), *([cell(bounds[0][g]), cell(bounds[1][g])] if bounds else []),
                         _num(table.share[g, t]), str(int(table.documents[g, t]))]
                 words = table.words[g][t]
                 if not words:
-                    f.write(_line([*head, "0", "", ""]))
+                    f.write(_line([*head, "0", "", "", topic_name]))
                 for rank, (word, weight) in enumerate(words, 1):
-                    f.write(_line([*head, str(rank), cell(word), _num(weight)]))
+                    f.write(_line([*head, str(rank), cell(word), _num(weight), topic_name]))
 
 
 def write_topic_docs(path, model: TopicModel, n: int = TOPIC_DOCS) -> None:
-    """topic, rank, doc_id, share: each topic's documents with the highest share of it (LSA: coordinate)."""
+    """topic, rank, doc_id, share, name: each topic's documents with the highest share of it (LSA: coordinate)."""
     index, share = representative_documents(model, n)
     ids = model.doc_ids
     with _open(path) as f:
-        f.write(_line(["topic", "rank", "doc_id", "share"]))
+        f.write(_line(["topic", "rank", "doc_id", "share", "name"]))
         for t in range(index.shape[0]):
-            f.write("".join(_line([str(t), str(r), cell(ids[int(i)]), _num(s)])
+            name = _name(model, t)
+            f.write("".join(_line([str(t), str(r), cell(ids[int(i)]), _num(s), name])
                             for r, (i, s) in enumerate(zip(index[t], share[t]), 1)))
+
+
+def _name(model: TopicModel, t: int) -> str:
+    """A seeded topic's name as a CSV cell ('' for the others)."""
+    names = model.topic_names or ()
+    return cell(names[t]) if t < len(names) and names[t] else ""
 
 
 def _topic_columns(model: TopicModel) -> list[str]:

@@ -305,9 +305,10 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
         with ThreadPoolExecutor(1) as writer:
             tables = writer.submit(write_tables, tmp, fitted)
             if per_label is not None:
-                write_group_topics(tmp / "topics_per_label.csv", per_label)
+                write_group_topics(tmp / "topics_per_label.csv", per_label, model=fitted)
             if per_time is not None:
-                write_group_topics(tmp / "topics_over_time.csv", per_time, "bin", (job.bins.starts, job.bins.ends))
+                write_group_topics(tmp / "topics_over_time.csv", per_time, "bin", (job.bins.starts, job.bins.ends),
+                                   model=fitted)
             t = time.perf_counter()
             with stage("neighbours") as progress:
                 fitted.graph = fitted.neighbour_graph(NEIGHBOURS, progress=progress)
