@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
+from ._common import iteration_hook
 from .ratings import as_ratings, fit_explicit, fit_implicit, fold_in_explicit, fold_in_implicit
 from .topk import top_rows
 
@@ -23,10 +24,15 @@ class _RatingModel(BaseEstimator):
     def fit(self, R, y=None, callback=None):
         """Fit to R (scipy sparse users × items; stored entries are the known cells) and return self.
 
-        ``callback(iteration, max_iter)``, if given, is called after every epoch or sweep.
+        ``callback(iteration, max_iter)``, if given, is called after every epoch or sweep (through
+        the solvers' iteration hook, as :func:`topicmf.factorize.factorize` passes its callback).
         """
         R = as_ratings(R)
-        result = self._fit(R, callback)
+        token = iteration_hook.set(callback)
+        try:
+            result = self._fit(R)
+        finally:
+            iteration_hook.reset(token)
         self.user_factors_ = result.U
         self.item_factors_ = result.V
         self.user_bias_ = result.user_bias
@@ -156,10 +162,10 @@ class ExplicitMF(_RatingModel):
         self.tol = tol
         self.random_state = random_state
 
-    def _fit(self, R, callback=None):
+    def _fit(self, R):
         return fit_explicit(R, self.n_components, solver=self.solver, alpha=self.alpha, beta=self.beta,
                             gamma=self.gamma, delta=self.delta, penalty=self.penalty, learning_rate=self.learning_rate,
-                            max_iter=self.max_iter, tol=self.tol, random_state=self.random_state, callback=callback)
+                            max_iter=self.max_iter, tol=self.tol, random_state=self.random_state)
 
     def _fold_in(self, R_new):
         return fold_in_explicit(R_new, self.item_factors_, self.item_bias_, self.global_mean_, alpha=self.alpha,
@@ -192,10 +198,10 @@ class ImplicitMF(_RatingModel):
         self.cg_steps = cg_steps
         self.random_state = random_state
 
-    def _fit(self, R, callback=None):
+    def _fit(self, R):
         return fit_implicit(R, self.n_components, solver=self.solver, alpha=self.alpha, reg=self.reg,
                             max_iter=self.max_iter, tol=self.tol, cg_steps=self.cg_steps,
-                            random_state=self.random_state, callback=callback)
+                            random_state=self.random_state)
 
     def _fold_in(self, R_new):
         factors = fold_in_implicit(R_new, self.item_factors_, alpha=self.alpha, reg=self.reg)
