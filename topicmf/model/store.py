@@ -29,7 +29,7 @@ from .topicmodel import WORD_ORDERS, TopicModel
 from .weighting import WEIGHTINGS
 
 __all__ = ["FORMAT", "MODEL_FILE", "MANIFEST_FILE", "save_model", "load_model", "read_manifest", "write_atomic",
-           "sha256_file", "RATINGS_FORMAT"]
+           "sha256_file", "RATINGS_FORMAT", "file_record", "write_manifest"]
 
 FORMAT = "topicmf-run/1"
 MODEL_FILE = "model.npz"
@@ -139,16 +139,26 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
     }
     if model.graph is not None:
         manifest["neighbours"] = model.graph.describe()
-    manifest["files"] = {MODEL_FILE: {"sha256": sha256_file(path), "bytes": path.stat().st_size}}
+    manifest["files"] = {MODEL_FILE: file_record(path)}
     words = model.word_vectors()
     if words is not None:  # a file of its own: only a query of new text reads it
         wpath = directory / WORDS_FILE
         with open(wpath, "wb") as out:
             np.savez(out, words_indptr=words.indptr.astype(np.int64), words_indices=words.indices.astype(np.int32),
                      words_data=words.data.astype(np.float32), idf=np.asarray(model.idf, dtype=np.float64))
-        manifest["files"][WORDS_FILE] = {"sha256": sha256_file(wpath), "bytes": wpath.stat().st_size}
-    write_atomic(directory / MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=False, default=_json))
+        manifest["files"][WORDS_FILE] = file_record(wpath)
+    write_manifest(directory, manifest)
     return manifest
+
+
+def file_record(path: Path) -> dict:
+    """What a manifest says of a file it vouches for: its SHA-256 and size."""
+    return {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+
+
+def write_manifest(directory, manifest: dict) -> None:
+    """``manifest.json`` in ``directory``, written atomically (numpy values as plain JSON)."""
+    write_atomic(Path(directory) / MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=False, default=_json))
 
 
 def _json(value):

@@ -7,7 +7,6 @@ checked on loading, every file written atomically.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +14,8 @@ import scipy.sparse as sp
 
 from ..errors import TopicmfError
 from ..model.neighbors import NeighbourGraph
-from ..model.npz import pack_strings, read_verified, sha256_file, unpack_strings
-from ..model.store import MANIFEST_FILE, MODEL_FILE, RATINGS_FORMAT, read_manifest, write_atomic
+from ..model.npz import pack_strings, read_verified, unpack_strings
+from ..model.store import MANIFEST_FILE, MODEL_FILE, RATINGS_FORMAT, file_record, read_manifest, write_manifest
 from .families import FAMILIES
 from .model import RatingModel
 
@@ -24,14 +23,6 @@ __all__ = ["save_rating_model", "load_rating_model", "RATINGS_FORMAT"]
 
 _REMEDY = "re-run `topicmf recommend`"
 _FLOATS = ("user_factors", "item_factors", "user_bias", "item_bias", "loss_curve")
-
-
-def _json(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def save_rating_model(model: RatingModel, directory, manifest: dict) -> dict:
@@ -68,8 +59,8 @@ def save_rating_model(model: RatingModel, directory, manifest: dict) -> dict:
     }
     if model.similar is not None:
         manifest["similar_items"] = model.similar.describe()
-    manifest["files"] = {MODEL_FILE: {"sha256": sha256_file(path), "bytes": path.stat().st_size}}
-    write_atomic(directory / MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=False, default=_json))
+    manifest["files"] = {MODEL_FILE: file_record(path)}
+    write_manifest(directory, manifest)
     return manifest
 
 
