@@ -20,7 +20,7 @@ from ..model import TopicModel
 from .data import page_data, script_json
 from .groups import group_panels
 
-__all__ = ["render_run", "render_sweep", "line_chart", "compact", "TEMPLATES"]
+__all__ = ["render_run", "render_sweep", "line_chart", "compact", "page_script", "TEMPLATES"]
 
 TEMPLATES = Environment(
     loader=PackageLoader("topicmf.report", "templates"),
@@ -87,8 +87,11 @@ def line_chart(xs, ys, *, width=360, height=180, mark=None, title="") -> dict:
     return chart
 
 
-def _script() -> str:
-    return (files("topicmf.report") / "templates" / "report.js").read_text(encoding="utf-8")
+def page_script(name: str) -> tuple[str, str]:
+    """A page's script (the shared element builders of ``_dom.js``, then ``name``) and its CSP hash."""
+    folder = files("topicmf.report") / "templates"
+    script = "\n".join((folder / part).read_text(encoding="utf-8") for part in ("_dom.js", name))
+    return script, "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
 
 
 def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> str:
@@ -103,8 +106,7 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> s
     metrics = manifest.get("metrics", {})
     data = page_data(model, manifest, graph)
     data["groups"] = group_panels(directory) if directory is not None else {"time": None, "label": None, "tree": None}
-    script = _script()
-    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    script, script_hash = page_script("report.js")
     f = model.factorization
     curve = line_chart(range(1, len(f.loss_curve) + 1), [float(v) for v in f.loss_curve],
                        title="objective per iteration", width=420)  # fmt: skip
@@ -161,7 +163,7 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> s
             "; past 9 topics the hues come back lighter or darker, and the tooltip names the topic"
             if model.n_topics > 9 else ""),
         curve=curve, spectrum=spectrum, variance=variance, explained=explained,
-        groups=data["groups"], data_json=Markup(script_json(data)), script=Markup(script), script_hash=f"sha256-{digest}",
+        groups=data["groups"], data_json=Markup(script_json(data)), script=Markup(script), script_hash=script_hash,
     )  # fmt: skip
 
 

@@ -9,16 +9,12 @@ uniform sample beyond), :data:`KNOWN_SHOWN` known items each, :data:`MAP_ITEMS` 
 
 from __future__ import annotations
 
-import base64
-import hashlib
-from importlib.resources import files
-
 import numpy as np
 from markupsafe import Markup
 
 from ..ratings import RatingModel, Ratings
 from .data import script_json
-from .html import TEMPLATES, compact, line_chart
+from .html import TEMPLATES, compact, line_chart, page_script
 from .numbers import cell, format_values
 
 __all__ = ["write_recommendations", "write_similar_items", "render_ratings", "page_data", "histogram", "csv_text",
@@ -164,8 +160,7 @@ def page_data(model: RatingModel, items: np.ndarray, scores: np.ndarray, seed: i
 def render_ratings(model: RatingModel, ratings: Ratings, manifest: dict, items: np.ndarray,
                    scores: np.ndarray) -> str:
     """``index.html`` of a recommend run: one self-contained, offline page."""
-    script = (files("topicmf.report") / "templates" / "ratings.js").read_text(encoding="utf-8")
-    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    script, script_hash = page_script("ratings.js")
     data = page_data(model, items, scores, seed=int(model.estimator.random_state or 0))
     R = ratings.R
     e = model.estimator
@@ -199,5 +194,5 @@ def render_ratings(model: RatingModel, ratings: Ratings, manifest: dict, items: 
             f"{len(data['map']['items']):,} most-rated items placed by the first two principal components of their "
             f"factors; items near each other are liked by the same users. Click one to see its neighbours."),
         similar_about=manifest.get("similar_items"),
-        data_json=Markup(script_json(data)), script=Markup(script), script_hash=f"sha256-{digest}",
+        data_json=Markup(script_json(data)), script=Markup(script), script_hash=script_hash,
     )  # fmt: skip

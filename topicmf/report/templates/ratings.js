@@ -3,24 +3,11 @@
 // they are inserted only as text (textContent, setAttribute on non-URL attributes), never parsed as HTML.
 (function () {
   const D = JSON.parse(document.getElementById("topicmf-data").textContent);
-  const SVG = "http://www.w3.org/2000/svg";
   const MATCHES = 30;
   const items = D.items;
   const users = D.users;
   const state = { user: -1, item: -1 };
 
-  function el(tag, attrs, text) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-  function sv(tag, attrs, text) {
-    const node = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
   const fmt = (x) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(3));
   function row(cells, numeric) {
     const tr = el("tr");

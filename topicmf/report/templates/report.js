@@ -3,7 +3,6 @@
 // (textContent, createTextNode, setAttribute on non-URL attributes), never parsed as HTML.
 (function () {
   const D = JSON.parse(document.getElementById("topicmf-data").textContent);
-  const SVG = "http://www.w3.org/2000/svg";
   // Paul Tol's "muted" palette: distinguishable with the common colour-vision deficiencies.
   const PALETTE = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499"];
   const PAGE = 20;
@@ -26,18 +25,6 @@
     const [white, amount] = ROUNDS[Math.floor(t / PALETTE.length) % ROUNDS.length];
     return mixColour(PALETTE[t % PALETTE.length], white, amount);
   };
-  function el(tag, attrs, text) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-  function sv(tag, attrs, text) {
-    const node = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
   const $ = (id) => document.getElementById(id);
   const fmt = (x, d = 3) => (x === null || x === undefined ? "–" : Number(x).toFixed(d));
