@@ -61,6 +61,9 @@ class ModelSpec:
     #: Memory the default fit needs besides the common part, in bytes per stored count and per term (Poisson
     #: ``cd`` keeps the transpose's values and indices and a per-term array; LSA a weighted copy's indices).
     fit_bytes: tuple = (0, 0)
+    #: The loss the model minimises: "poisson" (a rate for every cell: a distribution over the words once
+    #: normalised) or "squared" (a reconstruction of the weighted matrix).
+    loss: str = "squared"
 
     @property
     def estimator(self) -> type:
@@ -75,7 +78,7 @@ class ModelSpec:
 #: The models, by the name the command line uses.  Solvers are listed default first.
 MODELS = {
     "pnmf": ModelSpec("pnmf", "Poisson NMF (KL divergence): the model for counts", fit_poisson,
-                      poisson_transform, POISSON_SOLVERS, "PoissonNMF", fit_bytes=(12, 8)),
+                      poisson_transform, POISSON_SOLVERS, "PoissonNMF", fit_bytes=(12, 8), loss="poisson"),
     "nmf": ModelSpec("nmf", "Frobenius NMF (least squares, W, H >= 0)", fit_frobenius, frobenius_transform,
                      FROBENIUS_SOLVERS, "FrobeniusNMF"),
     "lsa": ModelSpec("lsa", "LSA (truncated SVD)", fit_lsa, lsa_transform, LSA_SOLVERS, "LSA", fit_bytes=(4, 0)),

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import TopicmfError
+from ..factorize import MODELS
 from ..factorize.losses import wh_on_nonzeros
 from ..text import DocumentTermMatrix
 from .topicmodel import TopicModel
@@ -72,7 +73,7 @@ def complete(model: TopicModel, X_test, seed: int = 0, seen=None) -> dict:
     A, B = A[both], B[both]
     W = model.transform(A)
     H = np.asarray(model.H, dtype=np.float64)
-    if model.model == "pnmf":
+    if MODELS[model.model].loss == "poisson":
         Aw = weigh(A, model.weighting, model.global_weights)
         g = model.background_share * np.asarray(Aw.sum(axis=1)).ravel() if model.background_share else np.zeros(
             A.shape[0])

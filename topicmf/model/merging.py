@@ -9,20 +9,29 @@ the best rank-one summary of the group that keeps every document's expected word
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
 from ..errors import TopicmfError
+from ..factorize import MODELS
 from .about import topic_distributions
 from .hierarchy import topic_distances
 from .topicmodel import TopicModel
 
-__all__ = ["merged_start", "reduction_groups", "check_groups", "FIT_KEYS"]
+__all__ = ["merged_start", "reduction_groups", "check_groups", "kept_settings"]
 
-#: The fit's own settings a refit keeps (its record also holds derived values: starts, counts).
-FIT_KEYS = {"pnmf": ("alpha_W", "alpha_H", "l1_W", "l1_H", "max_iter", "tol", "background"),
-            "nmf": ("alpha_W", "alpha_H", "l1_W", "l1_H", "max_iter", "tol")}
+#: What a refit sets itself rather than taking from the fit's record.
+_NOT_KEPT = frozenset({"init", "W", "H", "random_state", "solver", "n_components", "X"})
+
+
+def kept_settings(model_name: str, recorded: dict) -> dict:
+    """The fit's own settings a refit keeps: the recorded values its fit function takes as parameters (the
+    record also holds derived values — counts, the start — which it does not)."""
+    accepted = set(inspect.signature(MODELS[model_name].fit).parameters) - _NOT_KEPT
+    return {key: value for key, value in recorded.items() if key in accepted}
 
 
 def check_groups(model: TopicModel, groups: list[list[int]]) -> list[list[int]]:

@@ -13,7 +13,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from ..errors import TopicmfError
-from ..model.merging import FIT_KEYS, merged_start
+from ..model.merging import kept_settings, merged_start
 from ..model.store import load_model
 from ..report import check_destination
 from ..text import TextOptions, vectorize
@@ -53,7 +53,7 @@ def merge(directory, topics: list[int], *, out, force: bool = False, command: st
                                "the corpus the run was fitted on")
         m = manifest["model"]
         recorded = m.get("params") or {}
-        fit_params = {key: recorded[key] for key in FIT_KEYS.get(m["name"], ()) if key in recorded}
+        fit_params = kept_settings(m["name"], recorded)
         fit_params.update(init="custom", W=W0, H=H0, word_order=m.get("word_order"))
         job = Job(corpus, out, m["name"], len(members), None, m.get("solver"), m.get("weighting"),
                   int(m.get("seed", 0)), force, options, fit_params, 2, command, stage, False, timings, started)
