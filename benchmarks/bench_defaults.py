@@ -7,7 +7,7 @@ session does.  Each case times ``fit_transform`` of a fresh estimator with its d
 * LSA: topicmf ``LSA(k)`` against ``TruncatedSVD(k)`` (randomized), residual ½‖X − WH‖²
   against the optimum from ARPACK run to machine precision;
 * Frobenius NMF: topicmf ``FrobeniusNMF(k)`` against ``NMF(k, solver="cd")``, objectives
-  ½‖X − WH‖² recomputed by topicmf.factorize.losses on each library's factors;
+  ½‖X − WH‖² recomputed by topicmf.factorize.topics.losses on each library's factors;
 * fixed costs: the same pairs on a small matrix ("small", 200 × 300), where start-up costs show.
 
 Matrices: bbc from CountVectorizer (English stopwords, min_df=5, max_df=0.5); 20 Newsgroups

@@ -11,7 +11,7 @@ BLAS and numba use every core; topicmf's fits hold BLAS to one thread themselves
 * per iteration: every solver (30 minus 10 iterations), against the floor, the two sparse × dense
   products an iteration needs (scipy's, and topicmf's parallel kernel).
 
-Objectives are computed by topicmf.factorize.losses on the final factors of each library
+Objectives are computed by topicmf.factorize.topics.losses on the final factors of each library
 (they equal sklearn's _beta_divergence).  Runs alternate between the libraries, each after 0.3 s
 of quiet (so that neither meets the other's BLAS threads still spinning); medians.
 
@@ -37,8 +37,9 @@ from sklearn.decomposition import NMF, TruncatedSVD
 from threadpoolctl import threadpool_info
 
 import topicmf
-from topicmf.factorize import _kernels, fit_frobenius, fit_lsa, fit_poisson, frobenius_loss, poisson_loss
-from topicmf.factorize.init import initialize
+from topicmf.factorize import fit_frobenius, fit_lsa, fit_poisson, frobenius_loss, poisson_loss
+from topicmf.factorize.engine import kernels as _kernels
+from topicmf.factorize.topics.init import initialize
 from topicmf.text import TextOptions
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"

@@ -44,7 +44,7 @@ def exact64(P, n=10):
 
 
 def agreement(P, probe):
-    from topicmf.model.neighbors import nearest, unit_profiles
+    from topicmf.neighbours.graph import nearest, unit_profiles
 
     U32 = unit_profiles(P)
     _, s32 = nearest(U32[probe], U32, 10, exclude=probe)
@@ -66,7 +66,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=2, help="fits of each kind, alternating")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    import topicmf.factorize._products as products
+    import topicmf.factorize.engine.products as products
     from synthetic import write_corpus
     from topicmf.model import fit_topic_model
     from topicmf.model.evaluate import nmi

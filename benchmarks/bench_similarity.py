@@ -4,7 +4,7 @@ For each corpus (20 Newsgroups and BBC from ../shared/corpora), one matrix (topi
 cleaning, English stopwords, min_df = 3, max_df = 0.95) serves every method:
 
 * topicmf, Poisson NMF with defaults at k = 10 and k = 20: its neighbour graph as ``topicmf run``
-  builds it (topics and words, :mod:`topicmf.model.similarity`), and the topic profiles alone (the
+  builds it (topics and words, :mod:`topicmf.neighbours.scores`), and the topic profiles alone (the
   similarity before issue 15);
 * tf-idf cosine: ``TfidfTransformer()`` (scikit-learn's defaults) and
   ``NearestNeighbors(metric="cosine", algorithm="brute")``;
@@ -66,7 +66,7 @@ def main():
     from sklearn.feature_extraction.text import TfidfTransformer
 
     from topicmf.model import fit_topic_model
-    from topicmf.model.neighbors import neighbour_graph
+    from topicmf.neighbours.graph import neighbour_graph
     from topicmf.text import TextOptions, vectorize
 
     print("label precision@10 of each document's 10 nearest other documents; machine: 2 cores, default threads\n")

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from conftest import DEMO
 from topicmf.cli import main
-from topicmf.factorize.result import Factorization
+from topicmf.factorize.topics.result import Factorization
 from topicmf.model import TopicModel
 from topicmf.model import about
 

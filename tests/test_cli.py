@@ -208,7 +208,7 @@ def test_spelled_out_choices_match_the_library():
     assert set(fit.SOLVERS) == {s for spec in MODELS.values() for s in spec.solvers}
     assert fit.WEIGHTINGS == WEIGHTINGS and fit.SIGMAS == SIGMA_SPLITS
     assert fit.DEFAULT_K_RANGE == DEFAULT_K_RANGE
-    from topicmf.model.similarity import SIMILARITIES
+    from topicmf.neighbours.scores import SIMILARITIES
 
     assert fit.SIMILARITIES == SIMILARITIES
 
@@ -221,7 +221,7 @@ def test_help_does_not_load_the_numerical_stages():
 
 def test_fitting_progress_counts_iterations_without_a_total_it_would_not_reach():
     """A fit that converges at iteration 10 of at most 200 must not end on "5% 10/200"."""
-    from topicmf.workflow import _fit_progress
+    from topicmf.workflow.topic_run import _fit_progress
 
     stream = _Terminal()
     ctx, callback = _fit_progress(lambda label: Progress(label, delay=0.0, stream=stream), "fitting")

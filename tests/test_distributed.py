@@ -10,7 +10,7 @@ import pytest
 from conftest import DEMO, write_tree
 from topicmf.errors import TopicmfError
 from topicmf.model import fit_topic_model
-from topicmf.model.similarity import word_vectors
+from topicmf.neighbours.scores import word_vectors
 from topicmf.text import TextOptions, idf_weights, vectorize
 
 pytest.importorskip("distributed")

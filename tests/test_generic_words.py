@@ -11,9 +11,10 @@ import scipy.sparse as sp
 
 from conftest import shared_corpus
 from topicmf.errors import TopicmfError
-from topicmf.factorize import _kernels, factorize
-from topicmf.factorize.losses import poisson_loss
-from topicmf.factorize.poisson import FLOOR, poisson_transform
+from topicmf.factorize import factorize
+from topicmf.factorize.engine import kernels as _kernels
+from topicmf.factorize.topics.losses import poisson_loss
+from topicmf.factorize.topics.poisson import FLOOR, poisson_transform
 from topicmf.model import fit_topic_model, label_agreement, load_model, save_model
 from topicmf.model.coherence import npmi
 from topicmf.model.evaluate import diversity
@@ -226,8 +227,8 @@ def test_the_estimator_takes_a_background():
 
 
 def test_the_start_is_nndsvd_of_what_the_background_leaves():
-    from topicmf.factorize._products import Products
-    from topicmf.factorize.background import background_parts, residual, start_with_background
+    from topicmf.factorize.engine.products import Products
+    from topicmf.factorize.topics.background import background_parts, residual, start_with_background
 
     X, _ = planted(seed=7, n_docs=80)
     rows, profile = background_parts(X, 0.6)
@@ -248,8 +249,8 @@ def test_the_start_is_nndsvd_of_what_the_background_leaves():
 
 def test_a_large_matrix_starts_from_float32_residual_values():
     """Without gathering (a large corpus) the start's values are float32: nearly the same start, half the bytes."""
-    from topicmf.factorize._products import Products
-    from topicmf.factorize.background import residual, start_with_background
+    from topicmf.factorize.engine.products import Products
+    from topicmf.factorize.topics.background import residual, start_with_background
 
     X, _ = planted(seed=8, n_docs=200)
     small = Products(X, 4)

@@ -73,7 +73,7 @@ def test_per_group_words_are_one_em_step_of_the_word_side():
 
 
 def test_wh_on_nonzeros_is_the_dense_product_there_and_refuses_wrong_shapes():
-    from topicmf.factorize.losses import wh_on_nonzeros
+    from topicmf.factorize.topics.losses import wh_on_nonzeros
 
     rng = np.random.default_rng(3)
     W, H = rng.random((9, 4)), rng.random((4, 7))

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import DEMO
 from topicmf.cli import main
 from topicmf.errors import TopicmfError
-from topicmf.factorize.poisson import poisson_transform
+from topicmf.factorize.topics.poisson import poisson_transform
 from topicmf.model import fit_topic_model
 from topicmf.model.heldout import heldout_score, split_documents
 from topicmf.text import DocumentTermMatrix

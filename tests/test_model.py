@@ -22,7 +22,7 @@ from topicmf.model import (
     stability,
     suggest_k,
 )
-from topicmf.model.neighbors import unit_rows
+from topicmf.neighbours.graph import unit_rows
 from topicmf.text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
 
 
@@ -59,7 +59,7 @@ def test_nearest_is_exact_in_any_block_size(max_cells):
 
 
 def test_nearest_never_holds_more_than_a_block(monkeypatch):
-    import topicmf.model.neighbors as nb
+    import topicmf.neighbours.graph as nb
 
     shapes = []
     real = nb._top_rows

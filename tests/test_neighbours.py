@@ -6,8 +6,8 @@ import numba
 import numpy as np
 import pytest
 
-from topicmf.model.neighbors import EXACT_WORK, exact_work, nearest, neighbour_graph, recall_at, unit_profiles
-from topicmf.model.nndescent import nn_descent
+from topicmf.neighbours.graph import EXACT_WORK, exact_work, nearest, neighbour_graph, recall_at, unit_profiles
+from topicmf.neighbours.nndescent import nn_descent
 
 
 def topic_profiles(n=6000, k=12, seed=0):

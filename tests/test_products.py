@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from topicmf.factorize import _kernels, fit_frobenius, fit_poisson
-from topicmf.factorize._common import as_csr
-from topicmf.factorize._products import Products
+from topicmf.factorize import fit_frobenius, fit_poisson
+from topicmf.factorize.engine import kernels as _kernels
+from topicmf.factorize.engine.common import as_csr
+from topicmf.factorize.engine.products import Products
 
 
 def _matrix(seed=0, shape=(3000, 400), density=0.02):
@@ -50,7 +51,7 @@ def test_products_choose_gather_or_scatter_by_size_and_agree(monkeypatch):
     small = Products(X, 6)
     assert small.gather
     gathered = small.t_times(B)
-    monkeypatch.setattr("topicmf.factorize._products.GATHER_LIMIT", 0)
+    monkeypatch.setattr("topicmf.factorize.engine.products.GATHER_LIMIT", 0)
     big = Products(X, 6)
     assert not big.gather and big._Xt is None
     scattered = big.t_times(B)
@@ -63,7 +64,7 @@ def test_products_choose_gather_or_scatter_by_size_and_agree(monkeypatch):
 def test_fits_through_the_scatter_path_match_the_gather_path(fit, monkeypatch):
     X = _matrix(4, shape=(400, 120), density=0.1)
     reference = fit(X, 4, random_state=0, max_iter=30, tol=0)
-    monkeypatch.setattr("topicmf.factorize._products.GATHER_LIMIT", 0)
+    monkeypatch.setattr("topicmf.factorize.engine.products.GATHER_LIMIT", 0)
     scattered = fit(X, 4, random_state=0, max_iter=30, tol=0)
     # Frobenius: only the order of sums changes; Poisson also gathers a float32 copy of W when updating H
     rtol = 1e-9 if fit is fit_frobenius else 1e-6

@@ -8,9 +8,9 @@ import pytest
 import scipy.sparse as sp
 
 from topicmf import ExplicitMF, ImplicitMF
-from topicmf.factorize import _ratings_kernels as rk
-from topicmf.factorize import _threads
-from topicmf.factorize.ratings import explicit_loss, fit_explicit, fit_implicit, implicit_loss
+from topicmf.factorize.ratings import kernels as rk
+from topicmf.factorize.engine import threads as _threads
+from topicmf.factorize.ratings.models import explicit_loss, fit_explicit, fit_implicit, implicit_loss
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

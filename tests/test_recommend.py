@@ -17,7 +17,7 @@ from conftest import ROOT, snapshot, write_tree
 from topicmf.cli import main
 from topicmf.cli import recommend as cli_recommend
 from topicmf.errors import TopicmfError
-from topicmf.factorize.ratings import PENALTIES
+from topicmf.factorize.ratings.models import PENALTIES
 from topicmf.ratings import FAMILIES, load_rating_model, read_ratings
 from topicmf.report import ratings as report_ratings
 from topicmf.workflow.recommend import recommend

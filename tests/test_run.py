@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from conftest import COUNT_TABLE, DEMO, shared_corpus, snapshot, write_tree
 from topicmf.cli import main
 from topicmf.model import load_model
-from topicmf.model.similarity import TOPIC_WEIGHT
+from topicmf.neighbours.scores import TOPIC_WEIGHT
 from topicmf.report import RUN_FILES
-from topicmf.model.neighbors import unit_rows
+from topicmf.neighbours.graph import unit_rows
 
 FILES = {"index.html", "topics.csv", "topic_docs.csv", "hierarchy.csv", "doc_topics.csv", "word_topics.csv", "similar.csv", "model.npz", "words.npz",
          "manifest.json"}

@@ -1,4 +1,4 @@
-"""Document similarity: topics and words (topicmf.model.similarity), exact and NN-descent, queries, saved runs."""
+"""Document similarity: topics and words (topicmf.neighbours.scores), exact and NN-descent, queries, saved runs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import scipy.sparse as sp
 
 from conftest import DEMO, shared_corpus
 from topicmf.model import load_model
-from topicmf.model.neighbors import neighbour_graph, unit_profiles
-from topicmf.model.similarity import TOPIC_WEIGHT, WORD_TERMS, topic_part, word_vectors
+from topicmf.neighbours.graph import neighbour_graph, unit_profiles
+from topicmf.neighbours.scores import TOPIC_WEIGHT, WORD_TERMS, topic_part, word_vectors
 from topicmf.text import idf_weights
 from topicmf.workflow import run
 

@@ -11,8 +11,10 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info
 
-from topicmf.factorize import _sgd, _threads, factorize, fit_frobenius, fit_lsa, fit_poisson
-from topicmf.factorize._sgd import Strata, n_blocks
+from topicmf.factorize import factorize, fit_frobenius, fit_lsa, fit_poisson
+from topicmf.factorize.engine import strata as _sgd
+from topicmf.factorize.engine import threads as _threads
+from topicmf.factorize.engine.strata import Strata, n_blocks
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -111,7 +113,7 @@ def test_small_problems_run_on_one_thread_and_the_settings_come_back(monkeypatch
 
 
 def test_blas_is_held_to_one_thread_during_a_fit(monkeypatch):
-    from topicmf.factorize import lsa
+    from topicmf.factorize.topics import lsa
 
     seen = []
     real = lsa.truncated_svd
@@ -137,7 +139,7 @@ def test_the_block_count_depends_on_the_shape_and_rank_only():
 
 def test_a_small_lsa_never_calls_a_compiled_kernel(monkeypatch):
     """Its products are scipy's, so a process that fits only small LSA models never starts numba."""
-    from topicmf.factorize import _kernels
+    from topicmf.factorize.engine import kernels as _kernels
 
     def refuse(*args):
         raise AssertionError("a compiled kernel was called")

@@ -14,7 +14,7 @@ def load_model(directory, search: bool = False):
     from ..model import load_model  # the model stage loads numba: only when needed
 
     if search:
-        from ..model.neighbors import warm_up
+        from ..neighbours.graph import warm_up
 
         threading.Thread(target=warm_up, daemon=True).start()  # numba's start-up, while the files are read
     return load_model(directory, words_now=search)

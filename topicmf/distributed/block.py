@@ -17,12 +17,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..corpus import RawRecordIds
-from ..factorize import _kernels, _scatter
-from ..factorize._common import as_csr
-from ..factorize.frobenius import frobenius_transform
-from ..factorize.background import append_background, background_parts, residual
-from ..factorize.poisson import FLOOR, poisson_transform
-from ..model.similarity import word_vectors
+from ..factorize.engine import kernels, scatter
+from ..factorize.engine.common import as_csr
+from ..factorize.topics.frobenius import frobenius_transform
+from ..factorize.topics.background import append_background, background_parts, residual
+from ..factorize.topics.poisson import FLOOR, poisson_transform
+from ..neighbours.scores import word_vectors
 from ..model.weighting import weigh
 from ..text.counting import count_terms
 from ..text.matrix import cooccurrence, matrix_digest
@@ -114,14 +114,14 @@ class Block:
     def times(self, B, target: str) -> None:
         """target = X B."""
         out = np.empty((self.Xf.shape[0], B.shape[1]))
-        _kernels.spmm(self.Xf.indptr, self.Xf.indices, self.Xf.data, np.ascontiguousarray(B), out)
+        kernels.spmm(self.Xf.indptr, self.Xf.indices, self.Xf.data, np.ascontiguousarray(B), out)
         self.arrays[target] = out
 
     def t_times(self, name: str) -> np.ndarray:
         """Xᵀ A for the block's array A (this block's share)."""
         A = self.arrays[name]
         out = np.empty((self.Xf.shape[1], A.shape[1]))
-        _kernels.spmm_t(self.Xf.indptr, self.Xf.indices, self.Xf.data, A, out, 1)
+        kernels.spmm_t(self.Xf.indptr, self.Xf.indices, self.Xf.data, A, out, 1)
         return out
 
     def gram(self, name: str) -> np.ndarray:
@@ -146,7 +146,7 @@ class Block:
         return np.stack([np.sum(np.maximum(A, 0) ** 2, axis=0), np.sum(np.maximum(-A, 0) ** 2, axis=0)])
 
     def nndsvd(self, name: str, target: str, plan, mean: float | None) -> None:
-        """W from the block's rows of U: per column, the chosen sign's part scaled (see factorize.init)."""
+        """W from the block's rows of U: per column, the chosen sign's part scaled (see factorize.topics.init)."""
         U = self.arrays[name]
         W = np.zeros(U.shape)
         first_scale, scales, signs = plan
@@ -192,7 +192,7 @@ class Block:
     def poisson_w(self, Ht, colsum, alpha, l1, n_inner, n_free=-1) -> None:
         X, W = self.Xf, self.arrays["W"]
         logsum = np.empty(X.shape[0])
-        _kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, colsum, alpha, l1, n_inner, FLOOR, logsum, False,
+        kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, colsum, alpha, l1, n_inner, FLOOR, logsum, False,
                              0.0, n_free)
 
     def poisson_h_begin(self, Ht, rounded: bool) -> None:
@@ -201,7 +201,7 @@ class Block:
         W = self.arrays["W"]
         self.arrays["G"] = W.astype(np.float32).astype(np.float64) if rounded else W
         p = np.empty(X.nnz)
-        _kernels.wh_nonzeros(X.indptr, X.indices, self.arrays["G"], np.ascontiguousarray(Ht), p)
+        kernels.wh_nonzeros(X.indptr, X.indices, self.arrays["G"], np.ascontiguousarray(Ht), p)
         self.arrays["p"] = p
 
     def poisson_h_stats(self, r: int, previous: int = -1, step=None) -> np.ndarray:
@@ -214,17 +214,17 @@ class Block:
             w_step, step = w, np.zeros(m)
         else:
             w_step = np.ascontiguousarray(self.arrays["G"][:, previous])
-        _scatter.cd_column_step_stats(X.indptr, X.indices, X.data, w_step, step, w, self.arrays["p"], stats[0],
+        scatter.cd_column_step_stats(X.indptr, X.indices, X.data, w_step, step, w, self.arrays["p"], stats[0],
                                       stats[1], stats[2])  # fmt: skip
         return stats
 
     def poisson_h_step(self, r: int, step) -> None:
         X = self.Xf
-        _scatter.cd_column_step(X.indptr, X.indices, np.ascontiguousarray(self.arrays["G"][:, r]), step,
+        scatter.cd_column_step(X.indptr, X.indices, np.ascontiguousarray(self.arrays["G"][:, r]), step,
                                 self.arrays["p"])
 
     def poisson_h_end(self) -> float:
-        value = _scatter.kl_terms(self.Xf.data, self.arrays.pop("p"))
+        value = scatter.kl_terms(self.Xf.data, self.arrays.pop("p"))
         del self.arrays["G"]
         return value
 
@@ -233,7 +233,7 @@ class Block:
         X = self.Xf
         num = np.empty_like(self.arrays["W"])
         logsum = np.empty(X.shape[0])
-        _kernels.mu_kl_numerator(X.indptr, X.indices, X.data, self.arrays["W"], np.ascontiguousarray(Ht), num, logsum)
+        kernels.mu_kl_numerator(X.indptr, X.indices, X.data, self.arrays["W"], np.ascontiguousarray(Ht), num, logsum)
         self.arrays["num_W"] = num
         return float(logsum.sum())
 
@@ -245,7 +245,7 @@ class Block:
     def poisson_mu_h_numerator(self, Ht) -> np.ndarray:
         X = self.Xf
         out = np.zeros((X.shape[1], Ht.shape[1]))
-        _scatter.mu_kl_numerator_t(X.indptr, X.indices, X.data, self.arrays["W"], np.ascontiguousarray(Ht), out)
+        scatter.mu_kl_numerator_t(X.indptr, X.indices, X.data, self.arrays["W"], np.ascontiguousarray(Ht), out)
         return out
 
     def poisson_fold_in(self, H, alpha, l1) -> None:
@@ -263,14 +263,14 @@ class Block:
         if share:
             W, Ht = append_background(W, Ht, *background_parts(X, share, profile))
         logsum = np.empty(X.shape[0])
-        _kernels.kl_row_terms(X.indptr, X.indices, X.data, W, Ht, logsum)
+        kernels.kl_row_terms(X.indptr, X.indices, X.data, W, Ht, logsum)
         return float(logsum.sum())
 
     # --- Frobenius NMF ---------------------------------------------------------------------------
     def hals_w(self, B, alpha, l1, n_sweeps) -> None:
         """``n_sweeps`` exact CD sweeps of the block's W rows with A = X Hᵀ (kept as "A")."""
         delta = np.empty(self.Xf.shape[0])
-        _kernels.hals_sweep(self.arrays["W"], self.arrays["A"], B, alpha, l1, delta, n_sweeps, 0.0)
+        kernels.hals_sweep(self.arrays["W"], self.arrays["A"], B, alpha, l1, delta, n_sweeps, 0.0)
 
     def mu_frobenius_w(self, B, l1, alpha, eps) -> None:
         W, A = self.arrays["W"], self.arrays["A"]
@@ -288,7 +288,7 @@ class Block:
     def inner_with(self, name: str, B) -> float:
         """⟨X B, block array⟩: Σ over the block of (X B) * A."""
         XB = np.empty((self.Xf.shape[0], B.shape[1]))
-        _kernels.spmm(self.Xf.indptr, self.Xf.indices, self.Xf.data, np.ascontiguousarray(B), XB)
+        kernels.spmm(self.Xf.indptr, self.Xf.indices, self.Xf.data, np.ascontiguousarray(B), XB)
         return float(np.sum(XB * self.arrays[name]))
 
     def penalty_terms(self, name: str, n_columns=None) -> np.ndarray:
@@ -298,7 +298,7 @@ class Block:
     def lsa_fold_in(self, H, alpha) -> np.ndarray:
         """W = X Hᵀ (H Hᵀ + α I)⁻¹ for the block (kept); returns its share of ⟨XHᵀ, W⟩."""
         XHt = np.empty((self.Xf.shape[0], H.shape[0]))
-        _kernels.spmm(self.Xf.indptr, self.Xf.indices, self.Xf.data, np.ascontiguousarray(H.T), XHt)
+        kernels.spmm(self.Xf.indptr, self.Xf.indices, self.Xf.data, np.ascontiguousarray(H.T), XHt)
         gram = H @ H.T + alpha * np.eye(H.shape[0])
         W = np.ascontiguousarray(np.linalg.solve(gram, XHt.T).T)
         self.arrays["W"] = W

@@ -26,16 +26,16 @@ import numpy as np
 from scipy.linalg import solve_triangular
 
 from ..errors import TopicmfError
-from ..factorize._common import Tracker, check_penalty, check_rank, iteration_hook, make_rng
-from ..factorize._products import GATHER_LIMIT
-from ..factorize.poisson import check_background
-from ..factorize.frobenius import MU_EPS, hals_sweeps
-from ..factorize.frobenius import extrapolate as extrapolate_h
-from ..factorize.losses import penalty
-from ..factorize.lsa import SIGMA_SPLITS, split_sigma
-from ..factorize.poisson import FLOOR
-from ..factorize.result import Factorization
-from ..factorize.svd import cholesky_qr, sign_fix
+from ..factorize.engine.common import Tracker, check_penalty, check_rank, iteration_hook, make_rng
+from ..factorize.engine.products import GATHER_LIMIT
+from ..factorize.topics.poisson import check_background
+from ..factorize.topics.frobenius import MU_EPS, hals_sweeps
+from ..factorize.topics.frobenius import extrapolate as extrapolate_h
+from ..factorize.topics.losses import penalty
+from ..factorize.topics.lsa import SIGMA_SPLITS, split_sigma
+from ..factorize.topics.poisson import FLOOR
+from ..factorize.topics.result import Factorization
+from ..factorize.topics.svd import cholesky_qr, sign_fix
 
 __all__ = ["fit_distributed", "SOLVERS"]
 
@@ -71,7 +71,7 @@ class _Blocks:
 
 
 def _randomized_svd(bl: _Blocks, k: int, n_oversamples: int, n_power_iter: int, rng):
-    """:func:`topicmf.factorize.svd.randomized_svd` over blocks; U stays on the blocks (as "U")."""
+    """:func:`topicmf.factorize.topics.svd.randomized_svd` over blocks; U stays on the blocks (as "U")."""
     width = min(k + n_oversamples, min(bl.n, bl.m))
     omega = rng.standard_normal((bl.m, width))
     bl.each("times", omega, "Y")
@@ -90,7 +90,7 @@ def _randomized_svd(bl: _Blocks, k: int, n_oversamples: int, n_power_iter: int, 
 
 
 def _nndsvd(bl: _Blocks, k: int, rng, mean: float | None):
-    """:func:`topicmf.factorize.init._nndsvd` (and NNDSVDa's fill) over blocks: W on the blocks, H here."""
+    """:func:`topicmf.factorize.topics.init._nndsvd` (and NNDSVDa's fill) over blocks: W on the blocks, H here."""
     s, Vt = _randomized_svd(bl, k, 10, 4, rng)
     norms = np.sqrt(bl.sum("sign_norms", "U"))  # ‖U_j+‖, ‖U_j−‖
     H = np.zeros((k, bl.m))
@@ -267,7 +267,7 @@ def _frobenius(bl, k, stats, *, solver="hals", init="nndsvda", max_iter=200, tol
         if solver == "mu":
             bl.each("mu_frobenius_w", B, p["l1_W"], p["alpha_W"], MU_EPS)
         else:
-            bl.each("hals_w", B, p["alpha_W"], p["l1_W"], inner_W)  # as factorize.frobenius.hals_sweeps
+            bl.each("hals_w", B, p["alpha_W"], p["l1_W"], inner_W)  # as factorize.topics.frobenius.hals_sweeps
         At, C = bl.sum("products_h")
         Ht[:] = H_start
         if solver == "mu":
@@ -279,7 +279,7 @@ def _frobenius(bl, k, stats, *, solver="hals", init="nndsvda", max_iter=200, tol
         return objective(At, C, Ht)
 
     extrapolating = solver == "hals" and extrapolate
-    if extrapolating:  # Ang & Gillis, as factorize.frobenius._Extrapolation
+    if extrapolating:  # Ang & Gillis, as factorize.topics.frobenius._Extrapolation
         beta, ceiling, best = 0.5, 1.0, np.inf
         bl.each("copy", "W", "W_keep")
         H_keep, H_hat = Ht.copy(), Ht.copy()

@@ -95,7 +95,7 @@ class DistributedMatrix:
         return fingerprint(self.doc_ids, self.terms, self.shape, digest)
 
     def word_vectors(self) -> tuple[np.ndarray, sp.csr_matrix]:
-        """The idf weights and every document's word vector (:func:`topicmf.model.similarity.word_vectors`).
+        """The idf weights and every document's word vector (:func:`topicmf.neighbours.scores.word_vectors`).
 
         Each block makes its rows' vectors where its counts are; the client
         receives at most ``WORD_TERMS`` terms per document, for the neighbours.

@@ -19,12 +19,12 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from ._common import iteration_hook
-from .frobenius import FROBENIUS_SOLVERS, fit_frobenius, frobenius_transform
-from .losses import frobenius_loss, poisson_loss
-from .lsa import LSA_SOLVERS, SIGMA_SPLITS, fit_lsa, lsa_transform
-from .poisson import POISSON_SOLVERS, fit_poisson, poisson_transform
-from .result import Factorization
+from .engine.common import iteration_hook
+from .topics.frobenius import FROBENIUS_SOLVERS, fit_frobenius, frobenius_transform
+from .topics.losses import frobenius_loss, poisson_loss
+from .topics.lsa import LSA_SOLVERS, SIGMA_SPLITS, fit_lsa, lsa_transform
+from .topics.poisson import POISSON_SOLVERS, fit_poisson, poisson_transform
+from .topics.result import Factorization
 
 __all__ = [
     "MODELS",
@@ -68,7 +68,7 @@ class ModelSpec:
     @property
     def estimator(self) -> type:
         """The scikit-learn estimator class (scikit-learn is imported only when it is asked for)."""
-        return getattr(importlib.import_module(".estimators", __name__), self.estimator_name)
+        return getattr(importlib.import_module(".topics.estimators", __name__), self.estimator_name)
 
     @property
     def default_solver(self) -> str:
@@ -121,7 +121,7 @@ def factorize(X, n_components: int, *, model: str = "pnmf", solver: str | None =
 def __getattr__(name):
     # The estimators need scikit-learn (about 0.4 s to import); a topicmf run does not.
     if name in ("LSA", "FrobeniusNMF", "PoissonNMF"):
-        return getattr(importlib.import_module(".estimators", __name__), name)
+        return getattr(importlib.import_module(".topics.estimators", __name__), name)
     if name in ("ExplicitMF", "ImplicitMF"):
-        return getattr(importlib.import_module(".recommenders", __name__), name)
+        return getattr(importlib.import_module(".ratings.estimators", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,7 @@ ids, labels), a weighting and a tokenizer around a factorization.
 
 from .coherence import c_v, npmi, umass
 from .evaluate import diversity, evaluate, label_agreement, stability
-from .neighbors import nearest
+from ..neighbours.graph import nearest
 from .store import load_model, read_manifest, save_model
 from .fitting import GENERIC_WORDS, fit_topic_model
 from .sweep import RULE, SweepResult, parse_k_range, suggest_k

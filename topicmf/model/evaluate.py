@@ -9,7 +9,7 @@ import numpy as np
 from ..text.windows import WindowCounts
 from .about import exclusivity
 from .coherence import CV_WINDOW, NPMI_WINDOW, c_v, npmi, umass_counts
-from .neighbors import unit_rows
+from ..neighbours.graph import unit_rows
 from .topicmodel import TopicModel
 
 __all__ = ["COHERENCE_TOP", "DIVERSITY_TOP", "diversity", "label_agreement", "stability", "coherence_scores",

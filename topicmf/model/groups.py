@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ..factorize.losses import wh_on_nonzeros
+from ..factorize.topics.losses import wh_on_nonzeros
 from .topicmodel import TopicModel
 from .weighting import weigh
 

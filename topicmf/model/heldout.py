@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from ..errors import TopicmfError
 from ..factorize import MODELS
-from ..factorize.losses import wh_on_nonzeros
+from ..factorize.topics.losses import wh_on_nonzeros
 from ..text import DocumentTermMatrix
 from .topicmodel import TopicModel
 from .weighting import weigh

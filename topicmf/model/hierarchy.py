@@ -18,7 +18,7 @@ from scipy.cluster.hierarchy import leaves_list, linkage
 from scipy.spatial.distance import squareform
 
 from .about import topic_distributions
-from .neighbors import unit_rows
+from ..neighbours.graph import unit_rows
 from .topicmodel import TopicModel
 
 __all__ = ["TreeNode", "topic_distances", "topic_tree", "jensen_shannon", "NODE_WORDS"]

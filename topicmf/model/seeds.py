@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 
 from ..errors import TopicmfError, TopicmfWarning
-from ..factorize.init import initialize
+from ..factorize.topics.init import initialize
 from ..text import DocumentTermMatrix
 from .topicmodel import TopicModel
 
@@ -111,7 +111,7 @@ def seeded_matrix(dtm: DocumentTermMatrix, seeds: list[SeedTopic], strength: flo
 
 def seeded_start(X: sp.csr_matrix, k: int, seeds: list[SeedTopic], n_docs: int, seed: int = 0
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """(W0, H0) for the matrix X: the usual NNDSVD start (:func:`topicmf.factorize.init.initialize`), its first
+    """(W0, H0) for the matrix X: the usual NNDSVD start (:func:`topicmf.factorize.topics.init.initialize`), its first
     rows replaced by the seeds' (half on the seed words, half on the corpus's profile, at the row's mass);
     pseudo-documents (rows from ``n_docs`` on) start on their own topic."""
     n, m = X.shape

@@ -8,9 +8,6 @@ one-line error instead of being half-read.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -22,43 +19,17 @@ from ..factorize import MODELS, Factorization
 from ..text import Tokenizer
 from ..text.clean import Cleaner
 from ..text.stream import DocumentSample
-from .neighbors import NeighbourGraph
-from .npz import pack_strings, read_verified, sha256_file, unpack_strings
-from .similarity import words_of
+from ..neighbours.graph import NeighbourGraph
+from ..runfolder.manifest import MANIFEST_FILE, MODEL_FILE, RUN_FORMAT, file_record, read_manifest, write_manifest
+from ..runfolder.npz import pack_strings, read_verified, unpack_strings
+from ..neighbours.scores import words_of
 from .topicmodel import WORD_ORDERS, TopicModel
 from .weighting import WEIGHTINGS
 
-__all__ = ["FORMAT", "MODEL_FILE", "MANIFEST_FILE", "save_model", "load_model", "read_manifest", "write_atomic",
-           "sha256_file", "RATINGS_FORMAT", "file_record", "write_manifest"]
+__all__ = ["FORMAT", "MODEL_FILE", "MANIFEST_FILE", "WORDS_FILE", "save_model", "load_model", "read_manifest"]
 
-FORMAT = "topicmf-run/1"
-MODEL_FILE = "model.npz"
-WORDS_FILE = "words.npz"  # the documents' word vectors, for queries (topicmf.model.similarity)
-MANIFEST_FILE = "manifest.json"
-RATINGS_FORMAT = "topicmf-recommend/1"  # the run folder of `topicmf recommend` (topicmf.ratings.store)
-RUN_KINDS = {FORMAT: "`topicmf run`", RATINGS_FORMAT: "`topicmf recommend`"}
-
-
-def write_atomic(path, data: bytes | str) -> None:
-    """Write a file by writing a temporary sibling and renaming it into place."""
-    path = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~current_umask())
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def current_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+FORMAT = RUN_FORMAT
+WORDS_FILE = "words.npz"  # the documents' word vectors, for queries (topicmf.neighbours.scores)
 
 
 def tokenizer_spec(tokenizer: Tokenizer | None) -> dict | None:
@@ -148,46 +119,6 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
                      words_data=words.data.astype(np.float32), idf=np.asarray(model.idf, dtype=np.float64))
         manifest["files"][WORDS_FILE] = file_record(wpath)
     write_manifest(directory, manifest)
-    return manifest
-
-
-def file_record(path: Path) -> dict:
-    """What a manifest says of a file it vouches for: its SHA-256 and size."""
-    return {"sha256": sha256_file(path), "bytes": path.stat().st_size}
-
-
-def write_manifest(directory, manifest: dict) -> None:
-    """``manifest.json`` in ``directory``, written atomically (numpy values as plain JSON)."""
-    write_atomic(Path(directory) / MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=False, default=_json))
-
-
-def _json(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def read_manifest(directory, expected: str = FORMAT) -> dict:
-    """The manifest of a run directory of the ``expected`` format, checked; TopicmfError when it is missing,
-    unreadable or of another kind of run."""
-    directory = Path(directory)
-    path = directory / MANIFEST_FILE
-    if not directory.is_dir():
-        raise TopicmfError(f"{directory} is not a directory (give the output folder of `topicmf run`)")
-    if not path.is_file():
-        raise TopicmfError(f"{directory} is not a topicmf run: it has no {MANIFEST_FILE}")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TopicmfError(f"{path} is unreadable or damaged ({type(exc).__name__}: {exc})") from None
-    found = manifest.get("format") if isinstance(manifest, dict) else None
-    if found != expected:
-        if found in RUN_KINDS and expected in RUN_KINDS:
-            raise TopicmfError(f"{directory} is the output of {RUN_KINDS[found]}; this command reads the output of "
-                               f"{RUN_KINDS[expected]}")
-        raise TopicmfError(f"{path} is not a {expected} manifest")
     return manifest
 
 

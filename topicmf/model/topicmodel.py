@@ -11,8 +11,8 @@ from ..errors import TopicmfError
 from ..factorize import MODELS, Factorization
 from ..text import Tokenizer, idf_weights
 from ..text.stream import DocumentSample
-from .neighbors import NeighbourGraph, nearest, neighbour_graph, unit_profiles
-from .similarity import TOPIC_WEIGHT, word_vectors
+from ..neighbours.graph import NeighbourGraph, nearest, neighbour_graph, unit_profiles
+from ..neighbours.scores import TOPIC_WEIGHT, word_vectors
 from .weighting import weigh
 
 __all__ = ["WORD_ORDERS", "RELEVANCE_LAMBDA", "TopicModel"]
@@ -54,7 +54,7 @@ class TopicModel:
         Every training document's nearest documents (see :meth:`neighbour_graph`).
     words : scipy.sparse.csr_matrix or None
         The training documents' word vectors and ``idf`` the weights they
-        were made with (:mod:`topicmf.model.similarity`); with them, document
+        were made with (:mod:`topicmf.neighbours.scores`); with them, document
         similarity uses words and topics, without them topic profiles only.
     idf : ndarray of shape (n_terms,) or None
     word_order : {"relevance", "weight"}
@@ -256,7 +256,7 @@ class TopicModel:
         return self._unit
 
     def similar(self, doc: int | str, n: int = 10) -> list[tuple[str, float]]:
-        """The ``n`` documents most similar to one document (:mod:`topicmf.model.similarity`).
+        """The ``n`` documents most similar to one document (:mod:`topicmf.neighbours.scores`).
 
         With a stored neighbour graph (a saved run) and ``n`` within its width,
         the answer is the graph's row, the same neighbours as ``similar.csv``

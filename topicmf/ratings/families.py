@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import TopicmfError
 from ..factorize import ExplicitMF, ImplicitMF
-from ..factorize.ratings import EXPLICIT_SOLVERS, IMPLICIT_SOLVERS
+from ..factorize.ratings.models import EXPLICIT_SOLVERS, IMPLICIT_SOLVERS
 from .evaluate import ranking_metrics, rating_errors
 from .reference import MostPopular
 
@@ -37,7 +37,7 @@ class RatingFamily:
     ----------
     name, title : str
     estimator : type
-        The scikit-learn-style estimator (:mod:`topicmf.factorize.recommenders`).
+        The scikit-learn-style estimator (:mod:`topicmf.factorize.ratings.estimators`).
     solvers : tuple of str
         The estimator's solvers, the default first.
     default_k : int

@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import TopicmfError
-from ..model.neighbors import NeighbourGraph, neighbour_graph
+from ..neighbours.graph import NeighbourGraph, neighbour_graph
 from .families import RatingFamily
 
 __all__ = ["RatingModel", "BLOCK_CELLS"]

@@ -13,9 +13,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import TopicmfError
-from ..model.neighbors import NeighbourGraph
-from ..model.npz import pack_strings, read_verified, unpack_strings
-from ..model.store import MANIFEST_FILE, MODEL_FILE, RATINGS_FORMAT, file_record, read_manifest, write_manifest
+from ..neighbours.graph import NeighbourGraph
+from ..runfolder.npz import pack_strings, read_verified, unpack_strings
+from ..runfolder.manifest import MANIFEST_FILE, MODEL_FILE, RATINGS_FORMAT, file_record, read_manifest, write_manifest
 from .families import FAMILIES
 from .model import RatingModel
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from ..model import TopicModel
 from ..model.hierarchy import topic_tree
-from ..model.store import MANIFEST_FILE, save_model, write_atomic
+from ..model.store import save_model
+from ..runfolder.manifest import MANIFEST_FILE
 from .html import render_run, render_sweep
-from .output import check_destination, staged_directory
+from ..runfolder.staging import write_atomic
 from .tables import (write_doc_topics, write_hierarchy, write_similar, write_sweep, write_topic_docs, write_topics,
                      write_word_topics)
 
-__all__ = ["RUN_FILES", "write_run", "write_tables", "render_run", "render_sweep", "write_sweep", "check_destination",
-           "staged_directory", "write_report"]
+__all__ = ["RUN_FILES", "write_run", "write_tables", "render_run", "render_sweep", "write_sweep", "write_report"]
 
 RUN_FILES = ("index.html", "topics.csv", "topic_docs.csv", "hierarchy.csv", "doc_topics.csv", "word_topics.csv", "similar.csv", "model.npz",
              "words.npz", MANIFEST_FILE)

@@ -14,7 +14,7 @@ import numpy as np
 from ..model import TopicModel
 from ..model import about
 from ..model.hierarchy import topic_distances
-from ..model.neighbors import unit_rows
+from ..neighbours.graph import unit_rows
 
 __all__ = ["page_data", "script_json", "mds", "excerpt_length", "MAP_SAMPLE", "CANDIDATES",
            "SHOWN_WORDS"]

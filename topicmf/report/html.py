@@ -97,7 +97,7 @@ def page_script(name: str) -> tuple[str, str]:
 def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> str:
     """The interactive report of a run (``index.html``): one self-contained file.
 
-    ``graph`` is the :class:`~topicmf.model.neighbors.NeighbourGraph` of
+    ``graph`` is the :class:`~topicmf.neighbours.graph.NeighbourGraph` of
     every document's nearest documents.  The page shows the documents of the
     model's sample (all of them in a corpus of up to 20,000), so its size is
     bounded whatever the corpus size; every topic is kept.  ``directory``: the run folder, whose

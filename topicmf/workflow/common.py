@@ -1,4 +1,4 @@
-"""What every run records about where it ran: the versions of what shaped it, and its peak memory."""
+"""What every job shares: where its folder goes by default, silent progress, and what it records of where it ran."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import platform
 import resource
 import sys
 from importlib import metadata
+from pathlib import Path
 
 from .. import __version__
 
-__all__ = ["versions", "peak_memory_mb"]
+__all__ = ["versions", "peak_memory_mb", "silent", "corpus_name", "default_out"]
 
 
 def versions() -> dict:
@@ -29,3 +30,28 @@ def peak_memory_mb() -> float:
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     scale = 1 / 1024 if sys.platform != "darwin" else 1 / 1024**2
     return round(max(own, children) * scale, 1)
+
+
+class _Silent:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __call__(self, done, total=None):
+        pass
+
+
+def silent(label):
+    return _Silent()
+
+
+def corpus_name(corpus) -> str:
+    path = Path(corpus).expanduser().resolve()
+    return path.stem if path.is_file() else path.name
+
+
+def default_out(corpus, suffix: str = "") -> Path:
+    """``reports/<corpus name><suffix>`` under the current folder."""
+    return Path("reports") / (corpus_name(corpus) + suffix)

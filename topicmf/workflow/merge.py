@@ -15,9 +15,10 @@ from pathlib import Path
 from ..errors import TopicmfError
 from ..model.merging import kept_settings, merged_start
 from ..model.store import load_model
-from ..report import check_destination
+from ..runfolder.staging import check_destination
 from ..text import TextOptions, vectorize
-from . import Job, RunResult, run_job, silent
+from .common import silent
+from .topic_run import Job, RunResult, run_job
 
 __all__ = ["merge"]
 

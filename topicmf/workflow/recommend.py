@@ -18,12 +18,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import TopicmfError, TopicmfWarning
-from ..model.store import write_atomic
+from ..runfolder.staging import write_atomic
 from ..ratings import (RatingModel, Ratings, choose_family, family, kfold_known, read_ratings,
                        save_rating_model, split_known)
-from ..report import check_destination, staged_directory
+from ..runfolder.staging import check_destination, staged_directory
 from ..report.ratings import render_ratings, write_recommendations, write_similar_items
-from . import default_out, peak_memory_mb, silent, versions
+from .common import default_out, peak_memory_mb, silent, versions
 
 __all__ = ["RecommendResult", "recommend", "SIMILAR_ITEMS", "SPLITS"]
 

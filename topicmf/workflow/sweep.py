@@ -8,11 +8,12 @@ import json
 
 from ..model import fit_topic_model
 from ..model.heldout import heldout_score
-from ..model.store import write_atomic
+from ..runfolder.staging import write_atomic
 from ..model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
-from ..report import check_destination, staged_directory
+from ..runfolder.staging import check_destination, staged_directory
 from ..text import TextOptions, vectorize
-from . import default_out, silent, tokenizer_for, window_counts, write_sweep_files
+from .common import default_out, silent
+from .topic_run import tokenizer_for, window_counts, write_sweep_files
 
 __all__ = ["sweep"]
 

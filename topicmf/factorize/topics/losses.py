@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from . import _kernels
+from ..engine import kernels
 from .background import append_background, background_parts
 
 __all__ = ["frobenius_loss", "poisson_loss", "penalty", "wh_on_nonzeros"]
@@ -41,7 +41,7 @@ def frobenius_loss(X, W, H, **penalties) -> float:
     W = np.ascontiguousarray(W, dtype=np.float64)
     Ht = np.ascontiguousarray(np.asarray(H, dtype=np.float64).T)
     XHt = np.empty_like(W)
-    _kernels.spmm(X.indptr, X.indices, X.data, Ht, XHt)
+    kernels.spmm(X.indptr, X.indices, X.data, Ht, XHt)
     value = 0.5 * (float(X.data @ X.data) - 2.0 * float(np.sum(XHt * W)) + float(np.sum((W.T @ W) * (Ht.T @ Ht))))
     return max(value, 0.0) + penalty(W, Ht.T, **penalties)
 
@@ -49,7 +49,7 @@ def frobenius_loss(X, W, H, **penalties) -> float:
 def poisson_loss(X, W, H, *, background=0.0, background_profile=None, **penalties) -> float:
     """D(X‖WH + B) (+ penalties): logarithms on the nonzeros of X only, plus (1ᵀW)(H1) + ΣB.
 
-    B_ij = β (Σ_j' x_ij') b_j is the fixed background of :mod:`topicmf.factorize.poisson`
+    B_ij = β (Σ_j' x_ij') b_j is the fixed background of :mod:`topicmf.factorize.topics.poisson`
     (share β = ``background``, profile b = ``background_profile``); none by default.
     """
     X = sp.csr_matrix(X, dtype=np.float64)
@@ -59,7 +59,7 @@ def poisson_loss(X, W, H, *, background=0.0, background_profile=None, **penaltie
     if background:
         W, Ht = append_background(W, Ht, *background_parts(X, background, background_profile))
     logsum = np.empty(X.shape[0])
-    _kernels.kl_row_terms(X.indptr, X.indices, X.data, W, Ht, logsum)
+    kernels.kl_row_terms(X.indptr, X.indices, X.data, W, Ht, logsum)
     return value + float(logsum.sum()) - float(X.data.sum()) + float(W.sum(axis=0) @ Ht.sum(axis=0))
 
 
@@ -70,6 +70,6 @@ def wh_on_nonzeros(X, W, H) -> np.ndarray:
         raise ValueError(f"X is {X.shape} but W is {np.shape(W)} and H is {np.shape(H)}")
     X.sort_indices()
     out = np.empty(X.nnz)
-    _kernels.wh_nonzeros(X.indptr, X.indices, np.ascontiguousarray(W, dtype=np.float64),
+    kernels.wh_nonzeros(X.indptr, X.indices, np.ascontiguousarray(W, dtype=np.float64),
                          np.ascontiguousarray(np.asarray(H, dtype=np.float64).T), out)
     return out

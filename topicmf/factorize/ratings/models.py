@@ -35,10 +35,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from . import _ratings_kernels as rk
-from ._common import Tracker, check_penalty, check_rank, make_rng
-from ._sgd import Strata
-from ._threads import one_blas_thread
+from . import kernels as rk
+from ..engine.common import Tracker, check_penalty, check_rank, make_rng
+from ..engine.strata import Strata
+from ..engine.threads import one_blas_thread
 
 __all__ = ["RatingFactorization", "EXPLICIT_SOLVERS", "IMPLICIT_SOLVERS", "fit_explicit", "fit_implicit",
            "explicit_loss", "implicit_loss", "as_ratings", "fold_in_explicit", "fold_in_implicit"]

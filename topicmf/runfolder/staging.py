@@ -17,9 +17,31 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import TopicmfError
-from ..model.store import current_umask
 
-__all__ = ["check_destination", "staged_directory"]
+__all__ = ["check_destination", "staged_directory", "write_atomic", "current_umask"]
+
+
+def write_atomic(path, data: bytes | str) -> None:
+    """Write a file by writing a temporary sibling and renaming it into place."""
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, 0o666 & ~current_umask())
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _inside(child: Path, parent: Path) -> bool:

@@ -13,9 +13,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
-from ._common import iteration_hook
-from .ratings import as_ratings, fit_explicit, fit_implicit, fold_in_explicit, fold_in_implicit
-from .topk import top_rows
+from ..engine.common import iteration_hook
+from .models import as_ratings, fit_explicit, fit_implicit, fold_in_explicit, fold_in_implicit
+from ..engine.topk import top_rows
 
 __all__ = ["ExplicitMF", "ImplicitMF"]
 

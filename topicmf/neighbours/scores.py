@@ -33,7 +33,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-from ..factorize.topk import top_of_row
+from ..factorize.engine.topk import top_of_row
 
 __all__ = ["SIMILARITIES", "TOPIC_WEIGHT", "WORD_TERMS", "word_vectors", "topic_part", "describe_score", "words_of"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._sgd import shuffle_block
+from ..engine.strata import shuffle_block
 
 _OPTS = dict(cache=True, nogil=True, error_model="numpy")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels
-from ._threads import one_blas_thread
-from ._products import Products
-from ._sgd import Strata
-from ._common import Tracker, as_csr, make_rng, penalties, prepare_nmf, run_nmf
+from ..engine import kernels
+from ..engine.threads import one_blas_thread
+from ..engine.products import Products
+from ..engine.strata import Strata
+from ..engine.common import Tracker, as_csr, make_rng, penalties, prepare_nmf, run_nmf
 from .init import initialize
 from .result import Factorization
 from .losses import frobenius_loss, penalty
@@ -62,12 +62,12 @@ def hals_sweeps(F, A, B, l2, l1, delta, max_inner):
     The sweeps run inside one kernel call, which keeps each row's gradient up to date
     between them instead of recomputing it (a quarter of the work of two calls).
     """
-    _kernels.hals_sweep(F, A, B, l2, l1, delta, max_inner, 0.0)
+    kernels.hals_sweep(F, A, B, l2, l1, delta, max_inner, 0.0)
 
 
 def extrapolate(Ht, H_keep, H_hat, beta):
     """Ĥ = max(0, H + β (H − H_keep)), then H_keep = H (one pass, in place)."""
-    _kernels.extrapolate(Ht, H_keep, H_hat, beta)
+    kernels.extrapolate(Ht, H_keep, H_hat, beta)
 
 
 def _hals_plain(pb, W, Ht, p, H_start):
@@ -159,8 +159,8 @@ def sgd_epoch(pb, W, Ht, p, rng, it, mode):
     zero_W = W @ gram_H
     zero_H = Ht @ gram_W
     nz_W, nz_H = np.empty_like(W), np.empty_like(Ht)
-    _kernels.nonzero_gradient(X.indptr, X.indices, W, Ht, nz_W)
-    _kernels.nonzero_gradient(Xt.indptr, Xt.indices, Ht, W, nz_H)
+    kernels.nonzero_gradient(X.indptr, X.indices, W, Ht, nz_W)
+    kernels.nonzero_gradient(Xt.indptr, Xt.indices, Ht, W, nz_H)
     zero_W -= nz_W
     zero_H -= nz_H
     rate = p["learning_rate"]
@@ -207,7 +207,7 @@ def fit_frobenius(X, n_components, *, solver="hals", init="nndsvda", max_iter=20
         scikit-learn's ``cd`` solver stops on text (benchmarks/; 1e-7 stopped
         10⁻⁷ above it on 20 Newsgroups).
     alpha_W, alpha_H, l1_W, l1_H : float
-        L2 and L1 penalty weights (see :mod:`topicmf.factorize.losses`).
+        L2 and L1 penalty weights (see :mod:`topicmf.factorize.topics.losses`).
     learning_rate : float
         SGD only: the (constant) step as a fraction of 1/L.
     extrapolate : bool, default=True
@@ -251,7 +251,7 @@ def frobenius_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=1000
     k = H.shape[0]
     Ht = np.ascontiguousarray(H.T)
     A = np.empty((X.shape[0], k))
-    _kernels.spmm(X.indptr, X.indices, X.data, Ht, A)
+    kernels.spmm(X.indptr, X.indices, X.data, Ht, A)
     B = H @ H.T
     if W_init is None:
         W = np.maximum(np.linalg.lstsq(B + alpha_W * np.eye(k), (A - l1_W).T, rcond=None)[0].T, 0.0)
@@ -259,5 +259,5 @@ def frobenius_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-10, max_iter=1000
         W = np.array(W_init, dtype=np.float64)
     W = np.ascontiguousarray(W)
     delta = np.empty(X.shape[0])
-    _kernels.hals_sweep(W, A, B, alpha_W, l1_W, delta, max_iter, tol)
+    kernels.hals_sweep(W, A, B, alpha_W, l1_W, delta, max_iter, tol)
     return W

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._threads import one_blas_thread
-from ._products import Products
-from ._common import Tracker, as_csr, check_penalty, check_rank, make_rng
+from ..engine.threads import one_blas_thread
+from ..engine.products import Products
+from ..engine.common import Tracker, as_csr, check_penalty, check_rank, make_rng
 from .frobenius import _Problem, sgd_epoch
 from .result import Factorization
 from .svd import SVD_SOLVERS, flip_signs, truncated_svd

@@ -227,7 +227,7 @@ class PoissonNMF(_NMF):
     background : float in [0, 1), default=0
         The share of every row's counts given to a fixed background of the
         columns' overall frequencies, x_ij ~ Poisson((WH)_ij + β (Σ_j x_ij) p_j)
-        (``cd`` and ``mu``; see :mod:`topicmf.factorize.poisson`).
+        (``cd`` and ``mu``; see :mod:`topicmf.factorize.topics.poisson`).
     random_state : int, Generator or None
 
     Attributes

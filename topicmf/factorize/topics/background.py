@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
 
-from ._products import Products
+from ..engine.products import Products
 from .init import initialize
 
 __all__ = ["append_background", "background_parts", "check_background", "residual", "start_with_background"]

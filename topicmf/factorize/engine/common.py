@@ -10,7 +10,7 @@ from contextvars import ContextVar
 import numpy as np
 import scipy.sparse as sp
 
-from .result import Factorization
+from ..topics.result import Factorization
 
 log = logging.getLogger("topicmf.factorize")
 
@@ -158,7 +158,7 @@ def prepare_nmf(X, n_components, whom, *, alpha_W, alpha_H, l1_W, l1_H, learning
 
 
 def penalties(params: dict) -> dict:
-    """The penalty keywords of :mod:`topicmf.factorize.losses` from checked NMF parameters."""
+    """The penalty keywords of :mod:`topicmf.factorize.topics.losses` from checked NMF parameters."""
     return {"l2_W": params["alpha_W"], "l2_H": params["alpha_H"], "l1_W": params["l1_W"], "l1_H": params["l1_H"]}
 
 

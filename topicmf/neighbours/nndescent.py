@@ -21,7 +21,7 @@ points are first renumbered in the order of one tree's leaves so that
 neighbours lie close together in memory (a million 50-topic profiles: 50 →
 45 s).  Scores are float32 dot products of unit vectors (cosines).  A point
 may have a sparse part besides its dense one (a document's words, see
-:mod:`topicmf.model.similarity`): the point being worked on is scattered
+:mod:`topicmf.neighbours.scores`): the point being worked on is scattered
 into a dense buffer once, each candidate's words are then gathered against
 it, and a candidate already listed is never scored again.
 

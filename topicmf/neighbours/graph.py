@@ -1,7 +1,7 @@
 """Nearest documents: exact, or an NN-descent graph for large corpora.
 
 Documents are compared by topicmf's document similarity (topics and words,
-:mod:`topicmf.model.similarity`), or by the cosine of their topic profiles
+:mod:`topicmf.neighbours.scores`), or by the cosine of their topic profiles
 alone when no word vectors are given.  Exact search never forms an
 n_docs × n_docs matrix: for all pairs with words, each row's scores live in
 a buffer that stays in cache (the topic parts' dot products, then the words
@@ -9,7 +9,7 @@ through an inverted index) and only the best ``n`` are kept; otherwise a
 bounded block of rows is scored at a time.  All pairs cost
 n_docs² · k + Σ_t df_t² multiply-adds (:func:`exact_work`): 0.5 s for 20
 Newsgroups at k = 10.  Above :data:`EXACT_WORK` the graph comes from
-NN-descent (:mod:`topicmf.model.nndescent`) in the same space, with its
+NN-descent (:mod:`topicmf.neighbours.nndescent`) in the same space, with its
 recall@n against exact search measured on a random sample of documents and
 recorded.
 
@@ -32,8 +32,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .nndescent import nn_descent
-from ..factorize.topk import top_rows as _top_rows
-from .similarity import add_words_csc, add_words_rows, describe_score, exact_rows, topic_part
+from ..factorize.engine.topk import top_rows as _top_rows
+from .scores import add_words_csc, add_words_rows, describe_score, exact_rows, topic_part
 
 __all__ = ["unit_rows", "nearest", "NeighbourGraph", "neighbour_graph", "recall_at", "exact_work", "EXACT_WORK"]
 
@@ -69,9 +69,9 @@ def nearest(queries, documents, n: int = 10, *, exclude=None, max_cells: int = M
     progress : callable(done, total) or None
     words : (CSR, CSR) or None
         The word parts of the queries and of the documents
-        (:func:`~topicmf.model.similarity.word_vectors`).  With them, queries
+        (:func:`~topicmf.neighbours.scores.word_vectors`).  With them, queries
         and documents are taken as they are, as topic parts whose dot product
-        is λ · cos (:func:`~topicmf.model.similarity.topic_part` on both sides,
+        is λ · cos (:func:`~topicmf.neighbours.scores.topic_part` on both sides,
         or unit documents and queries times λ), and the score adds the words.
 
     Returns
@@ -229,8 +229,8 @@ def neighbour_graph(P, n: int = 10, *, words=None, method: str = "auto", seed: i
     """The ``n`` nearest other documents of every row of ``P``.
 
     Without ``words``, by the cosine of the rows of ``P``; with the
-    documents' word vectors (:func:`~topicmf.model.similarity.word_vectors`),
-    by topicmf's document similarity (:mod:`topicmf.model.similarity`).
+    documents' word vectors (:func:`~topicmf.neighbours.scores.word_vectors`),
+    by topicmf's document similarity (:mod:`topicmf.neighbours.scores`).
     ``method``: "exact", "nn-descent", or "auto" (exact while
     :func:`exact_work` is at most :data:`EXACT_WORK`).  The NN-descent graph
     is seeded, so the same ``seed`` gives the same graph.

@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from . import _kernels
-from ._threads import SMALL_WORK
+from . import kernels
+from .threads import SMALL_WORK
 
 __all__ = ["Products", "GATHER_LIMIT"]
 
@@ -53,7 +53,7 @@ class Products:
             return _into(X @ B, out)
         if out is None:
             out = np.empty((X.shape[0], B.shape[1]), dtype=np.result_type(X.data, B))
-        _kernels.spmm(X.indptr, X.indices, X.data, B, out)
+        kernels.spmm(X.indptr, X.indices, X.data, B, out)
         return out
 
     def t_times(self, B: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -66,9 +66,9 @@ class Products:
             out = np.empty((X.shape[1], B.shape[1]), dtype=np.result_type(X.data, B))
         if self.gather:
             Xt = self.Xt
-            _kernels.spmm(Xt.indptr, Xt.indices, Xt.data, B, out)
+            kernels.spmm(Xt.indptr, Xt.indices, Xt.data, B, out)
         else:
-            _kernels.spmm_t(X.indptr, X.indices, X.data, B, out, self.parts)
+            kernels.spmm_t(X.indptr, X.indices, X.data, B, out, self.parts)
         return out
 
 

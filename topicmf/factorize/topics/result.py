@@ -23,7 +23,7 @@ class Factorization:
     solver : str
     loss_curve : ndarray of shape (n_iter,)
         The objective after each iteration, penalties included (see
-        :mod:`topicmf.factorize.losses` for the scaling).
+        :mod:`topicmf.factorize.topics.losses` for the scaling).
     n_iter : int
     converged : bool
     singular_values : ndarray of shape (n_topics,) or None

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from scipy.linalg import solve_triangular
 from scipy.sparse.linalg import LinearOperator, svds
 
-from ._products import Products
+from ..engine.products import Products
 
 __all__ = ["truncated_svd", "flip_signs", "sign_fix", "SVD_SOLVERS"]
 

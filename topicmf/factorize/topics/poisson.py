@@ -21,10 +21,10 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from . import _kernels
-from ._threads import one_blas_thread
-from ._products import Products
-from ._common import Tracker, as_csr, make_rng, penalties, prepare_nmf, run_nmf
+from ..engine import kernels
+from ..engine.threads import one_blas_thread
+from ..engine.products import Products
+from ..engine.common import Tracker, as_csr, make_rng, penalties, prepare_nmf, run_nmf
 from .frobenius import sgd_setup
 from .background import append_background, check_background, start_with_background
 from .init import initialize
@@ -61,13 +61,13 @@ class _Problem:
 
 def _cd(pb, W, Ht, p, rng, it):
     X, Xt, k = pb.X, pb.Xt, pb.n_topics
-    _kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, Ht.sum(axis=0), p["alpha_W"], p["l1_W"],
+    kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, Ht.sum(axis=0), p["alpha_W"], p["l1_W"],
                          p["inner"], FLOOR, pb.log_rows, False, 0.0, k)
     G = W
     if pb.W32 is not None:
         np.copyto(pb.W32, W, casting="same_kind")
         G = pb.W32
-    _kernels.ccd_kl_rows(Xt.indptr, Xt.indices, Xt.data, Ht, G, W.sum(axis=0), p["alpha_H"], p["l1_H"],
+    kernels.ccd_kl_rows(Xt.indptr, Xt.indices, Xt.data, Ht, G, W.sum(axis=0), p["alpha_H"], p["l1_H"],
                          p["inner"], FLOOR, pb.log_cols, True, 0.0, k)
     return pb.objective(float(pb.log_cols.sum()), W, Ht)
 
@@ -75,7 +75,7 @@ def _cd(pb, W, Ht, p, rng, it):
 def _mu_prepare(pb, W, Ht):
     """The MU numerator for W at the current iterate, and that iterate's objective (one pass)."""
     X = pb.X
-    _kernels.mu_kl_numerator(X.indptr, X.indices, X.data, W, Ht, pb.num_W, pb.log_rows)
+    kernels.mu_kl_numerator(X.indptr, X.indices, X.data, W, Ht, pb.num_W, pb.log_rows)
     return pb.objective(float(pb.log_rows.sum()), W, Ht)
 
 
@@ -91,7 +91,7 @@ def _mu(pb, W, Ht, p, rng, it):
     Wk, Hk = W[:, :k], Ht[:, :k]
     Wk *= pb.num_W[:, :k] / (Ht.sum(axis=0)[:k] + p["l1_W"] + p["alpha_W"] * Wk)
     np.maximum(Wk, FLOOR, out=Wk)
-    _kernels.mu_kl_numerator(Xt.indptr, Xt.indices, Xt.data, Ht, W, pb.num_H, pb.log_cols)
+    kernels.mu_kl_numerator(Xt.indptr, Xt.indices, Xt.data, Ht, W, pb.num_H, pb.log_cols)
     Hk *= pb.num_H[:, :k] / (W.sum(axis=0)[:k] + p["l1_H"] + p["alpha_H"] * Hk)
     np.maximum(Hk, FLOOR, out=Hk)
     return _mu_prepare(pb, W, Ht)
@@ -106,8 +106,8 @@ def _sgd(pb, W, Ht, p, rng, it):
     col_H, col_W = Ht.sum(axis=0), W.sum(axis=0)
     # the zero cells of row i contribute Σ_j h_j − Σ_{nonzero j} h_j to its gradient
     zero_W, zero_H = np.empty_like(W), np.empty_like(Ht)
-    _kernels.spmm(X.indptr, X.indices, pb.ones_rows, Ht, zero_W)
-    _kernels.spmm(Xt.indptr, Xt.indices, pb.ones_rows, W, zero_H)
+    kernels.spmm(X.indptr, X.indices, pb.ones_rows, Ht, zero_W)
+    kernels.spmm(Xt.indptr, Xt.indices, pb.ones_rows, W, zero_H)
     zero_W = col_H - zero_W
     zero_H = col_W - zero_H
     rate = p["learning_rate"] / (1.0 + 0.01 * it)
@@ -115,7 +115,7 @@ def _sgd(pb, W, Ht, p, rng, it):
                     rate, rate, p["alpha_W"], p["alpha_H"], p["l1_W"], p["l1_H"], 2, FLOOR)
     W[np.diff(X.indptr) == 0] = 0.0
     Ht[np.diff(Xt.indptr) == 0] = 0.0
-    _kernels.kl_row_terms(Xt.indptr, Xt.indices, Xt.data, Ht, W, pb.log_cols)
+    kernels.kl_row_terms(Xt.indptr, Xt.indices, Xt.data, Ht, W, pb.log_cols)
     return pb.objective(float(pb.log_cols.sum()), W, Ht)
 
 
@@ -239,6 +239,6 @@ def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-14, max_iter=1000, 
         X = sp.csr_matrix((X.data[keep], (rows, X.indices[keep])), shape=X.shape)
     W = np.ascontiguousarray(W)
     logsum = np.empty(X.shape[0])
-    _kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, colsum, alpha_W, l1_W, max_iter, FLOOR, logsum, False,
+    kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, colsum, alpha_W, l1_W, max_iter, FLOOR, logsum, False,
                          tol, k)
     return np.ascontiguousarray(W[:, :k]) if share else W

@@ -1,0 +1,362 @@
+"""``topicmf run`` as a function: from a corpus path to a run folder.
+
+corpus → text (matrix) → factorize → model (metrics, neighbours) → report
+(files).  Progress goes to an optional ``stage`` factory: ``stage(label)``
+returns a context manager that is also a ``(done, total)`` callback; the
+command line passes its progress bars, the library default is silent.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..errors import TopicmfError
+from ..model import TopicModel, evaluate, fit_topic_model
+from ..model.coherence import CV_WINDOW, NPMI_WINDOW
+from ..model.evaluate import coherence_words
+from ..model.groups import group_topics, label_groups
+from ..model.heldout import heldout_score
+from ..model.merging import merged_start, reduction_groups
+from ..model.seeds import seed_report
+from ..model.store import load_model
+from ..model.sweep import fit_sweep, parse_k_range, score_sweep, sweep_words
+from ..model.timebins import make_bins, parse_times
+from ..neighbours.scores import SIMILARITIES
+from ..report import render_sweep, write_report, write_run, write_sweep, write_tables
+from ..report.tables import write_group_topics
+from ..runfolder.staging import check_destination, staged_directory, write_atomic
+from ..text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
+from .common import corpus_name, default_out, peak_memory_mb, silent, versions
+from .seeding import fit_seeded
+
+__all__ = ["RunResult", "Job", "run", "run_job", "rerender", "tokenizer_for", "window_counts", "write_sweep_files",
+           "NEIGHBOURS", "DEFAULT_K_RANGE"]
+
+NEIGHBOURS = 10
+DEFAULT_K_RANGE = "5:30:5"
+
+
+@dataclass
+class RunResult:
+    """What :func:`run` made: the folder, the model, its manifest and the matrix."""
+
+    directory: Path
+    model: TopicModel
+    manifest: dict
+    dtm: DocumentTermMatrix
+
+
+def tokenizer_for(dtm: DocumentTermMatrix, options: TextOptions):
+    if dtm.info.get("language") == "n/a":  # a count matrix: no text
+        return None
+    language = dtm.info["language"]
+    also = tuple((dtm.info.get("languages") or {}).get("also", ()))
+    return make_tokenizer(options, None if language == "none" else language, also)
+
+
+def _load_compiled_code() -> None:
+    """Start numba's machinery (about 0.2 s the first time in a process) while the workers read the corpus."""
+    from ..report.numbers import format_values
+
+    format_values([0.0])
+
+
+def window_counts(dtm: DocumentTermMatrix, words, stage):
+    """Window counts for coherence, from the token streams the reading pass kept (None without text)."""
+    with stage("coherence"):
+        return dtm.window_counts(words, (NPMI_WINDOW, CV_WINDOW))
+
+
+def _fit_progress(stage, label):
+    """Iterations done, without a total: a fit stops at its tolerance, usually long before max_iter."""
+    ctx = stage(f"{label}, iteration")
+    return ctx, (lambda it, max_iter: ctx(it))
+
+
+def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: str = DEFAULT_K_RANGE,
+        solver: str | None = None, weighting: str | None = None, seed: int = 0, force: bool = False,
+        options: TextOptions | None = None, fit_params: dict | None = None, n_seeds: int = 2,
+        command: str = "", stage=None, dask: str | None = None, similarity: str = "words",
+        time_bins: str | int = "auto", reduce_to: int | None = None, heldout: float | None = None,
+        seed_topics=None, seed_strength: float = 1.0) -> RunResult:
+    """Read, fit, evaluate and write a run directory.
+
+    Parameters
+    ----------
+    corpus : path
+    out : path or None
+        Default ``reports/<corpus name>``.  Replaced only with ``force``.
+    model, solver, weighting, seed, fit_params :
+        As for :func:`topicmf.model.fit_topic_model`.
+    k : int or "auto"
+        "auto" sweeps ``k_range`` with ``n_seeds`` seeds and takes the
+        suggested k (see :data:`topicmf.model.RULE`).
+    options : TextOptions or None
+    command : str
+        The command line that reproduces the run, recorded in the manifest.
+    stage : callable(label) or None
+        Progress factory (see the module docstring).
+    dask : str or None
+        Read and fit on a Dask cluster: a scheduler address, or ``local:N``
+        for N worker processes here (see :mod:`topicmf.distributed`).
+    similarity : {"words", "topics"}
+        How documents are compared for their neighbours: words and topics
+        (:mod:`topicmf.neighbours.scores`), or topic profiles alone.
+    time_bins : {"auto", "year", "quarter", "month"} or int
+        With a time column (``options.time_column``): the bins of topics_over_time.csv
+        (:mod:`topicmf.model.timebins`).
+    reduce_to : int or None
+        Fit ``k`` topics, merge them down the topic tree to this many and refit from there
+        (:mod:`topicmf.model.merging`); the manifest records which topics each one holds.
+    heldout : float or None
+        Also fit without this share of the documents and score their completion
+        (:mod:`topicmf.model.heldout`): ``metrics["heldout"]``.
+
+    Returns
+    -------
+    RunResult
+    """
+    stage = stage or silent
+    options = options or TextOptions()
+    fit_params = dict(fit_params or {})
+    out = check_destination(out if out is not None else default_out(corpus), corpus, force=force)
+    if similarity not in SIMILARITIES:
+        raise TopicmfError(f"similarity must be one of {', '.join(SIMILARITIES)}; got {similarity!r}")
+    auto = isinstance(k, str)
+    if auto and k != "auto":
+        raise TopicmfError(f"k must be a positive integer or 'auto'; got {k!r}")
+    if not auto and (isinstance(k, bool) or int(k) < 1):
+        raise TopicmfError(f"The number of topics must be at least 1; got {k}")
+    if seed_topics is not None and (auto or model == "lsa" or reduce_to is not None or float(seed_strength) < 0):
+        raise TopicmfError("--seed-topics needs an NMF model, a fixed -k, no --reduce-to and a strength >= 0")
+    if heldout is not None and not 0.0 < float(heldout) < 1.0:
+        raise TopicmfError(f"--heldout must lie strictly between 0 and 1; got {heldout}")
+    if reduce_to is not None and (auto or not 1 <= int(reduce_to) < int(k)):
+        raise TopicmfError(f"--reduce-to needs a fixed -k above it; got -k {k} and --reduce-to {reduce_to}")
+    timings = {}
+    started = time.perf_counter()
+    job = Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
+               command, stage, auto, timings, started, similarity=similarity, time_bins=time_bins,
+               reduce_to=reduce_to, heldout=heldout,
+               seeds=None if seed_topics is None else (seed_topics, float(seed_strength)))  # fmt: skip
+    if dask is not None:
+        for given, name in ((options.time_column, "--time-column"), (reduce_to, "--reduce-to"),
+                            (heldout, "--heldout"), (seed_topics, "--seed-topics")):
+            if given is not None:
+                raise TopicmfError(f"{name} does not run on a Dask cluster yet; run without --dask")
+        return _run_on_cluster(job, dask)
+    with stage("reading") as progress:
+        dtm = vectorize(corpus, options, progress=progress, meanwhile=_load_compiled_code)
+    timings["reading"] = time.perf_counter() - started
+    with dtm:  # the token streams' temporary file goes when the run ends, however it ends
+        return run_job(job, dtm)
+
+
+def _run_on_cluster(job: Job, address: str) -> RunResult:
+    """The run with the corpus read and the model fitted on a Dask cluster (the rest as on one machine)."""
+    from ..distributed import SOLVERS, open_client, read_corpus
+
+    if job.auto:
+        raise TopicmfError("-k auto is not run on a cluster; give the number of topics (or sweep on one machine)")
+    if job.solver is not None and job.solver not in SOLVERS.get(job.model, ()):
+        raise TopicmfError(f"On a cluster, --model {job.model} is fitted with "
+                           f"{' or '.join(SOLVERS[job.model])}; got --solver {job.solver}")  # fmt: skip
+    with open_client(address) as client:
+        with job.stage("reading") as progress:
+            dtm = read_corpus(client, job.corpus, job.options, progress=progress)
+        job.timings["reading"] = time.perf_counter() - job.started
+        job.cluster = {"address": address, "workers": len(client.scheduler_info()["workers"]),
+                       "blocks": dtm.info["workers"]["rows"]}  # fmt: skip
+        with dtm:
+            return run_job(job, dtm)
+
+
+@dataclass
+class Job:
+    """A run's parameters and bookkeeping, as :func:`run` (or :func:`topicmf.workflow.merge.merge`) received and
+    checked them."""
+
+    corpus: object
+    out: Path
+    model: str
+    k: int | str
+    k_range: str
+    solver: str | None
+    weighting: str | None
+    seed: int
+    force: bool
+    options: TextOptions
+    fit_params: dict
+    n_seeds: int
+    command: str
+    stage: object
+    auto: bool
+    timings: dict
+    started: float
+    cluster: dict | None = None
+    similarity: str = "words"
+    time_bins: str | int = "auto"
+    bins: object = None  # the documents' time bins (topicmf.model.timebins.TimeBins), once the corpus is read
+    reduce_to: int | None = None  # fit k topics, then merge them down to this many and refit
+    heldout: float | None = None  # the share of documents held out to score document completion
+    seeds: object = None  # (seed file, strength): seeded topics (topicmf.model.seeds)
+    merged: dict | None = None  # how the topics were merged (recorded in the manifest)
+
+
+def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
+    """Fit, evaluate and write, from the matrix (on one machine or in blocks on a cluster).
+
+    ``job.fit_params`` may hold a custom start (``init="custom"``, ``W``, ``H``): a merge's refit."""
+    stage, timings = job.stage, job.timings
+    if dtm.times is not None:  # checked before anything is fitted: a bad value stops the run here
+        job.bins = make_bins(*parse_times(dtm.times, dtm.doc_ids), job.time_bins)
+    tokenizer = tokenizer_for(dtm, job.options)
+    t = time.perf_counter()
+    sweep_result = None
+    if job.auto:
+        ks = parse_k_range(job.k_range, limit=min(dtm.X.shape))
+        n_seeds = job.n_seeds
+        with stage("sweeping k") as progress:
+            fits, seconds = fit_sweep(dtm, ks, model=job.model, n_seeds=n_seeds, seed=job.seed, solver=job.solver,
+                                      weighting=job.weighting, tokenizer=tokenizer,
+                                      on_fit=lambda kk, s: progress(ks.index(kk) * n_seeds + s + 1, len(ks) * n_seeds),
+                                      **job.fit_params)  # fmt: skip
+        words = sweep_words(fits)
+    else:
+        ctx, callback = _fit_progress(stage, "fitting")
+        with ctx:
+            if job.seeds is not None:
+                fitted, seed_topics = fit_seeded(dtm, job, tokenizer, callback)
+            else:
+                fitted = fit_topic_model(dtm, int(job.k), model=job.model, solver=job.solver, weighting=job.weighting,
+                                         seed=job.seed, tokenizer=tokenizer, callback=callback, **job.fit_params)  # fmt: skip
+        if job.reduce_to is not None:  # merge down the topic tree, then refit from the merged start
+            groups = reduction_groups(fitted, job.reduce_to)
+            W0, H0, members = merged_start(fitted, groups)
+            job.merged = {"from_k": fitted.n_topics, "topics": members}
+            refit, refit_callback = _fit_progress(stage, "refitting the merged topics")
+            with refit:
+                fitted = fit_topic_model(dtm, len(members), model=job.model, solver=job.solver,
+                                         weighting=job.weighting, seed=job.seed, tokenizer=tokenizer,
+                                         callback=refit_callback,
+                                         **{**job.fit_params, "init": "custom", "W": W0, "H": H0})  # fmt: skip
+        words = coherence_words([fitted])
+    timings["fitting"] = time.perf_counter() - t
+    t = time.perf_counter()
+    counts = window_counts(dtm, words, stage)
+    if job.auto:
+        sweep_result = score_sweep(dtm, fits, seconds, counts)
+        fitted = sweep_result.models[sweep_result.suggested]
+    fitted = fitted.with_float32_documents()
+    fitted.sample = dtm.sample
+    if job.similarity == "words":  # the documents' words, for document similarity (topicmf.neighbours.scores)
+        if dtm.X is not None:
+            fitted.with_words(dtm.X)
+        else:
+            fitted.idf, fitted.words = dtm.word_vectors()
+    metrics = evaluate(fitted, dtm, counts)
+    if job.seeds is not None:
+        metrics["seeds"] = seed_report(fitted, seed_topics)
+    if job.heldout is not None:  # a second fit without the held-out documents, with the same settings
+        with stage("held-out fit"):
+            metrics["heldout"] = heldout_score(
+                dtm, lambda sub: fit_topic_model(sub, fitted.n_topics, model=job.model, solver=job.solver,
+                                                 weighting=job.weighting, seed=job.seed,
+                                                 **{k: v for k, v in job.fit_params.items() if k not in ("W", "H", "init")}),
+                job.heldout, job.seed)  # fmt: skip
+    per_label = per_time = None
+    if fitted.labels is not None and dtm.X is not None:  # topics per class, from the same matrix
+        per_label = group_topics(fitted, dtm.X, *label_groups(fitted.labels))
+    if job.bins is not None:  # topics over time
+        per_time = group_topics(fitted, dtm.X, job.bins.index, job.bins.names)
+    timings["evaluating"] = time.perf_counter() - t
+    with staged_directory(job.out, force=job.force) as tmp:
+        # the tables that need no neighbours are written while the neighbours are found (the search
+        # runs in compiled code and BLAS, outside the interpreter lock)
+        with ThreadPoolExecutor(1) as writer:
+            tables = writer.submit(write_tables, tmp, fitted)
+            if per_label is not None:
+                write_group_topics(tmp / "topics_per_label.csv", per_label, model=fitted)
+            if per_time is not None:
+                write_group_topics(tmp / "topics_over_time.csv", per_time, "bin", (job.bins.starts, job.bins.ends),
+                                   model=fitted)
+            t = time.perf_counter()
+            with stage("neighbours") as progress:
+                fitted.graph = fitted.neighbour_graph(NEIGHBOURS, progress=progress)
+            timings["neighbours"] = time.perf_counter() - t
+            tables.result()
+        manifest = _manifest(job, dtm, metrics, sweep_result)
+        t = time.perf_counter()
+        with stage("writing") as progress:
+            if sweep_result is not None:
+                write_sweep_files(tmp, sweep_result, job.corpus, job.model, job.n_seeds, job.command)
+            timings["total"] = time.perf_counter() - job.started  # the files' own writing is not included
+            manifest["peak_memory_mb"] = peak_memory_mb()
+            manifest = write_run(tmp, fitted, manifest, tables=False)
+            progress(1, 1)
+    manifest["timings"]["writing"] = time.perf_counter() - t
+    manifest["timings"]["total"] = time.perf_counter() - job.started
+    return RunResult(job.out, fitted, manifest, dtm)
+
+
+def _manifest(job: Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) -> dict:
+    corpus, k, auto = job.corpus, job.k, job.auto
+    manifest = {
+        "command": job.command or f"topicmf run {corpus}",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "versions": versions(),
+        "corpus": {
+            "path": str(Path(corpus).expanduser().resolve()),
+            "name": corpus_name(corpus),
+            "format": dtm.info["format"],
+            "documents": dtm.n_docs,
+            "terms": dtm.n_terms,
+            "nonzeros": int(dtm.nnz),
+            "tokens": dtm.info["tokens"],
+            "language": dtm.info["language"],
+            "languages": dtm.info.get("languages"),
+            "corpus_stopwords": dtm.info.get("pruning", {}).get("corpus_stopwords"),
+            "empty_documents": int(dtm.empty_docs.size),
+            "skipped_files": len(dtm.info["skipped_files"]),
+            "cleaning": dtm.info.get("cleaning"),
+            "columns": dtm.info.get("columns"),
+            "time_bins": None if job.bins is None else {"unit": job.bins.unit, "kind": job.bins.kind,
+                                                         "bins": len(job.bins.names)},
+            "fingerprint": dtm.fingerprint(),
+        },
+        # min_df as applied (its default depends on the corpus's size), so the options reproduce the run
+        "text_options": dict(asdict(job.options), min_df=dtm.info["pruning"]["min_df"]),
+        "model": {"k_requested": k if auto else int(k), "k_range": job.k_range if auto else None},
+        "metrics": metrics,
+        "timings": job.timings,
+    }
+    if sweep_result is not None:
+        manifest["sweep"] = {"rule": sweep_result.rule, "suggested": sweep_result.suggested, "seeds": job.n_seeds,
+                             "rows": sweep_result.rows}
+    if job.cluster is not None:
+        manifest["cluster"] = job.cluster
+    if job.merged is not None:
+        manifest["merged"] = job.merged
+    return manifest
+
+
+def write_sweep_files(directory, result, corpus, model, n_seeds, command):
+    write_sweep(Path(directory) / "sweep.csv", result.rows)
+    page = render_sweep(result.rows, suggested=result.suggested, rule=result.rule, corpus=corpus_name(corpus),
+                        model=model, seeds=n_seeds, command=command)  # fmt: skip
+    write_atomic(Path(directory) / "sweep.html", page)
+
+
+def rerender(directory, stage=None) -> Path:
+    """Render ``index.html`` of a saved run again, from its files alone (no corpus, no fitting)."""
+    stage = stage or silent
+    model = load_model(directory)
+    if model.graph is None:  # a run saved before the graph was stored
+        with stage("neighbours") as progress:
+            model.graph = model.neighbour_graph(NEIGHBOURS, progress=progress)
+    with stage("writing"):
+        return write_report(directory, model, model.manifest)
+
