@@ -104,7 +104,7 @@ def record_api(target: Path) -> None:
                 for key in ("W", "H", "loss_curve"):
                     arrays[f"{name}-{solver}-{n}-{key}"] = getattr(f, key)
             if solver != "dense":
-                f = factorize(large, 6, model=name, solver=solver, random_state=1, **dict(params, max_iter=12))
+                f = factorize(large, 6, model=name, solver=solver, random_state=1, **({"max_iter": 12} if params else {}))
                 for key in ("W", "H", "loss_curve"):
                     arrays[f"large-{name}-{solver}-{key}"] = getattr(f, key)
     rng = np.random.default_rng(3)
@@ -141,7 +141,9 @@ def record(target: Path, names: list[str]) -> None:
 
 
 def _manifest(path: Path, root: Path) -> dict:
-    text = path.read_text(encoding="utf-8").replace(str(root.resolve()), "<ROOT>").replace(str(root), "<ROOT>")
+    text = path.read_text(encoding="utf-8")
+    for prefix in {str(root.resolve()), str(root)}:  # the output folders' own paths (a whole path, not a word)
+        text = text.replace(prefix + "/", "<ROOT>/")
     manifest = json.loads(text)
     for key in VOLATILE:
         manifest.pop(key, None)

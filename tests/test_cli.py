@@ -197,20 +197,31 @@ def test_unusual_files_warn_but_do_not_fail(tmp_path):
     assert {t["term"] for t in stats["top_terms"]} == {"café", "words"}
 
 
-def test_spelled_out_choices_match_the_library():
-    """cli/fit.py lists models, solvers and weightings literally so `--help` stays fast; keep them true."""
-    from topicmf.cli import fit
-    from topicmf.factorize import MODELS, SIGMA_SPLITS
-    from topicmf.model import WEIGHTINGS
-    from topicmf.workflow import DEFAULT_K_RANGE
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_the_options_are_built_from_the_registries(command):
+    """Models, solvers, weightings and every model parameter offered on the command line come from topicmf.spec:
+    the same choices, ranges and names."""
+    import click
 
-    assert fit.MODEL_NAMES == tuple(MODELS)
-    assert set(fit.SOLVERS) == {s for spec in MODELS.values() for s in spec.solvers}
-    assert fit.WEIGHTINGS == WEIGHTINGS and fit.SIGMAS == SIGMA_SPLITS
-    assert fit.DEFAULT_K_RANGE == DEFAULT_K_RANGE
-    from topicmf.neighbours.scores import SIMILARITIES
+    from topicmf.spec import MODELS, SIGMA_SPLITS, SIMILARITIES, WEIGHTINGS
+    from topicmf.spec.runs import DEFAULT_K_RANGE
 
-    assert fit.SIMILARITIES == SIMILARITIES
+    options = {p.name: p for p in main.commands[command].params}
+    assert tuple(options["model"].type.choices) == tuple(MODELS)
+    assert set(options["solver"].type.choices) == {s for spec in MODELS.values() for s in spec.solvers}
+    assert tuple(options["weighting"].type.choices) == WEIGHTINGS and tuple(options["sigma"].type.choices) == SIGMA_SPLITS
+    assert options["k_range" if command == "run" else "ks"].default == DEFAULT_K_RANGE
+    if command == "run":
+        assert tuple(options["similarity"].type.choices) == SIMILARITIES
+    for spec in MODELS.values():
+        for param in spec.params:
+            if not param.cli or param.name == "solver":
+                continue
+            option = options[param.name]
+            assert param.option in option.opts
+            if isinstance(option.type, (click.IntRange, click.FloatRange)):
+                assert (option.type.min, option.type.max) == (param.low, param.high)
+            assert param.help.rstrip(".")[1:] in option.help  # the table's words, whatever the prefix
 
 
 def test_help_does_not_load_the_numerical_stages():

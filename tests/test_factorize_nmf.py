@@ -169,7 +169,7 @@ def test_empty_rows_and_columns_work(model):
     "X, k, message",
     [
         (np.ones((5, 4)), 5, r"n_components=5 is too large: X has 5 sample\(s\) .* and 4 feature\(s\)"),
-        (np.ones((5, 4)), 0, r"n_components must be a positive integer"),
+        (np.ones((5, 4)), 0, r"The 'n_components' parameter of \w+ must be an int in the range \[1, inf\)\. Got 0"),
         (np.zeros((5, 4)), 2, r"X is all zeros"),
         (np.array([[1.0, np.nan], [1.0, 2.0]]), 1, r"NaN"),
         (np.array([[1.0, np.inf], [1.0, 2.0]]), 1, r"infinity"),
@@ -191,7 +191,7 @@ def test_negative_entries_are_rejected_by_nmf(model):
 def test_unknown_names_list_the_valid_ones():
     with pytest.raises(ValueError, match="choose one of pnmf, nmf, lsa"):
         factorize(np.ones((3, 3)), 1, model="lda")
-    with pytest.raises(ValueError, match="choose one of cd, mu, sgd"):
+    with pytest.raises(ValueError, match=r"The 'solver' parameter of PoissonNMF must be a str among \{'cd', 'mu', 'sgd'\}"):
         factorize(np.ones((3, 3)), 1, model="pnmf", solver="hals")
 
 

@@ -163,13 +163,13 @@ def test_saved_and_loaded_model_keeps_its_background(tmp_path):
 def test_bad_settings_are_refused_in_one_line():
     X, label = planted()
     dtm = dtm_of(X, label)
-    with pytest.raises(ValueError, match=r"background must be a share in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"The 'background' parameter of PoissonNMF must be a float in the range \[0, 1\)"):
         factorize(X, 2, model="pnmf", background=1.0)
-    with pytest.raises(ValueError, match="needs the cd or mu solver"):
+    with pytest.raises(ValueError, match="applies to the cd and mu solvers only; solver 'sgd' does not use it"):
         factorize(X, 2, model="pnmf", solver="sgd", background=0.5)
-    with pytest.raises(TopicmfError, match="generic_words must be one of discount, keep"):
+    with pytest.raises(TopicmfError, match=r"'generic_words' parameter .* among \{'discount', 'keep'\}"):
         fit_topic_model(dtm, 2, generic_words="drop")
-    with pytest.raises(TopicmfError, match="Unknown word order"):
+    with pytest.raises(TopicmfError, match=r"'word_order' parameter .* among \{'relevance', 'weight'\}"):
         fit_topic_model(dtm, 2, word_order="frex")
     with pytest.raises(TopicmfError, match="counts or sqrt"):
         fit_topic_model(dtm, 2, weighting="tfidf")
@@ -227,8 +227,14 @@ def test_the_estimator_takes_a_background():
 
 
 def test_the_start_is_nndsvd_of_what_the_background_leaves():
-    from topicmf.factorize.engine.products import Products
-    from topicmf.factorize.topics.background import background_parts, residual, start_with_background
+    from topicmf.factorize.topics.background import background_parts, residual
+    from topicmf.factorize.topics.init import start_with_background
+    from topicmf.factorize.topics.local import LocalRows
+
+    def start(init, **given):
+        rows = LocalRows(X, 4)
+        Ht, b = start_with_background(rows, 3, init, np.random.default_rng(0), 0.6, **given)
+        return rows["W"], Ht, b
 
     X, _ = planted(seed=7, n_docs=80)
     rows, profile = background_parts(X, 0.6)
@@ -237,26 +243,30 @@ def test_the_start_is_nndsvd_of_what_the_background_leaves():
     assert np.array_equal(R.toarray(), dense) and np.shares_memory(R.indices, X.indices)  # shared, not copied
     Rt = residual(X.T.tocsr(), profile, rows)
     assert np.allclose(Rt.toarray(), dense.T)
-    W, Ht, b = start_with_background(X, 3, "nndsvda", np.random.default_rng(0), 0.6, Products(X, 4))
+    W, Ht, b = start("nndsvda")
     assert np.array_equal(W[:, 3], rows) and np.array_equal(Ht[:, 3], profile) and np.array_equal(b, profile)
     # the topics hold the rest of the words: Σ WH + Σ B = Σ X
     assert float(W[:, :3].sum(axis=0) @ Ht[:, :3].sum(axis=0)) == pytest.approx(0.4 * X.sum())
     # given factors are taken as the topics' part
     W0, H0 = np.full((80, 3), 0.5), np.full((3, X.shape[1]), 0.2)
-    W, Ht, _ = start_with_background(X, 3, "custom", None, 0.6, Products(X, 4), W=W0, H=H0)
+    W, Ht, _ = start("custom", W=W0, H=H0)
     assert np.array_equal(W[:, :3], W0) and np.array_equal(Ht[:, :3], H0.T)
 
 
 def test_a_large_matrix_starts_from_float32_residual_values():
     """Without gathering (a large corpus) the start's values are float32: nearly the same start, half the bytes."""
-    from topicmf.factorize.engine.products import Products
-    from topicmf.factorize.topics.background import residual, start_with_background
+    from topicmf.factorize.topics.background import residual
+    from topicmf.factorize.topics.init import start_with_background
+    from topicmf.factorize.topics.local import LocalRows
 
     X, _ = planted(seed=8, n_docs=200)
-    small = Products(X, 4)
-    large = Products(X, 4)
-    large.gather = False  # as for a matrix whose factor does not fit the caches
-    a = start_with_background(X, 3, "nndsvda", np.random.default_rng(0), 0.7, small)
-    b = start_with_background(X, 3, "nndsvda", np.random.default_rng(0), 0.7, large)
+
+    def start(gather):
+        rows = LocalRows(X, 4)
+        rows.products.gather = gather  # False: as for a matrix whose factor does not fit the caches
+        Ht, _ = start_with_background(rows, 3, "nndsvda", np.random.default_rng(0), 0.7)
+        return rows["W"], Ht
+
+    a, b = start(True), start(False)
     assert np.allclose(a[0], b[0], rtol=1e-4, atol=1e-6) and np.allclose(a[1], b[1], rtol=1e-4, atol=1e-6)
     assert residual(X, np.ones(X.shape[0]), np.zeros(X.shape[1]), np.float32).data.dtype == np.float32

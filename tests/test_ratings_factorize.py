@@ -243,7 +243,7 @@ def test_implicit_recommendations_leave_out_known_items_unless_asked():
 def test_bad_rating_matrices_get_a_clear_error(bad, message):
     with pytest.raises(ValueError, match=message):
         fit_explicit(bad, 1, max_iter=1)
-    with pytest.raises(ValueError, match="Unknown explicit solver"):
+    with pytest.raises(ValueError, match=r"The 'solver' parameter of ExplicitMF must be a str among \{'sgd', 'als', 'baseline'\}"):
         fit_explicit(lecture(), 1, solver="svd++")
 
 

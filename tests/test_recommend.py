@@ -17,7 +17,7 @@ from conftest import ROOT, snapshot, write_tree
 from topicmf.cli import main
 from topicmf.cli import recommend as cli_recommend
 from topicmf.errors import TopicmfError
-from topicmf.factorize.ratings.models import PENALTIES
+from topicmf.spec import PENALTIES
 from topicmf.ratings import FAMILIES, load_rating_model, read_ratings
 from topicmf.report import ratings as report_ratings
 from topicmf.workflow.recommend import recommend
@@ -250,14 +250,27 @@ def test_bad_options_are_refused_before_anything_is_written(tmp_path, args, mess
 
 
 def test_the_command_lines_choices_are_the_families():
-    assert set(cli_recommend.FAMILY_NAMES) == set(FAMILIES)
-    assert set(cli_recommend.RATING_SOLVERS) == {s for f in FAMILIES.values() for s in f.solvers}
-    declared = {s for f in FAMILIES.values() for s in f.settings}
-    assert set(cli_recommend.SETTINGS) <= declared  # every option sets some family's setting
-    for f in FAMILIES.values():  # every setting a family declares can be given on the command line
-        assert set(f.settings) <= set(cli_recommend.SETTINGS) | {"cg_steps"}
+    from topicmf.cli import main
+
+    options = {p.name: p for p in main.commands["recommend"].params}
+    assert tuple(options["family"].type.choices) == tuple(FAMILIES)
+    assert set(options["solver"].type.choices) == {s for f in FAMILIES.values() for s in f.solvers}
+    for f in FAMILIES.values():  # every setting a family declares is an option and an estimator parameter
+        for name in f.settings:
+            assert name in options and f.params[name].option in options[name].opts
         assert set(f.settings) <= set(f.estimator().get_params())
-    assert PENALTIES == ("per_rating", "total")
+    assert tuple(options["penalty"].type.choices) == PENALTIES
+
+
+@pytest.mark.parametrize("name", ["explicit", "implicit"])
+def test_the_estimators_and_fit_functions_take_their_defaults_from_the_table(name):
+    import inspect
+
+    family = FAMILIES[name]
+    assert family.estimator().get_params() == family.params.defaults()
+    signature = inspect.signature(family.fit).parameters
+    for param in family.function_params:
+        assert signature[param.name].default == param.default, param.name
 
 
 def test_the_page_stays_bounded(tmp_path, monkeypatch):

@@ -81,7 +81,7 @@ def test_seeds_need_a_fixed_k_and_an_nmf_model(tmp_path):
     for args in (["-k", "auto"], ["-m", "lsa"]):
         result = CliRunner().invoke(main_cli(), ["run", str(DEMO), *args, "--seed-topics", str(path), "--out",
                                                  str(tmp_path / "o"), "-q"])
-        assert result.exit_code == 1 and "--seed-topics needs an NMF model, a fixed -k" in result.output
+        assert result.exit_code == 1 and "--seed-topics needs a model whose topics are word distributions (NMF), a fixed -k" in result.output
 
 
 def test_the_names_are_in_the_per_topic_files_too(tmp_path):

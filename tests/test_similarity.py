@@ -193,6 +193,6 @@ def test_a_run_can_compare_documents_by_topics_alone(tmp_path):
     scores = np.asarray(U, dtype=np.float64) @ np.asarray(U[i], dtype=np.float64)
     assert [s for _, s in model.similar(i, 3)] == pytest.approx(sorted(np.delete(scores, i))[::-1][:3], abs=1e-6)
     assert model.query("telescope planet stars")[1]  # topics only, still answers
-    with pytest.raises(TopicmfError, match="similarity must be one of words, topics"):
+    with pytest.raises(TopicmfError, match=r"'similarity' parameter of topicmf run must be a str among \{'words', 'topics'\}"):
         run(DEMO, out=tmp_path / "bad", k=5, similarity="tfidf")
     assert not (tmp_path / "bad").exists()

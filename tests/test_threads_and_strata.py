@@ -116,13 +116,13 @@ def test_blas_is_held_to_one_thread_during_a_fit(monkeypatch):
     from topicmf.factorize.topics import lsa
 
     seen = []
-    real = lsa.truncated_svd
+    real = lsa.randomized_svd
 
     def spy(*args, **kwargs):
         seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(lsa, "truncated_svd", spy)
+    monkeypatch.setattr(lsa, "randomized_svd", spy)
     fit_lsa(counts(7), 3, random_state=0)
     assert seen == [{1}]
 

@@ -39,7 +39,7 @@ def topics_command(directory: str, words: int) -> None:
     manifest = model.manifest
     npmi = (manifest.get("metrics", {}).get("coherence", {}).get("npmi")) or [None] * model.n_topics
     share = model.prevalence()
-    negative = None if model.is_nmf else model.top_words(words, negative=True)
+    negative = None if model.topics_are_distributions else model.top_words(words, negative=True)
     click.echo(f"{'topic':>5}  {'share':>6}  {'NPMI':>6}  top words")
     for t, top in enumerate(model.top_words(words)):
         name = model.topic_names[t] if model.topic_names and model.topic_names[t] else None
@@ -103,9 +103,9 @@ def query_command(directory: str, text: str, n: int) -> None:
     click.echo("topic mixture:")
     order = sorted(range(model.n_topics), key=lambda t: (-abs(profile[t]), t))
     # NMF: the topics holding at least 0.1% of the text (at most 10); LSA: the 10 largest coordinates
-    shown = ([t for t in order if profile[t] >= 0.001][:10] or order[:1]) if model.is_nmf else order[:10]
+    shown = ([t for t in order if profile[t] >= 0.001][:10] or order[:1]) if model.topics_are_distributions else order[:10]
     for t in shown:
-        value = f"{profile[t]:>6.1%}" if model.is_nmf else f"{profile[t]:>+7.3f}"
+        value = f"{profile[t]:>6.1%}" if model.topics_are_distributions else f"{profile[t]:>+7.3f}"
         click.echo(f"  {t:>3}  {value}  {model.label(t)}")
     click.echo("nearest documents:")
     _print_neighbours(model, neighbours)

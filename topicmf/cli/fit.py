@@ -8,37 +8,30 @@ from dataclasses import replace
 import click
 
 from ..console import Progress
+from ..spec import FIT_PARAMS, MODELS, listing, model_spec
+from ..spec.runs import DEFAULT_K_RANGE, RUN_PARAMS
 from . import corpus_options, friendly, main, text_options
+from .options import check_family_options, option_values, param_option, shared_option, shared_options
 
-# Spelled out so that `topicmf --help` and `topicmf vocab` need not load numba and scikit-learn;
-# tests/test_cli.py checks them against topicmf.factorize.MODELS and topicmf.model.WEIGHTINGS.
-MODEL_NAMES = ("pnmf", "nmf", "lsa")
-SOLVERS = ("cd", "mu", "sgd", "hals", "als", "randomized", "arpack", "dense", "gd")
-WEIGHTINGS = ("counts", "sqrt", "tfidf", "log-entropy")
-GENERIC_WORDS = ("discount", "keep")
-SIGMAS = ("left", "right", "sqrt")
-SIMILARITIES = ("words", "topics")
-DEFAULT_K_RANGE = "5:30:5"
+# The registries (topicmf.spec) import neither numba nor scikit-learn: `topicmf --help` stays fast.
+_MODEL_OPTIONS = shared_options(MODELS.values())
 
 
 class TopicCount(click.ParamType):
-    """A positive number of topics, or ``auto``."""
+    """A number of topics, or ``auto``, as :data:`topicmf.spec.runs.RUN_PARAMS` declares ``k``."""
 
     name = "N|auto"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, int) or value == "auto":
-            return value
         text = str(value).strip().lower()
-        if text == "auto":
-            return "auto"
         try:
-            number = int(text)
+            number = value if isinstance(value, int) else text if text == "auto" else int(text)
         except ValueError:
             self.fail(f"{value!r} is neither a number of topics nor 'auto'", param, ctx)
-        if number < 1:
+        try:
+            return RUN_PARAMS["k"].check(number, "-k")
+        except ValueError:
             self.fail(f"{value!r}: the number of topics must be at least 1", param, ctx)
-        return number
 
 
 class TimeBinsType(click.ParamType):
@@ -71,30 +64,23 @@ class MemorySize(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+def _solver_help() -> str:
+    return "Solver of the model: " + "; ".join(
+        f"{name}: {listing((f'{spec.default_solver} (default)', *spec.solvers[1:]), 'or')}"
+        for name, spec in MODELS.items()) + "."
+
+
 def model_options(command):
-    """Options of the model and its solver, shared by run and sweep."""
+    """Options of the model and its solver, shared by run and sweep (from the models' parameter tables)."""
+    solvers = tuple(dict.fromkeys(s for spec in MODELS.values() for s in spec.solvers))
     options = [
-        click.option("--model", "-m", type=click.Choice(MODEL_NAMES), default="pnmf", show_default=True,
-                     help="pnmf: Poisson NMF (counts); nmf: Frobenius NMF; lsa: truncated SVD."),
-        click.option("--solver", type=click.Choice(SOLVERS), default=None,
-                     help="Solver of the model (default: its fastest; see the README)."),
-        click.option("--weighting", type=click.Choice(WEIGHTINGS), default=None,
-                     help="Weighting of the counts (default: sqrt for Poisson NMF, counts for NMF, tfidf for LSA; "
-                          "counts for every NMF with --generic-words keep)."),
-        click.option("--generic-words", type=click.Choice(GENERIC_WORDS), default="discount", show_default=True,
-                     help="discount: keep words used everywhere out of the topics (Poisson NMF: square-root counts "
-                          "and a background of corpus frequencies; NMF topics: words ranked by relevance). "
-                          "keep: the plain model, as topicmf fitted it before."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed, the same run."),
-        click.option("--max-iter", type=click.IntRange(min=1), default=None, help="Iteration limit of the solver."),
-        click.option("--tol", type=click.FloatRange(min=0), default=None,
-                     help="Stop when the objective falls by less than this (relative) in one iteration."),
-        click.option("--alpha", type=click.FloatRange(min=0), default=0.0, show_default=True,
-                     help="L2 penalty on the document factor (½α‖W‖²)."),
-        click.option("--beta", type=click.FloatRange(min=0), default=0.0, show_default=True,
-                     help="L2 penalty on the topic factor (½β‖H‖²)."),
-        click.option("--sigma", type=click.Choice(SIGMAS), default=None,
-                     help="LSA only: Σ goes to documents (left), words (right) or both (sqrt). Default left."),
+        click.option("--model", "-m", type=click.Choice(tuple(MODELS)), default="pnmf", show_default=True,
+                     help="; ".join(f"{name}: {spec.description}" for name, spec in MODELS.items()) + "."),
+        click.option("--solver", type=click.Choice(solvers), default=None, help=_solver_help()),
+        param_option(FIT_PARAMS["weighting"]),
+        param_option(FIT_PARAMS["generic_words"]),
+        param_option(FIT_PARAMS["seed"], type=int),
+        *(shared_option(param, owners, len(MODELS)) for param, owners in _MODEL_OPTIONS),
         click.option("--memory-limit", type=MemorySize(), default=None, metavar="SIZE",
                      help="Stop early, with a message, if the run would need more memory than this (e.g. 8G; "
                           "default: what is available when it starts)."),
@@ -107,22 +93,12 @@ def model_options(command):
 
 
 def fit_parameters(params: dict) -> dict:
-    """The solver keywords from the parsed model options (removing them from ``params``)."""
-    model = params["model"]
-    fit = {"alpha_W": params.pop("alpha"), "alpha_H": params.pop("beta"), "generic_words": params.pop("generic_words")}
-    for name in ("max_iter", "tol"):
-        value = params.pop(name)
-        if value is not None:
-            fit[name] = value
-    sigma = params.pop("sigma")
-    if sigma is not None:
-        if model != "lsa":
-            raise click.UsageError("--sigma applies to --model lsa only")
-        fit["sigma"] = sigma
-    if model == "lsa" and params.get("solver") in (None, "randomized", "arpack", "dense") and (
-            fit["alpha_W"] or fit["alpha_H"]):  # fmt: skip
-        raise click.UsageError("--alpha/--beta need an iterative LSA solver (--solver als, gd or sgd)")
-    return fit
+    """The fit's keywords from the parsed model options (removing them from ``params``); an option the chosen
+    model or solver does not take is a usage error naming it."""
+    given = option_values(params, _MODEL_OPTIONS)
+    check_family_options(model_spec(params["model"]), params.get("solver"), given, _MODEL_OPTIONS,
+                         family_option="--model")
+    return {"generic_words": params.pop("generic_words"), **given}
 
 
 def command_line() -> str:
@@ -151,26 +127,18 @@ def command_line() -> str:
 
 @main.command("run")
 @click.argument("corpus")
-@click.option("-k", "--topics", "k", type=TopicCount(), default=10, show_default=True,
-              help="Number of topics, or 'auto' to sweep --k-range and take the suggested k.")
+@param_option(RUN_PARAMS["k"], "-k", "--topics", type=TopicCount())
 @click.option("--k-range", default=DEFAULT_K_RANGE, show_default=True, help="The k values -k auto tries (START:STOP:STEP).")
 @click.option("--dask", metavar="ADDRESS|local:N", default=None,
               help="Read and fit on a Dask cluster: a scheduler address (tcp://host:8786), or local:N for N worker "
                    "processes here. Needs pip install 'topicmf[dask]'.")
-@click.option("--similarity", type=click.Choice(SIMILARITIES), default="words", show_default=True,
-              help="How documents are compared for their neighbours: by their words and topics, or by topic profiles "
-                   "alone (faster for very large corpora, but with ties).")
-@click.option("--heldout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None, metavar="F",
-              help="Also fit without this share of the documents and score how well the model completes them "
-                   "(Poisson NMF: per-word perplexity; NMF and LSA: relative error).")
+@param_option(RUN_PARAMS["similarity"])
+@param_option(RUN_PARAMS["heldout"], metavar="F")
 @click.option("--seed-topics", type=click.Path(exists=True, dir_okay=False), default=None, metavar="FILE",
               help="Seeded topics: lines 'name: word word word'; the first topics start from those words, keep near "
                    "them and carry the names.")
-@click.option("--seed-strength", type=click.FloatRange(min=0), default=1.0, show_default=True,
-              help="How hard the seeded topics are held to their words: a pseudo-document of the seed words worth "
-                   "this many median documents (0: the start only).")
-@click.option("--reduce-to", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Fit -k topics, then merge them down the topic tree to N and refit from there.")
+@param_option(RUN_PARAMS["seed_strength"])
+@param_option(RUN_PARAMS["reduce_to"], metavar="N")
 @click.option("--time-column", default=None, metavar="COLUMN",
               help="A table's column of dates (ISO), years or numbers: writes topics_over_time.csv.")
 @click.option("--time-bins", type=TimeBinsType(), default="auto", show_default=True, metavar="auto|year|quarter|month|N",
@@ -261,15 +229,14 @@ def summary(result) -> str:
 @click.argument("corpus")
 @click.option("--k", "ks", default=DEFAULT_K_RANGE, show_default=True,
               help="k values: START:STOP:STEP (stop included) or a list 5,10,20.")
-@click.option("--seeds", type=click.IntRange(min=2), default=2, show_default=True,
-              help="Fits per k; stability compares them.")
-@click.option("--heldout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None, metavar="F",
+@param_option(RUN_PARAMS["n_seeds"])
+@param_option(RUN_PARAMS["heldout"], metavar="F",
               help="Also score each k by completing a held-out share F of the documents (a criterion and a chart "
                    "beside the rule's).")
 @model_options
 @corpus_options
 @friendly
-def sweep_command(corpus: str, ks: str, seeds: int, heldout, **params) -> None:
+def sweep_command(corpus: str, ks: str, n_seeds: int, heldout, **params) -> None:
     """Fit a range of k to CORPUS and suggest one.
 
     Writes sweep.csv, sweep.json and sweep.html (a chart of coherence,
@@ -289,7 +256,7 @@ def sweep_command(corpus: str, ks: str, seeds: int, heldout, **params) -> None:
     fit = fit_parameters(params)
     with limit(params["memory_limit"]):
         out, result = sweep(corpus, ks, out=params["out"], model=params["model"], solver=params["solver"],
-                            weighting=params["weighting"], seed=params["seed"], n_seeds=seeds, force=params["force"],
+                            weighting=params["weighting"], seed=params["seed"], n_seeds=n_seeds, force=params["force"],
                             options=options, fit_params=fit, command=command_line(),
                             stage=lambda label: Progress(label, quiet=quiet), heldout=heldout)  # fmt: skip
 

@@ -1,8 +1,7 @@
 """``topicmf recommend``, ``predict`` and ``suggest``: rating matrices from a file to recommendations.
 
-The rating models' choices are spelled out here (not imported) so that ``topicmf --help``
-need not load numba; tests/test_cli_recommend.py checks them against
-:data:`topicmf.ratings.FAMILIES`.
+The options of the families' settings are built from their parameter tables
+(:data:`topicmf.spec.FAMILIES`), which load neither numba nor scikit-learn.
 """
 
 from __future__ import annotations
@@ -14,38 +13,38 @@ import click
 
 from ..console import Progress
 from ..errors import TopicmfError
+from ..spec import FAMILIES, SPLITS, listing
 from . import friendly, main
 from .fit import command_line
+from .options import option_values, shared_option, shared_options
 
-FAMILY_NAMES = ("explicit", "implicit")
-RATING_SOLVERS = ("sgd", "als", "baseline", "cg", "exact")
-SPLITS = ("random", "time")
 # the options that set an estimator's keyword of the same name; the family says which it takes
-SETTINGS = ("alpha", "beta", "gamma", "delta", "reg", "learning_rate", "max_iter", "penalty")
+_SETTINGS = shared_options(FAMILIES.values())
+
+
+def rating_options(command):
+    """The model, its size and solver, and every family's settings (from the families' parameter tables)."""
+    solvers = tuple(dict.fromkeys(s for f in FAMILIES.values() for s in f.solvers))
+    options = [
+        click.option("--model", "-m", "family", type=click.Choice(tuple(FAMILIES)), default=None,
+                     help="; ".join(f"{name}: {f.description}" for name, f in FAMILIES.items())
+                          + " (default: implicit when every value is 0 or 1, else explicit)."),
+        click.option("-k", "--factors", "k", type=click.IntRange(min=1), default=None,
+                     help="Number of factors (default: " + ", ".join(f"{f.default_k} {name}" for name, f in FAMILIES.items())
+                          + "; at most the smaller side of the matrix)."),
+        click.option("--solver", type=click.Choice(solvers), default=None,
+                     help="; ".join(f"{name}: {listing((f'{f.default_solver} (default)', *f.solvers[1:]), 'or')}"
+                                    for name, f in FAMILIES.items()) + "."),
+        *(shared_option(param, owners, len(FAMILIES)) for param, owners in _SETTINGS),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 @main.command("recommend")
 @click.argument("ratings", metavar="RATINGS")
-@click.option("--model", "-m", "family", type=click.Choice(FAMILY_NAMES), default=None,
-              help="explicit: ratings on known cells (μ + biases + factors); implicit: interactions, every cell "
-                   "weighted (default: implicit when every value is 0 or 1, else explicit).")
-@click.option("-k", "--factors", "k", type=click.IntRange(min=1), default=None,
-              help="Number of factors (default: 100 explicit, 64 implicit; at most the smaller side of the matrix).")
-@click.option("--solver", type=click.Choice(RATING_SOLVERS), default=None,
-              help="explicit: sgd (default), als or baseline; implicit: cg (default) or exact.")
-@click.option("--alpha", type=click.FloatRange(min=0), default=None,
-              help="explicit: L2 weight of the user factors (0.1); implicit: confidence w = 1 + α·x (10).")
-@click.option("--beta", type=click.FloatRange(min=0), default=None, help="explicit: L2 weight of the item factors (0.1).")
-@click.option("--gamma", type=click.FloatRange(min=0), default=None, help="explicit: L2 weight of the user biases (0.02).")
-@click.option("--delta", type=click.FloatRange(min=0), default=None, help="explicit: L2 weight of the item biases (0.02).")
-@click.option("--penalty", type=click.Choice(("per_rating", "total")), default=None,
-              help="explicit: every known cell carries its user's and item's penalties (per_rating, the default), "
-                   "or each factor is penalised once (total).")
-@click.option("--reg", type=click.FloatRange(min=0), default=None, help="implicit: L2 weight of both factors (0.01).")
-@click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="explicit sgd: the step (0.01).")
-@click.option("--max-iter", type=click.IntRange(min=1), default=None,
-              help="Epochs or sweeps (explicit 30, implicit 15).")
+@rating_options
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed, the same run.")
 @click.option("-n", "--top", "n", type=click.IntRange(min=1), default=10, show_default=True,
               help="Recommendations per user.")
@@ -86,7 +85,7 @@ def recommend_command(ratings: str, family, k, solver, seed, n, include_known, t
     from ..workflow.recommend import recommend
 
     columns = {name: params.pop(f"{name}_column") for name in ("user", "item", "rating", "time")}
-    settings = {name: value for name in SETTINGS if (value := params.pop(name)) is not None}
+    settings = option_values(params, _SETTINGS)
     result = recommend(ratings, out=out, model=family, k=k, solver=solver, seed=seed, force=force, n=n,
                        test_size=test_size, folds=folds, split=split, settings=settings, min_rating=min_rating,
                        columns={key: value for key, value in columns.items() if value is not None},

@@ -11,9 +11,10 @@ actors:
 * the count matrix stays on the workers as row blocks, one
   :class:`~topicmf.distributed.block.Block` actor each, and is never
   gathered; so do the token streams for coherence;
-* fits run as map-reduce over the blocks (:mod:`.fitting`): per iteration
-  only n_terms × k and k × k statistics travel, so traffic does not grow
-  with the number of documents;
+* the topic solvers of :mod:`topicmf.factorize.topics` run on the blocks
+  unchanged, through :class:`~.rows.ClusterRows` (the second backend of
+  their row interface): per iteration only n_terms × k and k × k statistics
+  travel, so traffic does not grow with the number of documents;
 * what the rest of the run needs — W (n_docs × k, for profiles and
   neighbours), window and document co-occurrence counts of the top words,
   the sample of documents — comes back from the workers, and the run goes
@@ -24,7 +25,7 @@ machine (up to the order of floating-point additions).
 """
 
 from .cluster import open_client, require_dask
-from .fitting import SOLVERS, fit_distributed
 from .reading import DistributedMatrix, read_corpus
+from .rows import ClusterRows
 
-__all__ = ["open_client", "require_dask", "read_corpus", "DistributedMatrix", "fit_distributed", "SOLVERS"]
+__all__ = ["open_client", "require_dask", "read_corpus", "DistributedMatrix", "ClusterRows"]

@@ -25,11 +25,12 @@ from ..errors import NoDocumentsError, TopicmfError, TopicmfWarning
 from ..text.build import (TextOptions, choose_language, cleaning_info, display_names, make_tokenizer, say_language,
                           say_skipped, text_info, uses_corpus_stopwords)  # fmt: skip
 from ..text.clean import empty_stats
-from ..text.matrix import fingerprint
+from ..text.matrix import TermMatrix, fingerprint
 from ..text.merge import best_surfaces
 from ..text.prune import even_terms, prune_terms
 from ..text.stream import DocumentSample
 from .block import Block
+from .rows import ClusterRows
 
 __all__ = ["read_corpus", "DistributedMatrix"]
 
@@ -40,26 +41,31 @@ def _call(actors, method: str, *args):
     return [f.result() for f in futures]
 
 
-class DistributedMatrix:
+class DistributedMatrix(TermMatrix):
     """A document-term matrix held in row blocks on Dask workers, with everything else on the client.
 
-    It offers what the rest of a run needs from a
-    :class:`~topicmf.text.DocumentTermMatrix` — ids, labels, vocabulary,
-    sample, coherence counts, a fingerprint — and fits models where the
-    blocks are (:mod:`topicmf.distributed.fitting`).  ``X`` is None: the
-    counts are never gathered.
+    It offers what the rest of a run needs of a matrix
+    (:class:`~topicmf.text.TermMatrix`) — ids, labels, vocabulary, sample,
+    coherence counts, a fingerprint — and the rows the topic solvers fit
+    where the blocks are (:meth:`fit_input`, :class:`~topicmf.distributed.rows.ClusterRows`).
+    ``X`` is None: the counts are never gathered.
     """
 
     X = None
     stream = None
+    local = False
 
     def __init__(self, client, blocks, rows, vocabulary, terms, doc_ids, labels, doc_lengths, info, sample, nnz,
                  term_counts, document_frequency, empty):
         self.client, self.blocks, self.rows = client, blocks, rows
         self.vocabulary, self.terms, self.doc_ids, self.labels = vocabulary, terms, doc_ids, labels
-        self.doc_lengths, self.info, self.sample, self.nnz = doc_lengths, info, sample, nnz
+        self.doc_lengths, self.info, self.sample, self._nnz = doc_lengths, info, sample, nnz
         self.times = None  # time columns are read on one machine only
         self.term_counts, self.document_frequency, self.empty_docs = term_counts, document_frequency, empty
+
+    @property
+    def nnz(self) -> int:
+        return self._nnz
 
     @property
     def n_docs(self) -> int:
@@ -119,13 +125,12 @@ class DistributedMatrix:
             return 1.0 + plogp / np.log(self.n_docs)
         return None
 
-    def fit_factorization(self, n_topics: int, *, model: str, solver, weighting: str, global_weights, callback=None,
-                          **params):
-        """Fit on the blocks (see :func:`topicmf.distributed.fitting.fit_distributed`)."""
-        from .fitting import fit_distributed
-
-        return fit_distributed(self, n_topics, model=model, solver=solver, weighting=weighting,
-                               global_weights=global_weights, callback=callback, **params)
+    def fit_input(self, weighting: str, global_weights) -> ClusterRows:
+        """The blocks' rows, weighted, for the topic solvers (:class:`~topicmf.distributed.rows.ClusterRows`)."""
+        parts = self.call("prepare", weighting, global_weights)
+        stats = {"total": sum(x["total"] for x in parts), "norm2": sum(x["norm2"] for x in parts),
+                 "df": np.asarray(self.document_frequency)}
+        return ClusterRows(self.blocks, self.shape, self.nnz, stats)
 
     def close(self) -> None:
         try:

@@ -8,10 +8,10 @@ from .coherence import c_v, npmi, umass
 from .evaluate import diversity, evaluate, label_agreement, stability
 from ..neighbours.graph import nearest
 from .store import load_model, read_manifest, save_model
-from .fitting import GENERIC_WORDS, fit_topic_model
+from ..spec import GENERIC_WORDS, WEIGHTINGS
+from .fitting import fit_topic_model
 from .sweep import RULE, SweepResult, parse_k_range, suggest_k
 from .topicmodel import TopicModel
-from .weighting import WEIGHTINGS
 
 __all__ = [
     "GENERIC_WORDS",

@@ -33,7 +33,7 @@ FREX_WEIGHT = 0.5  # STM's default weight of exclusivity against frequency
 
 def topic_distributions(model: TopicModel) -> np.ndarray | None:
     """φ (k × terms): each topic's word distribution; None for LSA."""
-    if not model.is_nmf:
+    if not model.topics_are_distributions:
         return None
     H = np.maximum(np.asarray(model.H, dtype=np.float64), 0.0)
     totals = H.sum(axis=1, keepdims=True)

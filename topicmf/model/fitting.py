@@ -1,36 +1,17 @@
-"""Fitting a topic model to a document-term matrix: the defaults per model, the memory check, the fit."""
+"""Fitting a topic model to a document-term matrix: the model's settings, the memory check, the fit."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..errors import TopicmfError
-from ..factorize import MODELS, factorize
+from ..factorize import factorize
 from ..resources import check_fits
+from ..spec import FIT_PARAMS, MODELS, checked, model_spec
 from ..text import DocumentTermMatrix, Tokenizer
-from .topicmodel import WORD_ORDERS, TopicModel
-from .weighting import WEIGHTINGS, global_weights, weigh
+from .topicmodel import TopicModel
 
-__all__ = ["ACCEPTED_WEIGHTINGS", "GENERIC_WORDS", "fit_topic_model", "fit_memory"]
-
-#: What keeps words used everywhere out of the topics (README, "Generic words"), per model:
-#: "discount" (the default) and "keep", topicmf's behaviour before it, which it reproduces exactly.
-#: Poisson NMF discounts with square-root counts, a fixed background of corpus word frequencies that
-#: carries 70% of every document's (square-rooted) words, a tolerance that lets the topics converge under
-#: it, and words ranked by relevance; the other NMF ranks by relevance; LSA (tf-idf, signed) keeps its poles.
-#: Every setting of a model's entry is a default that the caller's own value overrides.
-GENERIC_WORDS = {
-    "discount": {"pnmf": {"weighting": "sqrt", "background": 0.7, "tol": 5e-5, "word_order": "relevance"},
-                 "nmf": {"weighting": "counts", "word_order": "relevance"},
-                 "lsa": {"weighting": "tfidf", "word_order": "weight"}},
-    "keep": {"pnmf": {"weighting": "counts", "word_order": "weight"},
-             "nmf": {"weighting": "counts", "word_order": "weight"},
-             "lsa": {"weighting": "tfidf", "word_order": "weight"}},
-}
-
-#: The weightings a model is meant for, and why, where it is not all of them.
-ACCEPTED_WEIGHTINGS = {"pnmf": (("counts", "sqrt"), "Poisson NMF models counts")}
-
+__all__ = ["fit_topic_model", "fit_memory"]
 
 def fit_memory(n_docs: int, n_terms: int, nnz: int, n_topics: int, model: str) -> int:
     """Bytes a fit adds to a process that holds the count matrix (an estimate, for refusing early).
@@ -57,63 +38,56 @@ def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnm
     solver : str or None
         The model's default when None.
     weighting : {"counts", "sqrt", "tfidf", "log-entropy"} or None
-        None: as :data:`GENERIC_WORDS` has it for the model (counts or
-        square roots for NMF, tf-idf for LSA).  A model takes the weightings
-        :data:`ACCEPTED_WEIGHTINGS` allows it (Poisson NMF: counts or sqrt).
+        None: as the model's ``generic_words`` settings have it (:attr:`topicmf.spec.ModelSpec.generic_words`:
+        counts or square roots for NMF, tf-idf for LSA).  A model takes the weightings
+        :attr:`~topicmf.spec.ModelSpec.weightings` allows it (Poisson NMF: counts or sqrt).
     seed : int
     tokenizer : Tokenizer or None
         How the corpus was tokenized (for new text); None for a count matrix.
     callback : callable(iteration, max_iter) or None
     generic_words : {"discount", "keep"}
-        The defaults of :data:`GENERIC_WORDS` for the model; anything given
-        explicitly (weighting, word_order, background, tol) wins.  "keep"
-        reproduces topicmf's results from before it.  A fit with the ``sgd``
-        solver has no background (recorded as 0).
+        The model's settings for that choice; anything given explicitly (weighting, word_order,
+        background, tol) wins.  "keep" reproduces topicmf's results from before it.  A solver
+        that cannot carry a background (``sgd``) fits without one (recorded as 0).
     word_order : {"relevance", "weight"} or None
     **params
-        Passed to :func:`topicmf.factorize.factorize`.
+        Passed to :func:`topicmf.factorize.factorize`; checked here against the model's
+        parameter table, once.
     """
-    if model not in MODELS:
-        raise TopicmfError(f"Unknown model {model!r}; choose one of {', '.join(MODELS)}")
-    if generic_words not in GENERIC_WORDS:
-        raise TopicmfError(f"generic_words must be one of {', '.join(GENERIC_WORDS)}; got {generic_words!r}")
-    defaults = dict(GENERIC_WORDS[generic_words][model])
-    if solver == "sgd":  # sgd fits topics alone: no background (recorded as 0), nor the tolerance set for one
-        defaults.pop("background", None)
-        defaults.pop("tol", None)
-    weighting = weighting or defaults.pop("weighting")
-    word_order = word_order or defaults.pop("word_order")
-    params = {**{key: v for key, v in defaults.items() if key not in ("weighting", "word_order")}, **params}
-    distributed = hasattr(dtm, "fit_factorization")  # a matrix held in blocks on a cluster fits where it is
-    if weighting not in WEIGHTINGS:
-        raise TopicmfError(f"Unknown weighting {weighting!r}; choose one of {', '.join(WEIGHTINGS)}")
-    if word_order not in WORD_ORDERS:
-        raise TopicmfError(f"Unknown word order {word_order!r}; choose one of {', '.join(WORD_ORDERS)}")
-    accepted, why = ACCEPTED_WEIGHTINGS.get(model, (WEIGHTINGS, ""))
-    if weighting not in accepted:
-        raise TopicmfError(f"{why}; use --weighting {' or '.join(accepted)} (or another model)")
+    try:
+        spec = model_spec(model)
+        for name, value in (("generic_words", generic_words), ("weighting", weighting), ("word_order", word_order),
+                            ("seed", seed)):
+            FIT_PARAMS[name].check(value, "fit_topic_model")
+        weighting_default, order_default, defaults = spec.settings(generic_words, solver)
+        params = spec.params.check({**defaults, **params, "n_components": n_topics, "solver": solver or spec.default_solver})
+    except ValueError as exc:
+        raise TopicmfError(str(exc)) from None
+    weighting = weighting or weighting_default
+    word_order = word_order or order_default
+    if weighting not in spec.weightings:
+        raise TopicmfError(f"{spec.weightings_reason}; use --weighting {' or '.join(spec.weightings)} (or another model)")
+    n_topics, solver = params.pop("n_components"), params.pop("solver")
     shape = (dtm.n_docs, dtm.n_terms)
-    nnz = dtm.nnz if dtm.X is None else dtm.X.nnz
+    nnz = dtm.nnz
     limit = min(shape)
-    if isinstance(n_topics, bool) or not isinstance(n_topics, (int, np.integer)) or not 1 <= n_topics <= limit:
-        raise TopicmfError(
-            f"The number of topics must be between 1 and {limit} (documents × terms is {shape[0]} × "
-            f"{shape[1]}); got {n_topics}"
-        )
+    if n_topics > limit:
+        raise TopicmfError(f"The number of topics must be between 1 and {limit} (documents × terms is {shape[0]} × "
+                           f"{shape[1]}); got {n_topics}")
     if nnz == 0:
         raise TopicmfError("The matrix has no nonzero entries: nothing to factorize")
-    check_fits(fit_memory(*shape, nnz, n_topics, model) if dtm.X is not None else 24 * shape[0] * n_topics,
+    # the matrix and the fit on this machine; only W comes here from a cluster
+    check_fits(fit_memory(*shape, nnz, n_topics, model) if dtm.local else 24 * shape[0] * n_topics,
                f"Fitting {n_topics} topics to {dtm.n_docs:,} documents × {dtm.n_terms:,} terms",
                "Use fewer topics, keep fewer terms (--min-df, --max-terms), or fit on a cluster (--dask).")
-    g = dtm.global_weights(weighting) if distributed else global_weights(dtm.X, weighting)
+    if not dtm.local and not spec.solver(solver).cluster:
+        raise TopicmfError(f"On a cluster, {model} is fitted with {' or '.join(spec.cluster_solvers)}; got solver "
+                           f"{solver!r}")
+    g = dtm.global_weights(weighting)
     try:
-        if distributed:
-            result = dtm.fit_factorization(int(n_topics), model=model, solver=solver, weighting=weighting,
-                                           global_weights=g, callback=callback, random_state=seed, **params)
-        else:
-            X = weigh(dtm.X, weighting, g) if weighting != "counts" else dtm.X
-            result = factorize(X, int(n_topics), model=model, solver=solver, random_state=seed, callback=callback,
-                               **params)
+        with checked():
+            result = factorize(dtm.fit_input(weighting, g), n_topics, model=model, solver=solver, random_state=seed,
+                               callback=callback, **params)
     except ValueError as exc:
         raise TopicmfError(str(exc)) from None
     return TopicModel(result, tuple(dtm.vocabulary), tuple(dtm.terms), tuple(dtm.doc_ids), dtm.labels, tokenizer,

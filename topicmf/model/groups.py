@@ -25,7 +25,7 @@ import scipy.sparse as sp
 
 from ..factorize.topics.losses import wh_on_nonzeros
 from .topicmodel import TopicModel
-from .weighting import weigh
+from ..text.weighting import weigh
 
 __all__ = ["GroupTopics", "group_topics", "label_groups", "GROUP_WORDS"]
 
@@ -65,7 +65,7 @@ def group_topics(model: TopicModel, X, group: np.ndarray, names: list, n_words: 
     share = np.zeros((n_groups, k))
     documents = np.zeros((n_groups, k), dtype=np.int64)
     dominant = model.dominant_topics()
-    if model.is_nmf:
+    if model.topics_are_distributions:
         E = model.topic_words_expected()
     else:
         A = np.abs(np.asarray(model.W, dtype=np.float64))
@@ -77,7 +77,7 @@ def group_topics(model: TopicModel, X, group: np.ndarray, names: list, n_words: 
         share[g] = totals / totals.sum() if totals.sum() > 0 else 0.0
         documents[g] = np.bincount(dominant[rows][dominant[rows] >= 0], minlength=k)[:k]
     words = [[[] for _ in range(k)] for _ in range(n_groups)]
-    if model.is_nmf and X is not None:
+    if model.topics_are_distributions and X is not None:
         Xw = weigh(sp.csr_matrix(X, dtype=np.float64), model.weighting, model.global_weights)
         Xw.sort_indices()
         ratio = Xw.copy()

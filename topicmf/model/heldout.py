@@ -27,11 +27,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import TopicmfError
-from ..factorize import MODELS
 from ..factorize.topics.losses import wh_on_nonzeros
 from ..text import DocumentTermMatrix
 from .topicmodel import TopicModel
-from .weighting import weigh
+from ..text.weighting import weigh
 
 __all__ = ["heldout_score", "split_documents", "complete"]
 
@@ -73,7 +72,7 @@ def complete(model: TopicModel, X_test, seed: int = 0, seen=None) -> dict:
     A, B = A[both], B[both]
     W = model.transform(A)
     H = np.asarray(model.H, dtype=np.float64)
-    if MODELS[model.model].loss == "poisson":
+    if model.spec.loss == "poisson":
         Aw = weigh(A, model.weighting, model.global_weights)
         g = model.background_share * np.asarray(Aw.sum(axis=1)).ravel() if model.background_share else np.zeros(
             A.shape[0])
@@ -109,7 +108,7 @@ def complete(model: TopicModel, X_test, seed: int = 0, seen=None) -> dict:
 def heldout_score(dtm: DocumentTermMatrix, fit: Callable[[DocumentTermMatrix], TopicModel], share: float,
                   seed: int = 0) -> dict:
     """Fit on all but a seeded ``share`` of the documents (``fit(sub_matrix)``) and score their completion."""
-    if dtm.X is None:
+    if not dtm.local:
         raise TopicmfError("--heldout needs the matrix on this machine (not with --dask)")
     train, test = split_documents(dtm.n_docs, share, seed)
     sub = DocumentTermMatrix(X=dtm.X[train], vocabulary=dtm.vocabulary, terms=dtm.terms,

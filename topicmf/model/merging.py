@@ -36,7 +36,7 @@ def kept_settings(model_name: str, recorded: dict) -> dict:
 
 def check_groups(model: TopicModel, groups: list[list[int]]) -> list[list[int]]:
     """Groups of topics to merge, checked: NMF only, known topics, each in at most one group of two or more."""
-    if not model.is_nmf:
+    if not model.topics_are_distributions:
         raise TopicmfError("merging needs an NMF model (LSA's topics are directions, not distributions)")
     seen = set()
     for group in groups:

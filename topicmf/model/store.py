@@ -24,7 +24,7 @@ from ..runfolder.manifest import MANIFEST_FILE, MODEL_FILE, RUN_FORMAT, file_rec
 from ..runfolder.npz import pack_strings, read_verified, unpack_strings
 from ..neighbours.scores import words_of
 from .topicmodel import WORD_ORDERS, TopicModel
-from .weighting import WEIGHTINGS
+from ..spec import WEIGHTINGS
 
 __all__ = ["FORMAT", "MODEL_FILE", "MANIFEST_FILE", "WORDS_FILE", "save_model", "load_model", "read_manifest"]
 

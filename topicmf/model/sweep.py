@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import TopicmfError
+from ..spec import model_spec
 from ..text import DocumentTermMatrix
 from .evaluate import coherence_scores, coherence_words, diversity, stability, DIVERSITY_TOP
 from .fitting import fit_topic_model
@@ -75,14 +76,13 @@ def parse_k_range(text: str, limit: int | None = None) -> list[int]:
 def fit_sweep(dtm: DocumentTermMatrix, ks, *, model: str = "pnmf", n_seeds: int = 2, seed: int = 0,
               on_fit=None, **fit_params) -> tuple[dict[int, list[TopicModel]], dict[int, float]]:
     """Fit every k with ``n_seeds`` seeds; returns ({k: models}, {k: seconds of the first fit})."""
-    if n_seeds < 2:
-        raise TopicmfError("Stability needs at least two seeds")
+    spec = model_spec(model)
     fits, seconds = {}, {}
     for k in ks:
         fits[k] = []
         for s in range(n_seeds):
             params = dict(fit_params)
-            if s > 0 and model != "lsa":
+            if s > 0 and "init" in spec.params:  # further seeds start at random where the model has a start
                 params["init"] = "random"
             started = time.perf_counter()
             fits[k].append(fit_topic_model(dtm, k, model=model, seed=seed + s, **params))

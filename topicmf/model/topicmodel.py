@@ -8,18 +8,18 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import TopicmfError
-from ..factorize import MODELS, Factorization
+from ..factorize import Factorization
+from ..spec import ModelSpec, WORD_ORDERS, model_spec
 from ..text import Tokenizer, idf_weights
 from ..text.stream import DocumentSample
 from ..neighbours.graph import NeighbourGraph, nearest, neighbour_graph, unit_profiles
 from ..neighbours.scores import TOPIC_WEIGHT, word_vectors
-from .weighting import weigh
+from ..text.weighting import weigh
 
 __all__ = ["WORD_ORDERS", "RELEVANCE_LAMBDA", "TopicModel"]
 
-#: How a topic's words are ranked: by relevance (Sievert & Shirley 2014: λ log p(w|t) + (1 − λ) log of
-#: p(w|t) over the word's corpus frequency, with λ = 0.6), or by their weight p(w|t) alone.
-WORD_ORDERS = ("relevance", "weight")
+#: Relevance (Sievert & Shirley 2014: λ log p(w|t) + (1 − λ) log of p(w|t) over the word's corpus frequency)
+#: takes λ = 0.6; the other word order (:data:`topicmf.spec.WORD_ORDERS`) is the weight p(w|t) alone.
 RELEVANCE_LAMBDA = 0.6
 
 
@@ -109,8 +109,14 @@ class TopicModel:
         return self.factorization.H
 
     @property
-    def model(self) -> str:
+    def model_name(self) -> str:
+        """The model's name in the registry (``pnmf``, ``nmf``, ``lsa``)."""
         return self.factorization.model
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The model's registry entry (:data:`topicmf.spec.MODELS`): what its topics are, its loss, its solvers."""
+        return model_spec(self.factorization.model)
 
     @property
     def n_topics(self) -> int:
@@ -121,8 +127,10 @@ class TopicModel:
         return self.W.shape[0]
 
     @property
-    def is_nmf(self) -> bool:
-        return self.model != "lsa"
+    def topics_are_distributions(self) -> bool:
+        """Whether the topics are word distributions and profiles shares of words (NMF), rather than signed
+        directions and coordinates (LSA), as the model's registry entry says."""
+        return self.spec.topics.distributions
 
     def topic_words_expected(self, W: np.ndarray | None = None) -> np.ndarray:
         """NMF: the words of each document expected from each topic, W_it · Σ_j H_tj (scale-free)."""
@@ -137,7 +145,7 @@ class TopicModel:
         this does not depend on how the scale is split between W and H.
         Documents with no words stay 0.  LSA: the coordinates W as they are.
         """
-        if not self.is_nmf:
+        if not self.topics_are_distributions:
             return (self.W if W is None else np.asarray(W)).copy()
         E = self.topic_words_expected(W)
         sums = E.sum(axis=1, keepdims=True)
@@ -145,7 +153,7 @@ class TopicModel:
 
     def dominant_topics(self, W: np.ndarray | None = None) -> np.ndarray:
         """Each document's largest topic (NMF: by share of words); -1 for a document with no weight."""
-        if not self.is_nmf:
+        if not self.topics_are_distributions:
             return np.argmax(self.W if W is None else np.asarray(W), axis=1)
         E = self.topic_words_expected(W)
         best = np.argmax(E, axis=1)
@@ -154,7 +162,7 @@ class TopicModel:
 
     def prevalence(self) -> np.ndarray:
         """Each topic's share of the corpus: NMF, of all (expected) words; LSA, the mean of |W| rows normalised."""
-        if self.is_nmf:
+        if self.topics_are_distributions:
             totals = self.topic_words_expected().sum(axis=0)
         else:
             A = np.abs(self.W)
@@ -195,7 +203,7 @@ class TopicModel:
         go to the earlier column.  Shape (k, min(n, n_terms)).
         """
         order = order or self.word_order
-        if self.is_nmf and not negative and order == "relevance":
+        if self.topics_are_distributions and not negative and order == "relevance":
             S = self.relevance()
         else:
             S = -self.H if negative else self.H
@@ -252,7 +260,7 @@ class TopicModel:
     def _profiles_unit(self) -> np.ndarray:
         """Profiles as float32 unit rows (NMF: straight from W and H's row sums, without the float64 shares)."""
         if self._unit is None:
-            self._unit = unit_profiles(self.W, self.H.sum(axis=1) if self.is_nmf else None)
+            self._unit = unit_profiles(self.W, self.H.sum(axis=1) if self.topics_are_distributions else None)
         return self._unit
 
     def similar(self, doc: int | str, n: int = 10) -> list[tuple[str, float]]:
@@ -327,10 +335,10 @@ class TopicModel:
         if X.shape[1] != len(self.terms):
             raise TopicmfError(f"Expected {len(self.terms)} columns (the vocabulary), got {X.shape[1]}")
         Xw = weigh(X, self.weighting, self.global_weights)
-        spec = MODELS[self.model]
+        spec = self.spec
         params = self.factorization.params
         keys = {"alpha_W": params.get("alpha_W", 0.0)}
-        if self.is_nmf:
+        if "l1_W" in spec.params:
             keys["l1_W"] = params.get("l1_W", 0.0)
         if self.background_share:
             keys.update(background=self.background_share, background_profile=self.factorization.background)

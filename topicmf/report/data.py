@@ -101,10 +101,10 @@ def _lsa_poles(model: TopicModel) -> list[dict]:
 
 def _mixtures(model: TopicModel, P: np.ndarray) -> list[list]:
     """Each document's largest topic shares (NMF, those ≥ 1%) or coordinates (LSA), as [topic, value, ...]."""
-    key = -P if model.is_nmf else -np.abs(P)
+    key = -P if model.topics_are_distributions else -np.abs(P)
     order = np.argsort(key, axis=1, kind="stable")[:, :6]
     values = np.take_along_axis(P, order, axis=1)
-    keep = values >= _MIX_MIN if model.is_nmf else np.ones(values.shape, dtype=bool)
+    keep = values >= _MIX_MIN if model.topics_are_distributions else np.ones(values.shape, dtype=bool)
     rounded = np.round(values, 3).tolist()
     out = []
     for topics, vals, ok in zip(order.tolist(), rounded, keep.tolist()):
@@ -119,7 +119,7 @@ def _mixtures(model: TopicModel, P: np.ndarray) -> list[list]:
 def _document_map(model: TopicModel, P: np.ndarray, order: np.ndarray, page_of: np.ndarray) -> dict:
     """The first :data:`MAP_SAMPLE` documents of the page's sample (itself a uniform sample), projected to 2-D."""
     sample = order[:MAP_SAMPLE]
-    X = np.sqrt(np.maximum(P[sample], 0.0)) if model.is_nmf else P[sample]  # Hellinger for shares
+    X = np.sqrt(np.maximum(P[sample], 0.0)) if model.topics_are_distributions else P[sample]  # Hellinger for shares
     X = X - X.mean(axis=0)
     if X.shape[1] >= 2 and len(sample) >= 2:
         U, s, _ = np.linalg.svd(X, full_matrices=False)
@@ -214,11 +214,11 @@ def page_data(model: TopicModel, manifest: dict, graph) -> dict:
         })  # fmt: skip
     docs, outside, docmap = _documents(model, P, graph, label_index, dominant)
     return {
-        "nmf": model.is_nmf,
+        "distributions": model.topics_are_distributions,
         "k": k,
         "topics": topics,
-        "words": _topic_words(model) if model.is_nmf else None,
-        "poles": None if model.is_nmf else _lsa_poles(model),
+        "words": _topic_words(model) if model.topics_are_distributions else None,
+        "poles": None if model.topics_are_distributions else _lsa_poles(model),
         "map": {"x": _round(layout[:, 0]), "y": _round(layout[:, 1])},
         "similarity": [_round(row, 3) for row in similarity],
         "labels": label_names,

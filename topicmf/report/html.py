@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from ..model import TopicModel
+from ..spec import model_spec
 from .data import page_data, script_json
 from .groups import group_panels
 
@@ -120,9 +121,9 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> s
                               title="cumulative explained share of ‖X‖²", width=420)  # fmt: skip
         explained = float(ratio.sum())
     n, on_map, shown = model.n_docs, len(data["docmap"]["index"]), len(data["docs"]["id"])
+    kind = model.spec.topics
     docmap_note = (f"A uniform sample of {on_map:,} of the {n:,} documents, " if on_map < n
-                   else f"All {n:,} documents, ") + ("projected by PCA of the square roots of their topic shares"
-                                                     if model.is_nmf else "projected by PCA of their coordinates") + (
+                   else f"All {n:,} documents, ") + kind.map_projection + (
         " and moved by at most 3 pixels so that identical profiles stay visible.")
     chars = data["docs"]["excerpt_chars"]
     excerpt_note = ("The corpus is a count matrix: there is no text to show." if not chars else
@@ -150,14 +151,11 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> s
                               f"an exact search by the same score: {about['recall']:.3f}, measured on "
                               f"{about['recall_sample']:,} random documents.")  # fmt: skip
     return TEMPLATES.get_template("report.html").render(
-        m=manifest, metrics=metrics, labels=metrics.get("labels"), k=model.n_topics, nmf=model.is_nmf,
-        model_name={"pnmf": "Poisson NMF", "nmf": "Frobenius NMF", "lsa": "LSA"}[model.model],
-        share_note=("share of the corpus's topical words each topic gives (the background's words not counted)"
-                    if model.background_share else "share of the corpus's words each topic gives") if model.is_nmf else
-        "mean share of each document's absolute coordinates",
+        m=manifest, metrics=metrics, labels=metrics.get("labels"), k=model.n_topics, distributions=kind.distributions,
+        model_name=model.spec.title,
+        share_note=kind.share_note_background if model.background_share else kind.share_note,
         background=metrics.get("background"),
-        distance_note="Jensen–Shannon distances of the topics' word distributions" if model.is_nmf else
-        "cosine distances of the topics' word weights",
+        distance_note=kind.distance_note,
         docmap_note=docmap_note, excerpt_note=excerpt_note, sample_note=sample_note, neighbour_note=neighbour_note,
         palette_note="Paul Tol's muted palette, safe for colour-blind readers" + (
             "; past 9 topics the hues come back lighter or darker, and the tooltip names the topic"
@@ -180,7 +178,7 @@ def render_sweep(rows: list[dict], *, suggested: int, rule: str, corpus: str, mo
         line_chart(ks, [r["objective"] for r in rows], mark=suggested, title="objective (lower is better)"),
         line_chart(ks, [r.get("score") for r in rows], mark=suggested, title="combined score (the rule)"),
         line_chart(ks, [r.get("heldout") for r in rows], mark=suggested,
-                   title=f"held-out {'perplexity' if model == 'pnmf' else 'relative error'} (lower is better)"),
+                   title=f"held-out {model_spec(model).heldout_metric[1]} (lower is better)"),
     ]
     charts = [c for c in charts if c["points"]]
     return TEMPLATES.get_template("sweep.html").render(rows=rows, suggested=suggested, rule=rule, corpus=corpus,

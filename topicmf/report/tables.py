@@ -35,7 +35,7 @@ def _line(cells) -> str:
 def topic_rows(model: TopicModel, n: int = TOP_WORDS) -> list[tuple]:
     """(topic, rank, word, weight, pole) rows: the ``n`` top words of each topic; for LSA both poles."""
     rows = []
-    poles = [("positive", False)] + ([("negative", True)] if not model.is_nmf else [])
+    poles = [("positive", False)] + ([("negative", True)] if not model.topics_are_distributions else [])
     for pole, negative in poles:
         for t, words in enumerate(model.top_words(n, negative=negative)):
             rows.extend((t, rank, word, weight, pole) for rank, (word, weight) in enumerate(words, 1))

@@ -6,13 +6,14 @@ The stage after :mod:`topicmf.corpus`: it turns documents into a
 
 from .build import TextOptions, make_tokenizer, vectorize
 from .counting import count_terms, default_jobs
-from .matrix import DocumentTermMatrix, entropy_weights, idf_weights, log_entropy, normalize_rows, tfidf
+from .matrix import DocumentTermMatrix, TermMatrix, entropy_weights, idf_weights, log_entropy, normalize_rows, tfidf
 from .prune import prune_columns
 from .stopwords import STEMMER_LANGUAGES, STOPWORD_LANGUAGES, builtin_stopwords, detect_language
 from .tokenize import Tokenizer
 
 __all__ = [
     "DocumentTermMatrix",
+    "TermMatrix",
     "TextOptions",
     "Tokenizer",
     "vectorize",

@@ -1,8 +1,9 @@
-"""The document-term matrix and the weightings LSA uses."""
+"""The document-term matrix, what a run needs of one wherever it is held, and the weightings LSA uses."""
 
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -11,12 +12,58 @@ import scipy.sparse as sp
 
 from .stream import DocumentSample, TokenStream
 
-__all__ = ["DocumentTermMatrix", "tfidf", "log_entropy", "idf_weights", "entropy_weights", "normalize_rows",
+__all__ = ["TermMatrix", "DocumentTermMatrix", "tfidf", "log_entropy", "idf_weights", "entropy_weights", "normalize_rows",
            "cooccurrence", "matrix_digest", "fingerprint"]
 
 
+class TermMatrix(ABC):
+    """What a run needs of a document-term matrix, wherever its counts are held.
+
+    Two kinds provide it: :class:`DocumentTermMatrix` (the counts ``X`` in this process) and
+    :class:`topicmf.distributed.DistributedMatrix` (row blocks on a Dask cluster, ``X`` None).
+    Both carry ``vocabulary``, ``terms``, ``doc_ids``, ``labels``, ``info``, ``sample``,
+    ``times``, ``term_counts`` and ``empty_docs``; ``local`` says whether ``X`` is here, for
+    what only runs on a matrix in this process (a held-out split, groups of documents).
+    """
+
+    local: bool = True
+
+    @property
+    @abstractmethod
+    def n_docs(self) -> int: ...
+
+    @property
+    @abstractmethod
+    def n_terms(self) -> int: ...
+
+    @property
+    @abstractmethod
+    def nnz(self) -> int: ...
+
+    @abstractmethod
+    def global_weights(self, weighting: str):
+        """The weighting's per-term factors fitted on this matrix (None for counts and square roots)."""
+
+    @abstractmethod
+    def fit_input(self, weighting: str, global_weights):
+        """What :func:`topicmf.factorize.factorize` takes for this matrix, weighted: a CSR matrix, or the rows of
+        a cluster (:class:`~topicmf.factorize.topics.rows.Rows`)."""
+
+    @abstractmethod
+    def fingerprint(self) -> str: ...
+
+    @abstractmethod
+    def window_counts(self, words, windows): ...
+
+    @abstractmethod
+    def cooccurrence(self, cols): ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True, eq=False)
-class DocumentTermMatrix:
+class DocumentTermMatrix(TermMatrix):
     """Counts of terms in documents, with the names a person reads.
 
     Attributes
@@ -57,6 +104,16 @@ class DocumentTermMatrix:
     stream: TokenStream | None = field(default=None, repr=False)
     sample: DocumentSample | None = field(default=None, repr=False)
     times: tuple | None = field(default=None, repr=False)
+
+    def global_weights(self, weighting: str):
+        from .weighting import global_weights
+
+        return global_weights(self.X, weighting)
+
+    def fit_input(self, weighting: str, global_weights):
+        from .weighting import weigh
+
+        return weigh(self.X, weighting, global_weights) if weighting != "counts" else self.X
 
     def fingerprint(self) -> str:
         """SHA-256 of what a model sees: document ids, terms and the counts (see :func:`matrix_digest`)."""

@@ -22,13 +22,13 @@ from ..runfolder.staging import write_atomic
 from ..ratings import (RatingModel, Ratings, choose_family, family, kfold_known, read_ratings,
                        save_rating_model, split_known)
 from ..runfolder.staging import check_destination, staged_directory
+from ..spec import SPLITS
 from ..report.ratings import render_ratings, write_recommendations, write_similar_items
 from .common import default_out, peak_memory_mb, silent, versions
 
 __all__ = ["RecommendResult", "recommend", "SIMILAR_ITEMS", "SPLITS"]
 
 SIMILAR_ITEMS = 10
-SPLITS = ("random", "time")
 
 
 @dataclass

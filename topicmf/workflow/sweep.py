@@ -6,11 +6,13 @@ from pathlib import Path
 
 import json
 
+from ..errors import TopicmfError
 from ..model import fit_topic_model
 from ..model.heldout import heldout_score
 from ..runfolder.staging import write_atomic
 from ..model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
 from ..runfolder.staging import check_destination, staged_directory
+from ..spec.runs import RUN_PARAMS
 from ..text import TextOptions, vectorize
 from .common import default_out, silent
 from .topic_run import tokenizer_for, window_counts, write_sweep_files
@@ -28,13 +30,17 @@ def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None 
     ``reports/<corpus name>-sweep``.  ``heldout``: also score each k by document completion
     (:mod:`topicmf.model.heldout`, the first seed), a criterion beside the rule's, in its own chart.
     """
+    try:
+        RUN_PARAMS.check({"n_seeds": n_seeds, "heldout": heldout})
+    except ValueError as exc:
+        raise TopicmfError(str(exc)) from None
     stage = stage or silent
     options = options or TextOptions()
     out = check_destination(out if out is not None else default_out(corpus, "-sweep"), corpus, force=force)
     with stage("reading") as progress:
         dtm = vectorize(corpus, options, progress=progress)
     with dtm:
-        k_list = parse_k_range(ks, limit=min(dtm.X.shape))
+        k_list = parse_k_range(ks, limit=min(dtm.n_docs, dtm.n_terms))
         tokenizer = tokenizer_for(dtm, options)
         with stage("sweeping k") as progress:
             total = len(k_list) * n_seeds

@@ -24,10 +24,11 @@ from ..model.seeds import seed_report
 from ..model.store import load_model
 from ..model.sweep import fit_sweep, parse_k_range, score_sweep, sweep_words
 from ..model.timebins import make_bins, parse_times
-from ..neighbours.scores import SIMILARITIES
 from ..report import render_sweep, write_report, write_run, write_sweep, write_tables
 from ..report.tables import write_group_topics
 from ..runfolder.staging import check_destination, staged_directory, write_atomic
+from ..spec import model_spec
+from ..spec.runs import DEFAULT_K_RANGE, RUN_PARAMS
 from ..text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
 from .common import corpus_name, default_out, peak_memory_mb, silent, versions
 from .seeding import fit_seeded
@@ -36,7 +37,6 @@ __all__ = ["RunResult", "Job", "run", "run_job", "rerender", "tokenizer_for", "w
            "NEIGHBOURS", "DEFAULT_K_RANGE"]
 
 NEIGHBOURS = 10
-DEFAULT_K_RANGE = "5:30:5"
 
 
 @dataclass
@@ -123,25 +123,25 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     options = options or TextOptions()
     fit_params = dict(fit_params or {})
     out = check_destination(out if out is not None else default_out(corpus), corpus, force=force)
-    if similarity not in SIMILARITIES:
-        raise TopicmfError(f"similarity must be one of {', '.join(SIMILARITIES)}; got {similarity!r}")
-    auto = isinstance(k, str)
-    if auto and k != "auto":
-        raise TopicmfError(f"k must be a positive integer or 'auto'; got {k!r}")
-    if not auto and (isinstance(k, bool) or int(k) < 1):
-        raise TopicmfError(f"The number of topics must be at least 1; got {k}")
-    if seed_topics is not None and (auto or model == "lsa" or reduce_to is not None or float(seed_strength) < 0):
-        raise TopicmfError("--seed-topics needs an NMF model, a fixed -k, no --reduce-to and a strength >= 0")
-    if heldout is not None and not 0.0 < float(heldout) < 1.0:
-        raise TopicmfError(f"--heldout must lie strictly between 0 and 1; got {heldout}")
-    if reduce_to is not None and (auto or not 1 <= int(reduce_to) < int(k)):
+    try:
+        checked = RUN_PARAMS.check({"k": k, "similarity": similarity, "heldout": heldout, "reduce_to": reduce_to,
+                                    "seed_strength": seed_strength, "n_seeds": n_seeds})
+        spec = model_spec(model)
+    except ValueError as exc:
+        raise TopicmfError(str(exc)) from None
+    k, heldout, seed_strength = checked["k"], checked["heldout"], checked["seed_strength"]
+    auto = k == "auto"
+    if seed_topics is not None and (auto or not spec.topics.distributions or reduce_to is not None):
+        raise TopicmfError("--seed-topics needs a model whose topics are word distributions (NMF), a fixed -k and no "
+                           "--reduce-to")
+    if reduce_to is not None and (auto or not reduce_to < k):
         raise TopicmfError(f"--reduce-to needs a fixed -k above it; got -k {k} and --reduce-to {reduce_to}")
     timings = {}
     started = time.perf_counter()
     job = Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
                command, stage, auto, timings, started, similarity=similarity, time_bins=time_bins,
                reduce_to=reduce_to, heldout=heldout,
-               seeds=None if seed_topics is None else (seed_topics, float(seed_strength)))  # fmt: skip
+               seeds=None if seed_topics is None else (seed_topics, seed_strength))  # fmt: skip
     if dask is not None:
         for given, name in ((options.time_column, "--time-column"), (reduce_to, "--reduce-to"),
                             (heldout, "--heldout"), (seed_topics, "--seed-topics")):
@@ -157,13 +157,14 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
 
 def _run_on_cluster(job: Job, address: str) -> RunResult:
     """The run with the corpus read and the model fitted on a Dask cluster (the rest as on one machine)."""
-    from ..distributed import SOLVERS, open_client, read_corpus
+    from ..distributed import open_client, read_corpus
 
     if job.auto:
         raise TopicmfError("-k auto is not run on a cluster; give the number of topics (or sweep on one machine)")
-    if job.solver is not None and job.solver not in SOLVERS.get(job.model, ()):
+    spec = model_spec(job.model)
+    if job.solver is not None and job.solver not in spec.cluster_solvers:
         raise TopicmfError(f"On a cluster, --model {job.model} is fitted with "
-                           f"{' or '.join(SOLVERS[job.model])}; got --solver {job.solver}")  # fmt: skip
+                           f"{' or '.join(spec.cluster_solvers)}; got --solver {job.solver}")
     with open_client(address) as client:
         with job.stage("reading") as progress:
             dtm = read_corpus(client, job.corpus, job.options, progress=progress)
@@ -217,7 +218,7 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
     t = time.perf_counter()
     sweep_result = None
     if job.auto:
-        ks = parse_k_range(job.k_range, limit=min(dtm.X.shape))
+        ks = parse_k_range(job.k_range, limit=min(dtm.n_docs, dtm.n_terms))
         n_seeds = job.n_seeds
         with stage("sweeping k") as progress:
             fits, seconds = fit_sweep(dtm, ks, model=job.model, n_seeds=n_seeds, seed=job.seed, solver=job.solver,
@@ -253,7 +254,7 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
     fitted = fitted.with_float32_documents()
     fitted.sample = dtm.sample
     if job.similarity == "words":  # the documents' words, for document similarity (topicmf.neighbours.scores)
-        if dtm.X is not None:
+        if dtm.local:
             fitted.with_words(dtm.X)
         else:
             fitted.idf, fitted.words = dtm.word_vectors()
@@ -268,7 +269,7 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
                                                  **{k: v for k, v in job.fit_params.items() if k not in ("W", "H", "init")}),
                 job.heldout, job.seed)  # fmt: skip
     per_label = per_time = None
-    if fitted.labels is not None and dtm.X is not None:  # topics per class, from the same matrix
+    if fitted.labels is not None and dtm.local:  # topics per class, from the same matrix
         per_label = group_topics(fitted, dtm.X, *label_groups(fitted.labels))
     if job.bins is not None:  # topics over time
         per_time = group_topics(fitted, dtm.X, job.bins.index, job.bins.names)

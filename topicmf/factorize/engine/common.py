@@ -1,7 +1,9 @@
-"""Validation, seeds and convergence bookkeeping shared by every solver."""
+"""Input checks, seeds, the boundary where parameters are validated, and the stopping rule: shared by every solver."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import numbers
 import warnings
@@ -10,14 +12,11 @@ from contextvars import ContextVar
 import numpy as np
 import scipy.sparse as sp
 
-from ..topics.result import Factorization
+from ...spec import ParamTable, checked, validation_done
 
 log = logging.getLogger("topicmf.factorize")
 
-__all__ = [
-    "as_csr", "check_rank", "check_nonnegative", "make_rng", "Tracker", "check_penalty", "prepare_nmf",
-    "penalties", "run_nmf",
-]  # fmt: skip
+__all__ = ["as_csr", "check_rank", "check_nonnegative", "make_rng", "Tracker", "validated", "iteration_hook"]
 
 
 def as_csr(X) -> sp.csr_matrix:
@@ -53,10 +52,8 @@ def check_nonnegative(X: sp.csr_matrix, whom: str) -> None:
         raise ValueError(f"Negative values in data passed to {whom}: NMF needs counts or other values >= 0")
 
 
-def check_rank(k, shape, *, strict: bool = False) -> int:
-    """Validate the number of topics against the matrix shape."""
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-        raise ValueError(f"n_components must be a positive integer; got {k!r}")
+def check_rank(k: int, shape, *, strict: bool = False) -> int:
+    """The number of topics against the matrix shape (its type and sign are the parameter table's to check)."""
     limit = min(shape)
     if k > limit or (strict and k >= limit):
         relation = "<" if strict else "<="
@@ -67,10 +64,35 @@ def check_rank(k, shape, *, strict: bool = False) -> int:
     return int(k)
 
 
-def check_penalty(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
-    return float(value)
+def validated(table: ParamTable):
+    """Check a public fit function's parameters against its family's table, once, where a call enters.
+
+    The values go on normalised (numbers as int or float); everything the function calls runs
+    with the checks off (:func:`topicmf.spec.checked`), and a caller that has checked them
+    already (an estimator, :func:`topicmf.model.fit_topic_model`) is not checked again.
+    """
+
+    def decorate(function):
+        signature = inspect.signature(function)
+        default_solver = signature.parameters["solver"].default if "solver" in signature.parameters else None
+
+        @functools.wraps(function)
+        def call(*args, **kwargs):
+            if validation_done():
+                return function(*args, **kwargs)
+            unknown = sorted(set(kwargs) - set(signature.parameters))
+            if unknown:
+                raise TypeError(f"{table.owner} has no parameter {unknown[0]!r}; it has {', '.join(table.names())}")
+            bound = signature.bind(*args, **kwargs)
+            given = {name: value for name, value in bound.arguments.items() if name in table}
+            solver = bound.arguments.get("solver", default_solver)
+            bound.arguments.update(table.check(given, solver=solver if isinstance(solver, str) else None))
+            with checked():
+                return function(*bound.args, **bound.kwargs)
+
+        return call
+
+    return decorate
 
 
 def make_rng(random_state) -> np.random.Generator:
@@ -99,10 +121,6 @@ class Tracker:
     """
 
     def __init__(self, name: str, max_iter: int, tol: float, patience: int = 1):
-        if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-            raise ValueError(f"max_iter must be a positive integer; got {max_iter!r}")
-        if not isinstance(tol, numbers.Real) or not tol >= 0:
-            raise ValueError(f"tol must be a number >= 0; got {tol!r}")
         self.name = name
         self.max_iter = int(max_iter)
         self.tol = float(tol)
@@ -144,41 +162,3 @@ class Tracker:
                 ConvergenceWarning,
                 stacklevel=4,
             )
-
-
-def prepare_nmf(X, n_components, whom, *, alpha_W, alpha_H, l1_W, l1_H, learning_rate):
-    """Validate an NMF call: returns X as CSR, k, and the checked numeric parameters."""
-    X = as_csr(X)
-    check_nonnegative(X, whom)
-    k = check_rank(n_components, X.shape)
-    params = {name: check_penalty(name, value) for name, value in
-              (("alpha_W", alpha_W), ("alpha_H", alpha_H), ("l1_W", l1_W), ("l1_H", l1_H),
-               ("learning_rate", learning_rate))}  # fmt: skip
-    return X, k, params
-
-
-def penalties(params: dict) -> dict:
-    """The penalty keywords of :mod:`topicmf.factorize.topics.losses` from checked NMF parameters."""
-    return {"l2_W": params["alpha_W"], "l2_H": params["alpha_H"], "l1_W": params["l1_W"], "l1_H": params["l1_H"]}
-
-
-def run_nmf(step, pb, W, Ht, params, rng, tracker, *, fold_in, loss, model, solver, record,
-            n_topics=None) -> Factorization:
-    """Iterate ``step`` until ``tracker`` stops, then solve W exactly for the final H.
-
-    The final W is the fold-in ``transform`` computes (so the two agree on the
-    training documents), and the last entry of the loss curve becomes the
-    objective of the returned factors.  Columns past ``n_topics`` (a fixed
-    background the steps carry) are not returned; ``fold_in`` and ``loss``
-    add them back.
-    """
-    it = 0
-    while not tracker.add(step(pb, W, Ht, params, rng, it)):
-        it += 1
-    tracker.finish()
-    k = Ht.shape[1] if n_topics is None else n_topics
-    H = np.ascontiguousarray(Ht[:, :k].T)
-    W = fold_in(pb.X, H, alpha_W=params["alpha_W"], l1_W=params["l1_W"], W_init=W[:, :k])
-    curve = np.array(tracker.curve)
-    curve[-1] = loss(pb.X, W, H, **penalties(params))
-    return Factorization(W, H, model, solver, curve, len(curve), tracker.converged, params=record)

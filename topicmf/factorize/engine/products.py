@@ -28,11 +28,12 @@ _PART_ROWS = 50_000  # rows of X per scatter part (at most 4 parts)
 class Products:
     """X B and Xᵀ B for one matrix X (n × m, CSR) and factors with ``k`` columns."""
 
-    def __init__(self, X: sp.csr_matrix, k: int, *, Xt: sp.csr_matrix | None = None):
+    def __init__(self, X: sp.csr_matrix, k: int, *, Xt: sp.csr_matrix | None = None, transpose: str = "auto"):
+        """``transpose``: "auto" chooses by size; "scatter" never builds Xᵀ (a cluster's block keeps no copy)."""
         self.X = X
         self.k = k
         self._Xt = Xt  # Xᵀ when the caller has it already
-        self.gather = X.shape[0] * k * 8 <= GATHER_LIMIT
+        self.gather = X.shape[0] * k * 8 <= GATHER_LIMIT and transpose != "scatter"
         self.parts = int(np.clip(X.shape[0] // _PART_ROWS, 1, 4))
         # a small product is scipy's: as fast on one thread, and a process that only fits small
         # LSA models never starts numba (0.2 s the first time a compiled kernel is called)

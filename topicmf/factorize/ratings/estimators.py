@@ -13,11 +13,14 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
+from ...spec.ratings import EXPLICIT, IMPLICIT
 from ..engine.common import iteration_hook
 from .models import as_ratings, fit_explicit, fit_implicit, fold_in_explicit, fold_in_implicit
 from ..engine.topk import top_rows
 
 __all__ = ["ExplicitMF", "ImplicitMF"]
+
+_E, _I = EXPLICIT.params.default, IMPLICIT.params.default  # defaults, from the families' parameter tables
 
 
 class _RatingModel(BaseEstimator):
@@ -148,8 +151,9 @@ class ExplicitMF(_RatingModel):
     random_state : int, Generator or None
     """
 
-    def __init__(self, n_components=100, *, solver="sgd", alpha=0.1, beta=0.1, gamma=0.02, delta=0.02,
-                 penalty="per_rating", learning_rate=0.01, max_iter=30, tol=0.0, random_state=None):
+    def __init__(self, n_components=_E("n_components"), *, solver=_E("solver"), alpha=_E("alpha"), beta=_E("beta"),
+                 gamma=_E("gamma"), delta=_E("delta"), penalty=_E("penalty"), learning_rate=_E("learning_rate"),
+                 max_iter=_E("max_iter"), tol=_E("tol"), random_state=_E("random_state")):
         self.n_components = n_components
         self.solver = solver
         self.alpha = alpha
@@ -163,13 +167,12 @@ class ExplicitMF(_RatingModel):
         self.random_state = random_state
 
     def _fit(self, R):
-        return fit_explicit(R, self.n_components, solver=self.solver, alpha=self.alpha, beta=self.beta,
-                            gamma=self.gamma, delta=self.delta, penalty=self.penalty, learning_rate=self.learning_rate,
-                            max_iter=self.max_iter, tol=self.tol, random_state=self.random_state)
+        return fit_explicit(R, **self.get_params())
 
     def _fold_in(self, R_new):
         return fold_in_explicit(R_new, self.item_factors_, self.item_bias_, self.global_mean_, alpha=self.alpha,
-                                gamma=self.gamma, penalty=self.penalty, with_factors=self.solver != "baseline")
+                                gamma=self.gamma, penalty=self.penalty,
+                                with_factors=EXPLICIT.solver(self.solver).factors)
 
 
 class ImplicitMF(_RatingModel):
@@ -187,8 +190,8 @@ class ImplicitMF(_RatingModel):
     random_state : int, Generator or None
     """
 
-    def __init__(self, n_components=64, *, solver="cg", alpha=10.0, reg=0.01, max_iter=15, tol=0.0, cg_steps=2,
-                 random_state=None):
+    def __init__(self, n_components=_I("n_components"), *, solver=_I("solver"), alpha=_I("alpha"), reg=_I("reg"),
+                 max_iter=_I("max_iter"), tol=_I("tol"), cg_steps=_I("cg_steps"), random_state=_I("random_state")):
         self.n_components = n_components
         self.solver = solver
         self.alpha = alpha
@@ -199,9 +202,7 @@ class ImplicitMF(_RatingModel):
         self.random_state = random_state
 
     def _fit(self, R):
-        return fit_implicit(R, self.n_components, solver=self.solver, alpha=self.alpha, reg=self.reg,
-                            max_iter=self.max_iter, tol=self.tol, cg_steps=self.cg_steps,
-                            random_state=self.random_state)
+        return fit_implicit(R, **self.get_params())
 
     def _fold_in(self, R_new):
         factors = fold_in_implicit(R_new, self.item_factors_, alpha=self.alpha, reg=self.reg)

@@ -36,16 +36,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import kernels as rk
-from ..engine.common import Tracker, check_penalty, check_rank, make_rng
+from ...spec import validation_done
+from ...spec.ratings import EXPLICIT, IMPLICIT
+from ..engine.common import Tracker, check_rank, make_rng, validated
 from ..engine.strata import Strata
 from ..engine.threads import one_blas_thread
 
-__all__ = ["RatingFactorization", "EXPLICIT_SOLVERS", "IMPLICIT_SOLVERS", "fit_explicit", "fit_implicit",
-           "explicit_loss", "implicit_loss", "as_ratings", "fold_in_explicit", "fold_in_implicit"]
+__all__ = ["RatingFactorization", "fit_explicit", "fit_implicit", "explicit_loss", "implicit_loss", "as_ratings",
+           "fold_in_explicit", "fold_in_implicit"]
 
-EXPLICIT_SOLVERS = ("sgd", "als", "baseline")
-PENALTIES = ("per_rating", "total")
-IMPLICIT_SOLVERS = ("cg", "exact")
+_E, _I = EXPLICIT.params.default, IMPLICIT.params.default  # defaults, from the families' parameter tables
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,16 +87,17 @@ def as_ratings(R) -> sp.csr_matrix:
     return R
 
 
-def explicit_loss(R, U, V, b, c, mu, *, alpha=0.0, beta=0.0, gamma=0.0, delta=0.0, penalty="per_rating") -> float:
+def explicit_loss(R, U, V, b, c, mu, *, alpha=0.0, beta=0.0, gamma=0.0, delta=0.0, penalty=_E("penalty")) -> float:
     """Q of the explicit model: squared errors on the stored cells of R plus the four penalties."""
     R = as_ratings(R)
-    return _explicit_objective(R, U, V, b, c, mu, alpha, beta, gamma, delta, *_counts(R, _check_penalty(penalty)))
+    weights = _checked(EXPLICIT, "explicit_loss", alpha=alpha, beta=beta, gamma=gamma, delta=delta, penalty=penalty)
+    return _explicit_objective(R, U, V, b, c, mu, *(weights[name] for name in ("alpha", "beta", "gamma", "delta")),
+                               *_counts(R, penalty))
 
 
-def _check_penalty(penalty: str) -> str:
-    if penalty not in PENALTIES:
-        raise ValueError(f"penalty must be one of {', '.join(PENALTIES)}; got {penalty!r}")
-    return penalty
+def _checked(family, owner: str, **values) -> dict:
+    """Values of a public helper (a loss, a fold-in) checked against the family's table, unless checked already."""
+    return values if validation_done() else family.params.check(values, owner=owner)
 
 
 def _cells(R):
@@ -119,9 +120,10 @@ def _explicit_objective(R, U, V, b, c, mu, alpha, beta, gamma, delta, n_row, n_c
                  + gamma * n_row @ b**2 + delta * n_col @ c**2)
 
 
-def implicit_loss(X, U, V, *, alpha=10.0, reg=0.0) -> float:
+def implicit_loss(X, U, V, *, alpha=_I("alpha"), reg=0.0) -> float:
     """Q of the implicit model over every cell, from the stored cells and the two Gram matrices."""
-    return _implicit_objective(as_ratings(X), U, V, alpha, reg)
+    weights = _checked(IMPLICIT, "implicit_loss", alpha=alpha, reg=reg)
+    return _implicit_objective(as_ratings(X), U, V, weights["alpha"], weights["reg"])
 
 
 def _implicit_objective(X, U, V, alpha, reg) -> float:
@@ -131,14 +133,52 @@ def _implicit_objective(X, U, V, alpha, reg) -> float:
     return float(np.vdot(U.T @ U, V.T @ V) + stored.sum() + reg * (np.vdot(U, U) + np.vdot(V, V)))
 
 
-def _penalties(**values) -> dict:
-    return {name: check_penalty(name, value) for name, value in values.items()}
+class _ExplicitProblem:
+    """The explicit fit's matrix, its transpose, the factors and biases, and the schedule of SGD's strata."""
+
+    def __init__(self, R, U, V, mu, weights, per_rating, cells, strata):
+        n, m = R.shape
+        self.R, self.Rt = R, R.T.tocsr()
+        self.U, self.V, self.b, self.c, self.mu = U, V, np.zeros(n), np.zeros(m), mu
+        self.weights, self.per_rating, self.strata = weights, per_rating, strata
+        # an SGD step carries its share of the penalties: all of them, or 1/n of a row's
+        self.share_row, self.share_col = ((np.ones(n), np.ones(m)) if per_rating
+                                          else (1.0 / np.maximum(count, 1) for count in cells))
 
 
+def _explicit_sgd(problem: _ExplicitProblem, rng) -> None:
+    """One epoch of Funk's per-entry steps, stratum by stratum."""
+    w, strata = problem.weights, problem.strata
+    shifts, col_map, seeds = strata.schedule(rng)
+    rk.explicit_epoch(strata.rows, strata.cols, strata.vals, strata.ptr, strata.B, shifts, col_map, seeds,
+                      problem.U, problem.V, problem.b, problem.c, problem.mu, w["learning_rate"], w["alpha"],
+                      w["beta"], w["gamma"], w["delta"], problem.share_row, problem.share_col)
+
+
+def _explicit_ridge(problem: _ExplicitProblem, rng, *, factors: bool = True) -> None:
+    """One ALS sweep: every user's (u_i, b_i), then every item's (v_j, c_j), by exact ridge solves."""
+    w, R, Rt = problem.weights, problem.R, problem.Rt
+    rk.explicit_rows(R.indptr, R.indices, R.data, problem.U, problem.b, problem.V, problem.c, problem.mu, w["alpha"],
+                     w["gamma"], factors, problem.per_rating)
+    rk.explicit_rows(Rt.indptr, Rt.indices, Rt.data, problem.V, problem.c, problem.U, problem.b, problem.mu,
+                     w["beta"], w["delta"], factors, problem.per_rating)
+
+
+def _explicit_biases(problem: _ExplicitProblem, rng) -> None:
+    """One ALS sweep of the biases alone (the baseline model)."""
+    _explicit_ridge(problem, rng, factors=False)
+
+
+#: Each explicit solver's sweep (the registry, topicmf.spec.ratings, names them).
+EXPLICIT_SWEEPS = {"sgd": _explicit_sgd, "als": _explicit_ridge, "baseline": _explicit_biases}
+
+
+@validated(EXPLICIT.function_params)
 @one_blas_thread
-def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.1, beta=0.1, gamma=0.02, delta=0.02,
-                 penalty="per_rating", learning_rate=0.01, max_iter=30, tol=0.0, init_scale=0.1,
-                 random_state=None) -> RatingFactorization:
+def fit_explicit(R, n_components=_E("n_components"), *, solver=_E("solver"), alpha=_E("alpha"), beta=_E("beta"),
+                 gamma=_E("gamma"), delta=_E("delta"), penalty=_E("penalty"), learning_rate=_E("learning_rate"),
+                 max_iter=_E("max_iter"), tol=_E("tol"), init_scale=EXPLICIT.init_scale.default,
+                 random_state=_E("random_state")) -> RatingFactorization:
     """The explicit model μ + b_i + c_j + ⟨u_i, v_j⟩ on the known cells of R.
 
     Parameters
@@ -164,52 +204,52 @@ def fit_explicit(R, n_components=100, *, solver="sgd", alpha=0.1, beta=0.1, gamm
     init_scale : float
         Factors start as N(0, init_scale²) (seeded); biases at 0.
     """
-    if solver not in EXPLICIT_SOLVERS:
-        raise ValueError(f"Unknown explicit solver {solver!r}; choose one of {', '.join(EXPLICIT_SOLVERS)}")
     R = as_ratings(R)
-    per_rating = _check_penalty(penalty) == "per_rating"
     cells = _cells(R)
     n_row, n_col = _counts(R, penalty, cells)
     n, m = R.shape
-    k = 0 if solver == "baseline" else check_rank(n_components, (max(n, m), max(n, m)))
-    pen = _penalties(alpha=alpha, beta=beta, gamma=gamma, delta=delta, learning_rate=learning_rate,
-                     init_scale=init_scale)
+    k = check_rank(n_components, (max(n, m), max(n, m))) if EXPLICIT.solver(solver).factors else 0
+    weights = {"alpha": alpha, "beta": beta, "gamma": gamma, "delta": delta, "learning_rate": learning_rate,
+               "init_scale": init_scale}
     rng = make_rng(random_state)
     mu = float(R.data.mean())
-    U = pen["init_scale"] * rng.standard_normal((n, k))
-    V = pen["init_scale"] * rng.standard_normal((m, k))
-    b, c = np.zeros(n), np.zeros(m)
-    Rt = R.T.tocsr()
+    U = init_scale * rng.standard_normal((n, k))
+    V = init_scale * rng.standard_normal((m, k))
+    sweep = EXPLICIT_SWEEPS[solver]
+    problem = _ExplicitProblem(R, U, V, mu, weights, penalty == "per_rating", cells,
+                               Strata(R, max(k, 1)) if sweep is _explicit_sgd else None)
     tracker = Tracker(f"ExplicitMF(solver={solver!r})", max_iter, tol)
-    penalty_weights = (pen["alpha"], pen["beta"], pen["gamma"], pen["delta"])
-    strata = Strata(R, max(k, 1)) if solver == "sgd" else None
-    # an SGD step carries its share of the penalties: all of them, or 1/n of a row's
-    share_row, share_col = (np.ones(n), np.ones(m)) if per_rating else (1.0 / np.maximum(c, 1) for c in cells)
     while True:
-        if solver == "sgd":
-            shifts, col_map, seeds = strata.schedule(rng)
-            rk.explicit_epoch(strata.rows, strata.cols, strata.vals, strata.ptr, strata.B, shifts, col_map, seeds,
-                              U, V, b, c, mu, pen["learning_rate"], pen["alpha"], pen["beta"], pen["gamma"],
-                              pen["delta"], share_row, share_col)
-        else:
-            factors = solver == "als"
-            rk.explicit_rows(R.indptr, R.indices, R.data, U, b, V, c, mu, pen["alpha"], pen["gamma"], factors,
-                             per_rating)
-            rk.explicit_rows(Rt.indptr, Rt.indices, Rt.data, V, c, U, b, mu, pen["beta"], pen["delta"], factors,
-                             per_rating)
-        if tracker.add(_explicit_objective(R, U, V, b, c, mu, *penalty_weights, n_row, n_col)):
+        sweep(problem, rng)
+        if tracker.add(_explicit_objective(R, U, V, problem.b, problem.c, mu, alpha, beta, gamma, delta, n_row,
+                                           n_col)):
             break
     if tol > 0:  # tol = 0 asks for max_iter epochs: nothing to warn about
         tracker.finish()
-    return RatingFactorization(U, V, b, c, mu, "explicit", solver, np.array(tracker.curve), len(tracker.curve),
-                               tracker.converged, (float(R.data.min()), float(R.data.max())),
-                               params=dict(pen, n_components=k, solver=solver, penalty=penalty, max_iter=max_iter,
+    return RatingFactorization(U, V, problem.b, problem.c, mu, EXPLICIT.name, solver, np.array(tracker.curve),
+                               len(tracker.curve), tracker.converged, (float(R.data.min()), float(R.data.max())),
+                               params=dict(weights, n_components=k, solver=solver, penalty=penalty, max_iter=max_iter,
                                            tol=tol))
 
 
+def _implicit_exact(M, F, G, gram, weights) -> None:
+    rk.implicit_rows_exact(M.indptr, M.indices, M.data, F, G, gram, weights["alpha"], weights["reg"])
+
+
+def _implicit_cg(M, F, G, gram, weights) -> None:
+    rk.implicit_rows_cg(M.indptr, M.indices, M.data, F, G, gram, weights["alpha"], weights["reg"],
+                        weights["cg_steps"])
+
+
+#: Each implicit solver's row solve (the registry, topicmf.spec.ratings, names them).
+IMPLICIT_ROW_SOLVES = {"cg": _implicit_cg, "exact": _implicit_exact}
+
+
+@validated(IMPLICIT.function_params)
 @one_blas_thread
-def fit_implicit(X, n_components=64, *, solver="cg", alpha=10.0, reg=0.01, max_iter=15, tol=0.0, cg_steps=2,
-                 init_scale=0.01, random_state=None) -> RatingFactorization:
+def fit_implicit(X, n_components=_I("n_components"), *, solver=_I("solver"), alpha=_I("alpha"), reg=_I("reg"),
+                 max_iter=_I("max_iter"), tol=_I("tol"), cg_steps=_I("cg_steps"),
+                 init_scale=IMPLICIT.init_scale.default, random_state=_I("random_state")) -> RatingFactorization:
     """Implicit-feedback ALS: Σ_all w_ij (p_ij − ⟨u_i, v_j⟩)² + reg(‖U‖² + ‖V‖²), w = 1 + α|x|.
 
     ``exact`` solves each row's k × k system; ``cg`` takes ``cg_steps`` conjugate-gradient
@@ -222,34 +262,27 @@ def fit_implicit(X, n_components=64, *, solver="cg", alpha=10.0, reg=0.01, max_i
     sweeps this ranks a little better than a start centred on 0 (MovieLens-100k, 5 seeds: P@10
     0.2252 against 0.2240).
     """
-    if solver not in IMPLICIT_SOLVERS:
-        raise ValueError(f"Unknown implicit solver {solver!r}; choose one of {', '.join(IMPLICIT_SOLVERS)}")
     X = as_ratings(X)
     n, m = X.shape
     k = check_rank(n_components, (max(n, m), max(n, m)))
-    pen = _penalties(alpha=alpha, reg=reg, init_scale=init_scale)
-    if isinstance(cg_steps, bool) or not isinstance(cg_steps, (int, np.integer)) or cg_steps < 1:
-        raise ValueError(f"cg_steps must be a positive integer; got {cg_steps!r}")
+    weights = {"alpha": alpha, "reg": reg, "init_scale": init_scale, "cg_steps": cg_steps}
     rng = make_rng(random_state)
-    U = pen["init_scale"] * rng.random((n, k))
-    V = pen["init_scale"] * rng.random((m, k))
+    U = init_scale * rng.random((n, k))
+    V = init_scale * rng.random((m, k))
     Xt = X.T.tocsr()
+    solve_rows = IMPLICIT_ROW_SOLVES[solver]
     tracker = Tracker(f"ImplicitMF(solver={solver!r})", max_iter, tol)
     while True:
         for F, G, M in ((U, V, X), (V, U, Xt)):
-            gram = np.ascontiguousarray(G.T @ G)
-            if solver == "exact":
-                rk.implicit_rows_exact(M.indptr, M.indices, M.data, F, G, gram, pen["alpha"], pen["reg"])
-            else:
-                rk.implicit_rows_cg(M.indptr, M.indices, M.data, F, G, gram, pen["alpha"], pen["reg"], int(cg_steps))
-        if tracker.add(_implicit_objective(X, U, V, pen["alpha"], pen["reg"])):
+            solve_rows(M, F, G, np.ascontiguousarray(G.T @ G), weights)
+        if tracker.add(_implicit_objective(X, U, V, alpha, reg)):
             break
     if tol > 0:  # tol = 0 asks for max_iter epochs: nothing to warn about
         tracker.finish()
-    return RatingFactorization(U, V, np.zeros(n), np.zeros(m), 0.0, "implicit", solver, np.array(tracker.curve),
+    return RatingFactorization(U, V, np.zeros(n), np.zeros(m), 0.0, IMPLICIT.name, solver, np.array(tracker.curve),
                                len(tracker.curve), tracker.converged,
-                               params=dict(pen, n_components=k, solver=solver, max_iter=max_iter, tol=tol,
-                                           cg_steps=int(cg_steps)))
+                               params=dict(alpha=alpha, reg=reg, init_scale=init_scale, n_components=k, solver=solver,
+                                           max_iter=max_iter, tol=tol, cg_steps=cg_steps))
 
 
 def _new_rows(R_new, n_items: int) -> sp.csr_matrix:
@@ -267,8 +300,8 @@ def _new_rows(R_new, n_items: int) -> sp.csr_matrix:
 
 
 @one_blas_thread
-def fold_in_explicit(R_new, V, item_bias, global_mean, *, alpha=0.1, gamma=0.02, penalty="per_rating",
-                     with_factors=True):
+def fold_in_explicit(R_new, V, item_bias, global_mean, *, alpha=_E("alpha"), gamma=_E("gamma"),
+                     penalty=_E("penalty"), with_factors=True):
     """Factors and biases of new users from their known cells, the items held fixed: (U_new, b_new).
 
     Each row is the exact ridge solve an ALS half-sweep makes (the same objective and penalties
@@ -276,8 +309,8 @@ def fold_in_explicit(R_new, V, item_bias, global_mean, *, alpha=0.1, gamma=0.02,
     cells gets zeros (μ plus the item's bias).
     """
     R_new = _new_rows(R_new, V.shape[0])
-    pen = _penalties(alpha=alpha, gamma=gamma)
-    per_rating = _check_penalty(penalty) == "per_rating"
+    pen = _checked(EXPLICIT, "fold_in_explicit", alpha=alpha, gamma=gamma, penalty=penalty)
+    per_rating = penalty == "per_rating"
     U = np.zeros((R_new.shape[0], V.shape[1]))
     b = np.zeros(R_new.shape[0])
     rk.explicit_rows(R_new.indptr, R_new.indices, R_new.data, U, b, np.ascontiguousarray(V, dtype=np.float64),
@@ -287,10 +320,10 @@ def fold_in_explicit(R_new, V, item_bias, global_mean, *, alpha=0.1, gamma=0.02,
 
 
 @one_blas_thread
-def fold_in_implicit(X_new, V, *, alpha=10.0, reg=0.01) -> np.ndarray:
+def fold_in_implicit(X_new, V, *, alpha=_I("alpha"), reg=_I("reg")) -> np.ndarray:
     """Factors of new users from their interactions, the items held fixed (one exact implicit-ALS solve each)."""
     X_new = _new_rows(X_new, V.shape[0])
-    pen = _penalties(alpha=alpha, reg=reg)
+    pen = _checked(IMPLICIT, "fold_in_implicit", alpha=alpha, reg=reg)
     V = np.ascontiguousarray(V, dtype=np.float64)
     U = np.zeros((X_new.shape[0], V.shape[1]))
     rk.implicit_rows_exact(X_new.indptr, X_new.indices, X_new.data, U, V, np.ascontiguousarray(V.T @ V),

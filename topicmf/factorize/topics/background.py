@@ -15,10 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
 
-from ..engine.products import Products
-from .init import initialize
 
-__all__ = ["append_background", "background_parts", "check_background", "residual", "start_with_background"]
+__all__ = ["append_background", "background_parts", "residual"]
 
 
 def background_parts(X, share: float, profile=None) -> tuple[np.ndarray, np.ndarray]:
@@ -39,13 +37,6 @@ def append_background(W, Ht, rows, profile) -> tuple[np.ndarray, np.ndarray]:
     return (np.ascontiguousarray(np.column_stack([W, rows])), np.ascontiguousarray(np.column_stack([Ht, profile])))
 
 
-def check_background(share) -> float:
-    """The background share as a float; ValueError unless it lies in [0, 1)."""
-    if isinstance(share, bool) or not isinstance(share, (int, float, np.floating)) or not 0 <= share < 1:
-        raise ValueError(f"background must be a share in [0, 1); got {share!r}")
-    return float(share)
-
-
 @njit(parallel=True, cache=True, nogil=True)
 def _residual_values(indptr, indices, data, rows, cols, out):  # pragma: no cover - compiled
     """out[q] = max(x_q − rows[i] · cols[j], 0) for each stored x_q = X[i, j] (i the CSR row)."""
@@ -61,30 +52,3 @@ def residual(X: sp.csr_matrix, rows, cols, dtype=np.float64) -> sp.csr_matrix:
     values = np.empty(X.nnz, dtype)
     _residual_values(X.indptr, X.indices, X.data, rows, cols, values)
     return sp.csr_matrix((values, X.indices, X.indptr), shape=X.shape, copy=False)
-
-
-def start_with_background(X: sp.csr_matrix, k: int, init: str, rng, share: float, products: Products, *,
-                          W=None, H=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Initial W (n × (k+1)) and Hᵀ (m × (k+1)) with the background as their last column, and its profile.
-
-    ``custom`` factors are the topics' part as given (the background is added).
-    The residual's transpose, when the products gather through one, shares
-    the index arrays of ``products.Xt``; a matrix too large for that keeps
-    the residual's values in float32.
-    """
-    rows, profile = background_parts(X, share)
-    if init == "custom":
-        W, H = initialize(X, k, init, rng, loss="poisson", W=W, H=H)
-    else:
-        # a large matrix (one whose products do not gather) keeps the start's values in float32: 4 bytes a
-        # stored count instead of 8 (0.4 GB for a million documents), rounded to 7 digits for a start only
-        if products.gather:
-            R, Rt = residual(X, rows, profile), residual(products.Xt, profile, rows)
-        else:
-            R, Rt = residual(X, rows, profile, np.float32), None
-        W, H = initialize(R, k, init, rng, loss="poisson", products=Products(R, products.k, Xt=Rt))
-        total = float(W.sum(axis=0) @ H.sum(axis=1))
-        scale = np.sqrt((1.0 - share) * float(X.data.sum()) / total) if total > 0 else 1.0
-        W, H = W * scale, H * scale
-    W, Ht = append_background(W, H.T, rows, profile)
-    return W, Ht, profile

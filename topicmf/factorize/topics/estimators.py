@@ -6,11 +6,15 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ...spec.topics import FROBENIUS_NMF, LSA as LSA_SPEC, POISSON_NMF
 from .frobenius import fit_frobenius, frobenius_transform
 from .lsa import fit_lsa, lsa_transform
 from .poisson import fit_poisson, poisson_transform
 
 __all__ = ["LSA", "FrobeniusNMF", "PoissonNMF"]
+
+# every default comes from the model's parameter table (topicmf.spec.topics)
+_L, _F, _P = LSA_SPEC.params.default, FROBENIUS_NMF.params.default, POISSON_NMF.params.default
 
 
 class _Factorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -100,8 +104,10 @@ class LSA(_Factorizer):
     array([5.452, 3.645])
     """
 
-    def __init__(self, n_components=10, *, solver="randomized", sigma="left", n_power_iter=5, n_oversamples=10,
-                 max_iter=200, tol=1e-6, alpha_W=0.0, alpha_H=0.0, learning_rate=None, random_state=None):
+    def __init__(self, n_components=_L("n_components"), *, solver=_L("solver"), sigma=_L("sigma"),
+                 n_power_iter=_L("n_power_iter"), n_oversamples=_L("n_oversamples"), max_iter=_L("max_iter"),
+                 tol=_L("tol"), alpha_W=_L("alpha_W"), alpha_H=_L("alpha_H"), learning_rate=_L("learning_rate"),
+                 random_state=_L("random_state")):
         self.n_components = n_components
         self.solver = solver
         self.sigma = sigma
@@ -117,49 +123,26 @@ class LSA(_Factorizer):
     def _fit(self, X, W, H):
         if W is not None or H is not None:
             raise ValueError("LSA takes no initial W or H")
-        return fit_lsa(X, self.n_components, solver=self.solver, sigma=self.sigma, n_power_iter=self.n_power_iter,
-                       n_oversamples=self.n_oversamples, max_iter=self.max_iter, tol=self.tol,
-                       alpha_W=self.alpha_W, alpha_H=self.alpha_H, learning_rate=self.learning_rate,
-                       random_state=self.random_state)
+        return fit_lsa(X, **self.get_params())
 
     def _after_fit(self, result):
         self.singular_values_ = result.singular_values
         self.explained_variance_ratio_ = result.explained_variance_ratio
 
     def _transform(self, X):
-        alpha = self.alpha_W if self.solver in ("als", "gd", "sgd") else 0.0
-        return lsa_transform(X, self.components_, alpha_W=alpha)
+        return lsa_transform(X, self.components_, alpha_W=self.alpha_W)  # 0 unless an iterative solver took one
 
 
 class _NMF(_Factorizer):
+    """Shared plumbing of the NMF estimators: every parameter goes to the fit function as it is."""
+
     _nonnegative = True
 
-    def __init__(self, n_components=10, *, solver=None, init="nndsvda", max_iter=200, tol=None, alpha_W=0.0,
-                 alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=None, random_state=None):
-        self.n_components = n_components
-        self.solver = solver
-        self.init = init
-        self.max_iter = max_iter
-        self.tol = tol
-        self.alpha_W = alpha_W
-        self.alpha_H = alpha_H
-        self.l1_W = l1_W
-        self.l1_H = l1_H
-        self.learning_rate = learning_rate
-        self.random_state = random_state
-
     def _fit(self, X, W, H):
-        init = "custom" if W is not None or H is not None else self.init
-        kwargs = dict(init=init, max_iter=self.max_iter, alpha_W=self.alpha_W, alpha_H=self.alpha_H,
-                      l1_W=self.l1_W, l1_H=self.l1_H, random_state=self.random_state, W=W, H=H, **self._extra())
-        if self.tol is not None:
-            kwargs["tol"] = self.tol
-        if self.learning_rate is not None:
-            kwargs["learning_rate"] = self.learning_rate
-        return self._fit_function(X, self.n_components, solver=self.solver or self._default_solver, **kwargs)
-
-    def _extra(self) -> dict:
-        return {}
+        params = self.get_params()
+        if W is not None or H is not None:
+            params["init"] = "custom"
+        return self._fit_function(X, **params, W=W, H=H)
 
     def _transform(self, X):
         return self._fold_in(X, self.components_, alpha_W=self.alpha_W, l1_W=self.l1_W)
@@ -178,12 +161,14 @@ class FrobeniusNMF(_NMF):
     init : {"nndsvda", "nndsvd", "random"}, default="nndsvda"
         ``fit_transform(X, W=..., H=...)`` starts from given factors.
     max_iter : int, default=200
-    tol : float or None, default=None
+    tol : float, default=5e-8
         Stop when the objective falls by less than this (relative) in an
-        iteration; None means 5e-8 (see :func:`~topicmf.factorize.fit_frobenius`).
+        iteration (see :func:`~topicmf.factorize.fit_frobenius`).
     alpha_W, alpha_H, l1_W, l1_H : float, default=0
-    learning_rate : float or None
-        SGD step as a fraction of 1/L (default 0.5).
+    learning_rate : float, default=0.5
+        SGD only: the step as a fraction of 1/L.
+    extrapolate : bool, default=True
+        HALS only: start each iteration from an extrapolated H.
     random_state : int, Generator or None
 
     Attributes
@@ -200,9 +185,25 @@ class FrobeniusNMF(_NMF):
     ((4, 2), True)
     """
 
-    _default_solver = "hals"
     _fit_function = staticmethod(fit_frobenius)
     _fold_in = staticmethod(frobenius_transform)
+
+    def __init__(self, n_components=_F("n_components"), *, solver=_F("solver"), init=_F("init"),
+                 max_iter=_F("max_iter"), tol=_F("tol"), alpha_W=_F("alpha_W"), alpha_H=_F("alpha_H"),
+                 l1_W=_F("l1_W"), l1_H=_F("l1_H"), learning_rate=_F("learning_rate"), extrapolate=_F("extrapolate"),
+                 random_state=_F("random_state")):
+        self.n_components = n_components
+        self.solver = solver
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.alpha_W = alpha_W
+        self.alpha_H = alpha_H
+        self.l1_W = l1_W
+        self.l1_H = l1_H
+        self.learning_rate = learning_rate
+        self.extrapolate = extrapolate
+        self.random_state = random_state
 
 
 class PoissonNMF(_NMF):
@@ -218,12 +219,14 @@ class PoissonNMF(_NMF):
     solver : {"cd", "mu", "sgd"}, default="cd"
     init : {"nndsvda", "nndsvd", "random"}, default="nndsvda"
     max_iter : int, default=200
-    tol : float or None, default=None
+    tol : float, default=1e-4
         Stop when the objective falls by less than this (relative) in an
-        iteration; None means 1e-4.
+        iteration.
     alpha_W, alpha_H, l1_W, l1_H : float, default=0
-    learning_rate : float or None
-        SGD step (default 1: an epoch is a multiplicative update in expectation).
+    learning_rate : float, default=1
+        SGD only: 1 makes an epoch a multiplicative update in expectation.
+    n_inner : int, default=1
+        CD only: Newton passes over each row per half-iteration.
     background : float in [0, 1), default=0
         The share of every row's counts given to a fixed background of the
         columns' overall frequencies, x_ij ~ Poisson((WH)_ij + β (Σ_j x_ij) p_j)
@@ -246,19 +249,26 @@ class PoissonNMF(_NMF):
     (2, 3)
     """
 
-    _default_solver = "cd"
     _fit_function = staticmethod(fit_poisson)
     _fold_in = staticmethod(poisson_transform)
 
-    def __init__(self, n_components=10, *, solver=None, init="nndsvda", max_iter=200, tol=None, alpha_W=0.0,
-                 alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=None, background=0.0, random_state=None):
-        super().__init__(n_components, solver=solver, init=init, max_iter=max_iter, tol=tol, alpha_W=alpha_W,
-                         alpha_H=alpha_H, l1_W=l1_W, l1_H=l1_H, learning_rate=learning_rate,
-                         random_state=random_state)
+    def __init__(self, n_components=_P("n_components"), *, solver=_P("solver"), init=_P("init"),
+                 max_iter=_P("max_iter"), tol=_P("tol"), alpha_W=_P("alpha_W"), alpha_H=_P("alpha_H"),
+                 l1_W=_P("l1_W"), l1_H=_P("l1_H"), learning_rate=_P("learning_rate"), n_inner=_P("n_inner"),
+                 background=_P("background"), random_state=_P("random_state")):
+        self.n_components = n_components
+        self.solver = solver
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.alpha_W = alpha_W
+        self.alpha_H = alpha_H
+        self.l1_W = l1_W
+        self.l1_H = l1_H
+        self.learning_rate = learning_rate
+        self.n_inner = n_inner
         self.background = background
-
-    def _extra(self) -> dict:
-        return {"background": self.background}
+        self.random_state = random_state
 
     def _after_fit(self, result):
         self.background_ = result.background

@@ -1,84 +1,123 @@
-"""Initial factors for NMF: NNDSVD, NNDSVDa and seeded random, rescaled to the data."""
+"""Initial factors for NMF: NNDSVD, NNDSVDa and seeded random, rescaled to the data; and Poisson NMF's start
+under a fixed background.
+
+Written against :class:`~topicmf.factorize.topics.rows.Rows`: W is left with the rows (as "W"),
+H comes back.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
 
-from .svd import truncated_svd
+from ...spec import INITS
+from .local import LocalRows
+from .rows import Rows
+from .svd import randomized_svd
 
-__all__ = ["initialize", "INITS"]
-
-INITS = ("nndsvd", "nndsvda", "random", "custom")
+__all__ = ["initialize", "start", "start_with_background", "INITS"]
 
 
-def _nndsvd(X: sp.csr_matrix, products, k: int, rng):
-    """NNDSVD (Boutsidis & Gallopoulos 2008) from a randomized rank-k SVD."""
-    U, s, Vt, _ = truncated_svd(X, k, solver="randomized", n_power_iter=4, rng=rng, products=products)
-    W = np.zeros((X.shape[0], k))
-    H = np.zeros((k, X.shape[1]))
-    W[:, 0] = np.sqrt(s[0]) * np.abs(U[:, 0])
+def _nndsvd(rows: Rows, k: int, rng) -> np.ndarray:
+    """NNDSVD (Boutsidis & Gallopoulos 2008) from a randomized rank-k SVD: W left with the rows, H returned."""
+    s, Vt = randomized_svd(rows, k, n_oversamples=10, n_power_iter=4, rng=rng, left="U")
+    norms = rows.sign_norms("U")
+    H = np.zeros((k, rows.shape[1]))
     H[0] = np.sqrt(s[0]) * np.abs(Vt[0])
+    lams, used, signs = np.zeros(k), np.zeros(k), np.ones(k)
     for j in range(1, k):
-        x, y = U[:, j], Vt[j]
-        xp, xn = np.maximum(x, 0), np.maximum(-x, 0)
+        y = Vt[j]
         yp, yn = np.maximum(y, 0), np.maximum(-y, 0)
-        xp_n, xn_n = np.linalg.norm(xp), np.linalg.norm(xn)
+        xp_n, xn_n = norms[0, j], norms[1, j]
         yp_n, yn_n = np.linalg.norm(yp), np.linalg.norm(yn)
         if xp_n * yp_n >= xn_n * yn_n:
-            u, v, sigma = (xp / xp_n if xp_n else xp), (yp / yp_n if yp_n else yp), xp_n * yp_n
+            used[j], v, sigma = xp_n, (yp / yp_n if yp_n else yp), xp_n * yp_n
         else:
-            u, v, sigma = (xn / xn_n if xn_n else xn), (yn / yn_n if yn_n else yn), xn_n * yn_n
-        lam = np.sqrt(s[j] * sigma)
-        W[:, j] = lam * u
-        H[j] = lam * v
-    W[W < 1e-6] = 0.0
+            used[j], v, sigma, signs[j] = xn_n, (yn / yn_n if yn_n else yn), xn_n * yn_n, -1.0
+        lams[j] = np.sqrt(s[j] * sigma)
+        H[j] = lams[j] * v
+    rows.nndsvd("U", "W", np.sqrt(s[0]), lams, used, signs)
     H[H < 1e-6] = 0.0
+    return H
+
+
+def start(rows: Rows, k: int, method: str, rng, *, loss: str, W=None, H=None) -> np.ndarray:
+    """Initial (W, H) for ``method``: W left with the rows as "W", H (k × n_terms) returned.
+
+    ``nndsvda`` fills NNDSVD's zeros with the mean of X (so multiplicative and Poisson solvers
+    can move them); ``random`` draws ``sqrt(mean/k)·|N(0,1)|``; ``custom`` takes ``W`` and ``H``
+    as given (copied).  For the Poisson loss the pair is scaled so that Σ WH = Σ X; for
+    Frobenius by the optimal factor ⟨X, WH⟩ / ‖WH‖².
+    """
+    n, m = rows.shape
+    total = rows.total()
+    mean = total / (n * m)
+    if method == "custom":
+        W, H = _custom(W, H, n, m, k)
+        rows.set("W", W)
+        return H
+    if method == "random":
+        scale = np.sqrt(mean / k)
+        rows.random("W", k, rng, scale, absolute=True)
+        H = scale * np.abs(rng.standard_normal((k, m)))
+    else:
+        H = _nndsvd(rows, k, rng)
+        if method == "nndsvda":
+            rows.fill_zeros("W", mean)
+            H[H == 0] = mean
+    if loss == "poisson":
+        product = float(rows.column_sums("W") @ H.sum(axis=1))
+        factor = total / product if product > 0 else 1.0
+    else:
+        gram = float(np.sum(rows.gram("W") * (H @ H.T)))
+        factor = rows.inner_times(H.T, "W") / gram if gram > 0 else 1.0
+    if factor > 0:
+        rows.scale("W", np.sqrt(factor))
+        H *= np.sqrt(factor)
+    return np.ascontiguousarray(H)
+
+
+def _custom(W, H, n, m, k):
+    if W is None or H is None:
+        raise ValueError("init='custom' needs both W and H")
+    W = np.array(W, dtype=np.float64, order="C")
+    H = np.array(H, dtype=np.float64, order="C")
+    if W.shape != (n, k) or H.shape != (k, m):
+        raise ValueError(f"init='custom' needs W of shape {(n, k)} and H of shape {(k, m)}; got {W.shape} and {H.shape}")
+    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(H))):
+        raise ValueError("The initial W and H must be finite")
+    if W.min() < 0 or H.min() < 0:
+        raise ValueError("The initial W and H of an NMF must be non-negative")
     return W, H
 
 
-def initialize(X: sp.csr_matrix, k: int, method: str, rng, *, loss: str, products=None, W=None, H=None):
-    """Initial (W, H) for ``method``, rescaled so the first iteration is not wasted on scale.
+def start_with_background(rows: Rows, k: int, method: str, rng, share: float, *, W=None, H=None):
+    """Initial W (n × (k+1), left with the rows) and Hᵀ (m × (k+1)) with the background as their last column,
+    and the background's word profile.
 
-    ``nndsvda`` fills NNDSVD's zeros with the mean of X (so multiplicative and
-    Poisson solvers can move them); ``random`` draws ``sqrt(mean/k)·|N(0,1)|``;
-    ``custom`` takes ``W`` and ``H`` as given (copied).  For the Poisson loss the
-    pair is scaled so that Σ WH = Σ X; for Frobenius by the optimal factor
-    ⟨X, WH⟩ / ‖WH‖².
+    The topics start from NNDSVD of what the background leaves, max(X − B, 0) on the nonzeros of
+    X, scaled to the remaining (1 − β) Σ X (:mod:`topicmf.factorize.topics.background`);
+    ``custom`` factors are the topics' part as given.
     """
-    n, m = X.shape
-    mean = X.data.sum() / (n * m)
+    profile = rows.column_profile()
     if method == "custom":
-        if W is None or H is None:
-            raise ValueError("init='custom' needs both W and H")
-        W = np.array(W, dtype=np.float64, order="C")
-        H = np.array(H, dtype=np.float64, order="C")
-        if W.shape != (n, k) or H.shape != (k, m):
-            raise ValueError(f"init='custom' needs W of shape {(n, k)} and H of shape {(k, m)}; got {W.shape} and {H.shape}")
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(H))):
-            raise ValueError("The initial W and H must be finite")
-        if W.min() < 0 or H.min() < 0:
-            raise ValueError("The initial W and H of an NMF must be non-negative")
-        return W, H
-    if method == "random":
-        scale = np.sqrt(mean / k)
-        W = scale * np.abs(rng.standard_normal((n, k)))
-        H = scale * np.abs(rng.standard_normal((k, m)))
-    elif method in ("nndsvd", "nndsvda"):
-        W, H = _nndsvd(X, products, k, rng)
-        if method == "nndsvda":
-            W[W == 0] = mean
-            H[H == 0] = mean
+        H = start(rows, k, method, rng, loss="poisson", W=W, H=H)
     else:
-        raise ValueError(f"Unknown init {method!r}; choose one of {', '.join(INITS)}")
-    if loss == "poisson":
-        total = float(W.sum(axis=0) @ H.sum(axis=1))
-        factor = X.data.sum() / total if total > 0 else 1.0
-    else:
-        XHt = products.times(np.ascontiguousarray(H.T)) if products is not None else X @ H.T
-        gram = float(np.sum((W.T @ W) * (H @ H.T)))
-        factor = float(np.sum(XHt * W)) / gram if gram > 0 else 1.0
-    if factor > 0:
-        W *= np.sqrt(factor)
-        H *= np.sqrt(factor)
-    return np.ascontiguousarray(W), np.ascontiguousarray(H)
+        with rows.background_residual(share, profile) as residual_rows:
+            H = start(residual_rows, k, method, rng, loss="poisson")
+        product = float(rows.column_sums("W") @ H.sum(axis=1))
+        scale = np.sqrt((1.0 - share) * rows.total() / product) if product > 0 else 1.0
+        rows.scale("W", scale)
+        H = H * scale
+    rows.append_background("W", share, profile)
+    return np.ascontiguousarray(np.column_stack([H.T, profile])), profile
+
+
+def initialize(X: sp.csr_matrix, k: int, method: str, rng, *, loss: str, W=None, H=None):
+    """(W, H) to start an NMF of X in this process (as :func:`start` makes them; products planned for the
+    randomized SVD's k + 10 columns)."""
+    rows = LocalRows(X, k + 10)
+    H = start(rows, k, method, rng, loss=loss, W=W, H=H)
+    return np.ascontiguousarray(rows["W"]), H
+
+

@@ -5,70 +5,92 @@
 constraints (alternating least squares; full gradient steps; per-entry
 stochastic steps); their product is then put in SVD form, so every solver
 reports singular values and splits Σ between the factors the same way.
+
+The randomized SVD and every step are written against
+:class:`~topicmf.factorize.topics.rows.Rows`; ``randomized`` runs unchanged on a cluster's
+row blocks.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ...spec.topics import LSA
+from ..engine.common import Tracker, as_csr, check_rank, make_rng, validated
 from ..engine.threads import one_blas_thread
-from ..engine.products import Products
-from ..engine.common import Tracker, as_csr, check_penalty, check_rank, make_rng
-from .frobenius import _Problem, sgd_epoch
+from .nmf import Problem, Step, local_rows_only, squared_objective
 from .result import Factorization
-from .svd import SVD_SOLVERS, flip_signs, truncated_svd
+from .local import LocalRows
+from .rows import Rows
+from .sgd import SquaredSgd
+from .svd import randomized_svd, sign_fix, truncated_svd
 
-__all__ = ["LSA_SOLVERS", "SIGMA_SPLITS", "fit_lsa", "lsa_transform"]
+__all__ = ["fit_lsa", "lsa_transform", "split_sigma", "LeastSquares", "GradientDescent", "ITERATIVE_STEPS",
+           "DIRECT_SOLVERS"]
 
-LSA_SOLVERS = (*SVD_SOLVERS, "als", "gd", "sgd")
-SIGMA_SPLITS = ("left", "right", "sqrt")
+_L = LSA.params.default  # every default from the model's parameter table (topicmf.spec.topics)
 
 
-def split_sigma(U, s, Vt, sigma):
+def split_sigma(s, Vt, sigma):
+    """H for a split of Σ: Ṽᵀ (left: Σ goes to W), ΣṼᵀ (right) or √ΣṼᵀ (sqrt)."""
     if sigma == "left":
-        return U * s, Vt
+        return Vt
     if sigma == "right":
-        return U, s[:, None] * Vt
-    root = np.sqrt(s)
-    return U * root, root[:, None] * Vt
+        return s[:, None] * Vt
+    return np.sqrt(s)[:, None] * Vt
 
 
-def _svd_form(W, H):
-    """The SVD of the rank-k product W H, from two thin QR factorisations."""
-    Qw, Rw = np.linalg.qr(W)
-    Qh, Rh = np.linalg.qr(H.T)
-    u, s, vt = np.linalg.svd(Rw @ Rh.T)
-    return Qw @ u, s, vt @ Qh.T
+class LeastSquares(Step):
+    """Alternating least squares of the regularized reconstruction (unconstrained)."""
+
+    def __call__(self, problem: Problem, iteration: int) -> float:
+        rows, Ht, p = problem.rows, problem.Ht, problem.params
+        k = Ht.shape[1]
+        rows.least_squares_w(Ht, Ht.T @ Ht + p["alpha_W"] * np.eye(k), None, nonnegative=False)
+        At, C = rows.products_h()
+        Ht[:] = np.linalg.solve(C + p["alpha_H"] * np.eye(k), At.T).T
+        return squared_objective(problem, At, C)
 
 
-def _als(pb, W, Ht, p, rng, it):
-    k = W.shape[1]
-    A, B = pb.products_W(Ht)
-    W[:] = np.linalg.solve(B + p["alpha_W"] * np.eye(k), A.T).T
-    At, C = pb.products_H(W)
-    Ht[:] = np.linalg.solve(C + p["alpha_H"] * np.eye(k), At.T).T
-    return pb.objective(W, Ht, At, C)
-
-
-def _gd(pb, W, Ht, p, rng, it):
+class GradientDescent(Step):
     """One gradient step per factor with step learning_rate / L (L: the block's Lipschitz constant)."""
-    A, B = pb.products_W(Ht)
-    W -= p["learning_rate"] / (np.linalg.eigvalsh(B)[-1] + p["alpha_W"]) * (W @ B - A + p["alpha_W"] * W)
-    At, C = pb.products_H(W)
-    Ht -= p["learning_rate"] / (np.linalg.eigvalsh(C)[-1] + p["alpha_H"]) * (Ht @ C - At + p["alpha_H"] * Ht)
-    return pb.objective(W, Ht, At, C)
+
+    def __call__(self, problem: Problem, iteration: int) -> float:
+        rows, Ht, p = problem.rows, problem.Ht, problem.params
+        B = Ht.T @ Ht
+        rows.gradient_w(Ht, B, p["learning_rate"] / (np.linalg.eigvalsh(B)[-1] + p["alpha_W"]), p["alpha_W"])
+        At, C = rows.products_h()
+        Ht -= p["learning_rate"] / (np.linalg.eigvalsh(C)[-1] + p["alpha_H"]) * (Ht @ C - At + p["alpha_H"] * Ht)
+        return squared_objective(problem, At, C)
 
 
-def _sgd(pb, W, Ht, p, rng, it):
-    return sgd_epoch(pb, W, Ht, p, rng, it, mode=0)
+#: The iterative solvers' steps (the registry, topicmf.spec.topics, names them and says which iterate).
+ITERATIVE_STEPS = {"als": LeastSquares, "gd": GradientDescent, "sgd": lambda: SquaredSgd(nonnegative=False)}
 
 
-_ITERATIVE = {"als": _als, "gd": _gd, "sgd": _sgd}
+def _randomized(rows: Rows, k, n_oversamples, n_power_iter, rng):
+    s, Vt = randomized_svd(rows, k, n_oversamples=n_oversamples, n_power_iter=n_power_iter, rng=rng, left=None)
+    return s, Vt, n_power_iter
 
 
+def _on_the_whole_matrix(solver: str):
+    def direct(rows: Rows, k, n_oversamples, n_power_iter, rng):
+        _, s, Vt, passes = truncated_svd(local_rows_only(rows, solver).X, k, solver=solver, rng=rng)
+        return s, Vt, passes
+
+    return direct
+
+
+#: The direct solvers: (s, Vt, passes) from the rows (the registry names them and says which run on a cluster).
+DIRECT_SOLVERS = {"randomized": _randomized, "arpack": _on_the_whole_matrix("arpack"),
+                  "dense": _on_the_whole_matrix("dense")}
+
+
+@validated(LSA.params)
 @one_blas_thread
-def fit_lsa(X, n_components, *, solver="randomized", sigma="left", n_power_iter=5, n_oversamples=10,
-            max_iter=200, tol=1e-6, alpha_W=0.0, alpha_H=0.0, learning_rate=None, random_state=None) -> Factorization:
+def fit_lsa(X, n_components, *, solver=_L("solver"), sigma=_L("sigma"), n_power_iter=_L("n_power_iter"),
+            n_oversamples=_L("n_oversamples"), max_iter=_L("max_iter"), tol=_L("tol"), alpha_W=_L("alpha_W"),
+            alpha_H=_L("alpha_H"), learning_rate=_L("learning_rate"), random_state=_L("random_state")) -> Factorization:
     """Latent semantic analysis: the rank-k truncated SVD of X.
 
     Parameters
@@ -95,59 +117,54 @@ def fit_lsa(X, n_components, *, solver="randomized", sigma="left", n_power_iter=
         ``explained_variance_ratio`` = σ²/‖X‖²_F; signs are fixed so the
         largest-magnitude entry of each row of H is positive.
     """
-    if solver not in LSA_SOLVERS:
-        raise ValueError(f"Unknown LSA solver {solver!r}; choose one of {', '.join(LSA_SOLVERS)}")
-    if sigma not in SIGMA_SPLITS:
-        raise ValueError(f"sigma must be one of {', '.join(SIGMA_SPLITS)}; got {sigma!r}")
-    X = as_csr(X)
-    k = check_rank(n_components, X.shape, strict=solver == "arpack")
+    method = LSA.solver(solver)
+    rows = X if isinstance(X, Rows) else LocalRows(as_csr(X), n_components + n_oversamples)
+    k = check_rank(n_components, rows.shape, strict=method.strict_rank)
     rng = make_rng(random_state)
-    norm2 = float(X.data @ X.data)
+    norm2 = rows.norm2()
     params = {"sigma": sigma}
-    if solver in SVD_SOLVERS:
-        U, s, Vt, n_iter = truncated_svd(X, k, solver=solver, n_oversamples=n_oversamples,
-                                         n_power_iter=n_power_iter, rng=rng)
+    if not method.iterative:
+        s, Vt, n_iter = DIRECT_SOLVERS[solver](rows, k, n_oversamples, n_power_iter, rng)
         converged = True
         curve = None  # the objective of the returned factors, below
         params.update(n_power_iter=n_power_iter, n_oversamples=n_oversamples)
     else:
-        p = {"alpha_W": check_penalty("alpha_W", alpha_W), "alpha_H": check_penalty("alpha_H", alpha_H),
-             "l1_W": 0.0, "l1_H": 0.0,
-             "learning_rate": check_penalty("learning_rate", learning_rate if learning_rate is not None
-                                            else 1.0 if solver == "gd" else 0.5)}
-        pb = _Problem(X, k, {"l2_W": p["alpha_W"], "l2_H": p["alpha_H"]})
-        scale = np.sqrt(np.sqrt(norm2 / (X.shape[0] * X.shape[1])) / k)
-        W = scale * rng.standard_normal((X.shape[0], k))
-        Ht = scale * rng.standard_normal((X.shape[1], k))
+        p = {"alpha_W": alpha_W, "alpha_H": alpha_H, "l1_W": 0.0, "l1_H": 0.0,
+             "learning_rate": learning_rate if learning_rate is not None else method.defaults.get("learning_rate")}
+        rows = rows.with_width(k)
+        n, m = rows.shape
+        scale = np.sqrt(np.sqrt(norm2 / (n * m)) / k)
+        rows.random("W", k, rng, scale, absolute=False)
+        problem = Problem(rows, scale * rng.standard_normal((m, k)), p, rng, k, state={"norm2": norm2})
         tracker = Tracker(f"LSA(solver={solver!r})", max_iter, tol)
-        step = _ITERATIVE[solver]
-        it = 0
-        while not tracker.add(step(pb, W, Ht, p, rng, it)):
-            it += 1
+        step = ITERATIVE_STEPS[solver]()
+        step.start(problem)
+        iteration = 0
+        while not tracker.add(step(problem, iteration)):
+            iteration += 1
         tracker.finish()
-        U, s, Vt = _svd_form(W, Ht.T)
-        U, Vt = flip_signs(U, Vt)
+        s, Vt = _svd_form(rows, problem.Ht)
         curve, n_iter, converged = np.array(tracker.curve), len(tracker.curve), tracker.converged
         params.update(p, max_iter=max_iter, tol=tol)
-    _, H = split_sigma(U, s, Vt, sigma)
+    H = split_sigma(s, Vt, sigma)
     # W is the least-squares fit to X for this H (= ŨΣ-split for an exact SVD), so that
     # transform() reproduces it exactly on the training documents
-    XHt = _products(X, H)
-    W = _fold_in(XHt, H, params.get("alpha_W", 0.0))
+    rows = rows.with_width(k)
+    cross = rows.lsa_fold_in(H, params.get("alpha_W", 0.0))
     if curve is None:  # ½‖X − WH‖² from the products already made
-        fit = norm2 - 2.0 * float(np.sum(XHt * W)) + float(np.sum((W.T @ W) * (H @ H.T)))
+        fit = norm2 - 2.0 * cross + float(np.sum(rows.gram("W") * (H @ H.T)))
         curve = np.array([0.5 * max(fit, 0.0)])
-    return Factorization(np.ascontiguousarray(W), np.ascontiguousarray(H), "lsa", solver, curve, n_iter, converged,
-                         singular_values=s, explained_variance_ratio=s**2 / norm2, params=params)
+    return Factorization(np.ascontiguousarray(rows.gather("W")), np.ascontiguousarray(H), LSA.name, solver, curve,
+                         n_iter, converged, singular_values=s, explained_variance_ratio=s**2 / norm2, params=params)
 
 
-def _products(X, H):
-    return Products(X, H.shape[0]).times(np.ascontiguousarray(H.T))
-
-
-def _fold_in(XHt, H, alpha_W):
-    gram = H @ H.T + alpha_W * np.eye(H.shape[0])
-    return np.ascontiguousarray(np.linalg.solve(gram, XHt.T).T)
+def _svd_form(rows: Rows, Ht: np.ndarray):
+    """Singular values and right vectors (signs fixed) of the rank-k product W H, from two thin QR factorisations."""
+    Rw = rows.qr_r("W")
+    Qh, Rh = np.linalg.qr(Ht)
+    _, s, vt = np.linalg.svd(Rw @ Rh.T)
+    Vt = vt @ Qh.T
+    return s, Vt * sign_fix(Vt)[:, None]
 
 
 @one_blas_thread
@@ -155,4 +172,6 @@ def lsa_transform(X, H, *, alpha_W=0.0):
     """Fold documents into the LSA space: W = X Hᵀ (HHᵀ + α_W I)⁻¹, the least-squares fit for fixed H."""
     X = as_csr(X)
     H = np.ascontiguousarray(H, dtype=np.float64)
-    return _fold_in(_products(X, H), H, alpha_W)
+    rows = LocalRows(X, H.shape[0])
+    rows.lsa_fold_in(H, alpha_W)
+    return rows["W"]

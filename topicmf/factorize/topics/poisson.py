@@ -12,120 +12,80 @@ topics explain only how a document departs from it, and words used
 everywhere at their usual rate need no topic (the idea of SAGE, Eisenstein,
 Ahmed & Xing 2011, as a fixed component).  It is carried as one more column of W
 and H that the solvers never move (see ``n_free`` of the kernels).
+
+Each solver is a :class:`~topicmf.factorize.topics.nmf.Step` written against
+:class:`~topicmf.factorize.topics.rows.Rows`, so ``cd`` and ``mu`` run unchanged on a
+cluster's row blocks.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
 
+from ...spec import validation_done
+from ...spec.topics import POISSON_NMF
 from ..engine import kernels
+from ..engine.common import Tracker, as_csr, check_nonnegative, check_rank, make_rng, validated
 from ..engine.threads import one_blas_thread
-from ..engine.products import Products
-from ..engine.common import Tracker, as_csr, make_rng, penalties, prepare_nmf, run_nmf
-from .frobenius import sgd_setup
-from .background import append_background, check_background, start_with_background
-from .init import initialize
+from .background import append_background
+from .init import start, start_with_background
+from .nmf import Problem, Step, penalties_of, poisson_objective, run
 from .result import Factorization
-from .losses import penalty, poisson_loss
+from .local import LocalRows
+from .rows import FLOOR, Rows
+from .sgd import PoissonSgd
 
-__all__ = ["POISSON_SOLVERS", "fit_poisson", "poisson_transform"]
+__all__ = ["fit_poisson", "poisson_transform", "PoissonCD", "PoissonMU", "SOLVER_STEPS", "FLOOR"]
 
-POISSON_SOLVERS = ("cd", "mu", "sgd")
-FLOOR = 1e-10  # entries of W, H stay ≥ this where data need them (zeros would be absorbing)
-
-
-class _Problem:
-    def __init__(self, X, k, pen, n_topics=None):
-        self.X = X
-        self.n_topics = k if n_topics is None else n_topics  # the free columns; any after them are fixed
-        self.products = Products(X, k)
-        self.Xt = self.products.Xt  # the coordinate-descent and MU updates of H run over the rows of Xᵀ
-        self.total = float(X.data.sum())
-        self.pen = pen
-        self.log_rows = np.empty(X.shape[0])
-        self.log_cols = np.empty(X.shape[1])
-        self.num_W = np.empty((X.shape[0], k))
-        self.num_H = np.empty((X.shape[1], k))
-        # Updating H gathers the rows of W of every document holding each word.  Once W no longer fits the
-        # caches, gathering a float32 copy is faster (a million documents × 50 topics: 10.6 → 9.2 s a pass);
-        # the steps then use W rounded to 7 digits, and the objective is computed from it until the final fold-in.
-        self.W32 = np.empty((X.shape[0], k), np.float32) if not self.products.gather else None
-
-    def objective(self, logsum, W, Ht):
-        k = self.n_topics
-        return logsum - self.total + float(W.sum(axis=0) @ Ht.sum(axis=0)) + penalty(W[:, :k], Ht[:, :k], **self.pen)
+_P = POISSON_NMF.params.default  # every default from the model's parameter table (topicmf.spec.topics)
 
 
-def _cd(pb, W, Ht, p, rng, it):
-    X, Xt, k = pb.X, pb.Xt, pb.n_topics
-    kernels.ccd_kl_rows(X.indptr, X.indices, X.data, W, Ht, Ht.sum(axis=0), p["alpha_W"], p["l1_W"],
-                         p["inner"], FLOOR, pb.log_rows, False, 0.0, k)
-    G = W
-    if pb.W32 is not None:
-        np.copyto(pb.W32, W, casting="same_kind")
-        G = pb.W32
-    kernels.ccd_kl_rows(Xt.indptr, Xt.indices, Xt.data, Ht, G, W.sum(axis=0), p["alpha_H"], p["l1_H"],
-                         p["inner"], FLOOR, pb.log_cols, True, 0.0, k)
-    return pb.objective(float(pb.log_cols.sum()), W, Ht)
+class PoissonCD(Step):
+    """Cyclic coordinate descent with safeguarded Newton steps (Hsieh & Dhillon 2011): W's rows, then H's."""
+
+    def __call__(self, problem: Problem, iteration: int) -> float:
+        rows, Ht, p, k = problem.rows, problem.Ht, problem.params, problem.n_topics
+        rows.poisson_cd_w(Ht, p["alpha_W"], p["l1_W"], p["inner"], k)
+        logsum = rows.poisson_cd_h(Ht, p["alpha_H"], p["l1_H"], p["inner"], k)
+        return poisson_objective(problem, logsum)
 
 
-def _mu_prepare(pb, W, Ht):
-    """The MU numerator for W at the current iterate, and that iterate's objective (one pass)."""
-    X = pb.X
-    kernels.mu_kl_numerator(X.indptr, X.indices, X.data, W, Ht, pb.num_W, pb.log_rows)
-    return pb.objective(float(pb.log_rows.sum()), W, Ht)
-
-
-def _mu(pb, W, Ht, p, rng, it):
+class PoissonMU(Step):
     """Lee–Seung KL updates with the fused nonzero-only numerator.
 
-    Uses the W numerator left by :func:`_mu_prepare` and prepares the next
-    one, which also gives the objective of the new iterate: two passes over
-    X per iteration, like the updates themselves.
+    The W numerator of the next iteration is formed with the objective of the current iterate
+    (:meth:`~topicmf.factorize.topics.rows.Rows.poisson_mu_prepare`): two passes over X per
+    iteration, like the updates themselves.  Exact zeros would never move: the factors start at
+    least at the floor.
     """
-    Xt, k = pb.Xt, pb.n_topics
-    # the auxiliary function is separable over the entries, so updating the free columns alone still descends
-    Wk, Hk = W[:, :k], Ht[:, :k]
-    Wk *= pb.num_W[:, :k] / (Ht.sum(axis=0)[:k] + p["l1_W"] + p["alpha_W"] * Wk)
-    np.maximum(Wk, FLOOR, out=Wk)
-    kernels.mu_kl_numerator(Xt.indptr, Xt.indices, Xt.data, Ht, W, pb.num_H, pb.log_cols)
-    Hk *= pb.num_H[:, :k] / (W.sum(axis=0)[:k] + p["l1_H"] + p["alpha_H"] * Hk)
-    np.maximum(Hk, FLOOR, out=Hk)
-    return _mu_prepare(pb, W, Ht)
+
+    def start(self, problem: Problem) -> None:
+        problem.rows.floor("W", FLOOR)
+        np.maximum(problem.Ht, FLOOR, out=problem.Ht)
+        problem.rows.poisson_mu_prepare(problem.Ht)
+
+    def __call__(self, problem: Problem, iteration: int) -> float:
+        rows, Ht, p, k = problem.rows, problem.Ht, problem.params, problem.n_topics
+        rows.poisson_mu_w(Ht, p["alpha_W"], p["l1_W"], k)
+        num_H = rows.poisson_mu_h_numerator(Ht)
+        Hk = Ht[:, :k]
+        Hk *= num_H[:, :k] / (rows.column_sums("W")[:k] + p["l1_H"] + p["alpha_H"] * Hk)
+        np.maximum(Hk, FLOOR, out=Hk)
+        return poisson_objective(problem, rows.poisson_mu_prepare(Ht))
 
 
-def _sgd(pb, W, Ht, p, rng, it):
-    """One Poisson SGD epoch: per-entry steps on ε̃ = (p − x)/p, zero cells exactly."""
-    X, Xt = pb.X, pb.Xt
-    sgd_setup(pb, W.shape[1])
-    if not hasattr(pb, "ones_rows"):
-        pb.ones_rows = np.ones(X.nnz)
-    col_H, col_W = Ht.sum(axis=0), W.sum(axis=0)
-    # the zero cells of row i contribute Σ_j h_j − Σ_{nonzero j} h_j to its gradient
-    zero_W, zero_H = np.empty_like(W), np.empty_like(Ht)
-    kernels.spmm(X.indptr, X.indices, pb.ones_rows, Ht, zero_W)
-    kernels.spmm(Xt.indptr, Xt.indices, pb.ones_rows, W, zero_H)
-    zero_W = col_H - zero_W
-    zero_H = col_W - zero_H
-    rate = p["learning_rate"] / (1.0 + 0.01 * it)
-    pb.strata.epoch(rng, W, Ht, zero_W, zero_H, col_H + p["l1_W"], col_W + p["l1_H"], pb.inv_row, pb.inv_col,
-                    rate, rate, p["alpha_W"], p["alpha_H"], p["l1_W"], p["l1_H"], 2, FLOOR)
-    W[np.diff(X.indptr) == 0] = 0.0
-    Ht[np.diff(Xt.indptr) == 0] = 0.0
-    kernels.kl_row_terms(Xt.indptr, Xt.indices, Xt.data, Ht, W, pb.log_cols)
-    return pb.objective(float(pb.log_cols.sum()), W, Ht)
+#: Each solver's step (the registry, topicmf.spec.topics, names and describes them).
+SOLVER_STEPS = {"cd": PoissonCD, "mu": PoissonMU, "sgd": PoissonSgd}
 
 
-_STEPS = {"cd": _cd, "mu": _mu, "sgd": _sgd}
-
-
+@validated(POISSON_NMF.params)
 @one_blas_thread
-def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, tol=1e-4,
-                alpha_W=0.0, alpha_H=0.0, l1_W=0.0, l1_H=0.0, learning_rate=1.0, n_inner=1,
-                background=0.0, random_state=None, W=None, H=None) -> Factorization:
+def fit_poisson(X, n_components, *, solver=_P("solver"), init=_P("init"), max_iter=_P("max_iter"), tol=_P("tol"),
+                alpha_W=_P("alpha_W"), alpha_H=_P("alpha_H"), l1_W=_P("l1_W"), l1_H=_P("l1_H"),
+                learning_rate=_P("learning_rate"), n_inner=_P("n_inner"), background=_P("background"),
+                random_state=_P("random_state"), W=None, H=None) -> Factorization:
     """Poisson (KL) NMF of a non-negative count matrix.
 
     Parameters
@@ -162,43 +122,37 @@ def fit_poisson(X, n_components, *, solver="cd", init="nndsvda", max_iter=200, t
         of :func:`poisson_transform`), so ``transform`` reproduces it; the
         last entry of ``loss_curve`` is the objective of the returned factors.
     """
-    if solver not in _STEPS:
-        raise ValueError(f"Unknown Poisson NMF solver {solver!r}; choose one of {', '.join(POISSON_SOLVERS)}")
-    X, k, p = prepare_nmf(X, n_components, "PoissonNMF", alpha_W=alpha_W, alpha_H=alpha_H, l1_W=l1_W, l1_H=l1_H,
-                          learning_rate=learning_rate)
-    if isinstance(n_inner, bool) or not isinstance(n_inner, int) or n_inner < 1:
-        raise ValueError(f"n_inner must be a positive integer; got {n_inner!r}")
-    share = check_background(background)
-    if share and solver == "sgd":
-        raise ValueError("A background needs the cd or mu solver (sgd fits topics alone); use background=0")
-    p["inner"] = n_inner
+    share = background
+    rows = X if isinstance(X, Rows) else LocalRows(_nonnegative(X), n_components + 1 if share else n_components)
+    k = check_rank(n_components, rows.shape)
+    params = {"alpha_W": alpha_W, "alpha_H": alpha_H, "l1_W": l1_W, "l1_H": l1_H, "learning_rate": learning_rate,
+              "inner": n_inner}
     rng = make_rng(random_state)
-    pb = _Problem(X, k + 1 if share else k, penalties(p), n_topics=k)
+    total = float(rows.total())
     profile = None
     if share:
-        W, Ht, profile = start_with_background(X, k, init, rng, share, pb.products, W=W, H=H)
+        Ht, profile = start_with_background(rows, k, init, rng, share, W=W, H=H)
     else:
-        W, H = initialize(X, k, init, rng, loss="poisson", products=pb.products, W=W, H=H)
-        Ht = np.ascontiguousarray(H.T)
-    tracker = Tracker(f"PoissonNMF(solver={solver!r})", max_iter, tol)
-    step = _STEPS[solver]
-    if solver == "mu":
-        np.maximum(W, FLOOR, out=W)  # exact zeros would never move
-        np.maximum(Ht, FLOOR, out=Ht)
-        _mu_prepare(pb, W, Ht)
-
-    def fold_in(X, H, **kw):
-        return poisson_transform(X, H, background=share, background_profile=profile, **kw)
-
-    def loss(X, W, H, **kw):
-        return poisson_loss(X, W, H, background=share, background_profile=profile, **kw)
-
-    record = dict(p, init=init, max_iter=max_iter, tol=tol, background=share)
+        Ht = np.ascontiguousarray(start(rows, k, init, rng, loss="poisson", W=W, H=H).T)
+    problem = Problem(rows, Ht, params, rng, k, state={"total": total, "share": share, "profile": profile})
+    record = dict(params, init=init, max_iter=max_iter, tol=tol, background=share)
     if share:
-        record["background_words"] = share * pb.total  # Σ B: the (weighted) words the background gives
-    result = run_nmf(step, pb, W, Ht, p, rng, tracker, fold_in=fold_in, loss=loss, model="pnmf",
-                     solver=solver, record=record, n_topics=k)
-    return replace(result, background=profile) if share else result
+        record["background_words"] = share * total  # Σ B: the (weighted) words the background gives
+    return run(SOLVER_STEPS[solver](), problem, Tracker(f"PoissonNMF(solver={solver!r})", max_iter, tol),
+               finish=_finish, model=POISSON_NMF.name, solver=solver, record=record, background=profile)
+
+
+def _nonnegative(X):
+    X = as_csr(X)
+    check_nonnegative(X, "PoissonNMF")
+    return X
+
+
+def _finish(problem: Problem, H: np.ndarray) -> float:
+    """W's topic columns solved exactly for the final H (the background fixed); the objective of the factors."""
+    p, share, profile = problem.params, problem.state["share"], problem.state["profile"]
+    problem.rows.poisson_fold_in(H, p["alpha_W"], p["l1_W"], share, profile)
+    return problem.rows.poisson_objective(H, penalties_of(p), share, profile)
 
 
 @one_blas_thread
@@ -225,7 +179,7 @@ def poisson_transform(X, H, *, alpha_W=0.0, l1_W=0.0, tol=1e-14, max_iter=1000, 
         W = np.repeat((lengths / max(colsum.sum(), np.finfo(float).tiny))[:, None], k, axis=1)
     else:
         W = np.array(W_init, dtype=np.float64)
-    share = check_background(background)
+    share = background if validation_done() else POISSON_NMF.params["background"].check(background, "poisson_transform")
     if share:
         if background_profile is None or np.shape(background_profile) != (H.shape[1],):
             raise ValueError(f"A background needs its word profile of {H.shape[1]} terms")

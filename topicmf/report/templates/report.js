@@ -38,7 +38,7 @@
 
   // ---- topic overview ----------------------------------------------------------------------
   const COLUMNS = [["id", "Topic"], ["label", "Label"], ["prevalence", "Share"], ["npmi", "NPMI"], ["c_v", "C_V"]]
-    .concat(D.nmf ? [["exclusivity", "Exclusivity"]] : []).concat([["docs", "Documents"]]);
+    .concat(D.distributions ? [["exclusivity", "Exclusivity"]] : []).concat([["docs", "Documents"]]);
   function renderTopicTable() {
     const table = clear($("topic-table"));
     const head = el("tr");
@@ -66,7 +66,7 @@
       share.appendChild(el("span", { class: "bar", style: "width:" + Math.round(60 * t.prevalence / maxShare) + "px;background:" + colour(t.id) }));
       share.appendChild(document.createTextNode(" " + pct(t.prevalence))); tr.appendChild(share);
       tr.appendChild(el("td", { class: "n" }, fmt(t.npmi))); tr.appendChild(el("td", { class: "n" }, fmt(t.c_v)));
-      if (D.nmf) tr.appendChild(el("td", { class: "n" }, fmt(t.exclusivity)));
+      if (D.distributions) tr.appendChild(el("td", { class: "n" }, fmt(t.exclusivity)));
       tr.appendChild(el("td", { class: "n" }, t.docs.toLocaleString()));
       body.appendChild(tr);
     }
@@ -102,7 +102,7 @@
     const info = D.topics[t];
     $("topic-facts").textContent = pct(info.prevalence) + " of the corpus · " + info.docs.toLocaleString() +
       " documents mainly about it · NPMI " + fmt(info.npmi) + " · C_V " + fmt(info.c_v);
-    if (D.nmf) {
+    if (D.distributions) {
       if (state.rank === "relevance") {
         const items = rankedWords(t, state.lambda);
         barChart($("word-chart"), items, (it) => it.p, colour(t), (it) => "p " + it.p.toPrecision(2) + ", lift " + Math.exp(it.lift).toPrecision(3));
@@ -122,7 +122,7 @@
   function renderBest(t) {  // the topic's most representative documents, with their excerpts where the page has them
     const list = clear($("topic-docs"));
     D.topics[t].best.forEach(([i, id, share]) => {
-      if (D.nmf && share < 0.005) return;  // a document with (almost) none of the topic does not represent it
+      if (D.distributions && share < 0.005) return;  // a document with (almost) none of the topic does not represent it
       const li = el("li");
       if (i >= 0) {
         const b = el("button", { type: "button", class: "link", "data-doc": i }, id);
@@ -131,7 +131,7 @@
       } else {
         li.appendChild(el("span", { class: "outside" }, id));
       }
-      li.appendChild(document.createTextNode(" — " + (D.nmf ? pct(share) : share.toFixed(3)) + (i < 0 ? " (not on this page)" : "")));
+      li.appendChild(document.createTextNode(" — " + (D.distributions ? pct(share) : share.toFixed(3)) + (i < 0 ? " (not on this page)" : "")));
       if (i >= 0 && docs.excerpt) li.appendChild(el("div", { class: "meta best-excerpt" }, docs.excerpt[i].slice(0, 240)));
       list.appendChild(li);
     });
@@ -196,9 +196,9 @@
     const mix = docs.mix[i]; let x = 0; const parts = [];
     for (let j = 0; j < mix.length; j += 2) {
       const t = mix[j], v = mix[j + 1];
-      const w = D.nmf ? 120 * v : 120 * Math.abs(v) / Math.max(...mix.filter((_, q) => q % 2).map(Math.abs), 1e-9) / 3;
+      const w = D.distributions ? 120 * v : 120 * Math.abs(v) / Math.max(...mix.filter((_, q) => q % 2).map(Math.abs), 1e-9) / 3;
       svg.appendChild(sv("rect", { x, y: 0, width: Math.max(0, w), height: 12, fill: colour(t) }));
-      x += w; parts.push("topic " + t + " " + (D.nmf ? pct(v) : v.toFixed(3)));
+      x += w; parts.push("topic " + t + " " + (D.distributions ? pct(v) : v.toFixed(3)));
     }
     svg.setAttribute("aria-label", parts.join(", "));
     svg.appendChild(sv("title", {}, parts.join(", ")));
@@ -232,10 +232,10 @@
     for (let j = 0; j < docs.mix[i].length; j += 2) {
       const t = docs.mix[i][j], v = docs.mix[i][j + 1];
       const li = el("li"); li.appendChild(swatch(t));
-      const b = el("button", { type: "button", class: "link" }, " " + topicName(t) + " — " + (D.nmf ? pct(v) : v.toFixed(3)));
+      const b = el("button", { type: "button", class: "link" }, " " + topicName(t) + " — " + (D.distributions ? pct(v) : v.toFixed(3)));
       activate(b, () => selectTopic(t)); li.appendChild(b); mix.appendChild(li);
     }
-    box.appendChild(el("h4", {}, D.nmf ? "Topic mixture" : "Largest coordinates")); box.appendChild(mix);
+    box.appendChild(el("h4", {}, D.distributions ? "Topic mixture" : "Largest coordinates")); box.appendChild(mix);
     box.appendChild(el("h4", {}, "Most similar documents"));
     const list = el("ol", { id: "neighbours" });
     docs.near[i].forEach((j, r) => {
@@ -372,7 +372,7 @@
   }
 
   function init() {
-    if (D.nmf) {
+    if (D.distributions) {
       const slider = $("lambda");
       slider.value = String(state.lambda);
       slider.addEventListener("input", () => { state.lambda = Number(slider.value); renderDetail(); });

@@ -5,13 +5,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..text import entropy_weights, idf_weights, normalize_rows
+from ..spec import WEIGHTINGS
+from .matrix import entropy_weights, idf_weights, normalize_rows
 
 __all__ = ["WEIGHTINGS", "weigh", "global_weights"]
-
-#: How counts are weighted before factorizing.  "sqrt" takes square roots of the counts: a word repeated
-#: in one document counts less than the same number of occurrences spread over documents.
-WEIGHTINGS = ("counts", "sqrt", "tfidf", "log-entropy")
 
 
 def weigh(X, weighting: str, global_weights: np.ndarray | None) -> sp.csr_matrix:

@@ -1,0 +1,95 @@
+"""The SGD solvers of the topic models: per-entry steps by strata (:mod:`topicmf.factorize.engine.strata`).
+
+An epoch computes the exact gradient of the cells it does not visit (the zero cells) in one
+pass per side, then makes one stratified pass of per-entry steps over the stored cells,
+which share that gradient (see :func:`~topicmf.factorize.engine.strata.squared_block` and
+:func:`~topicmf.factorize.engine.strata.poisson_block`).  SGD needs the whole matrix and its
+transpose in this process: it does not run on a cluster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import kernels
+from ..engine.strata import Strata
+from .nmf import Problem, Step, local_rows_only, poisson_objective, squared_objective
+from .rows import FLOOR, MU_EPS
+
+__all__ = ["SquaredSgd", "PoissonSgd"]
+
+
+class _Schedule:
+    """What every epoch of one fit reuses: the entries' blocks and the rows' and columns' entry counts."""
+
+    def __init__(self, rows, k: int):
+        self.X, self.Xt = rows.X, rows.Xt
+        self.strata = Strata(self.X, k)
+        self.inv_row = 1.0 / np.maximum(np.diff(self.X.indptr), 1).astype(np.float64)
+        self.inv_col = 1.0 / np.maximum(np.diff(self.Xt.indptr), 1).astype(np.float64)
+        self.empty_rows = np.diff(self.X.indptr) == 0
+        self.empty_cols = np.diff(self.Xt.indptr) == 0
+
+
+class SquaredSgd(Step):
+    """One epoch for the squared loss: LSA's unconstrained steps, or NMF's projected onto ≥ 0 (``nonnegative``)."""
+
+    def __init__(self, nonnegative: bool):
+        self.nonnegative = nonnegative
+
+    def start(self, problem: Problem) -> None:
+        rows = local_rows_only(problem.rows, "sgd")
+        problem.state["schedule"] = _Schedule(rows, problem.Ht.shape[1])
+
+    def __call__(self, problem: Problem, iteration: int) -> float:
+        schedule, p = problem.state["schedule"], problem.params
+        X, Xt, W, Ht = schedule.X, schedule.Xt, problem.rows["W"], problem.Ht
+        # the zero cells' gradient, exactly: Σ_all_j p_ij h_j − Σ_nonzero_j p_ij h_j
+        gram_W, gram_H = W.T @ W, Ht.T @ Ht
+        zero_W = W @ gram_H
+        zero_H = Ht @ gram_W
+        nz_W, nz_H = np.empty_like(W), np.empty_like(Ht)
+        kernels.nonzero_gradient(X.indptr, X.indices, W, Ht, nz_W)
+        kernels.nonzero_gradient(Xt.indptr, Xt.indices, Ht, W, nz_H)
+        zero_W -= nz_W
+        zero_H -= nz_H
+        rate = p["learning_rate"]
+        share_W = np.full(X.shape[0], 1.0 / (np.linalg.eigvalsh(gram_H)[-1] + p["alpha_W"] + MU_EPS))
+        share_H = np.full(X.shape[1], 1.0 / (np.linalg.eigvalsh(gram_W)[-1] + p["alpha_H"] + MU_EPS))
+        schedule.strata.epoch(problem.rng, W, Ht, zero_W, zero_H, share_W, share_H, schedule.inv_row,
+                              schedule.inv_col, rate, rate, p["alpha_W"], p["alpha_H"], p["l1_W"], p["l1_H"],
+                              1 if self.nonnegative else 0, 0.0)
+        W[schedule.empty_rows] = 0.0  # rows and columns without data: their optimum is 0
+        Ht[schedule.empty_cols] = 0.0
+        At, C = problem.rows.products_h()
+        return squared_objective(problem, At, C)
+
+
+class PoissonSgd(Step):
+    """One Poisson epoch: per-entry steps on ε̃ = (p − x)/p, zero cells exactly; the step decays as 1/(1 + 0.01 t)."""
+
+    def start(self, problem: Problem) -> None:
+        rows = local_rows_only(problem.rows, "sgd")
+        problem.state["schedule"] = _Schedule(rows, problem.Ht.shape[1])
+        problem.state["ones"] = np.ones(rows.nnz)
+        problem.state["log_cols"] = np.empty(rows.shape[1])
+
+    def __call__(self, problem: Problem, iteration: int) -> float:
+        schedule, p, ones = problem.state["schedule"], problem.params, problem.state["ones"]
+        X, Xt, W, Ht = schedule.X, schedule.Xt, problem.rows["W"], problem.Ht
+        col_H, col_W = Ht.sum(axis=0), W.sum(axis=0)
+        # the zero cells of row i contribute Σ_j h_j − Σ_{nonzero j} h_j to its gradient
+        zero_W, zero_H = np.empty_like(W), np.empty_like(Ht)
+        kernels.spmm(X.indptr, X.indices, ones, Ht, zero_W)
+        kernels.spmm(Xt.indptr, Xt.indices, ones, W, zero_H)
+        zero_W = col_H - zero_W
+        zero_H = col_W - zero_H
+        rate = p["learning_rate"] / (1.0 + 0.01 * iteration)
+        schedule.strata.epoch(problem.rng, W, Ht, zero_W, zero_H, col_H + p["l1_W"], col_W + p["l1_H"],
+                              schedule.inv_row, schedule.inv_col, rate, rate, p["alpha_W"], p["alpha_H"], p["l1_W"],
+                              p["l1_H"], 2, FLOOR)
+        W[schedule.empty_rows] = 0.0
+        Ht[schedule.empty_cols] = 0.0
+        log_cols = problem.state["log_cols"]
+        kernels.kl_row_terms(Xt.indptr, Xt.indices, Xt.data, Ht, W, log_cols)
+        return poisson_objective(problem, float(log_cols.sum()))
