@@ -58,8 +58,9 @@ def test_an_epoch_reorders_entries_only_inside_their_blocks():
     order_before = strata.rows.copy()
     W, H = np.full((X.shape[0], 3), 0.1), np.full((X.shape[1], 3), 0.1)
     zero_W, zero_H = np.zeros_like(W), np.zeros_like(H)
-    strata.epoch(np.random.default_rng(0), W, H, zero_W, zero_H, np.full(3, 10.0), np.full(3, 10.0),
-                 np.ones(X.shape[0]), np.ones(X.shape[1]), 0.1, 0.1, 0.0, 0.0, 0.0, 0.0, 2, 1e-10)
+    strata.epoch(np.random.default_rng(0), _sgd.poisson_epoch, W, H, (
+        zero_W, zero_H, np.full(3, 10.0), np.full(3, 10.0), np.ones(X.shape[0]), np.ones(X.shape[1]), 0.1, 0.1, 0.0,
+        0.0, 0.0, 0.0, 1e-10))
     after = [sorted(zip(strata.rows[a:b], strata.cols[a:b])) for a, b in zip(strata.ptr[:-1], strata.ptr[1:])]
     assert before == after
     assert not np.array_equal(order_before, strata.rows)  # but the order inside them changed
@@ -97,13 +98,13 @@ def test_stratified_sgd_still_descends_and_gets_near_the_exact_solvers(fit):
 
 def test_small_problems_run_on_one_thread_and_the_settings_come_back(monkeypatch):
     seen = []
-    real = _sgd.stratified_epoch
+    real = _sgd.Strata.epoch
 
     def spy(*args):
         seen.append(numba.get_num_threads())
         return real(*args)
 
-    monkeypatch.setattr(_sgd, "stratified_epoch", spy)
+    monkeypatch.setattr(_sgd.Strata, "epoch", spy)
     before_numba = numba.get_num_threads()
     before_blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
     fit_frobenius(counts(6, n=50, m=40), 3, solver="sgd", max_iter=2, random_state=0)
@@ -164,3 +165,35 @@ def test_fits_in_several_threads_give_blas_its_threads_back():
     assert all(np.all(np.isfinite(f.W)) for f in fits)
     assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
     assert _threads._held == 0
+
+
+def test_one_stratified_driver_serves_the_topic_and_the_rating_models():
+    """The epoch driver is written once and specialised per block kernel; each specialisation is a cached function
+    of its own name (a changed kernel gets a new one)."""
+    import inspect
+
+    from topicmf.factorize.ratings import kernels as rating_kernels
+
+    drivers = [_sgd.squared_epoch, _sgd.poisson_epoch, rating_kernels.explicit_epoch]
+    assert len({d.py_func.__code__ for d in drivers}) == 1  # one code object: the driver is written once
+    assert len({d.py_func.__name__ for d in drivers}) == 3
+    assert all(d._cache is not None and type(d._cache).__name__ == "FunctionCache" for d in drivers)
+    assert "block(" in inspect.getsource(_sgd._epoch)
+    again = _sgd.stratified_epoch(_sgd.squared_block)
+    assert again.py_func.__name__ == _sgd.squared_epoch.py_func.__name__  # the name is the kernel's, stably
+
+
+def test_the_specialised_drivers_are_read_back_from_numbas_cache(tmp_path):
+    """A second process loads the compiled drivers instead of compiling them (numba cannot cache a driver that
+    takes the kernel as an argument or closes over it)."""
+    code = ("import numpy as np, scipy.sparse as sp; from topicmf.factorize import ExplicitMF;"
+            "R = sp.random(30, 20, density=0.3, random_state=1, format='csr'); R.data = np.ceil(R.data * 5);"
+            "ExplicitMF(3, max_iter=2, random_state=0).fit(R);"
+            "from topicmf.factorize.ratings.kernels import explicit_epoch as e;"
+            "print(sum(e.stats.cache_hits.values()), sum(e.stats.cache_misses.values()))")
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)  # fills the cache if need be
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    assert out == ["1", "0"]

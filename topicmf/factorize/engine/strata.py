@@ -12,11 +12,21 @@ threads.  A block's slices of the factors are small enough to stay in cache,
 which is most of the speed: one entry after another in a random order over the
 whole matrix misses the cache on almost every factor row.
 
-The schedule (``Strata``) knows nothing of the model; the kernel below makes the
-NMF/LSA per-entry step (modes 0 = LSA, 1 = NMF projected onto ≥ 0, 2 = Poisson).
+The schedule (:class:`Strata`) and the epoch's driver know nothing of the model: a model
+brings the kernel that makes the steps of one block's entries, and
+:func:`stratified_epoch` specialises the one driver to it.  (numba cannot cache a function
+that takes another compiled function as an argument, nor a closure over one; the driver's
+code is instead compiled once per kernel as a function of its own name, the kernel a global
+of it, which numba caches like any other.)  The topic models' kernels are here
+(:func:`squared_block` for LSA and Frobenius NMF, :func:`poisson_block`), the explicit rating
+model's in :mod:`topicmf.factorize.ratings.kernels`.
 """
 
 from __future__ import annotations
+
+import hashlib
+import inspect
+import types
 
 import numpy as np
 from numba import njit, prange
@@ -83,13 +93,11 @@ class Strata:
         seeds = rng.integers(1, np.iinfo(np.int64).max, size=B * B, dtype=np.int64)
         return shifts, col_map, seeds
 
-    def epoch(self, rng, W, H, zero_W, zero_H, scale_W, scale_H, inv_row, inv_col, step_W, step_H,
-              l2_W, l2_H, l1_W, l1_H, mode, floor):
-        """One epoch of per-entry steps (see ``_block``) on W (rows) and H (columns), in place."""
+    def epoch(self, rng, driver, F, G, args: tuple) -> None:
+        """One epoch of per-entry steps on F (the rows' factor) and G (the columns'), in place: ``driver`` is
+        :func:`stratified_epoch` of the model's block kernel, ``args`` that kernel's own arguments."""
         shifts, col_map, seeds = self.schedule(rng)
-        stratified_epoch(self.rows, self.cols, self.vals, self.ptr, self.B, shifts, col_map, seeds, W, H,
-                         zero_W, zero_H, scale_W, scale_H, inv_row, inv_col, float(step_W), float(step_H),
-                         float(l2_W), float(l2_H), float(l1_W), float(l1_H), int(mode), float(floor))
+        driver(self.rows, self.cols, self.vals, self.ptr, self.B, shifts, col_map, seeds, F, G, args)
 
 
 @njit(inline="always", **_OPTS)
@@ -114,38 +122,58 @@ def shuffle_block(rows, cols, vals, lo, hi, seed):
         vals[a], vals[b] = vals[b], vals[a]
 
 
-@njit(fastmath={"reassoc", "contract"}, **_OPTS)
-def _block(rows, cols, vals, lo, hi, W, H, zero_W, zero_H, scale_W, scale_H, inv_row, inv_col,
-           step_W, step_H, l2_W, l2_H, l1_W, l1_H, mode, floor):
-    """The per-entry steps over one block's entries, in their stored order.
+def _epoch(rows, cols, vals, ptr, B, shifts, col_map, seeds, F, G, args):  # pragma: no cover - compiled
+    """One epoch: the strata in the order of ``shifts``, a stratum's blocks in parallel.
 
-    An entry (i, j) with p = ⟨w_i, h_j⟩ moves w_i and h_j together along its
-    error times the other factor: ε = p − x (Frobenius; modes 0 = LSA and
-    1 = NMF, projected onto ≥ 0) or the relative error ε̃ = (p − x)/p
-    (Poisson, mode 2).  The zero cells of row i are not visited one by one:
-    their summed gradient ``zero_W[i]`` (computed exactly at the start of the
-    epoch) is shared equally by the row's entries (``inv_row[i]`` = 1/their
-    number), with the penalties, so an epoch makes one full gradient step in
-    expectation:
+    Each block first reorders its entries with its own seed, then ``block`` (a global bound per
+    specialisation) makes their steps; blocks of a stratum share no row of F and no row of G,
+    so the result does not depend on which thread runs which block.
+    """
+    for t in range(B):
+        for b in prange(B):
+            blk = b * B + col_map[(b + shifts[t]) % B]
+            lo, hi = ptr[blk], ptr[blk + 1]
+            if hi - lo == 0:
+                continue
+            shuffle_block(rows, cols, vals, lo, hi, seeds[blk])
+            block(rows, cols, vals, lo, hi, F, G, args)  # noqa: F821 - bound by stratified_epoch
+
+
+def stratified_epoch(block):
+    """The epoch driver specialised to a block kernel ``block(rows, cols, vals, lo, hi, F, G, args)``.
+
+    The driver's code is compiled as a function of its own name with ``block`` as its global,
+    so numba caches each specialisation; the name carries a digest of the kernel's source, so a
+    changed kernel is compiled afresh instead of being read back from a stale cache.
+    """
+    digest = hashlib.sha256(inspect.getsource(block.py_func).encode()).hexdigest()[:12]
+    name = f"_epoch_{block.__name__}_{digest}"
+    function = types.FunctionType(_epoch.__code__, dict(_epoch.__globals__, block=block), name)
+    function.__qualname__ = name
+    function.__doc__ = _epoch.__doc__
+    return njit(parallel=True, **_OPTS)(function)
+
+
+@njit(fastmath={"reassoc", "contract"}, **_OPTS)
+def squared_block(rows, cols, vals, lo, hi, W, H, args):  # pragma: no cover - compiled
+    """The squared loss's per-entry steps over one block's entries, in their stored order (LSA; NMF projected
+    onto ≥ 0 with ``nonnegative``).
+
+    ``args`` = (zero_W, zero_H, scale_W, scale_H, inv_row, inv_col, step_W, step_H, l2_W, l2_H, l1_W, l1_H,
+    nonnegative).  An entry (i, j) with p = ⟨w_i, h_j⟩ moves w_i and h_j together along its error
+    ε = p − x times the other factor.  The zero cells of row i are not visited one by one: their
+    summed gradient ``zero_W[i]`` (computed exactly at the start of the epoch) is shared equally by
+    the row's entries (``inv_row[i]`` = 1/their number), with the penalties, so an epoch makes one
+    full gradient step in expectation:
 
         g_w = ε h_j + (zero_W[i] + l2_W w_i + l1_W) / nnz_row[i]
 
-    Frobenius steps: step_W · scale_W[i] with scale_W[i] = 1 / (λ_max(HHᵀ) + α_W),
-    the 1/L of a gradient step, for the entry's own term capped at its own
-    curvature, step_W / |h_j|² (L is taken at the epoch's start and the
-    factors move during it).  Poisson steps are scaled per element by
-    w / (scale_W + l2_W w) (the multiplicative update's preconditioner,
-    scale_W = column sums of H + λ_W), so a full epoch at step 1 is a
-    multiplicative update in expectation.
+    The shared term steps by step_W · scale_W[i], scale_W[i] = 1 / (λ_max(HHᵀ) + α_W), the 1/L of a
+    gradient step; the entry's own term by the same, capped at its own curvature, step_W / |h_j|²
+    (a normalized, NLMS step: L is taken at the epoch's start and the factors move during it).
     """
+    zero_W, zero_H, scale_W, scale_H, inv_row, inv_col, step_W, step_H, l2_W, l2_H, l1_W, l1_H, nonnegative = args
     k = W.shape[1]
-    if mode == 2:  # without an L2 term the preconditioner's denominators are per component
-        inv_sW = np.empty(k)
-        inv_sH = np.empty(k)
-        for r in range(k):
-            inv_sW[r] = step_W / scale_W[r]
-            inv_sH[r] = step_H / scale_H[r]
-    plain = l2_W == 0.0 and l2_H == 0.0
     for e in range(lo, hi):
         i = rows[e]
         j = cols[e]
@@ -154,29 +182,6 @@ def _block(rows, cols, vals, lo, hi, W, H, zero_W, zero_H, scale_W, scale_H, inv
         h = H[j]
         zw = zero_W[i]
         zh = zero_H[j]
-        if mode == 2:
-            p = 0.0
-            for r in range(k):
-                p += w[r] * h[r]
-            if p < floor:
-                p = floor
-            err = 1.0 - x / p
-            a = inv_row[i]
-            c = inv_col[j]
-            for r in range(k):
-                wr = w[r]
-                hr = h[r]
-                gw = err * hr + (zw[r] + l2_W * wr + l1_W) * a
-                gh = err * wr + (zh[r] + l2_H * hr + l1_H) * c
-                if plain:
-                    w_new = wr - wr * inv_sW[r] * gw
-                    h_new = hr - hr * inv_sH[r] * gh
-                else:
-                    w_new = wr - step_W * wr / (scale_W[r] + l2_W * wr) * gw
-                    h_new = hr - step_H * hr / (scale_H[r] + l2_H * hr) * gh
-                w[r] = w_new if w_new > floor else floor
-                h[r] = h_new if h_new > floor else floor
-            continue
         p = 0.0
         nh = 0.0
         nw = 0.0
@@ -185,9 +190,6 @@ def _block(rows, cols, vals, lo, hi, W, H, zero_W, zero_H, scale_W, scale_H, inv
             nh += h[r] * h[r]
             nw += w[r] * w[r]
         err = p - x
-        # the entry's own term takes a normalized (NLMS) step, 1/|h_j|², but never beyond
-        # 1/L; the shared zero-cell and penalty term a step of 1/L, so an epoch adds up to
-        # one gradient step
         own_w = step_W * min(scale_W[i], 1.0 / (nh + 1e-300)) * err
         own_h = step_H * min(scale_H[j], 1.0 / (nw + 1e-300)) * err
         share_w = step_W * scale_W[i] * inv_row[i]
@@ -197,28 +199,62 @@ def _block(rows, cols, vals, lo, hi, W, H, zero_W, zero_H, scale_W, scale_H, inv
             hr = h[r]
             w_new = wr - (own_w * hr + share_w * (zw[r] + l2_W * wr + l1_W))
             h_new = hr - (own_h * wr + share_h * (zh[r] + l2_H * hr + l1_H))
-            if mode == 1:
+            if nonnegative:
                 w_new = w_new if w_new > 0.0 else 0.0
                 h_new = h_new if h_new > 0.0 else 0.0
             w[r] = w_new
             h[r] = h_new
 
 
-@njit(parallel=True, **_OPTS)
-def stratified_epoch(rows, cols, vals, ptr, B, shifts, col_map, seeds, W, H, zero_W, zero_H, scale_W,
-                     scale_H, inv_row, inv_col, step_W, step_H, l2_W, l2_H, l1_W, l1_H, mode, floor):
-    """One epoch: the strata in the order of ``shifts``, a stratum's blocks in parallel.
+@njit(fastmath={"reassoc", "contract"}, **_OPTS)
+def poisson_block(rows, cols, vals, lo, hi, W, H, args):  # pragma: no cover - compiled
+    """Poisson NMF's per-entry steps over one block's entries: the relative error ε̃ = (p − x)/p.
 
-    Each block first reorders its entries with its own seed, then makes their steps; blocks
-    of a stratum share no row of W and no row of H, so the result does not depend on which
-    thread runs which block.
+    ``args`` = (zero_W, zero_H, scale_W, scale_H, inv_row, inv_col, step_W, step_H, l2_W, l2_H, l1_W, l1_H,
+    floor).  The gradient is shared with the zero cells as in :func:`squared_block`; each element's
+    step is scaled by w / (scale_W + l2_W w) (the multiplicative update's preconditioner, scale_W =
+    column sums of H + λ_W), so a full epoch at step 1 is a multiplicative update in expectation.
+    Entries stay at least ``floor``.
     """
-    for t in range(B):
-        for b in prange(B):
-            blk = b * B + col_map[(b + shifts[t]) % B]
-            lo, hi = ptr[blk], ptr[blk + 1]
-            if hi - lo == 0:
-                continue
-            shuffle_block(rows, cols, vals, lo, hi, seeds[blk])
-            _block(rows, cols, vals, lo, hi, W, H, zero_W, zero_H, scale_W, scale_H, inv_row, inv_col,
-                   step_W, step_H, l2_W, l2_H, l1_W, l1_H, mode, floor)
+    zero_W, zero_H, scale_W, scale_H, inv_row, inv_col, step_W, step_H, l2_W, l2_H, l1_W, l1_H, floor = args
+    k = W.shape[1]
+    # without an L2 term the preconditioner's denominators are per component
+    inv_sW = np.empty(k)
+    inv_sH = np.empty(k)
+    for r in range(k):
+        inv_sW[r] = step_W / scale_W[r]
+        inv_sH[r] = step_H / scale_H[r]
+    plain = l2_W == 0.0 and l2_H == 0.0
+    for e in range(lo, hi):
+        i = rows[e]
+        j = cols[e]
+        x = vals[e]
+        w = W[i]
+        h = H[j]
+        zw = zero_W[i]
+        zh = zero_H[j]
+        p = 0.0
+        for r in range(k):
+            p += w[r] * h[r]
+        if p < floor:
+            p = floor
+        err = 1.0 - x / p
+        a = inv_row[i]
+        c = inv_col[j]
+        for r in range(k):
+            wr = w[r]
+            hr = h[r]
+            gw = err * hr + (zw[r] + l2_W * wr + l1_W) * a
+            gh = err * wr + (zh[r] + l2_H * hr + l1_H) * c
+            if plain:
+                w_new = wr - wr * inv_sW[r] * gw
+                h_new = hr - hr * inv_sH[r] * gh
+            else:
+                w_new = wr - step_W * wr / (scale_W[r] + l2_W * wr) * gw
+                h_new = hr - step_H * hr / (scale_H[r] + l2_H * hr) * gh
+            w[r] = w_new if w_new > floor else floor
+            h[r] = h_new if h_new > floor else floor
+
+
+squared_epoch = stratified_epoch(squared_block)
+poisson_epoch = stratified_epoch(poisson_block)

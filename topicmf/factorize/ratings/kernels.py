@@ -15,19 +15,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..engine.strata import shuffle_block
+from ..engine.strata import stratified_epoch
 
 _OPTS = dict(cache=True, nogil=True, error_model="numpy")
 
 
 @njit(fastmath={"reassoc", "contract"}, **_OPTS)
-def _explicit_block(rows, cols, vals, lo, hi, U, V, b, c, mu, eta, alpha, beta, gamma, delta, share_row, share_col):
+def explicit_block(rows, cols, vals, lo, hi, U, V, args):  # pragma: no cover - compiled
     """Funk/Koren SGD steps over one block's entries in their stored order (the old u_i in v_j's step).
 
-    An entry carries ``share_row[i]`` of row i's penalties and ``share_col[j]`` of column j's:
-    1 when every known cell carries them (Funk's objective), 1/n_i and 1/m_j when each
-    factor is penalised once, so an epoch's steps add up to one gradient step of Q either way.
+    ``args`` = (b, c, mu, eta, alpha, beta, gamma, delta, share_row, share_col).  An entry carries
+    ``share_row[i]`` of row i's penalties and ``share_col[j]`` of column j's: 1 when every known cell
+    carries them (Funk's objective), 1/n_i and 1/m_j when each factor is penalised once, so an
+    epoch's steps add up to one gradient step of Q either way.
     """
+    b, c, mu, eta, alpha, beta, gamma, delta, share_row, share_col = args
     k = U.shape[1]
     for e in range(lo, hi):
         i = rows[e]
@@ -48,19 +50,8 @@ def _explicit_block(rows, cols, vals, lo, hi, U, V, b, c, mu, eta, alpha, beta, 
             v[r] = v[r] + eta * (err * ur - b_j * v[r])
 
 
-@njit(parallel=True, **_OPTS)
-def explicit_epoch(rows, cols, vals, ptr, B, shifts, col_map, seeds, U, V, b, c, mu, eta, alpha, beta,
-                   gamma, delta, share_row, share_col):
-    """One SGD epoch of the explicit model: strata in order, a stratum's blocks in parallel."""
-    for t in range(B):
-        for blk_row in prange(B):
-            blk = blk_row * B + col_map[(blk_row + shifts[t]) % B]
-            lo, hi = ptr[blk], ptr[blk + 1]
-            if hi - lo == 0:
-                continue
-            shuffle_block(rows, cols, vals, lo, hi, seeds[blk])
-            _explicit_block(rows, cols, vals, lo, hi, U, V, b, c, mu, eta, alpha, beta, gamma, delta, share_row,
-                            share_col)
+#: One SGD epoch of the explicit model: the one stratified driver, specialised to its block kernel.
+explicit_epoch = stratified_epoch(explicit_block)
 
 
 @njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)

@@ -148,11 +148,10 @@ class _ExplicitProblem:
 
 def _explicit_sgd(problem: _ExplicitProblem, rng) -> None:
     """One epoch of Funk's per-entry steps, stratum by stratum."""
-    w, strata = problem.weights, problem.strata
-    shifts, col_map, seeds = strata.schedule(rng)
-    rk.explicit_epoch(strata.rows, strata.cols, strata.vals, strata.ptr, strata.B, shifts, col_map, seeds,
-                      problem.U, problem.V, problem.b, problem.c, problem.mu, w["learning_rate"], w["alpha"],
-                      w["beta"], w["gamma"], w["delta"], problem.share_row, problem.share_col)
+    w = problem.weights
+    problem.strata.epoch(rng, rk.explicit_epoch, problem.U, problem.V, (
+        problem.b, problem.c, float(problem.mu), float(w["learning_rate"]), float(w["alpha"]), float(w["beta"]),
+        float(w["gamma"]), float(w["delta"]), problem.share_row, problem.share_col))
 
 
 def _explicit_ridge(problem: _ExplicitProblem, rng, *, factors: bool = True) -> None:

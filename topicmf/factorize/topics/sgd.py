@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import kernels
-from ..engine.strata import Strata
+from ..engine.strata import Strata, poisson_epoch, squared_epoch
 from .nmf import Problem, Step, local_rows_only, poisson_objective, squared_objective
 from .rows import FLOOR, MU_EPS
 
@@ -56,9 +56,9 @@ class SquaredSgd(Step):
         rate = p["learning_rate"]
         share_W = np.full(X.shape[0], 1.0 / (np.linalg.eigvalsh(gram_H)[-1] + p["alpha_W"] + MU_EPS))
         share_H = np.full(X.shape[1], 1.0 / (np.linalg.eigvalsh(gram_W)[-1] + p["alpha_H"] + MU_EPS))
-        schedule.strata.epoch(problem.rng, W, Ht, zero_W, zero_H, share_W, share_H, schedule.inv_row,
-                              schedule.inv_col, rate, rate, p["alpha_W"], p["alpha_H"], p["l1_W"], p["l1_H"],
-                              1 if self.nonnegative else 0, 0.0)
+        schedule.strata.epoch(problem.rng, squared_epoch, W, Ht, (
+            zero_W, zero_H, share_W, share_H, schedule.inv_row, schedule.inv_col, float(rate), float(rate),
+            float(p["alpha_W"]), float(p["alpha_H"]), float(p["l1_W"]), float(p["l1_H"]), bool(self.nonnegative)))
         W[schedule.empty_rows] = 0.0  # rows and columns without data: their optimum is 0
         Ht[schedule.empty_cols] = 0.0
         At, C = problem.rows.products_h()
@@ -85,9 +85,9 @@ class PoissonSgd(Step):
         zero_W = col_H - zero_W
         zero_H = col_W - zero_H
         rate = p["learning_rate"] / (1.0 + 0.01 * iteration)
-        schedule.strata.epoch(problem.rng, W, Ht, zero_W, zero_H, col_H + p["l1_W"], col_W + p["l1_H"],
-                              schedule.inv_row, schedule.inv_col, rate, rate, p["alpha_W"], p["alpha_H"], p["l1_W"],
-                              p["l1_H"], 2, FLOOR)
+        schedule.strata.epoch(problem.rng, poisson_epoch, W, Ht, (
+            zero_W, zero_H, col_H + p["l1_W"], col_W + p["l1_H"], schedule.inv_row, schedule.inv_col, float(rate),
+            float(rate), float(p["alpha_W"]), float(p["alpha_H"]), float(p["l1_W"]), float(p["l1_H"]), float(FLOOR)))
         W[schedule.empty_rows] = 0.0
         Ht[schedule.empty_cols] = 0.0
         log_cols = problem.state["log_cols"]
