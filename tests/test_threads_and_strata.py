@@ -56,11 +56,12 @@ def test_an_epoch_reorders_entries_only_inside_their_blocks():
     strata = Strata(X, 3)
     before = [sorted(zip(strata.rows[a:b], strata.cols[a:b])) for a, b in zip(strata.ptr[:-1], strata.ptr[1:])]
     order_before = strata.rows.copy()
-    W, H = np.full((X.shape[0], 3), 0.1), np.full((X.shape[1], 3), 0.1)
-    zero_W, zero_H = np.zeros_like(W), np.zeros_like(H)
+    # packed rows: [factor (3) | zero cells' gradient (3) | 1 / entries]
+    W, H = np.full((X.shape[0], 7), 0.1), np.full((X.shape[1], 7), 0.1)
+    W[:, 3:6] = H[:, 3:6] = 0.0
+    W[:, 6] = H[:, 6] = 1.0
     strata.epoch(np.random.default_rng(0), _sgd.poisson_epoch, W, H, (
-        zero_W, zero_H, np.full(3, 10.0), np.full(3, 10.0), np.ones(X.shape[0]), np.ones(X.shape[1]), 0.1, 0.1, 0.0,
-        0.0, 0.0, 0.0, 1e-10))
+        3, np.full(3, 10.0), np.full(3, 10.0), 0.1, 0.1, 0.0, 0.0, 0.0, 0.0, 1e-10))
     after = [sorted(zip(strata.rows[a:b], strata.cols[a:b])) for a, b in zip(strata.ptr[:-1], strata.ptr[1:])]
     assert before == after
     assert not np.array_equal(order_before, strata.rows)  # but the order inside them changed

@@ -155,33 +155,29 @@ def stratified_epoch(block):
 
 
 @njit(fastmath={"reassoc", "contract"}, **_OPTS)
-def squared_block(rows, cols, vals, lo, hi, W, H, args):  # pragma: no cover - compiled
+def squared_block(rows, cols, vals, lo, hi, PW, PH, args):  # pragma: no cover - compiled
     """The squared loss's per-entry steps over one block's entries, in their stored order (LSA; NMF projected
     onto ≥ 0 with ``nonnegative``).
 
-    ``args`` = (zero_W, zero_H, scale_W, scale_H, inv_row, inv_col, step_W, step_H, l2_W, l2_H, l1_W, l1_H,
-    nonnegative).  An entry (i, j) with p = ⟨w_i, h_j⟩ moves w_i and h_j together along its error
-    ε = p − x times the other factor.  The zero cells of row i are not visited one by one: their
-    summed gradient ``zero_W[i]`` (computed exactly at the start of the epoch) is shared equally by
-    the row's entries (``inv_row[i]`` = 1/their number), with the penalties, so an epoch makes one
-    full gradient step in expectation:
+    A row of ``PW`` packs what an entry needs of its row i: [w_i (k) | zero_W[i] (k) | inv_row[i]], and
+    ``PH`` the same of its column j, so an entry reads two rows instead of six scattered arrays;
+    ``args`` = (k, scale_W, scale_H, step_W, step_H, l2_W, l2_H, l1_W, l1_H, nonnegative).  An entry
+    (i, j) with p = ⟨w_i, h_j⟩ moves w_i and h_j together along its error ε = p − x times the other
+    factor.  The zero cells of row i are not visited one by one: their summed gradient zero_W[i]
+    (computed exactly at the start of the epoch) is shared equally by the row's entries (inv_row[i]
+    = 1/their number), with the penalties, so an epoch makes one full gradient step in expectation:
 
         g_w = ε h_j + (zero_W[i] + l2_W w_i + l1_W) / nnz_row[i]
 
-    The shared term steps by step_W · scale_W[i], scale_W[i] = 1 / (λ_max(HHᵀ) + α_W), the 1/L of a
-    gradient step; the entry's own term by the same, capped at its own curvature, step_W / |h_j|²
-    (a normalized, NLMS step: L is taken at the epoch's start and the factors move during it).
+    The shared term steps by step_W · scale_W, scale_W = 1 / (λ_max(HHᵀ) + α_W), the 1/L of a gradient
+    step; the entry's own term by the same, capped at its own curvature, step_W / |h_j|² (a normalized,
+    NLMS step: L is taken at the epoch's start and the factors move during it).
     """
-    zero_W, zero_H, scale_W, scale_H, inv_row, inv_col, step_W, step_H, l2_W, l2_H, l1_W, l1_H, nonnegative = args
-    k = W.shape[1]
+    k, scale_W, scale_H, step_W, step_H, l2_W, l2_H, l1_W, l1_H, nonnegative = args
     for e in range(lo, hi):
-        i = rows[e]
-        j = cols[e]
         x = vals[e]
-        w = W[i]
-        h = H[j]
-        zw = zero_W[i]
-        zh = zero_H[j]
+        w = PW[rows[e]]
+        h = PH[cols[e]]
         p = 0.0
         nh = 0.0
         nw = 0.0
@@ -190,15 +186,15 @@ def squared_block(rows, cols, vals, lo, hi, W, H, args):  # pragma: no cover - c
             nh += h[r] * h[r]
             nw += w[r] * w[r]
         err = p - x
-        own_w = step_W * min(scale_W[i], 1.0 / (nh + 1e-300)) * err
-        own_h = step_H * min(scale_H[j], 1.0 / (nw + 1e-300)) * err
-        share_w = step_W * scale_W[i] * inv_row[i]
-        share_h = step_H * scale_H[j] * inv_col[j]
+        own_w = step_W * min(scale_W, 1.0 / (nh + 1e-300)) * err
+        own_h = step_H * min(scale_H, 1.0 / (nw + 1e-300)) * err
+        share_w = step_W * scale_W * w[2 * k]
+        share_h = step_H * scale_H * h[2 * k]
         for r in range(k):
             wr = w[r]
             hr = h[r]
-            w_new = wr - (own_w * hr + share_w * (zw[r] + l2_W * wr + l1_W))
-            h_new = hr - (own_h * wr + share_h * (zh[r] + l2_H * hr + l1_H))
+            w_new = wr - (own_w * hr + share_w * (w[k + r] + l2_W * wr + l1_W))
+            h_new = hr - (own_h * wr + share_h * (h[k + r] + l2_H * hr + l1_H))
             if nonnegative:
                 w_new = w_new if w_new > 0.0 else 0.0
                 h_new = h_new if h_new > 0.0 else 0.0
@@ -207,17 +203,17 @@ def squared_block(rows, cols, vals, lo, hi, W, H, args):  # pragma: no cover - c
 
 
 @njit(fastmath={"reassoc", "contract"}, **_OPTS)
-def poisson_block(rows, cols, vals, lo, hi, W, H, args):  # pragma: no cover - compiled
+def poisson_block(rows, cols, vals, lo, hi, PW, PH, args):  # pragma: no cover - compiled
     """Poisson NMF's per-entry steps over one block's entries: the relative error ε̃ = (p − x)/p.
 
-    ``args`` = (zero_W, zero_H, scale_W, scale_H, inv_row, inv_col, step_W, step_H, l2_W, l2_H, l1_W, l1_H,
-    floor).  The gradient is shared with the zero cells as in :func:`squared_block`; each element's
-    step is scaled by w / (scale_W + l2_W w) (the multiplicative update's preconditioner, scale_W =
-    column sums of H + λ_W), so a full epoch at step 1 is a multiplicative update in expectation.
-    Entries stay at least ``floor``.
+    ``PW`` and ``PH`` pack rows as :func:`squared_block`'s do; ``args`` = (k, scale_W, scale_H, step_W,
+    step_H, l2_W, l2_H, l1_W, l1_H, floor), scale_W and scale_H per component.  The gradient is shared
+    with the zero cells as in :func:`squared_block`; each element's step is scaled by
+    w / (scale_W + l2_W w) (the multiplicative update's preconditioner, scale_W = column sums of
+    H + λ_W), so a full epoch at step 1 is a multiplicative update in expectation.  Entries stay at
+    least ``floor``.
     """
-    zero_W, zero_H, scale_W, scale_H, inv_row, inv_col, step_W, step_H, l2_W, l2_H, l1_W, l1_H, floor = args
-    k = W.shape[1]
+    k, scale_W, scale_H, step_W, step_H, l2_W, l2_H, l1_W, l1_H, floor = args
     # without an L2 term the preconditioner's denominators are per component
     inv_sW = np.empty(k)
     inv_sH = np.empty(k)
@@ -226,26 +222,22 @@ def poisson_block(rows, cols, vals, lo, hi, W, H, args):  # pragma: no cover - c
         inv_sH[r] = step_H / scale_H[r]
     plain = l2_W == 0.0 and l2_H == 0.0
     for e in range(lo, hi):
-        i = rows[e]
-        j = cols[e]
         x = vals[e]
-        w = W[i]
-        h = H[j]
-        zw = zero_W[i]
-        zh = zero_H[j]
+        w = PW[rows[e]]
+        h = PH[cols[e]]
         p = 0.0
         for r in range(k):
             p += w[r] * h[r]
         if p < floor:
             p = floor
         err = 1.0 - x / p
-        a = inv_row[i]
-        c = inv_col[j]
+        a = w[2 * k]
+        c = h[2 * k]
         for r in range(k):
             wr = w[r]
             hr = h[r]
-            gw = err * hr + (zw[r] + l2_W * wr + l1_W) * a
-            gh = err * wr + (zh[r] + l2_H * hr + l1_H) * c
+            gw = err * hr + (w[k + r] + l2_W * wr + l1_W) * a
+            gh = err * wr + (h[k + r] + l2_H * hr + l1_H) * c
             if plain:
                 w_new = wr - wr * inv_sW[r] * gw
                 h_new = hr - hr * inv_sH[r] * gh

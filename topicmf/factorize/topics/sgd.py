@@ -20,15 +20,37 @@ __all__ = ["SquaredSgd", "PoissonSgd"]
 
 
 class _Schedule:
-    """What every epoch of one fit reuses: the entries' blocks and the rows' and columns' entry counts."""
+    """What every epoch of one fit reuses: the entries' blocks, and each side's packed rows.
+
+    ``packed_W`` holds, per row i, [w_i | the zero cells' gradient of row i | 1 / its stored entries]
+    (:func:`~topicmf.factorize.engine.strata.squared_block`); the factors are copied in before an
+    epoch and out after it.
+    """
 
     def __init__(self, rows, k: int):
         self.X, self.Xt = rows.X, rows.Xt
+        self.k = k
         self.strata = Strata(self.X, k)
-        self.inv_row = 1.0 / np.maximum(np.diff(self.X.indptr), 1).astype(np.float64)
-        self.inv_col = 1.0 / np.maximum(np.diff(self.Xt.indptr), 1).astype(np.float64)
         self.empty_rows = np.diff(self.X.indptr) == 0
         self.empty_cols = np.diff(self.Xt.indptr) == 0
+        self.packed_W = self._packed(np.diff(self.X.indptr))
+        self.packed_H = self._packed(np.diff(self.Xt.indptr))
+
+    def _packed(self, counts) -> np.ndarray:
+        packed = np.empty((counts.size, 2 * self.k + 1))
+        packed[:, 2 * self.k] = 1.0 / np.maximum(counts, 1).astype(np.float64)
+        return packed
+
+    def pack(self, W, Ht, zero_W, zero_H) -> None:
+        k = self.k
+        self.packed_W[:, :k], self.packed_W[:, k:2 * k] = W, zero_W
+        self.packed_H[:, :k], self.packed_H[:, k:2 * k] = Ht, zero_H
+
+    def unpack(self, W, Ht) -> None:
+        W[:] = self.packed_W[:, :self.k]
+        Ht[:] = self.packed_H[:, :self.k]
+        W[self.empty_rows] = 0.0  # rows and columns without data: their optimum is 0
+        Ht[self.empty_cols] = 0.0
 
 
 class SquaredSgd(Step):
@@ -44,8 +66,11 @@ class SquaredSgd(Step):
     def __call__(self, problem: Problem, iteration: int) -> float:
         schedule, p = problem.state["schedule"], problem.params
         X, Xt, W, Ht = schedule.X, schedule.Xt, problem.rows["W"], problem.Ht
-        # the zero cells' gradient, exactly: Σ_all_j p_ij h_j − Σ_nonzero_j p_ij h_j
-        gram_W, gram_H = W.T @ W, Ht.T @ Ht
+        # the zero cells' gradient, exactly: Σ_all_j p_ij h_j − Σ_nonzero_j p_ij h_j (Wᵀ W is the last
+        # objective's, W unchanged since)
+        gram_W = problem.state.pop("gram_W", None)
+        gram_W = W.T @ W if gram_W is None else gram_W
+        gram_H = Ht.T @ Ht
         zero_W = W @ gram_H
         zero_H = Ht @ gram_W
         nz_W, nz_H = np.empty_like(W), np.empty_like(Ht)
@@ -53,15 +78,16 @@ class SquaredSgd(Step):
         kernels.nonzero_gradient(Xt.indptr, Xt.indices, Ht, W, nz_H)
         zero_W -= nz_W
         zero_H -= nz_H
-        rate = p["learning_rate"]
-        share_W = np.full(X.shape[0], 1.0 / (np.linalg.eigvalsh(gram_H)[-1] + p["alpha_W"] + MU_EPS))
-        share_H = np.full(X.shape[1], 1.0 / (np.linalg.eigvalsh(gram_W)[-1] + p["alpha_H"] + MU_EPS))
-        schedule.strata.epoch(problem.rng, squared_epoch, W, Ht, (
-            zero_W, zero_H, share_W, share_H, schedule.inv_row, schedule.inv_col, float(rate), float(rate),
-            float(p["alpha_W"]), float(p["alpha_H"]), float(p["l1_W"]), float(p["l1_H"]), bool(self.nonnegative)))
-        W[schedule.empty_rows] = 0.0  # rows and columns without data: their optimum is 0
-        Ht[schedule.empty_cols] = 0.0
+        rate = float(p["learning_rate"])
+        scale_W = 1.0 / (np.linalg.eigvalsh(gram_H)[-1] + p["alpha_W"] + MU_EPS)
+        scale_H = 1.0 / (np.linalg.eigvalsh(gram_W)[-1] + p["alpha_H"] + MU_EPS)
+        schedule.pack(W, Ht, zero_W, zero_H)
+        schedule.strata.epoch(problem.rng, squared_epoch, schedule.packed_W, schedule.packed_H, (
+            schedule.k, float(scale_W), float(scale_H), rate, rate, float(p["alpha_W"]), float(p["alpha_H"]),
+            float(p["l1_W"]), float(p["l1_H"]), bool(self.nonnegative)))
+        schedule.unpack(W, Ht)
         At, C = problem.rows.products_h()
+        problem.state["gram_W"] = C
         return squared_objective(problem, At, C)
 
 
@@ -84,12 +110,12 @@ class PoissonSgd(Step):
         kernels.spmm(Xt.indptr, Xt.indices, ones, W, zero_H)
         zero_W = col_H - zero_W
         zero_H = col_W - zero_H
-        rate = p["learning_rate"] / (1.0 + 0.01 * iteration)
-        schedule.strata.epoch(problem.rng, poisson_epoch, W, Ht, (
-            zero_W, zero_H, col_H + p["l1_W"], col_W + p["l1_H"], schedule.inv_row, schedule.inv_col, float(rate),
-            float(rate), float(p["alpha_W"]), float(p["alpha_H"]), float(p["l1_W"]), float(p["l1_H"]), float(FLOOR)))
-        W[schedule.empty_rows] = 0.0
-        Ht[schedule.empty_cols] = 0.0
+        rate = float(p["learning_rate"] / (1.0 + 0.01 * iteration))
+        schedule.pack(W, Ht, zero_W, zero_H)
+        schedule.strata.epoch(problem.rng, poisson_epoch, schedule.packed_W, schedule.packed_H, (
+            schedule.k, col_H + p["l1_W"], col_W + p["l1_H"], rate, rate, float(p["alpha_W"]), float(p["alpha_H"]),
+            float(p["l1_W"]), float(p["l1_H"]), float(FLOOR)))
+        schedule.unpack(W, Ht)
         log_cols = problem.state["log_cols"]
         kernels.kl_row_terms(Xt.indptr, Xt.indices, Xt.data, Ht, W, log_cols)
         return poisson_objective(problem, float(log_cols.sum()))
