@@ -31,14 +31,14 @@ from topicmf.text.windows import stream_window_counts
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "20news"
 HEADER_WORDS = {"edu", "subject", "organization", "lines", "writes", "article", "posting", "host", "nntp", "com",
-                "university", "reply", "distribution", "wrote", "re"}  # fmt: skip
+                "university", "reply", "distribution", "wrote", "re"}
 
 
 def junk_share(words) -> float:
     """Share of a topic's top words that are header words or look like encoded-blob fragments."""
     def blobby(w):
         return any(ch.isdigit() for ch in w) and any(ch.isalpha() for ch in w) or (len(w) <= 3 and not any(
-            ch in "aeiouy" for ch in w))  # fmt: skip
+            ch in "aeiouy" for ch in w))
 
     return sum(w in HEADER_WORDS or blobby(w) for w in words) / len(words)
 
@@ -71,7 +71,7 @@ def sklearn_nmi(corpus, clean: bool):
         texts = [cleaner(t) for t in texts]
     labels = [r.label for r in refs]
     vectorizer = CountVectorizer(token_pattern=r"[^\W_]{2,}", stop_words=sorted(builtin_stopwords("english")),
-                                 min_df=2, max_df=0.95)  # fmt: skip
+                                 min_df=2, max_df=0.95)
     X = vectorizer.fit_transform(texts).astype(np.float64)
     out = {}
     for name, kwargs in (("Frobenius cd", {"solver": "cd"}), ("KL mu", {"solver": "mu", "beta_loss": "kullback-leibler"})):

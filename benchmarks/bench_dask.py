@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE))
 from synthetic import write_corpus  # noqa: E402
 
 CONFIGS = {"one machine (numba: 2 threads)": [], "--dask local:1": ["--dask", "local:1"],
-           "--dask local:2": ["--dask", "local:2"]}  # fmt: skip
+           "--dask local:2": ["--dask", "local:2"]}
 
 
 def main():
@@ -44,7 +44,7 @@ def main():
             target = out / name.replace(" ", "_").replace(":", "")
             started = time.perf_counter()
             subprocess.run([sys.executable, "-m", "topicmf", "run", str(corpus), "-k", "50", "--out", str(target),
-                            "--force", "-q", *extra], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+                            "--force", "-q", *extra], check=True, stdout=subprocess.DEVNULL)
             wall = time.perf_counter() - started
             results[name].append((wall, json.loads((target / "manifest.json").read_text())))
     print(f"corpus: synthetic planted topics, {args.docs:,} documents; `topicmf run -k 50`; "

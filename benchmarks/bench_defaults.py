@@ -77,7 +77,7 @@ def lsa_row(name, X, k, repeats, pause):
     res = alternate({
         "sklearn": lambda: (lambda m: (m.fit_transform(X), m.components_))(TruncatedSVD(k, random_state=0)),
         "topicmf": lambda: (lambda m: (m.fit_transform(X), m.components_))(LSA(k, random_state=0)),
-    }, repeats, pause)  # fmt: skip
+    }, repeats, pause)
     _, s, _ = svds(X, k=k, tol=0, random_state=0)
     optimum = 0.5 * (float(X.data @ X.data) - float(np.sum(s**2)))
     (t_sk, (W_sk, H_sk)), (t_tm, (W_tm, H_tm)) = res["sklearn"], res["topicmf"]
@@ -93,7 +93,7 @@ def nmf_row(name, X, k, repeats, pause):
             NMF(k, solver="cd", random_state=0)),
         "topicmf": lambda: (lambda m: (m.fit_transform(X), m.components_, m.n_iter_))(
             FrobeniusNMF(k, random_state=0)),
-    }, repeats, pause)  # fmt: skip
+    }, repeats, pause)
     (t_sk, (W_sk, H_sk, it_sk)), (t_tm, (W_tm, H_tm, it_tm)) = res["sklearn"], res["topicmf"]
     f_sk, f_tm = frobenius_loss(X, W_sk, H_sk), frobenius_loss(X, W_tm, H_tm)
     return (f"| {name} | Frobenius | {t_sk * 1000:.1f} ms, {it_sk} it, {f_sk:,.1f} | {t_tm * 1000:.1f} ms, {it_tm} it, "

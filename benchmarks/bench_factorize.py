@@ -82,7 +82,7 @@ def compare_nmf(X, repeats):
          lambda: fit_frobenius(X, K, init="custom", W=W0f, H=H0f)),
         ("Poisson (KL)", poisson_loss, ("mu", "kullback-leibler", W0p, H0p),
          lambda: fit_poisson(X, K, init="custom", W=W0p, H=H0p)),
-    ):  # fmt: skip
+    ):
         res = median_runs({"sklearn": lambda a=sk_args: sk(*a), "topicmf": ours}, repeats)
         t_sk, (W, H, it_sk) = res["sklearn"]
         t_tm, fit = res["topicmf"]
@@ -138,7 +138,7 @@ def per_iteration(X, repeats):
         return timed(lambda: [fn() for _ in range(calls)])[0] / calls
 
     floors = {name: statistics.median(floor(fn) for _ in range(max(5, repeats))) for name, fn in
-              (("scipy", floor_scipy), ("kernel", floor_kernel))}  # fmt: skip
+              (("scipy", floor_scipy), ("kernel", floor_kernel))}
     rows = []
     for model, fit, solvers in (
         ("nmf", fit_frobenius, ("hals", "mu", "als", "sgd")),

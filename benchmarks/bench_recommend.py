@@ -121,11 +121,11 @@ class _Adapter:
     def __init__(self, model, known):
         self.U, self.V, self.known = np.asarray(model.user_factors), np.asarray(model.item_factors), known
 
-    def recommend(self, users, n=10, exclude_known=True):
+    def recommend(self, users, n_items=10, exclude_known=True):
         scores = self.U[users] @ self.V.T
         known = self.known[users]
         scores[np.repeat(np.arange(len(users)), np.diff(known.indptr)), known.indices] = -np.inf
-        top = np.argsort(-scores, axis=1, kind="stable")[:, :n]
+        top = np.argsort(-scores, axis=1, kind="stable")[:, :n_items]
         return top, np.take_along_axis(scores, top, axis=1)
 
 

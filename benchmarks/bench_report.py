@@ -23,7 +23,7 @@ from playwright.sync_api import sync_playwright
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "20news"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+        "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 def main():
@@ -33,7 +33,7 @@ def main():
     args = parser.parse_args()
     out = Path(tempfile.mkdtemp(prefix="bench_report_")) / "run"
     subprocess.run([sys.executable, "-m", "topicmf", "run", str(args.corpus), "-k", "20", "--out", str(out), "-q"],
-                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+                   check=True, stdout=subprocess.DEVNULL)
     page_path = out / "index.html"
     url = page_path.resolve().as_uri()
     ready, actions = [], {"select topic": [], "move λ": [], "search": [], "select document": []}

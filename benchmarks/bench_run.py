@@ -38,7 +38,7 @@ DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "2
 def run_topicmf(corpus: Path, out: Path) -> tuple[float, dict, float]:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "topicmf", "run", str(corpus), "--out", str(out), "--force", "-q"],
-                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+                   check=True, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - started
     child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return wall, json.loads((out / "manifest.json").read_text()), child_peak
@@ -59,7 +59,7 @@ NMF(10, solver="cd", random_state=0).fit_transform(X)
 def run_minimal(corpus: Path) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", MINIMAL, str(corpus)], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)  # fmt: skip
+                   stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -80,7 +80,7 @@ def reference(corpus: Path, topics_terms: list[list[str]]) -> dict:
     t = time.perf_counter()
     texts = [load_text(r)[0] for r in refs]
     vectorizer = CountVectorizer(token_pattern=r"[^\W_]{2,}", stop_words=sorted(builtin_stopwords("english")),
-                                 min_df=2, max_df=0.95)  # fmt: skip
+                                 min_df=2, max_df=0.95)
     X = vectorizer.fit_transform(texts)
     times["reading (CountVectorizer)"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -99,7 +99,7 @@ def reference(corpus: Path, topics_terms: list[list[str]]) -> dict:
     scores = {}
     for measure in ("c_npmi", "c_v", "u_mass"):
         cm = CoherenceModel(topics=topics_terms, texts=tokens, corpus=bow, dictionary=dictionary,
-                            coherence=measure, topn=10, processes=1)  # fmt: skip
+                            coherence=measure, topn=10, processes=1)
         scores[measure] = cm.get_coherence_per_topic()
     times["coherence (gensim CoherenceModel)"] = time.perf_counter() - t
     times["total"] = sum(times.values())

@@ -37,7 +37,7 @@ from synthetic import write_corpus  # noqa: E402
 from topicmf.resources import tree_rss  # noqa: E402  (summed RSS of the run's process tree)
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+        "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 def run_measured(cmd: list[str]) -> tuple[float, int]:
@@ -99,7 +99,7 @@ def measure(n_docs: int, data: Path, keep: bool, extra: list[str]) -> dict:
     out = Path(tempfile.mkdtemp(prefix="bench_scale_")) / "run"
     try:
         wall, peak = run_measured([sys.executable, "-m", "topicmf", "run", str(corpus), "-k", "50", *extra, "--out", str(out),
-                                   "-q"])  # fmt: skip
+                                   "-q"])
         manifest = json.loads((out / "manifest.json").read_text())
         first_id = json.loads(corpus.open().readline())["id"]
         row = {
@@ -111,7 +111,7 @@ def measure(n_docs: int, data: Path, keep: bool, extra: list[str]) -> dict:
             "similar_s": timed([sys.executable, "-m", "topicmf", "similar", str(out), first_id]),
             "query_s": timed([sys.executable, "-m", "topicmf", "query", str(out), "vicupura seme bovuluk zulo"]),
             "page_ready_s": page_ready(out / "index.html") if Path("/usr/bin/chromium").exists() else None,
-        }  # fmt: skip
+        }
     finally:
         if not keep:
             shutil.rmtree(out.parent, ignore_errors=True)

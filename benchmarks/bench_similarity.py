@@ -90,10 +90,10 @@ def main():
                 p, high, tied = describe(graph.index, graph.score, labels, empty)
                 recall = "" if graph.recall is None else f", recall@10 {graph.recall:.3f}"
                 rows.append((f"topicmf k={k}: topics and words ({graph.method}{recall})", p, high, tied,
-                             f"{statistics.median(times):.2f} s"))  # fmt: skip
+                             f"{statistics.median(times):.2f} s"))
                 old = neighbour_graph(model.doc_topics(), 10)
                 rows.append((f"topicmf k={k}: topic profiles only (before)", *describe(old.index, old.score, labels,
-                                                                                       empty), ""))  # fmt: skip
+                                                                                       empty), ""))
                 if name == "20news" and k == 10:
                     _, found = model.query(SHUTTLE, 3)
                     shuttle = ", ".join(f"{d} ({s:.3f})" for d, s in found)
@@ -101,7 +101,7 @@ def main():
             started = time.perf_counter()
             i, s = sklearn_neighbours(T)
             rows.append(("tf-idf cosine (NearestNeighbors, brute)", *describe(i, s, labels, empty),
-                         f"{time.perf_counter() - started:.2f} s"))  # fmt: skip
+                         f"{time.perf_counter() - started:.2f} s"))
             for dims in (100, 300):
                 Z = TruncatedSVD(dims, random_state=0).fit_transform(T)
                 i, s = sklearn_neighbours(Z)

@@ -47,7 +47,7 @@ def sklearn_matrix(paths):
     vectorizer = CountVectorizer(
         input="filename", encoding="utf-8", token_pattern=r"[^\W_]{2,}", lowercase=True,
         stop_words=sorted(builtin_stopwords("english")), min_df=5, max_df=0.5,
-    )  # fmt: skip
+    )
     X = vectorizer.fit_transform(paths)
     return X, list(vectorizer.get_feature_names_out())
 

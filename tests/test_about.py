@@ -37,7 +37,7 @@ def test_frex_and_lift_by_their_definitions():
     assert about.frex(m)[0, 1] == pytest.approx(1 / (0.5 / ecdf_ex + 0.5 / ecdf_fr))
     p = np.array([7, 4, 5, 4]) / 20
     np.testing.assert_allclose(about.lift(m), phi / p)
-    ex = about.exclusivity(m, n=2)
+    ex = about.exclusivity(m, n_words=2)
     assert all(0 <= e <= 1 for e in ex)
     assert about.frex(_model(H, model="lsa")) is None and about.exclusivity(_model(H, model="lsa")) is None
 

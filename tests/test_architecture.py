@@ -101,3 +101,44 @@ def test_subpackages_are_not_shadowed_by_exports():
     for name in ("corpus", "text", "factorize", "model", "report"):
         assert isinstance(getattr(topicmf, name), types.ModuleType), name
         assert importlib.import_module(f"topicmf.{name}") is getattr(topicmf, name)
+
+
+#: One-letter parameters a public or cross-module function may take: matrices by the glossary's capital letters
+#: (X, W, H, R, U, V, ...), the rank k, and scikit-learn's y.
+_ONE_LETTER_OK = {"k", "y"}
+
+
+def _one_letter_parameters(path: Path) -> list[str]:
+    found = []
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+
+    def visit(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                visit(child)
+            elif isinstance(child, ast.FunctionDef) and not child.name.startswith("_"):
+                arguments = child.args.posonlyargs + child.args.args + child.args.kwonlyargs
+                found.extend(f"{path.relative_to(ROOT)}:{child.lineno} {child.name}({a.arg})" for a in arguments
+                             if len(a.arg) == 1 and a.arg.islower() and a.arg not in _ONE_LETTER_OK)
+
+    visit(tree)
+    return found
+
+
+def test_names_explain_themselves():
+    """No public or cross-module function takes a one-letter parameter (but the matrices, k and y)."""
+    found = [line for path in sorted(PACKAGE.rglob("*.py")) for line in _one_letter_parameters(path)]
+    assert not found, "give these parameters names:\n" + "\n".join(found)
+
+
+def test_no_undefined_names_or_unused_imports():
+    """pyflakes' checks (through ruff, as pyproject.toml configures it) over the package, tests and benchmarks."""
+    import shutil
+    import subprocess
+
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed (pip install -e '.[test]')")
+    done = subprocess.run([ruff, "check", "--output-format", "concise", "topicmf", "tests", "benchmarks"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

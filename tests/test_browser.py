@@ -19,11 +19,11 @@ from topicmf.cli import main
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
-                allow_module_level=True)  # fmt: skip
+                allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+        "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 def cli(*args):
@@ -190,7 +190,7 @@ def test_a_hostile_corpus_runs_no_script(browser, tmp_path, shots):
         "ok/</script><!--.txt": f"{payload} planet orbit star",
         "ok/b.txt": "bread oven bake flour",
         "ok/c.txt": "bread oven planet",
-    })  # fmt: skip
+    })
     out = tmp_path / "out"
     cli("run", corpus, "-k", 2, "--out", out, "--min-df", 1, "--max-df", 1.0, "-q")
     p = Page(browser, out / "index.html")
@@ -202,7 +202,7 @@ def test_a_hostile_corpus_runs_no_script(browser, tmp_path, shots):
     assert p.page.locator("img").count() == 0
     assert p.page.locator("script").count() == 2  # the data block and the page's own script
     assert "<script>alert(1)</script>" in p.page.inner_text("#doc-excerpt") or "<img" in p.page.inner_text(
-        "#doc-excerpt")  # fmt: skip
+        "#doc-excerpt")
     assert p.errors == [] and p.other_requests == []
     p.page.screenshot(path=str(shots / "hostile.png"), full_page=True)
     p.close()

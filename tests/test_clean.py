@@ -168,7 +168,7 @@ def test_junk_tokens():
     for junk in ("a1b2c3", "1024x768x256", "xxxx", "hmmmm", "bhjklm", "x" * 31):
         assert is_junk(junk), junk
     for word in ("x11r5", "486dx2", "mp3", "o157", "1970s", "1024x768", "nhl", "pgp", "nntp", "rhythm", "страна",
-                 "сша", "世界", "كتاب", "telescope"):  # fmt: skip
+                 "сша", "世界", "كتاب", "telescope"):
         assert not is_junk(word), word
     assert Tokenizer(junk=True).words("the a1b2c3 telescope xxxx") == ["the", "telescope"]
 
@@ -187,7 +187,7 @@ LINES = st.sampled_from([
     "M" + "A" * 60, "SGVsbG8gV29ybGQhIFRoaXMgaXMgYmFzZTY0IGVuY29kZWQgdGV4dA0K", "-----BEGIN PGP SIGNATURE-----",
     "-----END PGP SIGNATURE-----", "-----BEGIN PGP SIGNED MESSAGE-----", "Hash: SHA1", "From: a@b.c",
     "Subject: Re: hello", "Lines: 3", " continued header", "plain words here", "Погода пишет:", "+" * 45,
-])  # fmt: skip
+])
 
 
 @settings(max_examples=300, deadline=None)
@@ -214,7 +214,7 @@ def test_clean_none_reproduces_the_uncleaned_matrix(tmp_path):
         "space/b.txt": MESSAGE.replace("Alice", "Carol") + UUENCODED,
         "food/c.txt": "Subject: bread\nFrom: x@y.z\n\nBake the bread.\n> quoted bread a1b2c3\n",
         "food/d.txt": "Plain text about bread and ovens, a1b2c3 xxxx.\n",
-    })  # fmt: skip
+    })
     raw = vectorize(corpus, TextOptions(clean="none", min_df=1, max_df=1.0))
     plain = make_tokenizer(TextOptions(clean="none"), "english")
     assert plain.cleaner is None and not plain.junk

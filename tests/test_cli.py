@@ -17,7 +17,7 @@ from topicmf.console import Progress
 SHARED_OPTIONS = [
     "--min-df", "--max-df", "--max-terms", "--language", "--stem / --no-stem", "--ngrams", "--stopwords",
     "--extra-stopwords", "--clean", "--text-column", "--id-column", "--label-column", "--jobs", "--quiet",
-]  # fmt: skip
+]
 
 
 def run(*args):

@@ -25,7 +25,7 @@ def gensim_scores(texts, topics, measure):
     d = Dictionary(texts)
     corpus = [d.doc2bow(t) for t in texts]
     cm = CoherenceModel(topics=topics, texts=texts, corpus=corpus, dictionary=d, coherence=measure,
-                        topn=len(topics[0]), processes=1)  # fmt: skip
+                        topn=len(topics[0]), processes=1)
     return np.array(cm.get_coherence_per_topic())
 
 

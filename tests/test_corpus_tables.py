@@ -26,7 +26,7 @@ COUNTS = np.array(
         [43, 31, 20, 0, 3, 0], [2, 0, 0, 18, 7, 16], [0, 0, 1, 32, 12, 0], [3, 0, 0, 22, 4, 2],
         [1, 0, 0, 34, 27, 25], [6, 0, 0, 17, 4, 23],
     ]
-)  # fmt: skip
+)
 
 
 def test_csv_with_id_and_label_columns(tmp_path):

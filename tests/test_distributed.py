@@ -27,7 +27,7 @@ def client():
 def _tables(root):
     rows = [{"id": f"d{i}", "label": ["space", "food", "sport"][i % 3],
              "text": ["rocket orbit planet star telescope", "bread oven flour butter soup",
-                      "team match goal coach league"][i % 3] + f" word{i % 7} common text"} for i in range(60)]  # fmt: skip
+                      "team match goal coach league"][i % 3] + f" word{i % 7} common text"} for i in range(60)]
     lines = [json.dumps(r) for r in rows]
     lines.insert(7, "{not json")
     lines.insert(30, "[1, 2]")
@@ -35,7 +35,7 @@ def _tables(root):
     csv_rows = "".join(f'{r["id"]},{r["label"]},"{r["text"]}\nsecond line, with a comma"\n' for r in rows)
     write_tree(root, {"docs.csv": "id,label,text\n" + csv_rows})
     write_tree(root, {"docs.tsv": "id\tlabel\ttext\n" + "".join(f'{r["id"]}\t{r["label"]}\t{r["text"]}\n'
-                                                                  for r in rows)})  # fmt: skip
+                                                                  for r in rows)})
     return root
 
 
@@ -89,7 +89,7 @@ def test_tables_read_on_the_cluster_are_the_same_matrix(client, tables, name):
     ("pnmf", "cd", {"generic_words": "keep"}), ("pnmf", "mu", {"background": 0.4, "alpha_W": 0.1, "l1_H": 0.05}),
     ("nmf", "hals", {}), ("nmf", "hals", {"extrapolate": False, "alpha_H": 0.5}), ("nmf", "mu", {}),
     ("lsa", "randomized", {}), ("lsa", "randomized", {"weighting": "log-entropy", "sigma": "sqrt"}),
-])  # fmt: skip
+])
 def test_fits_on_the_cluster_equal_the_single_machine_fits(client, model, solver, params):
     params = dict(params)
     weighting = params.pop("weighting", None)

@@ -83,7 +83,7 @@ def test_objective_never_increases(model, solver, penalties):
     assert np.all(np.diff(curve) <= 1e-12 * abs(curve[0])), np.max(np.diff(curve))
     loss = frobenius_loss if model == "nmf" else poisson_loss
     pen = {"l2_W": penalties.get("alpha_W", 0), "l2_H": penalties.get("alpha_H", 0),
-           "l1_W": penalties.get("l1_W", 0), "l1_H": penalties.get("l1_H", 0)}  # fmt: skip
+           "l1_W": penalties.get("l1_W", 0), "l1_H": penalties.get("l1_H", 0)}
     assert curve[-1] == pytest.approx(loss(X, fit.W, fit.H, **pen), rel=1e-9)
 
 
@@ -127,7 +127,7 @@ def test_kkt_conditions_hold_at_convergence_poisson():
 @pytest.mark.parametrize("model, solver, noise", [
     ("nmf", "hals", "exact"), ("nmf", "mu", "exact"), ("pnmf", "cd", "exact"), ("pnmf", "mu", "exact"),
     ("pnmf", "cd", "poisson"), ("nmf", "hals", "poisson"), ("pnmf", "sgd", "poisson"), ("nmf", "als", "exact"),
-])  # fmt: skip
+])
 def test_planted_topics_are_recovered(model, solver, noise):
     W0, H0 = planted(7, scale=20.0)
     rng = np.random.default_rng(2)

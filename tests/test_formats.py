@@ -36,7 +36,7 @@ def test_pdf_pages_in_order_with_words_split_at_line_ends_rejoined(tmp_path):
     (lambda: pdf_bytes([[], []]), "no text layer in its 2 page(s)"),
     (lambda: pdf_bytes([["some text on a page"]])[:180], "damaged or truncated PDF"),
     (lambda: b"%PDF-1.4\n" + bytes(range(256)) * 4, "damaged or truncated PDF"),
-])  # fmt: skip
+])
 def test_a_scan_a_truncated_or_a_broken_pdf_is_skipped_with_the_reason(tmp_path, make, reason):
     path = tmp_path / "bad.pdf"
     path.write_bytes(make())
@@ -85,7 +85,7 @@ def test_docx_odt_epub_and_rtf_give_their_text():
     (read_odt, docx_bytes(["a Word file renamed"]), "no content.xml"),
     (read_epub, odt_bytes("h", ["p"]), "no META-INF/container.xml"),
     (read_rtf, b"plain text, not RTF", "not an RTF document"),
-])  # fmt: skip
+])
 def test_broken_office_files_give_a_reason(reader, data, reason):
     with pytest.raises(UnreadableFile, match=reason):
         reader(data)

@@ -63,7 +63,7 @@ def test_merge_writes_a_new_run_with_one_topic_fewer(runs):
     (("1,1",), "topic 1 is named twice"),
     (("2",), "name at least two topics"),
     (("1,x",), "topic numbers separated by commas"),
-])  # fmt: skip
+])
 def test_bad_merges_are_refused(runs, args, message):
     root, _ = runs
     result = cli("merge", root / "run", *args, "--out", root / "bad", "-q", ok=False)

@@ -52,8 +52,8 @@ class Fixed:
     def __init__(self, lists):
         self.lists = lists
 
-    def recommend(self, users, n=10, exclude_known=True):
-        items = np.array([self.lists[u][:n] for u in users])
+    def recommend(self, users, n_items=10, exclude_known=True):
+        items = np.array([self.lists[u][:n_items] for u in users])
         return items, np.zeros(items.shape)
 
 
@@ -76,7 +76,7 @@ def test_ranking_metrics_by_hand():
     (lambda R: split_known(R, 0.0), "strictly between 0 and 1"),
     (lambda R: next(kfold_known(R, 1)), "folds must be an integer >= 2"),
     (lambda R: ranking_metrics(Fixed({}), sp.csr_matrix(R.shape)), "no user has held-out items"),
-])  # fmt: skip
+])
 def test_bad_evaluation_settings(call, message):
     with pytest.raises(ValueError, match=message):
         call(known())

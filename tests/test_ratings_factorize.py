@@ -148,7 +148,7 @@ def test_the_lecture_table():
     guess = float(model.predict([kolya], [elm])[0])
     assert 1.0 <= guess <= 5.0  # clipped to the scale seen
     np.testing.assert_allclose(model.predict(R.nonzero()[0], R.nonzero()[1]), R.data, atol=0.6)
-    items, scores = model.recommend(np.arange(6), n=2)
+    items, scores = model.recommend(np.arange(6), n_items=2)
     for u in range(6):  # never a film the user rated; the unrated ones, best first
         unrated = [j for j, v in enumerate(LECTURE[u]) if v is None]
         assert list(items[u][: len(unrated)]) == sorted(unrated, key=lambda j: -model.predict([u], [j])[0])[:2]
@@ -218,7 +218,7 @@ def test_implicit_als_works_for_large_confidence_weights(alpha):
         if solver == "exact":
             assert np.all(np.diff(fit.loss_curve) <= 1e-9 * fit.loss_curve[0])
         model = ImplicitMF(4, solver=solver, alpha=alpha, reg=0.1, max_iter=10, random_state=0).fit(X)
-        items, _ = model.recommend(np.arange(60), n=3)
+        items, _ = model.recommend(np.arange(60), n_items=3)
         own_half = (items // 20) == group[:, None]
         assert own_half.mean() > 0.95  # recommendations come from the user's own group's items
 
@@ -227,10 +227,10 @@ def test_implicit_recommendations_leave_out_known_items_unless_asked():
     X = sp.csr_matrix(np.array([[1, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 0], [1, 0, 1, 0], [0, 1, 1, 0],
                                 [0, 0, 1, 1]], dtype=float))  # the lecture's purchases
     model = ImplicitMF(2, solver="exact", alpha=10, reg=0.1, max_iter=10, random_state=0).fit(X)
-    items, _ = model.recommend(np.arange(6), n=1)
+    items, _ = model.recommend(np.arange(6), n_items=1)
     for u in range(6):
         assert X[u, items[u, 0]] == 0
-    with_known, _ = model.recommend([0], n=4, exclude_known=False)
+    with_known, _ = model.recommend([0], n_items=4, exclude_known=False)
     assert set(with_known[0]) == {0, 1, 2, 3}
 
 
@@ -239,7 +239,7 @@ def test_implicit_recommendations_leave_out_known_items_unless_asked():
     (sp.csr_matrix((3, 3)), "no known cells"),
     (sp.coo_matrix(([1.0, 2.0], ([0, 0], [1, 1])), shape=(2, 2)), "more than once"),
     (sp.csr_matrix(np.array([[np.nan, 1.0]])), "NaN"),
-])  # fmt: skip
+])
 def test_bad_rating_matrices_get_a_clear_error(bad, message):
     with pytest.raises(ValueError, match=message):
         fit_explicit(bad, 1, max_iter=1)
@@ -264,8 +264,8 @@ def test_an_explicit_user_folded_in_is_the_als_solve_a_training_user_gets(penalt
         np.testing.assert_allclose(np.r_[U[i], b[i]], x, rtol=1e-8, atol=1e-10)
     # after convergence the fold-in of a training user lands where training put it
     np.testing.assert_allclose(U, model.user_factors_, atol=2e-3)
-    items, scores = model.recommend_new(R[:5], n=4)
-    ref_items, _ = model.recommend(np.arange(5), n=4)
+    items, scores = model.recommend_new(R[:5], n_items=4)
+    ref_items, _ = model.recommend(np.arange(5), n_items=4)
     assert (items == ref_items).mean() > 0.9
 
 
@@ -281,7 +281,7 @@ def test_an_implicit_user_folded_in_is_the_exact_weighted_least_squares_solve():
     expected = np.linalg.solve(V.T @ (w[:, None] * V) + 0.1 * np.eye(4), V.T @ (w * p))
     np.testing.assert_allclose(u[0], expected, rtol=1e-9)
     assert b.tolist() == [0.0]
-    items, _ = model.recommend_new(new, n=20)
+    items, _ = model.recommend_new(new, n_items=20)
     assert not {1, 4, 9} & set(items[0].tolist()) and (items[0] == -1).sum() == 3
     with pytest.raises(ValueError, match="20 columns"):
         model.fold_in(sp.csr_matrix((1, 19)))

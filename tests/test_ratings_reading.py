@@ -45,7 +45,7 @@ def test_a_stored_zero_in_a_wide_table_is_a_known_cell(tmp_path):
     ("r.jsonl", "\n".join(json.dumps(d) for d in ({"user": 1, "item": 10, "rating": 4.5}, {"user": 2, "item": 10,
               "rating": 3}, {"user": 1, "item": 20, "rating": 2})) + "\n"),
     ("ratings.dat", "1::10::4.5::100\n2::10::3::101\n1::20::2::102\n"),
-])  # fmt: skip
+])
 def test_long_tables_in_every_shape_give_the_same_matrix(tmp_path, name, text):
     f = tmp_path / name
     f.write_text(text, encoding="utf-8")
@@ -82,7 +82,7 @@ def test_duplicates_are_reported_and_the_last_kept(tmp_path):
     ("e.jsonl", '{"user": 1, "item": 2, "rating": "x"}\n', r"e.jsonl:1: the rating 'x' is not a number"),
     ("f.jsonl", '{"who": 1, "item": 2}\n', r"e.jsonl|f.jsonl:1: no users field found"),
     ("g.csv", "user,a,b\nx,1,?\n", r"g.csv:2: the rating of 'b' '\?' is not a number"),
-])  # fmt: skip
+])
 def test_bad_input_gets_one_line_naming_the_file_and_line_and_nothing_is_written(tmp_path, name, text, message):
     f = tmp_path / name
     f.write_text(text, encoding="utf-8")

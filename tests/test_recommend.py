@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT, snapshot, write_tree
 from topicmf.cli import main
-from topicmf.cli import recommend as cli_recommend
+
 from topicmf.errors import TopicmfError
 from topicmf.spec import PENALTIES
 from topicmf.ratings import FAMILIES, load_rating_model, read_ratings
@@ -291,7 +291,7 @@ def test_the_pages_items_are_bounded_and_every_index_points_into_them(tmp_path, 
     monkeypatch.setattr(report_ratings, "PAGE_USERS", 2)
     monkeypatch.setattr(report_ratings, "MAP_ITEMS", 5)
     monkeypatch.setattr(report_ratings, "PAGE_ITEMS", 4)
-    result = recommend(path, out=tmp_path / "b", k=3, n=3, test_size=0)
+    result = recommend(path, out=tmp_path / "b", k=3, top=3, test_size=0)
     page = (tmp_path / "b" / "index.html").read_text(encoding="utf-8")
     data = json.loads(page.split('id="topicmf-data">')[1].split("</script>")[0])
     items = data["items"]

@@ -183,7 +183,7 @@ def test_the_check_runs_once_at_the_boundary(monkeypatch):
     (Param("x", "float", 0.0, "", low=0), np.float32(2.5), True),
     (Param("x", "str", "a", "", choices=("a", "b")), "c", False),
     (Param("x", "seed", None, ""), np.random.default_rng(0), True),
-])  # fmt: skip
+])
 def test_a_parameter_accepts_what_it_declares(param, value, ok):
     if ok:
         param.check(value, "Owner")

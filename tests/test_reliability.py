@@ -21,7 +21,7 @@ def big_corpus(tmp_path_factory) -> Path:
     """30,000 documents of 150 words: a few seconds of reading and fitting."""
     rng = np.random.default_rng(0)
     words = np.array([f"w{a}{b}" for a in "bcdfghjklm" for b in "aeiouyzxqr" for _ in range(1)] +
-                     [f"term{i}" for i in range(1500)])  # fmt: skip
+                     [f"term{i}" for i in range(1500)])
     path = tmp_path_factory.mktemp("big") / "docs.jsonl"
     with open(path, "w", encoding="utf-8") as f:
         for i in range(30_000):
@@ -34,7 +34,7 @@ def big_corpus(tmp_path_factory) -> Path:
 def _start(args, tmpdir: Path) -> subprocess.Popen:
     env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-m", "topicmf", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+                            stderr=subprocess.PIPE, text=True, env=env)
 
 
 def _children(pid: int) -> list[int]:

@@ -122,7 +122,7 @@ def test_hostile_text_is_escaped_in_the_markup(tmp_path):
         "ok/</script><!--.txt": f"{HOSTILE[1]} {HOSTILE[2]} {HOSTILE[3]} planet orbit",
         "ok/b.txt": "bread oven bake flour",
         "ok/c.txt": "bread oven planet",
-    })  # fmt: skip
+    })
     out = tmp_path / "out"
     result = cli("run", corpus, "-k", 2, "--out", out, "--min-df", 1, "--max-df", 1.0, "-q")
     assert result.exit_code == 0, result.output

@@ -265,7 +265,7 @@ def test_document_text_and_names_are_escaped_in_the_page(tmp_path):
         "<b>bold</b>/<script>x.txt": f"{payload} planet planet orbit",
         "ok/a.txt": "planet orbit telescope <img src=x onerror=alert(1)>",
         "ok/b.txt": "bread oven bake",
-    })  # fmt: skip
+    })
     out = tmp_path / "out"
     result = cli("run", corpus, "-k", 2, "--out", out, "--min-df", 1, "--max-df", 1.0)
     assert result.exit_code == 0, result.output

@@ -69,7 +69,7 @@ def test_missing_seed_words_are_named_and_a_seed_without_any_is_an_error(tmp_pat
     ("no colon here\n", "seeds.txt:1: expected 'name: word word"),
     ("A: x\nA: y\n", "seeds.txt:2: the seed 'A' is named twice"),
     ("# only a comment\n", "holds no seed topic"),
-])  # fmt: skip
+])
 def test_bad_seed_files_name_the_line(tmp_path, text, message):
     path = write_tree(tmp_path, {"seeds.txt": text}) / "seeds.txt"
     with pytest.raises(TopicmfError, match=message.replace("(", r"\(")):

@@ -183,7 +183,7 @@ def test_a_run_can_compare_documents_by_topics_alone(tmp_path):
 
     out = tmp_path / "topics"
     result = CliRunner().invoke(main, ["run", str(DEMO), "-k", "5", "--seed", "1", "--similarity", "topics",
-                                       "--out", str(out), "-q"])  # fmt: skip
+                                       "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output
     assert not (out / "words.npz").exists()
     model = load_model(out)

@@ -31,7 +31,7 @@ def test_rows_hold_comma_separated_numbers():
     ("plain", "plain"), ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"), ("+1", "'+1"), ("-x", "'-x"),
     ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ('a,"b"', '"a,""b"""'), ("line\nbreak", '"line\nbreak"'),
     (None, ""),
-])  # fmt: skip
+])
 def test_text_cells_are_quoted_and_never_formulas(text, written):
     assert cell(text) == written
 
@@ -41,7 +41,7 @@ def test_a_hostile_document_name_is_inert_in_every_table(tmp_path):
         "=cmd|' calc'!A0.txt": "rocket orbit planet star rocket orbit",
         "+a,b.txt": "bread oven flour bread oven flour",
         "plain.txt": "rocket orbit planet bread oven flour",
-    })  # fmt: skip
+    })
     out = tmp_path / "run"
     run(corpus, out=out, k=2, options=None)
     for name in ("doc_topics.csv", "similar.csv"):

@@ -90,7 +90,7 @@ def test_topics_over_time_file_invariants(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (("--time-column", "when"), "no field 'when'"),
     (("--time-column", "date", "--time-bins", "weekly"), "time bins are auto, year, quarter, month"),
-])  # fmt: skip
+])
 def test_bad_time_options_are_refused(tmp_path, args, message):
     path = _dated_corpus(tmp_path)
     result = CliRunner().invoke(main, ["run", str(path), "-k", 2, "--out", str(tmp_path / "o"), "-q", *args])

@@ -18,7 +18,7 @@ RUSSIAN = builtin_stopwords("russian")
 WORDS = st.sampled_from(
     sorted(ENGLISH)[:40] + sorted(RUSSIAN)[:40]
     + ["Running", "runs", "RUN", "Ёлка", "ёлки", "Straße", "İstanbul", "ΣΟΦΙΑ", "naïve", "x2", "42", "٣٤"]
-)  # fmt: skip
+)
 TEXT = st.lists(st.one_of(WORDS, st.text(max_size=12)), max_size=30).map(" ".join)
 
 
@@ -51,7 +51,7 @@ def test_examples():
     tokenizer = Tokenizer(stopwords=ENGLISH)
     assert tokenizer.words("The CAT's 3 cats, in 2024: e-mail bob@example.org or watch https://x.org/a?b=1") == [
         "cat", "cats", "mail", "watch",
-    ]  # fmt: skip
+    ]
     assert Tokenizer(keep_numbers=True).words("in 2024 x 42") == ["in", "2024", "42"]
     assert Tokenizer(strip_urls=False).words("see www.example.org") == ["see", "www", "example", "org"]
     assert Tokenizer(min_length=4).words("a big cat eats fish") == ["eats", "fish"]
@@ -68,7 +68,7 @@ def test_ngrams_join_consecutive_kept_tokens():
     tokenizer = Tokenizer(stopwords=frozenset({"the", "of"}), ngrams=2)
     assert tokenizer.terms("the theory of relativity explained") == [
         "theory", "relativity", "explained", "theory relativity", "relativity explained",
-    ]  # fmt: skip
+    ]
     tri = Tokenizer(ngrams=3).terms("aa bb cc")
     assert tri == ["aa", "bb", "cc", "aa bb", "bb cc", "aa bb cc"]
 
@@ -157,7 +157,7 @@ def test_text_without_addresses_is_returned_unchanged():
 def test_russian_is_stemmed_by_default_and_english_is_not(tmp_path):
     ru = write_tree(tmp_path / "ru", {
         f"{i}.txt": "Министр обороны заявил о новых учениях войск. Министры обороны стран обсудили учения."
-        for i in range(4)})  # fmt: skip
+        for i in range(4)})
     with vectorize(ru, TextOptions(min_df=1, max_df=1.0)) as dtm:
         assert dtm.info["language"] == "russian" and dtm.info["stem"] == "russian"
         assert "министр" in dtm.terms and "министры" not in dtm.terms  # one stem for both forms

@@ -34,11 +34,11 @@ def parse_size(text: str) -> int:
     return int(float(number) * 1024 ** " kmgt".index(unit or " "))
 
 
-def fmt_bytes(n: float) -> str:
+def fmt_bytes(n_bytes: float) -> str:
     for unit, size in (("GB", 2**30), ("MB", 2**20)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{n / 1024:.0f} KB"
+        if n_bytes >= size:
+            return f"{n_bytes / size:.1f} {unit}"
+    return f"{n_bytes / 1024:.0f} KB"
 
 
 def _meminfo(key: str) -> int | None:
@@ -154,7 +154,7 @@ def check_fits(extra: int, what: str, remedy: str) -> None:
     need = tree_rss() + extra
     if need > cap:
         raise MemoryLimitError(f"{what} needs about {fmt_bytes(need)} of memory, more than the {fmt_bytes(cap)} of "
-                               f"{source}. {remedy}")  # fmt: skip
+                               f"{source}. {remedy}")
 
 
 class Watch:
@@ -173,4 +173,4 @@ class Watch:
         cap, source = self.known
         if used > 0.9 * cap:
             raise MemoryLimitError(f"{self.what} stopped after {done:,} documents: it already uses "
-                                   f"{fmt_bytes(used)} of the {fmt_bytes(cap)} of {source}. {self.remedy}")  # fmt: skip
+                                   f"{fmt_bytes(used)} of the {fmt_bytes(cap)} of {source}. {self.remedy}")

@@ -2,7 +2,9 @@
 
 This package holds the group, the options every corpus command shares and
 the error handling; the commands live in :mod:`.vocab`, :mod:`.fit` (run,
-sweep) and :mod:`.explore` (topics, similar, query).
+sweep, merge), :mod:`.explore` (topics, similar, query, report, hierarchy) and
+:mod:`.recommend` (recommend, predict, suggest).  The model and rating options
+are built from the registries' parameter tables (:mod:`.options`).
 """
 
 from __future__ import annotations

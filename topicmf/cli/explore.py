@@ -52,9 +52,9 @@ def topics_command(directory: str, words: int) -> None:
 @main.command("similar")
 @click.argument("directory", metavar="DIR")
 @click.argument("doc_id")
-@click.option("-n", type=click.IntRange(min=1), default=10, show_default=True, help="How many documents.")
+@click.option("-n", "top", type=click.IntRange(min=1), default=10, show_default=True, help="How many documents.")
 @friendly
-def similar_command(directory: str, doc_id: str, n: int) -> None:
+def similar_command(directory: str, doc_id: str, top: int) -> None:
     """Print the documents most similar to DOC_ID (by their words and topics; see the README).
 
     \b
@@ -63,7 +63,7 @@ def similar_command(directory: str, doc_id: str, n: int) -> None:
     """
     model = load_model(directory)
     i = model.doc_index(doc_id)
-    _print_neighbours(model, model.similar(i, n))
+    _print_neighbours(model, model.similar(i, top))
 
 
 def _print_neighbours(model, neighbours) -> None:
@@ -79,9 +79,9 @@ def _print_neighbours(model, neighbours) -> None:
 @main.command("query")
 @click.argument("directory", metavar="DIR")
 @click.argument("text")
-@click.option("-n", type=click.IntRange(min=1), default=10, show_default=True, help="How many documents.")
+@click.option("-n", "top", type=click.IntRange(min=1), default=10, show_default=True, help="How many documents.")
 @friendly
-def query_command(directory: str, text: str, n: int) -> None:
+def query_command(directory: str, text: str, top: int) -> None:
     """Fold TEXT into the model in DIR: its topic mixture and the nearest documents.
 
     TEXT is tokenized as the corpus was (same stopwords, stemming and
@@ -98,7 +98,7 @@ def query_command(directory: str, text: str, n: int) -> None:
     counts = model.count([text])
     if counts.nnz == 0:
         raise click.ClickException("None of the words of the text are in the model's vocabulary")
-    profile, neighbours = model.query(text, n)
+    profile, neighbours = model.query(text, top)
     click.echo(f"{int(counts.sum())} of the text's words are in the vocabulary")
     click.echo("topic mixture:")
     order = sorted(range(model.n_topics), key=lambda t: (-abs(profile[t]), t))

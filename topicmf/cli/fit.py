@@ -176,7 +176,7 @@ def run_command(corpus: str, k, k_range: str, dask, similarity: str, heldout, se
                      weighting=params["weighting"], seed=params["seed"], force=params["force"], options=options,
                      fit_params=fit, command=command_line(), stage=lambda label: Progress(label, quiet=quiet),
                      dask=dask, similarity=similarity, time_bins=time_bins, reduce_to=reduce_to,
-                     heldout=heldout, seed_topics=seed_topics, seed_strength=seed_strength)  # fmt: skip
+                     heldout=heldout, seed_topics=seed_topics, seed_strength=seed_strength)
     click.echo(summary(result))
 
 
@@ -258,7 +258,7 @@ def sweep_command(corpus: str, ks: str, n_seeds: int, heldout, **params) -> None
         out, result = sweep(corpus, ks, out=params["out"], model=params["model"], solver=params["solver"],
                             weighting=params["weighting"], seed=params["seed"], n_seeds=n_seeds, force=params["force"],
                             options=options, fit_params=fit, command=command_line(),
-                            stage=lambda label: Progress(label, quiet=quiet), heldout=heldout)  # fmt: skip
+                            stage=lambda label: Progress(label, quiet=quiet), heldout=heldout)
 
     def fmt(x, d=3):
         return "n/a" if x is None else f"{x:.{d}f}"

@@ -46,7 +46,7 @@ def rating_options(command):
 @click.argument("ratings", metavar="RATINGS")
 @rating_options
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed, the same run.")
-@click.option("-n", "--top", "n", type=click.IntRange(min=1), default=10, show_default=True,
+@click.option("-n", "--top", "top", type=click.IntRange(min=1), default=10, show_default=True,
               help="Recommendations per user.")
 @click.option("--include-known", is_flag=True, help="Do not leave each user's known items out of their recommendations.")
 @click.option("--test-size", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
@@ -67,7 +67,7 @@ def rating_options(command):
 @click.option("--force", is_flag=True, help="Replace the output folder of an earlier run.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @friendly
-def recommend_command(ratings: str, family, k, solver, seed, n, include_known, test_size, folds, split, min_rating,
+def recommend_command(ratings: str, family, k, solver, seed, top, include_known, test_size, folds, split, min_rating,
                       out, force, quiet, **params) -> None:
     """Fit a rating model to RATINGS and write recommendations, similar items and a report.
 
@@ -86,11 +86,11 @@ def recommend_command(ratings: str, family, k, solver, seed, n, include_known, t
 
     columns = {name: params.pop(f"{name}_column") for name in ("user", "item", "rating", "time")}
     settings = option_values(params, _SETTINGS)
-    result = recommend(ratings, out=out, model=family, k=k, solver=solver, seed=seed, force=force, n=n,
+    result = recommend(ratings, out=out, model=family, k=k, solver=solver, seed=seed, force=force, top=top,
                        test_size=test_size, folds=folds, split=split, settings=settings, min_rating=min_rating,
                        columns={key: value for key, value in columns.items() if value is not None},
                        exclude_known=not include_known, command=command_line(),
-                       stage=lambda label: Progress(label, quiet=quiet))  # fmt: skip
+                       stage=lambda label: Progress(label, quiet=quiet))
     click.echo(summary(result))
 
 
@@ -199,10 +199,10 @@ def _given_items(text: str) -> dict:
 @click.option("--items", default=None, metavar="ITEM[=VALUE],…",
               help="A user not in the model, given by items (comma-separated; a value after '=', else the "
                    "top rating seen, or one interaction).")
-@click.option("-n", "--top", "n", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("-n", "--top", "top", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--include-known", is_flag=True, help="Do not leave out the user's known items.")
 @friendly
-def suggest_command(directory: str, user, items, n: int, include_known: bool) -> None:
+def suggest_command(directory: str, user, items, top: int, include_known: bool) -> None:
     """Print the recommendations of one user, from the model saved in DIR (CSV: rank,item,score).
 
     \b
@@ -215,9 +215,9 @@ def suggest_command(directory: str, user, items, n: int, include_known: bool) ->
         raise click.UsageError("give either --user or --items")
     model = _load(directory)
     if user is not None:
-        recs = model.recommend(user, n, exclude_known=not include_known)
+        recs = model.recommend(user, top, exclude_known=not include_known)
     else:
-        recs = model.recommend_new(_given_items(items), n, exclude_known=not include_known)
+        recs = model.recommend_new(_given_items(items), top, exclude_known=not include_known)
     from ..report.ratings import csv_text
 
     click.echo(csv_text(("rank", "item", "score"), ((r, item, score) for r, (item, score) in enumerate(recs, 1))),

@@ -240,12 +240,12 @@ def open_corpus(
         if name is not None and name not in header:
             where = "the first record has no field" if fmt == "jsonl" else "has no column"
             raise CorpusError(f"{path}: {where} {name!r}; its {'fields' if fmt == 'jsonl' else 'columns'} are: "
-                              f"{', '.join(map(str, header))}")  # fmt: skip
+                              f"{', '.join(map(str, header))}")
     detected = [f"{what} from column {name!r}" for what, name, found in
-                (("ids", id_column, id_found), ("labels", label_column, label_found)) if found]  # fmt: skip
+                (("ids", id_column, id_found), ("labels", label_column, label_found)) if found]
     if detected:
         warnings.warn(f"{os.path.basename(path)}: {' and '.join(detected)} (found by name; pass --id-column none "
-                      "or --label-column none to turn this off)", TopicmfNotice, stacklevel=2)  # fmt: skip
+                      "or --label-column none to turn this off)", TopicmfNotice, stacklevel=2)
     table = {"encoding": encoding, "text_column": text_column, "id_column": id_column, "label_column": label_column,
              "time_column": time_column}
     columns = {"text": text_column, "id": id_column, "label": label_column, "time": time_column,

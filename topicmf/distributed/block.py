@@ -50,7 +50,7 @@ class Block:
     def read(self, units: list, tokenizer, first_position: int) -> dict:
         """Read and count this part; returns what the client needs to merge the parts (no matrix)."""
         r = count_terms(units, tokenizer, record_ids=RawRecordIds(), n_jobs=1, first_position=first_position,
-                        keep_stream=True)  # fmt: skip
+                        keep_stream=True)
         self.result = r
         X = r.X.tocsr()
         df = np.bincount(X.indices, minlength=len(r.keys))
@@ -61,7 +61,7 @@ class Block:
             "lengths": r.doc_lengths, "surfaces": r.surface_counts, "skipped": r.skipped, "fallbacks": r.fallbacks,
             "cleaning": r.cleaning, "cleaned_docs": r.cleaned_docs, "junk": r.junk, "lines": r.lines,
             "sample": (sample.hashes, sample.rows, sample.excerpts), "pid": os.getpid(),
-        }  # fmt: skip
+        }
 
     def finish_columns(self, local_to_final: np.ndarray, n_terms: int) -> dict:
         """Keep the pruned vocabulary's columns, renumbered to their final (alphabetical) places."""
@@ -153,12 +153,12 @@ class Block:
         self.p = np.empty(X.nnz)
         kernels.wh_nonzeros(X.indptr, X.indices, self.G, np.ascontiguousarray(Ht), self.p)
 
-    def poisson_h_stats(self, r: int, previous: int = -1, step=None) -> np.ndarray:
+    def poisson_h_stats(self, coordinate: int, previous: int = -1, step=None) -> np.ndarray:
         """Σ x·u, Σ x·u² and max u per term for coordinate r — after applying ``step`` of coordinate ``previous``."""
         X = self.rows.X
         m = X.shape[1]
         stats = np.zeros((3, m))
-        w = np.ascontiguousarray(self.G[:, r])
+        w = np.ascontiguousarray(self.G[:, coordinate])
         if step is None:  # the first coordinate: nothing to apply before
             w_step, step = w, np.zeros(m)
         else:
@@ -167,9 +167,9 @@ class Block:
                                      stats[2])
         return stats
 
-    def poisson_h_step(self, r: int, step) -> None:
+    def poisson_h_step(self, coordinate: int, step) -> None:
         X = self.rows.X
-        scatter.cd_column_step(X.indptr, X.indices, np.ascontiguousarray(self.G[:, r]), step, self.p)
+        scatter.cd_column_step(X.indptr, X.indices, np.ascontiguousarray(self.G[:, coordinate]), step, self.p)
 
     def poisson_h_end(self) -> float:
         value = scatter.kl_terms(self.rows.X.data, self.p)

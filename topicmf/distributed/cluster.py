@@ -40,14 +40,14 @@ def open_client(spec: str):
             if n < 1:
                 raise TopicmfError(f"--dask local:N needs at least one worker; got {spec!r}")
             cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                               dashboard_address=None, silence_logs=logging.ERROR, env=WORKER_ENV)  # fmt: skip
+                                               dashboard_address=None, silence_logs=logging.ERROR, env=WORKER_ENV)
             client = distributed.Client(cluster)
         else:
             try:
                 client = distributed.Client(spec, timeout="20s")
             except (OSError, TimeoutError) as exc:
                 raise TopicmfError(f"Could not reach the Dask scheduler at {spec!r} ({exc}); start it with "
-                                   "`dask scheduler` and pass its address, or use --dask local:N") from None  # fmt: skip
+                                   "`dask scheduler` and pass its address, or use --dask local:N") from None
         try:
             if not client.scheduler_info().get("workers"):
                 client.wait_for_workers(1, timeout=60)

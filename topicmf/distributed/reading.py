@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from ..corpus import CountMatrix, Share, open_corpus
 from ..errors import NoDocumentsError, TopicmfError, TopicmfWarning
 from ..text.build import (TextOptions, choose_language, cleaning_info, display_names, make_tokenizer, say_language,
-                          say_skipped, text_info, uses_corpus_stopwords)  # fmt: skip
+                          say_skipped, text_info, uses_corpus_stopwords)
 from ..text.clean import empty_stats
 from ..text.matrix import TermMatrix, fingerprint
 from ..text.merge import best_surfaces
@@ -108,7 +108,7 @@ class DistributedMatrix(TermMatrix):
         """
         idf = self.global_weights("tfidf")
         parts = [sp.csr_matrix((data, indices, indptr), shape=(rows, self.n_terms))
-                 for (indptr, indices, data), rows in zip(self.call("word_vectors", idf), self.rows)]  # fmt: skip
+                 for (indptr, indices, data), rows in zip(self.call("word_vectors", idf), self.rows)]
         return idf, sp.vstack(parts, format="csr")
 
     def global_weights(self, weighting: str) -> np.ndarray | None:
@@ -171,7 +171,7 @@ def read_corpus(client, path, options: TextOptions | None = None, progress=None)
     options = options or TextOptions()
     started = time.perf_counter()
     corpus = open_corpus(path, text_column=options.text_column, id_column=options.id_column,
-                         label_column=options.label_column)  # fmt: skip
+                         label_column=options.label_column)
     if isinstance(corpus, CountMatrix):
         raise TopicmfError(f"{path} is a count matrix; --dask reads text corpora (run without --dask)")
     language, shares = client.submit(_detect, corpus, options, pure=False).result()  # a worker reads the sample
@@ -183,7 +183,7 @@ def read_corpus(client, path, options: TextOptions | None = None, progress=None)
     if not parts:
         raise NoDocumentsError(f"No documents in {corpus.path}")
     blocks = [client.submit(Block, i, actor=True, workers=[workers[i % len(workers)]], pure=False).result()
-              for i in range(len(parts))]  # fmt: skip
+              for i in range(len(parts))]
     futures = [b.read(part, tokenizer, first) for b, (first, part) in zip(blocks, parts)]
     summaries = []
     for n, f in enumerate(futures, 1):
@@ -236,7 +236,7 @@ def _merge(client, blocks, summaries, corpus, options, language, shares, tokeniz
     if uses_corpus_stopwords(options, language):
         even = even_terms(df, totals, lengths)
     keep, report = prune_terms(df, totals, len(doc_ids), min_df=options.min_df, max_df=options.max_df,
-                               max_terms=options.max_terms, names=keys, drop=even)  # fmt: skip
+                               max_terms=options.max_terms, names=keys, drop=even)
     keep = np.array(sorted(keep.tolist(), key=keys.__getitem__), dtype=np.int64)
     final = np.full(len(keys), -1, np.int64)
     final[keep] = np.arange(keep.size)
@@ -246,7 +246,7 @@ def _merge(client, blocks, summaries, corpus, options, language, shares, tokeniz
     if empty.size:
         examples = ", ".join(doc_ids[i] for i in empty[:3])
         warnings.warn(f"Documents with no terms left after tokenizing and pruning: {empty.size} (e.g. {examples}); "
-                      "they are kept as empty rows", TopicmfWarning, stacklevel=3)  # fmt: skip
+                      "they are kept as empty rows", TopicmfWarning, stacklevel=3)
     surfaces = None
     if tokenizer.stem is not None:
         merged = Counter()
@@ -268,7 +268,7 @@ def _merge(client, blocks, summaries, corpus, options, language, shares, tokeniz
     info["seconds"] = round(time.perf_counter() - started, 3)
     info["workers"] = {"blocks": len(blocks), "rows": rows}
     sample = DocumentSample.merge([(s["sample"][0], np.asarray(s["sample"][1]) + o, s["sample"][2])
-                                   for s, o in zip(summaries, offsets)], len(doc_ids))  # fmt: skip
+                                   for s, o in zip(summaries, offsets)], len(doc_ids))
     return DistributedMatrix(client, blocks, rows, tuple(display[j] for j in keep), tuple(keys[j] for j in keep),
                              tuple(doc_ids), tuple(labels) if corpus.has_labels else None, lengths, info, sample,
                              sum(d["nnz"] for d in done), totals[keep].astype(np.float64), df[keep], empty)

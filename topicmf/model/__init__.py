@@ -1,7 +1,12 @@
-"""The topic model: profiles, top words, similarity, evaluation, choosing k, saving and loading.
+"""The topic half's model stage: profiles, top words, similarity, evaluation, choosing k, saving and loading.
 
-The stage after :mod:`topicmf.factorize`: it puts names (words, document
-ids, labels), a weighting and a tokenizer around a factorization.
+The stage after :mod:`topicmf.factorize`: it puts names (words, document ids, labels), a
+weighting and a tokenizer around a factorization (:class:`TopicModel`), fits one to a matrix
+wherever it is held (:func:`fit_topic_model`, one machine or a cluster), evaluates it, merges
+and seeds topics, and saves and loads a run's model (:mod:`.store`).  What a model *is* — its
+topics, loss, solvers, parameters — it asks the registry (:mod:`topicmf.spec`); neighbour
+search and run folders are shared infrastructure below it (:mod:`topicmf.neighbours`,
+:mod:`topicmf.runfolder`).
 """
 
 from .coherence import c_v, npmi, umass

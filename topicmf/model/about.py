@@ -74,34 +74,34 @@ def lift(model: TopicModel) -> np.ndarray | None:
     return phi / p[None, :]
 
 
-def ranked(scores: np.ndarray, n: int) -> np.ndarray:
-    """Each row's ``n`` highest columns, best first; ties to the earlier column (k × n)."""
-    n = min(int(n), scores.shape[1])
-    top = np.argpartition(-scores, n - 1, axis=1)[:, :n] if n < scores.shape[1] else np.tile(
+def ranked(scores: np.ndarray, n_best: int) -> np.ndarray:
+    """Each row's ``n_best`` highest columns, best first; ties to the earlier column (k × n)."""
+    n_best = min(int(n_best), scores.shape[1])
+    top = np.argpartition(-scores, n_best - 1, axis=1)[:, :n_best] if n_best < scores.shape[1] else np.tile(
         np.arange(scores.shape[1]), (scores.shape[0], 1))
     keys = np.take_along_axis(scores, top, axis=1)
     order = np.lexsort((top, -keys), axis=1)
     return np.take_along_axis(top, order, axis=1)
 
 
-def exclusivity(model: TopicModel, n: int = ABOUT_TOP) -> list[float] | None:
-    """Each topic's mean exclusivity over its top ``n`` words (the model's order); None for LSA."""
+def exclusivity(model: TopicModel, n_words: int = ABOUT_TOP) -> list[float] | None:
+    """Each topic's mean exclusivity over its top ``n_words`` words (the model's order); None for LSA."""
     phi = topic_distributions(model)
     if phi is None:
         return None
     ex = exclusivity_matrix(phi)
-    top = model.top_term_indices(n)
+    top = model.top_term_indices(n_words)
     return [float(ex[t, row].mean()) for t, row in enumerate(top)]
 
 
-def representative_documents(model: TopicModel, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """(index, share) of each topic's ``n`` documents with the highest share of it (k × n), best first.
+def representative_documents(model: TopicModel, n_docs: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """(index, share) of each topic's ``n_docs`` documents with the highest share of it (k × n), best first.
 
     Shares are :meth:`TopicModel.doc_topics` (NMF: the share of the document's words; LSA: the
     coordinate).  Computed a block of documents at a time, so a million documents need no k × N copy
     beyond the profiles themselves.
     """
-    n = min(int(n), model.n_docs)
+    n_docs = min(int(n_docs), model.n_docs)
     k = model.n_topics
     best_index = np.zeros((k, 0), dtype=np.int64)
     best_share = np.zeros((k, 0))
@@ -111,13 +111,13 @@ def representative_documents(model: TopicModel, n: int = 10) -> tuple[np.ndarray
         P = model.doc_topics(W).T  # k × block
         index = np.concatenate([best_index, np.broadcast_to(np.arange(start, start + P.shape[1]), P.shape)], axis=1)
         share = np.concatenate([best_share, P], axis=1)
-        keep = ranked_pairs(share, index, n)
+        keep = ranked_pairs(share, index, n_docs)
         best_index = np.take_along_axis(index, keep, axis=1)
         best_share = np.take_along_axis(share, keep, axis=1)
     return best_index, best_share
 
 
-def ranked_pairs(share: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
-    """Positions of each row's ``n`` highest shares, best first, ties to the lower document index."""
+def ranked_pairs(share: np.ndarray, index: np.ndarray, n_best: int) -> np.ndarray:
+    """Positions of each row's ``n_best`` highest shares, best first, ties to the lower document index."""
     order = np.lexsort((index, -share), axis=1)
-    return order[:, :n]
+    return order[:, :n_best]

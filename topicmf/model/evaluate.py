@@ -39,9 +39,9 @@ def _entropy(counts: np.ndarray) -> float:
     return float(-(p * np.log(p)).sum())
 
 
-def nmi(a, b) -> float:
+def nmi(labels, groups) -> float:
     """Normalised mutual information with arithmetic-mean normalisation (scikit-learn's default)."""
-    table = _contingency(a, b)
+    table = _contingency(labels, groups)
     n = table.sum()
     ha, hb = _entropy(table.sum(axis=1)), _entropy(table.sum(axis=0))
     if ha == 0 or hb == 0:
@@ -52,9 +52,9 @@ def nmi(a, b) -> float:
     return max(0.0, mi) / max((ha + hb) / 2, np.finfo(float).eps)
 
 
-def ari(a, b) -> float:
+def ari(labels, groups) -> float:
     """Adjusted Rand index (Hubert & Arabie 1985)."""
-    table = _contingency(a, b)
+    table = _contingency(labels, groups)
     n = int(table.sum())
 
     def pairs(x):
@@ -152,12 +152,12 @@ def evaluate(model: TopicModel, corpus, counts: dict[int, WindowCounts] | None) 
     }
 
 
-def background_summary(model: TopicModel, n: int = 25) -> dict | None:
+def background_summary(model: TopicModel, n_words: int = 25) -> dict | None:
     """What the model treats as background: its share of every document's words and its words (None without)."""
     if not model.background_share:
         return None
     return {"share": model.background_share, "weighting": model.weighting,
-            "words": [[w, round(f, 4)] for w, f in model.background_words(n)]}
+            "words": [[w, round(f, 4)] for w, f in model.background_words(n_words)]}
 
 
 def coherence_words(models, top: int = COHERENCE_TOP) -> list[str]:

@@ -66,11 +66,11 @@ def merged_start(model: TopicModel, groups: list[list[int]]) -> tuple[np.ndarray
     return np.ascontiguousarray(W0), np.ascontiguousarray(H0), members
 
 
-def reduction_groups(model: TopicModel, n: int) -> list[list[int]]:
-    """Groups that bring the model to ``n`` topics: the topic tree (average linkage) cut into ``n`` clusters."""
-    if not 1 <= n < model.n_topics:
-        raise TopicmfError(f"--reduce-to must lie between 1 and k − 1 = {model.n_topics - 1}; got {n}")
-    labels = fcluster(linkage(squareform(topic_distances(model), checks=False), method="average"), n,
+def reduction_groups(model: TopicModel, n_topics: int) -> list[list[int]]:
+    """Groups that bring the model to ``n_topics`` topics: the topic tree (average linkage) cut into ``n_topics`` clusters."""
+    if not 1 <= n_topics < model.n_topics:
+        raise TopicmfError(f"--reduce-to must lie between 1 and k − 1 = {model.n_topics - 1}; got {n_topics}")
+    labels = fcluster(linkage(squareform(topic_distances(model), checks=False), method="average"), n_topics,
                       criterion="maxclust")
     groups = {}
     for t, c in enumerate(labels):

@@ -166,13 +166,13 @@ def load_model(directory, *, words_now: bool = False) -> TopicModel:
         about = manifest.get("neighbours") or {}
         graph = NeighbourGraph(a["neighbours_index"], a["neighbours_score"], about.get("method", "exact"),
                                about.get("recall"), about.get("recall_sample", 0), about.get("exact_work"),
-                               about.get("similarity", "cosine of topic profiles"))  # fmt: skip
+                               about.get("similarity", "cosine of topic profiles"))
     f = Factorization(
         W=a["W"], H=a["H"], model=name, solver=m.get("solver", ""), loss_curve=a["loss_curve"],
         n_iter=int(m.get("n_iter", len(a["loss_curve"]))), converged=bool(m.get("converged", True)),
         singular_values=a.get("singular_values"), explained_variance_ratio=a.get("explained_variance_ratio"),
         params=m.get("params") or {}, background=a.get("background"),
-    )  # fmt: skip
+    )
     try:
         tokenizer = None if spec is None else _tokenizer_from_spec(spec)
     except (TypeError, KeyError, TopicmfError) as exc:
@@ -239,7 +239,7 @@ def _check_arrays(a: dict, text: dict, path) -> None:
         bad(f"background must be {n_terms} finite frequencies >= 0")
     rows = a.get("sample_rows")
     for key, n in (("terms", n_terms), ("vocabulary", n_terms), ("doc_ids", n_docs), ("labels", n_docs),
-                   ("excerpts", n_docs if rows is None else len(rows))):  # fmt: skip
+                   ("excerpts", n_docs if rows is None else len(rows))):
         if text[key] is not None and len(text[key]) != n:
             bad(f"{key} has {len(text[key])} entries, expected {n}")
     if rows is not None and (rows.ndim != 1 or rows.dtype.kind != "i" or (rows.size and (rows.min() < 0 or rows.max() >= n_docs))

@@ -109,7 +109,7 @@ def score_sweep(dtm: DocumentTermMatrix, fits: dict, seconds: dict, counts) -> S
             "objective": first.factorization.objective,
             "n_iter": first.factorization.n_iter,
             "seconds": round(seconds[k], 3),
-        })  # fmt: skip
+        })
     suggested = suggest_k(rows)
     for row in rows:
         row["suggested"] = row["k"] == suggested

@@ -195,8 +195,8 @@ class TopicModel:
             log_phi = np.log(phi)
         return log_phi - (1.0 - lam) * np.log(np.maximum(self.word_profile(), tiny))
 
-    def top_term_indices(self, n: int = 10, *, negative: bool = False, order: str | None = None) -> np.ndarray:
-        """Column indices of each topic's ``n`` best words (``negative``: LSA's other pole), best first.
+    def top_term_indices(self, n_words: int = 10, *, negative: bool = False, order: str | None = None) -> np.ndarray:
+        """Column indices of each topic's ``n_words`` best words (``negative``: LSA's other pole), best first.
 
         NMF topics rank by :attr:`word_order` (or ``order``): relevance or
         weight; LSA by weight, largest (``negative``: smallest) first.  Ties
@@ -207,22 +207,22 @@ class TopicModel:
             S = self.relevance()
         else:
             S = -self.H if negative else self.H
-        n = min(int(n), S.shape[1])
-        return np.stack([_top_indices(row, n) for row in S])
+        n_words = min(int(n_words), S.shape[1])
+        return np.stack([_top_indices(row, n_words) for row in S])
 
-    def top_words(self, n: int = 10, *, negative: bool = False, order: str | None = None
+    def top_words(self, n_words: int = 10, *, negative: bool = False, order: str | None = None
                   ) -> list[list[tuple[str, float]]]:
-        """Each topic's top ``n`` words (see :meth:`top_term_indices`) with their weights in H, best first."""
-        index = self.top_term_indices(n, negative=negative, order=order)
+        """Each topic's top ``n_words`` words (see :meth:`top_term_indices`) with their weights in H, best first."""
+        index = self.top_term_indices(n_words, negative=negative, order=order)
         return [[(self.vocabulary[j], float(self.H[t, j])) for j in row] for t, row in enumerate(index)]
 
-    def label(self, topic: int, n: int = 3) -> str:
-        """A short name for a topic: its seed's name, or its top ``n`` words."""
+    def label(self, topic: int, n_words: int = 3) -> str:
+        """A short name for a topic: its seed's name, or its top ``n_words`` words."""
         if self.topic_names and topic < len(self.topic_names) and self.topic_names[topic]:
             return self.topic_names[topic]
-        return " ".join(w for w, _ in self.top_words(n)[topic])
+        return " ".join(w for w, _ in self.top_words(n_words)[topic])
 
-    def background_words(self, n: int = 25) -> list[tuple[str, float]]:
+    def background_words(self, n_words: int = 25) -> list[tuple[str, float]]:
         """The words the background stands for: (word, share of its fitted occurrences from the background).
 
         Words most of whose occurrences the background gives (share > ½),
@@ -237,7 +237,7 @@ class TopicModel:
         from_topics = (self.W.sum(axis=0, dtype=np.float64) @ self.H)
         fraction = from_background / np.maximum(from_background + from_topics, np.finfo(float).tiny)
         score = np.where(fraction > 0.5, from_background * fraction, -1.0)
-        top = _top_indices(score, min(int(n), int((score >= 0).sum())))
+        top = _top_indices(score, min(int(n_words), int((score >= 0).sum())))
         return [(self.vocabulary[j], float(fraction[j])) for j in top]
 
     # --- documents -----------------------------------------------------------
@@ -263,20 +263,20 @@ class TopicModel:
             self._unit = unit_profiles(self.W, self.H.sum(axis=1) if self.topics_are_distributions else None)
         return self._unit
 
-    def similar(self, doc: int | str, n: int = 10) -> list[tuple[str, float]]:
-        """The ``n`` documents most similar to one document (:mod:`topicmf.neighbours.scores`).
+    def similar(self, doc: int | str, n_neighbours: int = 10) -> list[tuple[str, float]]:
+        """The ``n_neighbours`` documents most similar to one document (:mod:`topicmf.neighbours.scores`).
 
-        With a stored neighbour graph (a saved run) and ``n`` within its width,
+        With a stored neighbour graph (a saved run) and ``n_neighbours`` within its width,
         the answer is the graph's row, the same neighbours as ``similar.csv``
         and the page; otherwise an exact search over every document.
         """
         i = self.doc_index(doc) if isinstance(doc, str) else int(doc)
-        if self.graph is not None and n <= self.graph.index.shape[1]:
-            return [(self.doc_ids[int(j)], float(s)) for j, s in zip(self.graph.index[i, :n], self.graph.score[i, :n])]
+        if self.graph is not None and n_neighbours <= self.graph.index.shape[1]:
+            return [(self.doc_ids[int(j)], float(s)) for j, s in zip(self.graph.index[i, :n_neighbours], self.graph.score[i, :n_neighbours])]
         U, words = self._space()
         pair = None if words is None else (words[i : i + 1], words)
         q = U[i : i + 1] if words is None else U[i : i + 1] * np.float32(TOPIC_WEIGHT)
-        index, score = nearest(q, U, n, exclude=np.array([i]), words=pair)
+        index, score = nearest(q, U, n_neighbours, exclude=np.array([i]), words=pair)
         return [(self.doc_ids[j], float(s)) for j, s in zip(index[0], score[0])]
 
     def word_vectors(self) -> sp.csr_matrix | None:
@@ -301,10 +301,10 @@ class TopicModel:
         self.words = word_vectors(X, self.idf)
         return self
 
-    def neighbour_graph(self, n: int = 10, *, method: str = "auto", progress=None) -> NeighbourGraph:
-        """Every document's ``n`` nearest other documents (exact, or NN-descent for a large corpus)."""
-        return neighbour_graph(self._profiles_unit(), n, words=self.word_vectors(), method=method, seed=self.seed,
-                               progress=progress)  # fmt: skip
+    def neighbour_graph(self, n_neighbours: int = 10, *, method: str = "auto", progress=None) -> NeighbourGraph:
+        """Every document's ``n_neighbours`` nearest other documents (exact, or NN-descent for a large corpus)."""
+        return neighbour_graph(self._profiles_unit(), n_neighbours, words=self.word_vectors(), method=method, seed=self.seed,
+                               progress=progress)
 
     # --- new text ------------------------------------------------------------
     def count(self, texts) -> sp.csr_matrix:
@@ -348,8 +348,8 @@ class TopicModel:
         """Topic weights of new texts, tokenized as the training corpus was."""
         return self.transform(self.count(texts))
 
-    def query(self, text: str, n: int = 10) -> tuple[np.ndarray, list[tuple[str, float]]]:
-        """A text's topic profile and its ``n`` most similar training documents (by the same similarity)."""
+    def query(self, text: str, n_neighbours: int = 10) -> tuple[np.ndarray, list[tuple[str, float]]]:
+        """A text's topic profile and its ``n_neighbours`` most similar training documents (by the same similarity)."""
         counts = self.count([text])
         if counts.nnz == 0:
             raise TopicmfError("None of the words of the text are in the model's vocabulary")
@@ -357,10 +357,10 @@ class TopicModel:
         profile = self.doc_topics(W)
         U, words = self._space()
         if words is None:
-            index, score = nearest(profile, U, n)
+            index, score = nearest(profile, U, n_neighbours)
         else:
             q = np.asarray(unit_profiles(profile)) * np.float32(TOPIC_WEIGHT)
-            index, score = nearest(q, U, n, words=(word_vectors(counts, self.idf), words))
+            index, score = nearest(q, U, n_neighbours, words=(word_vectors(counts, self.idf), words))
         return profile[0], [(self.doc_ids[j], float(s)) for j, s in zip(index[0], score[0])]
 
 

@@ -51,9 +51,9 @@ def unit_rows(A, dtype=np.float64) -> np.ndarray:
     return np.divide(A, norms, out=np.zeros_like(A), where=norms > 0).astype(dtype, copy=False)
 
 
-def nearest(queries, documents, n: int = 10, *, exclude=None, max_cells: int = MAX_CELLS, progress=None,
+def nearest(queries, documents, n_neighbours: int = 10, *, exclude=None, max_cells: int = MAX_CELLS, progress=None,
             words=None):
-    """The ``n`` documents most cosine-similar to each query, exactly.
+    """The ``n_neighbours`` documents most cosine-similar to each query, exactly.
 
     Parameters
     ----------
@@ -90,10 +90,10 @@ def nearest(queries, documents, n: int = 10, *, exclude=None, max_cells: int = M
         add_words = _word_adder(*words, n_queries=Q.shape[0])
     n_queries, n_docs = Q.shape[0], D.shape[0]
     available = n_docs - (1 if exclude is not None else 0)
-    n = max(0, min(int(n), available))
-    index = np.empty((n_queries, n), dtype=np.int64)
-    score = np.empty((n_queries, n), dtype=np.float32)
-    if n == 0:
+    n_neighbours = max(0, min(int(n_neighbours), available))
+    index = np.empty((n_queries, n_neighbours), dtype=np.int64)
+    score = np.empty((n_queries, n_neighbours), dtype=np.float32)
+    if n_neighbours == 0:
         return index, score
     block = max(1, int(max_cells) // max(1, n_docs))
     for start in range(0, n_queries, block):
@@ -121,13 +121,13 @@ def _word_adder(query_words, doc_words, n_queries: int):
         def add(S, start, stop):
             Q = Qw[start:stop].toarray().astype(np.float32)
             add_words_rows(S, Q, Dw.indptr.astype(np.int64, copy=False), Dw.indices.astype(np.int32, copy=False),
-                           Dw.data.astype(np.float32, copy=False))  # fmt: skip
+                           Dw.data.astype(np.float32, copy=False))
         return add
     C = Dw.tocsc()
     qptr, qidx, qdat = (Qw.indptr.astype(np.int64, copy=False), Qw.indices.astype(np.int32, copy=False),
-                        Qw.data.astype(np.float32, copy=False))  # fmt: skip
+                        Qw.data.astype(np.float32, copy=False))
     cptr, crow, cdat = (C.indptr.astype(np.int64, copy=False), C.indices.astype(np.int32, copy=False),
-                        C.data.astype(np.float32, copy=False))  # fmt: skip
+                        C.data.astype(np.float32, copy=False))
 
     def add(S, start, stop):
         add_words_csc(S, start, qptr, qidx, qdat, cptr, crow, cdat)
@@ -212,7 +212,7 @@ class NeighbourGraph:
         return {"method": self.method, "neighbours": int(self.index.shape[1]), "similarity": self.similarity,
                 "exact_work": self.work, "exact_work_limit": EXACT_WORK,
                 "recall": None if self.recall is None else round(self.recall, 4),
-                "recall_sample": self.recall_sample}  # fmt: skip
+                "recall_sample": self.recall_sample}
 
 
 def exact_work(n_docs: int, k: int, words=None) -> int:
@@ -224,9 +224,9 @@ def exact_work(n_docs: int, k: int, words=None) -> int:
     return work
 
 
-def neighbour_graph(P, n: int = 10, *, words=None, method: str = "auto", seed: int = 0,
-                    progress=None) -> NeighbourGraph:  # fmt: skip
-    """The ``n`` nearest other documents of every row of ``P``.
+def neighbour_graph(P, n_neighbours: int = 10, *, words=None, method: str = "auto", seed: int = 0,
+                    progress=None) -> NeighbourGraph:
+    """The ``n_neighbours`` nearest other documents of every row of ``P``.
 
     Without ``words``, by the cosine of the rows of ``P``; with the
     documents' word vectors (:func:`~topicmf.neighbours.scores.word_vectors`),
@@ -246,15 +246,15 @@ def neighbour_graph(P, n: int = 10, *, words=None, method: str = "auto", seed: i
     pair = None if words is None else (words, words)
     if method == "auto":
         method = "exact" if work <= EXACT_WORK else "nn-descent"
-    if method == "exact" or n_docs <= n + 1:
-        if words is None or n_docs <= n + 1:
-            index, score = nearest(U, U, n, exclude=np.arange(n_docs), progress=progress, words=pair)
+    if method == "exact" or n_docs <= n_neighbours + 1:
+        if words is None or n_docs <= n_neighbours + 1:
+            index, score = nearest(U, U, n_neighbours, exclude=np.arange(n_docs), progress=progress, words=pair)
         else:
-            index, score = _exact_with_words(U, words, n, progress)
+            index, score = _exact_with_words(U, words, n_neighbours, progress)
         return NeighbourGraph(index, score, "exact", **about)
     if method != "nn-descent":
         raise ValueError(f"Unknown neighbour method {method!r}; choose auto, exact or nn-descent")
-    index, score = _nn_descent(U, words, n, seed)
+    index, score = _nn_descent(U, words, n_neighbours, seed)
     if progress is not None:
         progress(n_docs, n_docs)
     rng = np.random.default_rng(seed)
@@ -268,7 +268,7 @@ def _exact_with_words(U, words, n: int, progress):
     U = np.ascontiguousarray(U, dtype=np.float32)
     args = (U, np.ascontiguousarray(U.T), words.indptr.astype(np.int64), words.indices.astype(np.int32),
             words.data.astype(np.float32), C.indptr.astype(np.int64), C.indices.astype(np.int32),
-            C.data.astype(np.float32))  # fmt: skip
+            C.data.astype(np.float32))
     index = np.empty((n_docs, n), np.int64)
     score = np.empty((n_docs, n), np.float32)
     step = max(256, n_docs // 20)
@@ -293,7 +293,7 @@ def _nn_descent(U, words, n: int, seed: int):
         every = nonzero.size == n_docs  # (then no copies of the points)
         found, sims = nn_descent(U if every else np.asarray(U[nonzero]), n,
                                  words=None if words is None else words if every else words[nonzero],
-                                 seed=seed, degree=max(GRAPH_NEIGHBOURS, n))  # fmt: skip
+                                 seed=seed, degree=max(GRAPH_NEIGHBOURS, n))
         short = (found < 0).any(axis=1)  # a list the descent left short is searched exactly (rare)
         index[nonzero[~short]] = nonzero[found[~short]]
         score[nonzero[~short]] = sims[~short]
@@ -302,7 +302,7 @@ def _nn_descent(U, words, n: int, seed: int):
         rest = np.arange(n_docs)
     if rest.size:
         index[rest], score[rest] = nearest(U[rest], U, n, exclude=rest,
-                                           words=None if words is None else (words[rest], words))  # fmt: skip
+                                           words=None if words is None else (words[rest], words))
     return index, score
 
 

@@ -313,4 +313,4 @@ def _csr_arrays(words):
     if not words.has_sorted_indices:
         words = words.sorted_indices()
     return (words.indptr.astype(np.int64), words.indices.astype(np.int32),
-            words.data.astype(np.float32))  # fmt: skip
+            words.data.astype(np.float32))

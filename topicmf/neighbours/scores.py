@@ -66,7 +66,7 @@ def word_vectors(X, idf: np.ndarray, weight: float = TOPIC_WEIGHT, terms: int = 
     X.sort_indices()
     indptr, indices, data = _prune(X.indptr.astype(np.int64, copy=False), X.indices.astype(np.int32, copy=False),
                                    X.data.astype(np.float64, copy=False), np.asarray(idf, dtype=np.float64),
-                                   int(terms), float(np.sqrt(1.0 - weight)))  # fmt: skip
+                                   int(terms), float(np.sqrt(1.0 - weight)))
     return sp.csr_matrix((data, indices, indptr), shape=X.shape)
 
 
@@ -77,7 +77,7 @@ def words_of(arrays: dict, n_docs: int, n_terms: int) -> sp.csr_matrix | None:
     indptr, indices, data = arrays["words_indptr"], arrays["words_indices"], arrays["words_data"]
     if (indptr.ndim != 1 or indptr.size != n_docs + 1 or indices.ndim != 1 or data.shape != indices.shape
             or indptr[0] != 0 or indptr[-1] != indices.size or np.any(np.diff(indptr) < 0)
-            or (indices.size and (indices.min() < 0 or indices.max() >= n_terms))):  # fmt: skip
+            or (indices.size and (indices.min() < 0 or indices.max() >= n_terms))):
         raise ValueError("the word vectors do not fit the documents and terms")
     return sp.csr_matrix((data.astype(np.float32, copy=False), indices, indptr), shape=(n_docs, n_terms))
 

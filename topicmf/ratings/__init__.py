@@ -1,10 +1,12 @@
-"""Rating matrices as a stage beside the topic model: rating files in, ids, evaluation, saved models.
+"""The rating half's model stage, beside the topic model: rating files in, ids, evaluation, saved models.
 
 :func:`read_ratings` reads long tables (user, item, rating[, time]) and wide tables (users ×
 items) into a users × items matrix whose stored entries are the known cells; the models
 themselves are :class:`topicmf.ExplicitMF` and :class:`topicmf.ImplicitMF` (matrices only,
-in :mod:`topicmf.factorize`).  :data:`FAMILIES` describes each kind of model; a
-:class:`RatingModel` joins a fitted one to its ids, and :mod:`.store` saves and loads it.
+in :mod:`topicmf.factorize.ratings`).  :data:`FAMILIES` (the registry,
+:mod:`topicmf.spec.ratings`) describes each kind of model; a :class:`RatingModel` joins a
+fitted one to its ids, and :mod:`.store` saves and loads it with the shared run-folder
+helpers (:mod:`topicmf.runfolder`).
 """
 
 from .evaluate import kfold_known, ranking_metrics, rating_errors, split_known

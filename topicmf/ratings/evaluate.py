@@ -68,7 +68,7 @@ def ranking_metrics(model, test, K: int = 10) -> dict:
     if users.size == 0:
         raise ValueError("no user has held-out items")
     step = max(1, _BLOCK_CELLS // max(1, n_items))  # scores held at once: users × items in blocks
-    recommended = np.concatenate([model.recommend(users[s:s + step], n=K, exclude_known=True)[0]
+    recommended = np.concatenate([model.recommend(users[s:s + step], n_items=K, exclude_known=True)[0]
                                   for s in range(0, users.size, step)])
     gain = 1.0 / np.log2(np.arange(2, K + 2))
     ideal = np.cumsum(gain)

@@ -74,21 +74,21 @@ class RatingModel:
         cols = np.fromiter((self.item_index(i, strict=False) for i in items), np.int64)
         return self.estimator.predict(rows, cols)
 
-    def recommend_rows(self, rows, n: int = 10, exclude_known: bool = True):
+    def recommend_rows(self, rows, n_items: int = 10, exclude_known: bool = True):
         """(items, scores) for many users, in blocks so that at most :data:`BLOCK_CELLS` scores are held."""
         rows = np.asarray(rows, dtype=np.int64)
-        n = min(int(n), self.n_items)
-        items = np.empty((rows.size, n), dtype=np.int64)
-        scores = np.empty((rows.size, n))
+        n_items = min(int(n_items), self.n_items)
+        items = np.empty((rows.size, n_items), dtype=np.int64)
+        scores = np.empty((rows.size, n_items))
         step = max(1, BLOCK_CELLS // max(1, self.n_items))
         for start in range(0, rows.size, step):
             items[start:start + step], scores[start:start + step] = self.estimator.recommend(
-                rows[start:start + step], n=n, exclude_known=exclude_known)
+                rows[start:start + step], n_items=n_items, exclude_known=exclude_known)
         return items, scores
 
-    def recommend(self, user, n: int = 10, exclude_known: bool = True) -> list[tuple]:
-        """The best ``n`` (item id, score) pairs for a user of the matrix."""
-        items, scores = self.recommend_rows([self.user_index(user)], n, exclude_known)
+    def recommend(self, user, n_items: int = 10, exclude_known: bool = True) -> list[tuple]:
+        """The best ``n_items`` (item id, score) pairs for a user of the matrix."""
+        items, scores = self.recommend_rows([self.user_index(user)], n_items, exclude_known)
         return [(self.item_ids[j], float(s)) for j, s in zip(items[0], scores[0]) if j >= 0]
 
     def new_user_row(self, given: dict) -> sp.csr_matrix:
@@ -108,16 +108,16 @@ class RatingModel:
         vals = np.array([default if v is None else float(v) for v in given.values()])
         return sp.csr_matrix((vals, (np.zeros(cols.size, dtype=np.int64), cols)), shape=(1, self.n_items))
 
-    def recommend_new(self, given: dict, n: int = 10, exclude_known: bool = True) -> list[tuple]:
-        """The best ``n`` (item id, score) pairs for a user known only by ``given`` (see :meth:`new_user_row`)."""
-        items, scores = self.estimator.recommend_new(self.new_user_row(given), n=min(int(n), self.n_items),
+    def recommend_new(self, given: dict, n_items: int = 10, exclude_known: bool = True) -> list[tuple]:
+        """The best ``n_items`` (item id, score) pairs for a user known only by ``given`` (see :meth:`new_user_row`)."""
+        items, scores = self.estimator.recommend_new(self.new_user_row(given), n_items=min(int(n_items), self.n_items),
                                                      exclude_known=exclude_known)
         return [(self.item_ids[j], float(s)) for j, s in zip(items[0], scores[0]) if j >= 0]
 
-    def find_similar(self, n: int = 10, *, seed: int = 0, progress=None) -> NeighbourGraph:
-        """Every item's ``n`` nearest other items by the cosine of the item factors (kept as ``similar``)."""
+    def find_similar(self, n_neighbours: int = 10, *, seed: int = 0, progress=None) -> NeighbourGraph:
+        """Every item's ``n_neighbours`` nearest other items by the cosine of the item factors (kept as ``similar``)."""
         V = self.estimator.item_factors_
         if V.shape[1] == 0:  # a baseline model has no factors: nothing to compare
             return None
-        self.similar = neighbour_graph(V, min(n, max(self.n_items - 1, 0)), seed=seed, progress=progress)
+        self.similar = neighbour_graph(V, min(n_neighbours, max(self.n_items - 1, 0)), seed=seed, progress=progress)
         return self.similar

@@ -21,14 +21,14 @@ class MostPopular:
         self.popularity_ = np.bincount(R.indices[R.data > 0], minlength=R.shape[1]).astype(np.float64)
         return self
 
-    def recommend(self, users, n=10, exclude_known=True):
+    def recommend(self, users, n_items=10, exclude_known=True):
         users = np.asarray(users, dtype=np.int64).ravel()
         scores = np.repeat(self.popularity_[None, :], users.size, axis=0)
         if exclude_known:
             known = self.known_[users]
             scores[np.repeat(np.arange(users.size), np.diff(known.indptr)), known.indices] = -np.inf
-        n = min(int(n), scores.shape[1])
-        order = np.lexsort((np.broadcast_to(np.arange(scores.shape[1]), scores.shape), -scores), axis=1)[:, :n]
+        n_items = min(int(n_items), scores.shape[1])
+        order = np.lexsort((np.broadcast_to(np.arange(scores.shape[1]), scores.shape), -scores), axis=1)[:, :n_items]
         best = np.take_along_axis(scores, order, axis=1)
         order[~np.isfinite(best)] = -1
         return order, best

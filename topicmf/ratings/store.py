@@ -96,7 +96,7 @@ def load_rating_model(directory) -> RatingModel:
         about = manifest.get("similar_items") or {}
         similar = NeighbourGraph(a["similar_index"], a["similar_score"], about.get("method", "exact"),
                                  about.get("recall"), about.get("recall_sample", 0), about.get("exact_work"),
-                                 about.get("similarity", "cosine of item factors"))  # fmt: skip
+                                 about.get("similarity", "cosine of item factors"))
     return RatingModel(family, estimator, users, items, similar, manifest)
 
 

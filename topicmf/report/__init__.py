@@ -1,7 +1,10 @@
-"""Outputs of a run: CSV tables, the model files and the interactive HTML report, written atomically.
+"""Outputs of a run: CSV tables, the model files and the interactive HTML pages, written atomically.
 
-The last stage: it reads a :class:`topicmf.model.TopicModel` and writes files;
-nothing here fits or tokenizes.
+The last stage of both halves: it reads a :class:`topicmf.model.TopicModel` (:mod:`.tables`,
+:mod:`.data`, :mod:`.html`, :mod:`.groups`) or a :class:`topicmf.ratings.RatingModel`
+(:mod:`.ratings`) and writes files, the pages from one Jinja2 template family (templates/);
+nothing here fits or tokenizes.  How a model's topics are spoken of (shares or coordinates,
+distances, titles) it asks the registry (:mod:`topicmf.spec`).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ def script_json(value) -> str:
     """JSON that can sit inside ``<script type="application/json">``: no ``<``, ``>``, ``&`` or line separators."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                         ("\u2029", "\\u2029")):  # fmt: skip
+                         ("\u2029", "\\u2029")):
         text = text.replace(raw, escaped)
     return text
 
@@ -84,7 +84,7 @@ def _topic_words(model: TopicModel) -> list[dict]:
             "w": [model.vocabulary[j] for j in idx],
             "p": _round(p_wt[idx], 6),
             "lift": _round(lift[idx], 4),
-        }  # fmt: skip
+        }
         for name, order in rankings.items():  # the top words by FREX and by lift: [word, p(w|t), score]
             entry[f"by_{name}"] = [[model.vocabulary[j], round(float(p_wt[j]), 6),
                                     round(float(scores[name][t, j]), 4)] for j in order[t]]
@@ -127,7 +127,7 @@ def _document_map(model: TopicModel, P: np.ndarray, order: np.ndarray, page_of: 
     else:
         coords = np.zeros((len(sample), 2))
     return {"index": page_of[sample].tolist(), "x": _round(coords[:, 0], 4), "y": _round(coords[:, 1], 4),
-            "sampled": bool(model.n_docs > len(sample)), "n": int(model.n_docs)}  # fmt: skip
+            "sampled": bool(model.n_docs > len(sample)), "n": int(model.n_docs)}
 
 
 def excerpt_length(n_shown: int) -> int:
@@ -173,7 +173,7 @@ def _documents(model: TopicModel, P: np.ndarray, graph, label_index: dict, domin
         docs["score"] = np.round(graph.score[shown].astype(np.float64), 3).tolist()
         outside = {"id": [model.doc_ids[i] for i in missing],
                    "label": [label_index.get(labels[i], -1) for i in missing] if labels else None,
-                   "dominant": dominant[missing].tolist()}  # fmt: skip
+                   "dominant": dominant[missing].tolist()}
     order = sample.rows
     return docs, outside, _document_map(model, P, order, page_of)
 
@@ -211,7 +211,7 @@ def page_data(model: TopicModel, manifest: dict, graph) -> dict:
             "exclusivity": None if not exclusivity else _safe(exclusivity[t]),
             # the most representative documents: [index on this page or -1, id, share]
             "best": [[int(page_of[i]), model.doc_ids[int(i)], round(float(v), 4)] for i, v in zip(best[t], best_share[t])],
-        })  # fmt: skip
+        })
     docs, outside, docmap = _documents(model, P, graph, label_index, dominant)
     return {
         "distributions": model.topics_are_distributions,

@@ -110,15 +110,15 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> s
     script, script_hash = page_script("report.js")
     f = model.factorization
     curve = line_chart(range(1, len(f.loss_curve) + 1), [float(v) for v in f.loss_curve],
-                       title="objective per iteration", width=420)  # fmt: skip
+                       title="objective per iteration", width=420)
     spectrum = variance = None
     explained = None
     if f.singular_values is not None:
         spectrum = line_chart(range(1, len(f.singular_values) + 1), [float(v) for v in f.singular_values],
-                              title="singular values", width=420)  # fmt: skip
+                              title="singular values", width=420)
         ratio = np.asarray(f.explained_variance_ratio, dtype=float)
         variance = line_chart(range(1, len(ratio) + 1), [float(v) for v in np.cumsum(ratio)],
-                              title="cumulative explained share of ‖X‖²", width=420)  # fmt: skip
+                              title="cumulative explained share of ‖X‖²", width=420)
         explained = float(ratio.sum())
     n, on_map, shown = model.n_docs, len(data["docmap"]["index"]), len(data["docs"]["id"])
     kind = model.spec.topics
@@ -128,7 +128,7 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> s
     chars = data["docs"]["excerpt_chars"]
     excerpt_note = ("The corpus is a count matrix: there is no text to show." if not chars else
                     f"Excerpts are the first {chars:,} characters of each document after cleaning; the files are not "
-                    "changed.")  # fmt: skip
+                    "changed.")
     sample_note = "" if shown == n else (
         f"This page shows {shown:,} of the {n:,} documents: a uniform sample, fixed by a hash of each document's "
         "position in the corpus, so that the page stays small. Every document is in doc_topics.csv and similar.csv, "
@@ -142,14 +142,14 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> s
         limit = about.get("exact_work_limit")
         work = about.get("exact_work")
         cost = (f" Exact search costs n²·k + Σ df² = {work:.2g} multiply-adds; the limit is {limit:.0e}."
-                if work is not None and limit else "")  # fmt: skip
+                if work is not None and limit else "")
         if about["method"] == "exact":
             neighbour_note = f"Most similar documents, found exactly: {what}.{cost}"
         else:
             neighbour_note = (f"Most similar documents, found by NN-descent (an approximate nearest-neighbour graph): "
                               f"{what}.{cost} Recall@{about['neighbours']} against "
                               f"an exact search by the same score: {about['recall']:.3f}, measured on "
-                              f"{about['recall_sample']:,} random documents.")  # fmt: skip
+                              f"{about['recall_sample']:,} random documents.")
     return TEMPLATES.get_template("report.html").render(
         m=manifest, metrics=metrics, labels=metrics.get("labels"), k=model.n_topics, distributions=kind.distributions,
         model_name=model.spec.title,
@@ -162,7 +162,7 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> s
             if model.n_topics > 9 else ""),
         curve=curve, spectrum=spectrum, variance=variance, explained=explained,
         groups=data["groups"], data_json=Markup(script_json(data)), script=Markup(script), script_hash=script_hash,
-    )  # fmt: skip
+    )
 
 
 def render_sweep(rows: list[dict], *, suggested: int, rule: str, corpus: str, model: str, seeds: int,

@@ -195,4 +195,4 @@ def render_ratings(model: RatingModel, ratings: Ratings, manifest: dict, items: 
             f"factors; items near each other are liked by the same users. Click one to see its neighbours."),
         similar_about=manifest.get("similar_items"),
         data_json=Markup(script_json(data)), script=Markup(script), script_hash=script_hash,
-    )  # fmt: skip
+    )

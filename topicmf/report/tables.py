@@ -32,24 +32,24 @@ def _line(cells) -> str:
     return ",".join(cells) + "\n"
 
 
-def topic_rows(model: TopicModel, n: int = TOP_WORDS) -> list[tuple]:
-    """(topic, rank, word, weight, pole) rows: the ``n`` top words of each topic; for LSA both poles."""
+def topic_rows(model: TopicModel, n_words: int = TOP_WORDS) -> list[tuple]:
+    """(topic, rank, word, weight, pole) rows: the ``n_words`` top words of each topic; for LSA both poles."""
     rows = []
     poles = [("positive", False)] + ([("negative", True)] if not model.topics_are_distributions else [])
     for pole, negative in poles:
-        for t, words in enumerate(model.top_words(n, negative=negative)):
+        for t, words in enumerate(model.top_words(n_words, negative=negative)):
             rows.extend((t, rank, word, weight, pole) for rank, (word, weight) in enumerate(words, 1))
     rows.sort(key=lambda r: (r[0], r[4] != "positive", r[1]))
     return rows
 
 
-def write_topics(path, model: TopicModel, n: int = TOP_WORDS) -> None:
+def write_topics(path, model: TopicModel, n_words: int = TOP_WORDS) -> None:
     """topic, rank, word, weight, pole, frex_word, lift_word, name: each topic's top words in the model's order, and
     beside them the topic's words at the same rank by FREX and by lift (:mod:`topicmf.model.about`; empty for
     LSA); with a background, rows ``background, rank, word, share, background`` follow (the share of the word's
     occurrences it gives)."""
     scores = {"frex": frex(model), "lift": lift(model)}
-    other = {name: None if s is None else ranked(s, n) for name, s in scores.items()}
+    other = {name: None if s is None else ranked(s, n_words) for name, s in scores.items()}
     vocab = model.vocabulary
 
     def beside(name, t, rank, pole):
@@ -58,10 +58,10 @@ def write_topics(path, model: TopicModel, n: int = TOP_WORDS) -> None:
 
     with _open(path) as f:
         f.write(_line(["topic", "rank", "word", "weight", "pole", "frex_word", "lift_word", "name"]))
-        for t, rank, word, weight, pole in topic_rows(model, n):
+        for t, rank, word, weight, pole in topic_rows(model, n_words):
             f.write(_line([str(t), str(rank), cell(word), _num(weight), pole, beside("frex", t, rank, pole),
                            beside("lift", t, rank, pole), _name(model, t)]))
-        for rank, (word, share) in enumerate(model.background_words(n), 1):
+        for rank, (word, share) in enumerate(model.background_words(n_words), 1):
             f.write(_line(["background", str(rank), cell(word), _num(share), "background", "", "", ""]))
 
 
@@ -96,9 +96,9 @@ def write_group_topics(path, table, group_column: str = "label", bounds=None, mo
                     f.write(_line([*head, str(rank), cell(word), _num(weight), topic_name]))
 
 
-def write_topic_docs(path, model: TopicModel, n: int = TOPIC_DOCS) -> None:
+def write_topic_docs(path, model: TopicModel, n_docs: int = TOPIC_DOCS) -> None:
     """topic, rank, doc_id, share, name: each topic's documents with the highest share of it (LSA: coordinate)."""
-    index, share = representative_documents(model, n)
+    index, share = representative_documents(model, n_docs)
     ids = model.doc_ids
     with _open(path) as f:
         f.write(_line(["topic", "rank", "doc_id", "share", "name"]))
@@ -133,7 +133,7 @@ def write_doc_topics(path, model: TopicModel) -> None:
             numbers = format_rows(P[start : start + BLOCK], DIGITS)
             f.write("".join(
                 f"{cell(ids[i])},{cell(labels[i]) if labels else ''},{'' if dominant[i] < 0 else dominant[i]},{row}\n"
-                for i, row in enumerate(numbers, start)))  # fmt: skip
+                for i, row in enumerate(numbers, start)))
 
 
 def write_word_topics(path, model: TopicModel) -> None:
@@ -154,7 +154,7 @@ def write_similar(path, model: TopicModel, index: np.ndarray, score: np.ndarray)
             scores = format_rows(score[start : start + BLOCK].reshape(-1, 1), DIGITS)
             near = index[start : start + BLOCK].ravel().tolist()
             f.write("".join(f"{ids[start + q // n]},{q % n + 1},{ids[j]},{s}\n"
-                            for q, (j, s) in enumerate(zip(near, scores))))  # fmt: skip
+                            for q, (j, s) in enumerate(zip(near, scores))))
 
 
 SWEEP_COLUMNS = ["k", "npmi", "c_v", "umass", "diversity", "stability", "objective", "score", "suggested", "n_iter",

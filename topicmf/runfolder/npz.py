@@ -89,9 +89,9 @@ def pack_strings(values, arrays: dict, name: str) -> None:
     arrays[f"{name}.offsets"] = np.cumsum([0] + [len(v) for v in encoded], dtype=np.int64)
 
 
-def unpack_strings(a: dict, name: str, path, lazy: bool = False) -> tuple | PackedStrings | None:
+def unpack_strings(arrays: dict, name: str, path, lazy: bool = False) -> tuple | PackedStrings | None:
     """A text array of model.npz, checked: a tuple, or (``lazy``) strings decoded on demand."""
-    data, offsets = a.get(f"{name}.utf8"), a.get(f"{name}.offsets")
+    data, offsets = arrays.get(f"{name}.utf8"), arrays.get(f"{name}.offsets")
     if data is None and offsets is None:
         return None
     if (data is None or offsets is None or data.dtype != np.uint8 or offsets.dtype.kind != "i" or offsets.ndim != 1

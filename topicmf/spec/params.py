@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
-__all__ = ["Param", "ParamTable", "checked", "validation_done", "listing"]
+__all__ = ["Param", "ParamTable", "SolverTable", "checked", "validation_done", "listing"]
 
 _KINDS = ("int", "float", "str", "bool", "seed", "array")
 #: Set while the parameters of a call are known to be checked: inner boundaries skip their checks.
@@ -174,6 +174,30 @@ def _is_seed(value) -> bool:
     import numpy as np
 
     return isinstance(value, (np.random.Generator, np.random.RandomState))
+
+
+class SolverTable:
+    """What a family's registry entry answers about its solvers (its ``solver_table``, default first)."""
+
+    solver_table: tuple
+    name: str
+
+    @property
+    def solvers(self) -> tuple:
+        """The solvers' names, default first."""
+        return tuple(s.name for s in self.solver_table)
+
+    @property
+    def default_solver(self) -> str:
+        return self.solver_table[0].name
+
+    def solver(self, name: str | None):
+        """The solver ``name`` (None: the default); ValueError naming the family's solvers otherwise."""
+        name = name or self.default_solver
+        for s in self.solver_table:
+            if s.name == name:
+                return s
+        raise ValueError(f"Unknown solver {name!r} for {self.name}; choose one of {', '.join(self.solvers)}")
 
 
 class ParamTable:

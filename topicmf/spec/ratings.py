@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..errors import TopicmfError
-from .params import Param, ParamTable
+from .params import Param, ParamTable, SolverTable
 from .topics import _resolve
 
 __all__ = ["Metric", "RatingSolver", "RatingFamilySpec", "FAMILIES", "SPLITS", "PENALTIES", "EXPLICIT", "IMPLICIT"]
@@ -42,7 +42,7 @@ class RatingSolver:
 
 
 @dataclass(frozen=True)
-class RatingFamilySpec:
+class RatingFamilySpec(SolverTable):
     """One rating family of :data:`FAMILIES`.
 
     Attributes
@@ -84,21 +84,6 @@ class RatingFamilySpec:
     evaluate_path: str
     reference_path: str
     init_scale: Param
-
-    @property
-    def solvers(self) -> tuple:
-        return tuple(s.name for s in self.solver_table)
-
-    @property
-    def default_solver(self) -> str:
-        return self.solver_table[0].name
-
-    def solver(self, name: str | None) -> RatingSolver:
-        name = name or self.default_solver
-        for s in self.solver_table:
-            if s.name == name:
-                return s
-        raise ValueError(f"Unknown {self.name} solver {name!r}; choose one of {', '.join(self.solvers)}")
 
     @cached_property
     def function_params(self) -> ParamTable:

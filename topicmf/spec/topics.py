@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-from .params import Param, ParamTable
+from .params import Param, ParamTable, SolverTable
 
 __all__ = ["TopicKind", "Solver", "GenericWords", "ModelSpec", "MODELS", "DISTRIBUTIONS", "DIRECTIONS",
            "WEIGHTINGS", "WORD_ORDERS", "GENERIC_WORDS", "SIMILARITIES", "INITS", "SIGMA_SPLITS", "model_spec",
@@ -100,7 +100,7 @@ class GenericWords:
 
 
 @dataclass(frozen=True)
-class ModelSpec:
+class ModelSpec(SolverTable):
     """One topic model of :data:`MODELS`.
 
     Attributes
@@ -142,23 +142,6 @@ class ModelSpec:
     transform_path: str
     estimator_path: str
     fit_bytes: tuple = (0, 0)
-
-    @property
-    def solvers(self) -> tuple:
-        """The solvers' names, default first."""
-        return tuple(s.name for s in self.solver_table)
-
-    @property
-    def default_solver(self) -> str:
-        return self.solver_table[0].name
-
-    def solver(self, name: str | None) -> Solver:
-        """The solver ``name`` (None: the default); ValueError naming the model's solvers otherwise."""
-        name = name or self.default_solver
-        for s in self.solver_table:
-            if s.name == name:
-                return s
-        raise ValueError(f"Unknown solver {name!r} for {self.name}; choose one of {', '.join(self.solvers)}")
 
     @property
     def cluster_solvers(self) -> tuple:

@@ -1,7 +1,10 @@
 """Text to matrix: tokenizing, stopwords, vocabulary pruning and weightings.
 
 The stage after :mod:`topicmf.corpus`: it turns documents into a
-:class:`DocumentTermMatrix` X of shape (n_docs, n_terms) holding term counts.
+:class:`DocumentTermMatrix` X of shape (n_docs, n_terms) holding term counts, in one pass.
+:class:`TermMatrix` is what the rest of a run needs of a matrix wherever it is held (here,
+or in blocks on a cluster: :class:`topicmf.distributed.DistributedMatrix`); the weightings
+applied before a fit are in :mod:`.weighting`.
 """
 
 from .build import TextOptions, make_tokenizer, vectorize

@@ -258,7 +258,7 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
     small_table = corpus.format in ("jsonl", "tsv", "csv") and os.path.getsize(corpus.path) <= SHARE_BYTES
     result = count_terms(corpus.units(), tokenizer, record_ids=corpus.record_ids(),
                          n_jobs=1 if small_table else options.n_jobs, n_docs_hint=corpus.n_docs_hint,
-                         progress=progress, keep_stream=keep_stream, meanwhile=meanwhile)  # fmt: skip
+                         progress=progress, keep_stream=keep_stream, meanwhile=meanwhile)
     skipped = corpus.skipped + result.skipped
     say_skipped(corpus, skipped, result.fallbacks)
     if not result.doc_ids:
@@ -271,7 +271,7 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
         return _finish(result.X, display, result.keys, result.doc_ids, labels, result.doc_lengths, info, options,
                        started, sort=True, stream=result.stream, sample=result.sample,
                        even=uses_corpus_stopwords(options, language),
-                       times=tuple(result.times) if options.time_column else None)  # fmt: skip
+                       times=tuple(result.times) if options.time_column else None)
     except BaseException:
         if result.stream is not None:
             result.stream.close()
@@ -352,7 +352,7 @@ def _finish(X, display, keys, doc_ids, labels, lengths, info, options, started, 
     log.info(
         "keeping %d of %d terms (min_df=%s, max_df=%s, max_terms=%s)",
         report["terms_after"], report["terms_before"], report["min_df"], options.max_df, options.max_terms,
-    )  # fmt: skip
+    )
     info["pruning"] = report
     empty = np.flatnonzero(np.diff(X.indptr) == 0)
     if empty.size:

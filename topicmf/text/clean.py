@@ -190,7 +190,7 @@ class Cleaner:
             return text, False
         result = "\n".join(out)
         if ("headers" in rules and out and HEADER_LINE.match(out[0])) or (
-                not message and "quotes" in rules and replies_to_a_quote(result)):  # fmt: skip
+                not message and "quotes" in rules and replies_to_a_quote(result)):
             # Removing lines exposed a header at the top, or put an attribution right above a quote:
             # clean again, so that cleaning is idempotent.
             extra = empty_stats()
@@ -214,7 +214,7 @@ def stats_report(stats: np.ndarray, n_docs: int, rules: tuple, junk: dict | None
     for r, name in enumerate(TEXT_RULES):
         if name in rules:
             by_rule[name] = {"documents": int(stats[r, _DOCS]), "lines": int(stats[r, _LINES]),
-                             "characters": int(stats[r, _CHARS])}  # fmt: skip
+                             "characters": int(stats[r, _CHARS])}
     if "junk" in rules and junk is not None:
         by_rule["junk"] = junk
     return {"rules": list(rules), "documents": n_docs, "removed": by_rule}

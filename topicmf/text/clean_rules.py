@@ -9,7 +9,7 @@ _KNOWN_FIELDS = frozenset({
     "from", "subject", "newsgroups", "date", "message-id", "organization", "organisation", "lines", "path",
     "to", "cc", "reply-to", "sender", "references", "nntp-posting-host", "distribution", "keywords", "summary",
     "article-i.d.", "x-newsreader", "mime-version", "content-type", "followup-to", "in-reply-to", "received",
-})  # fmt: skip
+})
 _KEEP_FIELDS = frozenset({"subject", "keywords", "summary"})
 _REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|sv)\s*(?:\[\d+\])?\s*:)+\s*", re.IGNORECASE)
 _ATTRIBUTION_ENDS = ("writes:", "wrote:", "writes...", "wrote...", "writes :", "wrote :", "said:",
@@ -166,11 +166,11 @@ def _is_attribution(line: str) -> bool:
     return (line.startswith("In article") and "<" in line) or (len(line) < 200 and line.endswith(_ATTRIBUTION_ENDS))
 
 
-def is_blob_line(line: str, c: str) -> bool:
+def is_blob_line(line: str, chars: str) -> bool:
     n = len(line)
     if n < BLOB_MIN:
         return False
-    if c == "M" and n == 61 and _UU_LINE.fullmatch(line):
+    if chars == "M" and n == 61 and _UU_LINE.fullmatch(line):
         return True
     s = line.strip()
     if len(s) < BLOB_MIN or " " in s or "\t" in s:

@@ -168,7 +168,7 @@ def _count_chunk(job: tuple[int, list[DocRef] | Share, int]):
         state.name, new_keys, new_surfaces, indptr_a, indices_a, data_a,
         lengths_a, skipped, fallbacks, surfaces, state.repeats, stats, changed, junk,
         np.frombuffer(sequence, np.int32), excerpts, records,
-    )  # fmt: skip
+    )
 
 
 def _jobs(units: Iterable, size: int, sample: SampleBuilder, position: int = 0) -> Iterator[tuple[int, list | Share, int]]:
@@ -249,12 +249,12 @@ def count_terms(
     else:
         chunk_size = 500
     merger = Merger(tokenizer.stem is not None, stream.SAMPLE_DOCS if sample_size is None else sample_size,
-                    keep_stream, record_ids)  # fmt: skip
+                    keep_stream, record_ids)
     watch = Watch("Reading the corpus", "Keep fewer terms (--min-df 5, --max-terms 100000), or read it on a cluster "
-                  "(--dask).")  # fmt: skip
+                  "(--dask).")
     try:
         for job, result in ordered_map(_count_chunk, _jobs(units, chunk_size, merger.sample, first_position), n_jobs, _start_worker,
-                                       (tokenizer, keep_stream), meanwhile):  # fmt: skip
+                                       (tokenizer, keep_stream), meanwhile):
             merger.add(job[1], result)
             watch(merger.seen)
             if progress is not None:

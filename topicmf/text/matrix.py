@@ -172,13 +172,13 @@ class DocumentTermMatrix(TermMatrix):
         """Label → number of documents, in order of first appearance, or None."""
         return None if self.labels is None else dict(Counter(self.labels))
 
-    def top_terms(self, n: int = 50) -> list[tuple[str, int | float, int]]:
-        """The ``n`` most frequent terms as ``(word, count, documents)``, most frequent first.
+    def top_terms(self, n_terms: int = 50) -> list[tuple[str, int | float, int]]:
+        """The ``n_terms`` most frequent terms as ``(word, count, documents)``, most frequent first.
 
         Ties are broken alphabetically, so the list is deterministic.
         """
         counts = self.term_counts
-        order = np.lexsort((np.arange(self.n_terms), -counts))[:n]
+        order = np.lexsort((np.arange(self.n_terms), -counts))[:n_terms]
         dfs = self.document_frequency
         return [(self.vocabulary[j], _plain(counts[j]), int(dfs[j])) for j in order]
 

@@ -153,7 +153,7 @@ class Merger:
             None if self.stream is None else self.stream.finish(keys, lengths), self.sample.finish(len(self.ids)),
             self.surfaces if self.track else None, self.lines,
             self.times,
-        )  # fmt: skip
+        )
 
 
 def _concatenate(parts_indptr, parts_indices, parts_data, n_rows: int, n_cols: int) -> sp.csr_matrix:

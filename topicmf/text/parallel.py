@@ -29,7 +29,7 @@ class WorkerDied(TopicmfError):
 
     def __init__(self):
         super().__init__("A worker process reading the corpus stopped unexpectedly (killed, or out of memory); "
-                         "nothing was written. Run again, or with --jobs 1 to read in one process.")  # fmt: skip
+                         "nothing was written. Run again, or with --jobs 1 to read in one process.")
 
 
 def default_jobs() -> int:

@@ -39,7 +39,7 @@ LANGUAGE_CODES = {
     "japanese": "ja", "korean": "ko", "malaysian": "ms", "norwegian": "nb", "persian": "fa", "polish": "pl",
     "portuguese": "pt", "romanian": "ro", "russian": "ru", "slovak": "sk", "spanish": "es", "swedish": "sv",
     "turkish": "tr", "ukrainian": "uk", "vietnamese": "vi",
-}  # fmt: skip
+}
 
 #: Languages with a stopword list (topicmf's own, or the stop-words package's).
 STOPWORD_LANGUAGES = tuple(sorted(LANGUAGE_CODES))
@@ -55,7 +55,7 @@ UNSEGMENTED = ("chinese", "japanese")
 STEMMER_LANGUAGES = (
     "arabic", "danish", "dutch", "english", "finnish", "french", "german", "hungarian",
     "italian", "norwegian", "portuguese", "romanian", "russian", "spanish", "swedish",
-)  # fmt: skip
+)
 
 _ALIASES = {**{code: name for name, code in LANGUAGE_CODES.items()}, "no": "norwegian", "nn": "norwegian",
             "bokmål": "norwegian", "farsi": "persian", "malay": "malaysian"}

@@ -85,9 +85,9 @@ class TokenStream:
         index = {w: i for i, w in enumerate(words)}
         return np.fromiter((index.get(k, len(words)) for k in self.keys), dtype=np.int32, count=len(self.keys))
 
-    def document(self, d: int) -> list[str]:
+    def document(self, doc: int) -> list[str]:
         """Document d's tokens as keys (for tests and inspection)."""
-        return [self.keys[i] for i in self.ids[self.offsets[d] : self.offsets[d + 1]].tolist()]
+        return [self.keys[i] for i in self.ids[self.offsets[doc] : self.offsets[doc + 1]].tolist()]
 
     def close(self) -> None:
         """Release the mapping and the file (which has no name: nothing is left on disk)."""
@@ -165,7 +165,7 @@ class DocumentSample:
         """The sample of a corpus from its parts' samples: ``(hashes, rows in the whole corpus, excerpts)`` each."""
         size = SAMPLE_DOCS if size is None else size
         items = sorted((int(h), int(row), text) for hashes, rows, texts in parts
-                       for h, row, text in zip(hashes, rows, texts))[:size]  # fmt: skip
+                       for h, row, text in zip(hashes, rows, texts))[:size]
         return cls([row for _, row, _ in items], [text for _, _, text in items], n_docs, [h for h, _, _ in items])
 
     @property
@@ -196,11 +196,11 @@ class SampleBuilder:
         """Hashes at or above this can no longer enter the sample."""
         return -self._heap[0][0] if len(self._heap) >= self.size else NO_THRESHOLD
 
-    def offer(self, h: int, row: int, text: str) -> None:
-        item = (-h, row, text)
+    def offer(self, hash_value: int, row: int, text: str) -> None:
+        item = (-hash_value, row, text)
         if len(self._heap) < self.size:
             heapq.heappush(self._heap, item)
-        elif h < -self._heap[0][0]:
+        elif hash_value < -self._heap[0][0]:
             heapq.heapreplace(self._heap, item)
 
     def finish(self, n_docs: int) -> DocumentSample:

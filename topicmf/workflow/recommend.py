@@ -148,7 +148,7 @@ def _mean(rows: list[dict]) -> dict:
 
 
 def recommend(path, *, out=None, model: str | None = None, k: int | None = None, solver: str | None = None,
-              seed: int = 0, force: bool = False, n: int = 10, test_size: float = 0.2, folds: int | None = None,
+              seed: int = 0, force: bool = False, top: int = 10, test_size: float = 0.2, folds: int | None = None,
               split: str = "random", settings: dict | None = None, min_rating: float | None = None,
               columns: dict | None = None, exclude_known: bool = True, command: str = "",
               stage=None) -> RecommendResult:
@@ -166,7 +166,7 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
         smaller side of the matrix.
     solver, settings :
         The estimator's solver and settings (penalties, step, sweeps).
-    n : int
+    top : int
         Recommendations per user.
     test_size, folds, split :
         Held-out evaluation: a seeded random split of the known cells (``test_size``; 0 skips
@@ -217,12 +217,12 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
     t = time.perf_counter()
     with stage("recommending") as progress:
         rows = np.arange(n_users)
-        items, scores = fitted.recommend_rows(rows, n, exclude_known)
+        items, scores = fitted.recommend_rows(rows, top, exclude_known)
         progress(1, 2)
         fitted.find_similar(SIMILAR_ITEMS, seed=seed)
         progress(2, 2)
     timings["recommending"] = time.perf_counter() - t
-    manifest = _manifest(path, ratings, chosen, fitted, evaluation, command, timings, k_used, n)
+    manifest = _manifest(path, ratings, chosen, fitted, evaluation, command, timings, k_used, top)
     t = time.perf_counter()
     with staged_directory(out, force=force) as tmp, stage("writing") as progress:
         write_recommendations(tmp / "recommendations.csv", fitted, items, scores)

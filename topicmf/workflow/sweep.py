@@ -47,7 +47,7 @@ def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None 
             fits, seconds = fit_sweep(dtm, k_list, model=model, n_seeds=n_seeds, seed=seed, solver=solver,
                                       weighting=weighting, tokenizer=tokenizer,
                                       on_fit=lambda kk, s: progress(k_list.index(kk) * n_seeds + s + 1, total),
-                                      **dict(fit_params or {}))  # fmt: skip
+                                      **dict(fit_params or {}))
         counts = window_counts(dtm, sweep_words(fits), stage)
         result = score_sweep(dtm, fits, seconds, counts)
         if heldout is not None:
@@ -55,12 +55,12 @@ def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None 
                 for n, row in enumerate(result.rows):
                     score = heldout_score(dtm, lambda sub, k=row["k"]: fit_topic_model(
                         sub, k, model=model, solver=solver, weighting=weighting, seed=seed, **dict(fit_params or {})),
-                        heldout, seed)  # fmt: skip
+                        heldout, seed)
                     row["heldout"] = score.get("perplexity", score.get("relative_error"))
                     progress(n + 1, len(result.rows))
     with staged_directory(out, force=force) as tmp:
         write_sweep_files(tmp, result, corpus, model, n_seeds, command or f"topicmf sweep {corpus} --k {ks}")
         write_atomic(Path(tmp) / "sweep.json", json.dumps(
             {"rule": RULE, "suggested": result.suggested, "seeds": n_seeds, "model": model, "rows": result.rows},
-            indent=2))  # fmt: skip
+            indent=2))
     return out, result

@@ -141,7 +141,7 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     job = Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
                command, stage, auto, timings, started, similarity=similarity, time_bins=time_bins,
                reduce_to=reduce_to, heldout=heldout,
-               seeds=None if seed_topics is None else (seed_topics, seed_strength))  # fmt: skip
+               seeds=None if seed_topics is None else (seed_topics, seed_strength))
     if dask is not None:
         for given, name in ((options.time_column, "--time-column"), (reduce_to, "--reduce-to"),
                             (heldout, "--heldout"), (seed_topics, "--seed-topics")):
@@ -170,7 +170,7 @@ def _run_on_cluster(job: Job, address: str) -> RunResult:
             dtm = read_corpus(client, job.corpus, job.options, progress=progress)
         job.timings["reading"] = time.perf_counter() - job.started
         job.cluster = {"address": address, "workers": len(client.scheduler_info()["workers"]),
-                       "blocks": dtm.info["workers"]["rows"]}  # fmt: skip
+                       "blocks": dtm.info["workers"]["rows"]}
         with dtm:
             return run_job(job, dtm)
 
@@ -224,7 +224,7 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
             fits, seconds = fit_sweep(dtm, ks, model=job.model, n_seeds=n_seeds, seed=job.seed, solver=job.solver,
                                       weighting=job.weighting, tokenizer=tokenizer,
                                       on_fit=lambda kk, s: progress(ks.index(kk) * n_seeds + s + 1, len(ks) * n_seeds),
-                                      **job.fit_params)  # fmt: skip
+                                      **job.fit_params)
         words = sweep_words(fits)
     else:
         ctx, callback = _fit_progress(stage, "fitting")
@@ -233,7 +233,7 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
                 fitted, seed_topics = fit_seeded(dtm, job, tokenizer, callback)
             else:
                 fitted = fit_topic_model(dtm, int(job.k), model=job.model, solver=job.solver, weighting=job.weighting,
-                                         seed=job.seed, tokenizer=tokenizer, callback=callback, **job.fit_params)  # fmt: skip
+                                         seed=job.seed, tokenizer=tokenizer, callback=callback, **job.fit_params)
         if job.reduce_to is not None:  # merge down the topic tree, then refit from the merged start
             groups = reduction_groups(fitted, job.reduce_to)
             W0, H0, members = merged_start(fitted, groups)
@@ -243,7 +243,7 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
                 fitted = fit_topic_model(dtm, len(members), model=job.model, solver=job.solver,
                                          weighting=job.weighting, seed=job.seed, tokenizer=tokenizer,
                                          callback=refit_callback,
-                                         **{**job.fit_params, "init": "custom", "W": W0, "H": H0})  # fmt: skip
+                                         **{**job.fit_params, "init": "custom", "W": W0, "H": H0})
         words = coherence_words([fitted])
     timings["fitting"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -267,7 +267,7 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
                 dtm, lambda sub: fit_topic_model(sub, fitted.n_topics, model=job.model, solver=job.solver,
                                                  weighting=job.weighting, seed=job.seed,
                                                  **{k: v for k, v in job.fit_params.items() if k not in ("W", "H", "init")}),
-                job.heldout, job.seed)  # fmt: skip
+                job.heldout, job.seed)
     per_label = per_time = None
     if fitted.labels is not None and dtm.local:  # topics per class, from the same matrix
         per_label = group_topics(fitted, dtm.X, *label_groups(fitted.labels))
@@ -347,7 +347,7 @@ def _manifest(job: Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) ->
 def write_sweep_files(directory, result, corpus, model, n_seeds, command):
     write_sweep(Path(directory) / "sweep.csv", result.rows)
     page = render_sweep(result.rows, suggested=result.suggested, rule=result.rule, corpus=corpus_name(corpus),
-                        model=model, seeds=n_seeds, command=command)  # fmt: skip
+                        model=model, seeds=n_seeds, command=command)
     write_atomic(Path(directory) / "sweep.html", page)
 
 

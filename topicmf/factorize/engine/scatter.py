@@ -21,19 +21,19 @@ _OPTS = dict(cache=True, nogil=True, error_model="numpy")
 
 
 @njit(**_OPTS)
-def cd_column_step_stats(indptr, indices, data, w_step, step, w, p, grad, curv, largest):  # pragma: no cover
+def cd_column_step_stats(indptr, indices, data, w_step, step, w_col, rates, grad, curv, largest):  # pragma: no cover
     """:func:`cd_column_step` for the previous coordinate (``w_step``, ``step``; zero steps change nothing),
     then, for the next coordinate (``w`` = column r of W), add Σ x·u, Σ x·u² and max u, u = w_i / p_ij, per
     column j — in one pass over the entries."""
     for i in range(indptr.size - 1):
         ws = w_step[i]
-        wi = w[i]
+        wi = w_col[i]
         for q in range(indptr[i], indptr[i + 1]):
             j = indices[q]
             s = step[j]
             if s != 0.0:
-                p[q] += s * ws
-            u = wi / p[q]
+                rates[q] += s * ws
+            u = wi / rates[q]
             t = data[q] * u
             grad[j] += t
             curv[j] += t * u
@@ -42,22 +42,22 @@ def cd_column_step_stats(indptr, indices, data, w_step, step, w, p, grad, curv, 
 
 
 @njit(**_OPTS)
-def cd_column_step(indptr, indices, w, step, p):  # pragma: no cover - compiled
+def cd_column_step(indptr, indices, w_col, step, rates):  # pragma: no cover - compiled
     """p_ij += step_j · w_i on every stored entry: the model after a coordinate step of every column."""
     for i in range(indptr.size - 1):
-        wi = w[i]
+        wi = w_col[i]
         for q in range(indptr[i], indptr[i + 1]):
             s = step[indices[q]]
             if s != 0.0:
-                p[q] += s * wi
+                rates[q] += s * wi
 
 
 @njit(**_OPTS)
-def kl_terms(data, p):  # pragma: no cover - compiled
+def kl_terms(data, rates):  # pragma: no cover - compiled
     """Σ x ln(x / p) over the stored entries."""
     total = 0.0
     for q in range(data.size):
-        total += data[q] * np.log(data[q] / p[q])
+        total += data[q] * np.log(data[q] / rates[q])
     return total
 
 

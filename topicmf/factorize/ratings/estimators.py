@@ -73,17 +73,17 @@ class _RatingModel(BaseEstimator):
         low, high = self.rating_range_
         return np.clip(self._scores(users, items), low, high)
 
-    def recommend(self, users, n=10, exclude_known=True):
-        """The ``n`` best items per user: (items, scores), each of shape (len(users), n).
+    def recommend(self, users, n_items=10, exclude_known=True):
+        """The ``n_items`` best items per user: (items, scores), each of shape (len(users), n).
 
         Known items of a user are left out unless ``exclude_known=False``; where fewer than
-        ``n`` items remain, the rest of the row is -1 with score -inf.
+        ``n_items`` items remain, the rest of the row is -1 with score -inf.
         """
         self._check_fitted()
         users = np.asarray(users, dtype=np.int64).ravel()
         if np.any((users < 0) | (users >= self.user_factors_.shape[0])):
             raise ValueError("recommend() needs users of the fitted matrix (indices 0 … n_users − 1)")
-        return self._top(self.user_factors_[users], self.user_bias_[users], self.known_[users], n, exclude_known)
+        return self._top(self.user_factors_[users], self.user_bias_[users], self.known_[users], n_items, exclude_known)
 
     def fold_in(self, R_new):
         """Factors and biases of users absent from training, from their known cells: (factors, biases).
@@ -94,11 +94,11 @@ class _RatingModel(BaseEstimator):
         self._check_fitted()
         return self._fold_in(R_new)
 
-    def recommend_new(self, R_new, n=10, exclude_known=True):
+    def recommend_new(self, R_new, n_items=10, exclude_known=True):
         """:meth:`recommend` for users absent from training, given as rows of known cells (see :meth:`fold_in`)."""
         self._check_fitted()
         factors, biases = self._fold_in(R_new)
-        return self._top(factors, biases, sp.csr_matrix(R_new), n, exclude_known)
+        return self._top(factors, biases, sp.csr_matrix(R_new), n_items, exclude_known)
 
     def _top(self, factors, biases, known, n, exclude_known):
         """The n best items of each row of factors: scored in float32 (half the time of the users × items

@@ -55,7 +55,7 @@ explicit_epoch = stratified_epoch(explicit_block)
 
 
 @njit(parallel=True, fastmath={"reassoc", "contract"}, **_OPTS)
-def explicit_residuals(indptr, indices, data, U, V, b, c, mu, out):
+def explicit_residuals(indptr, indices, data, U, V, user_bias, item_bias, mu, out):
     """out[q] = r_ij − r̂_ij for every known cell q of row i (rows of a CSR matrix in parallel)."""
     n, k = U.shape
     for i in prange(n):
@@ -63,7 +63,7 @@ def explicit_residuals(indptr, indices, data, U, V, b, c, mu, out):
         for q in range(indptr[i], indptr[i + 1]):
             j = indices[q]
             v = V[j]
-            p = mu + b[i] + c[j]
+            p = mu + user_bias[i] + item_bias[j]
             for r in range(k):
                 p += u[r] * v[r]
             out[q] = data[q] - p

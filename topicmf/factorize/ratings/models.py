@@ -87,11 +87,11 @@ def as_ratings(R) -> sp.csr_matrix:
     return R
 
 
-def explicit_loss(R, U, V, b, c, mu, *, alpha=0.0, beta=0.0, gamma=0.0, delta=0.0, penalty=_E("penalty")) -> float:
+def explicit_loss(R, U, V, user_bias, item_bias, global_mean, *, alpha=0.0, beta=0.0, gamma=0.0, delta=0.0, penalty=_E("penalty")) -> float:
     """Q of the explicit model: squared errors on the stored cells of R plus the four penalties."""
     R = as_ratings(R)
     weights = _checked(EXPLICIT, "explicit_loss", alpha=alpha, beta=beta, gamma=gamma, delta=delta, penalty=penalty)
-    return _explicit_objective(R, U, V, b, c, mu, *(weights[name] for name in ("alpha", "beta", "gamma", "delta")),
+    return _explicit_objective(R, U, V, user_bias, item_bias, global_mean, *(weights[name] for name in ("alpha", "beta", "gamma", "delta")),
                                *_counts(R, penalty))
 
 

@@ -11,13 +11,12 @@ import numpy as np
 
 from ...spec.topics import FROBENIUS_NMF
 from ..engine import kernels
-from ..engine.common import Tracker, as_csr, check_nonnegative, check_rank, make_rng, validated
+from ..engine.common import Tracker, as_csr, check_rank, make_rng, validated
 from ..engine.threads import one_blas_thread
 from .init import start
-from .nmf import Problem, Step, penalties_of, run, squared_objective
+from .nmf import Problem, Step, penalties_of, rows_of, run, squared_objective
 from .result import Factorization
-from .local import LocalRows
-from .rows import MU_EPS, Rows
+from .rows import MU_EPS
 from .sgd import SquaredSgd
 
 __all__ = ["fit_frobenius", "frobenius_transform", "Hals", "FrobeniusMU", "ProjectedLeastSquares", "SOLVER_STEPS",
@@ -26,14 +25,14 @@ __all__ = ["fit_frobenius", "frobenius_transform", "Hals", "FrobeniusMU", "Proje
 _F = FROBENIUS_NMF.params.default  # every default from the model's parameter table (topicmf.spec.topics)
 
 
-def inner_sweeps(n: int, m: int, nnz: int, k: int) -> tuple[int, int]:
+def inner_sweeps(n_docs: int, n_terms: int, nnz: int, k: int) -> tuple[int, int]:
     """Sweeps of W's and of H's coordinates per pair of products (Gillis & Glineur 2012).
 
     Their flop rule repeats the cheap sweeps while they cost less than about half a product; measured
     on 20news and bbc (benchmarks/bench_factorize.py) two sweeps per product are fastest with these kernels.
     """
-    return (min(2, 1 + int(0.5 * (1 + (nnz + n * k) / (n * (k + 1))))),
-            min(2, 1 + int(0.5 * (1 + (nnz + m * k) / (m * (k + 1))))))
+    return (min(2, 1 + int(0.5 * (1 + (nnz + n_docs * k) / (n_docs * (k + 1))))),
+            min(2, 1 + int(0.5 * (1 + (nnz + n_terms * k) / (n_terms * (k + 1))))))
 
 
 class Hals(Step):
@@ -166,7 +165,7 @@ def fit_frobenius(X, n_components, *, solver=_F("solver"), init=_F("init"), max_
         of :func:`frobenius_transform`), so ``transform`` reproduces it; the
         last entry of ``loss_curve`` is the objective of the returned factors.
     """
-    rows = X if isinstance(X, Rows) else LocalRows(_nonnegative(X), n_components)
+    rows = rows_of(X, n_components, "FrobeniusNMF")
     k = check_rank(n_components, rows.shape)
     params = {"alpha_W": alpha_W, "alpha_H": alpha_H, "l1_W": l1_W, "l1_H": l1_H, "learning_rate": learning_rate,
               "extrapolate": extrapolate}
@@ -180,12 +179,6 @@ def fit_frobenius(X, n_components, *, solver=_F("solver"), init=_F("init"), max_
     problem.state.update(norm2=rows.norm2(), inner_W=inner_W, inner_H=inner_H)
     return run(step, problem, tracker, finish=_finish, model=FROBENIUS_NMF.name, solver=solver,
                record=dict(params, init=init, max_iter=max_iter, tol=tol))
-
-
-def _nonnegative(X):
-    X = as_csr(X)
-    check_nonnegative(X, "FrobeniusNMF")
-    return X
 
 
 def _finish(problem: Problem, H: np.ndarray) -> float:

@@ -31,13 +31,13 @@ __all__ = ["fit_lsa", "lsa_transform", "split_sigma", "LeastSquares", "GradientD
 _L = LSA.params.default  # every default from the model's parameter table (topicmf.spec.topics)
 
 
-def split_sigma(s, Vt, sigma):
+def split_sigma(singular_values, Vt, sigma):
     """H for a split of Σ: Ṽᵀ (left: Σ goes to W), ΣṼᵀ (right) or √ΣṼᵀ (sqrt)."""
     if sigma == "left":
         return Vt
     if sigma == "right":
-        return s[:, None] * Vt
-    return np.sqrt(s)[:, None] * Vt
+        return singular_values[:, None] * Vt
+    return np.sqrt(singular_values)[:, None] * Vt
 
 
 class LeastSquares(Step):
@@ -118,7 +118,7 @@ def fit_lsa(X, n_components, *, solver=_L("solver"), sigma=_L("sigma"), n_power_
         largest-magnitude entry of each row of H is positive.
     """
     method = LSA.solver(solver)
-    rows = X if isinstance(X, Rows) else LocalRows(as_csr(X), n_components + n_oversamples)
+    rows = X.with_width(n_components + n_oversamples) if isinstance(X, Rows) else LocalRows(as_csr(X), n_components + n_oversamples)
     k = check_rank(n_components, rows.shape, strict=method.strict_rank)
     rng = make_rng(random_state)
     norm2 = rows.norm2()

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.common import Tracker
+from ..engine.common import Tracker, as_csr, check_nonnegative
+from .local import LocalRows
 from .result import Factorization
 from .rows import Rows, penalty_value
 
-__all__ = ["Problem", "Step", "run", "penalties_of", "local_rows_only", "squared_objective", "poisson_objective"]
+__all__ = ["Problem", "Step", "run", "penalties_of", "rows_of", "local_rows_only", "squared_objective",
+           "poisson_objective"]
 
 
 def penalties_of(params: dict) -> dict:
@@ -77,6 +79,16 @@ class Step(ABC):
     @abstractmethod
     def __call__(self, problem: Problem, iteration: int) -> float:
         """One iteration; the objective after it."""
+
+
+def rows_of(X, width: int, owner: str) -> Rows:
+    """The rows an NMF fits: given rows (a cluster's) planned for ``width`` columns, or a matrix checked (CSR,
+    non-negative) and held in this process."""
+    if isinstance(X, Rows):
+        return X.with_width(width)
+    X = as_csr(X)
+    check_nonnegative(X, owner)
+    return LocalRows(X, width)
 
 
 def local_rows_only(rows: Rows, solver: str):

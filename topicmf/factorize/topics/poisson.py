@@ -27,14 +27,13 @@ import scipy.sparse as sp
 from ...spec import validation_done
 from ...spec.topics import POISSON_NMF
 from ..engine import kernels
-from ..engine.common import Tracker, as_csr, check_nonnegative, check_rank, make_rng, validated
+from ..engine.common import Tracker, as_csr, check_rank, make_rng, validated
 from ..engine.threads import one_blas_thread
 from .background import append_background
 from .init import start, start_with_background
-from .nmf import Problem, Step, penalties_of, poisson_objective, run
+from .nmf import Problem, Step, penalties_of, poisson_objective, rows_of, run
 from .result import Factorization
-from .local import LocalRows
-from .rows import FLOOR, Rows
+from .rows import FLOOR
 from .sgd import PoissonSgd
 
 __all__ = ["fit_poisson", "poisson_transform", "PoissonCD", "PoissonMU", "SOLVER_STEPS", "FLOOR"]
@@ -123,7 +122,7 @@ def fit_poisson(X, n_components, *, solver=_P("solver"), init=_P("init"), max_it
         last entry of ``loss_curve`` is the objective of the returned factors.
     """
     share = background
-    rows = X if isinstance(X, Rows) else LocalRows(_nonnegative(X), n_components + 1 if share else n_components)
+    rows = rows_of(X, n_components + 1 if share else n_components, "PoissonNMF")
     k = check_rank(n_components, rows.shape)
     params = {"alpha_W": alpha_W, "alpha_H": alpha_H, "l1_W": l1_W, "l1_H": l1_H, "learning_rate": learning_rate,
               "inner": n_inner}
@@ -140,12 +139,6 @@ def fit_poisson(X, n_components, *, solver=_P("solver"), init=_P("init"), max_it
         record["background_words"] = share * total  # Σ B: the (weighted) words the background gives
     return run(SOLVER_STEPS[solver](), problem, Tracker(f"PoissonNMF(solver={solver!r})", max_iter, tol),
                finish=_finish, model=POISSON_NMF.name, solver=solver, record=record, background=profile)
-
-
-def _nonnegative(X):
-    X = as_csr(X)
-    check_nonnegative(X, "PoissonNMF")
-    return X
 
 
 def _finish(problem: Problem, H: np.ndarray) -> float:
