@@ -73,6 +73,14 @@ def test_the_switch_finder_finds_switches(tmp_path):
     assert [line.split(":")[1] for line in found] == ["2", "3", "4", "5"]  # "exact" is not compared as a solver
 
 
+def test_the_documented_parameters_are_the_declared_ones():
+    """docs/parameters.md is what ``python -m topicmf.spec`` makes from the tables: regenerate it after a change."""
+    from topicmf.spec.reference import reference
+
+    assert (ROOT / "docs" / "parameters.md").read_text(encoding="utf-8") == reference(), (
+        "docs/parameters.md is stale: python -m topicmf.spec > docs/parameters.md")
+
+
 def test_the_tables_load_neither_numba_nor_scikit_learn():
     code = ("import sys; import topicmf.spec; from topicmf.cli import main; "
             "print('numba' in sys.modules, 'sklearn' in sys.modules)")
