@@ -178,6 +178,40 @@ def test_the_check_runs_once_at_the_boundary(monkeypatch):
     assert calls == ["PoissonNMF"]
 
 
+def _count_checks(monkeypatch) -> list:
+    calls = []
+    real = ParamTable.check
+
+    def counting(self, values, **kw):
+        calls.append((self.owner, tuple(sorted(values))))
+        return real(self, values, **kw)
+
+    monkeypatch.setattr(ParamTable, "check", counting)
+    return calls
+
+
+def test_a_run_checks_each_parameter_once_where_it_enters(monkeypatch, tmp_path):
+    """topicmf.run checks its own parameters and the model's once; the fits it makes (the model, the held-out
+    fit, a merge's refit) do not check them again."""
+    from conftest import DEMO
+    from topicmf.workflow import run
+
+    calls = _count_checks(monkeypatch)
+    run(DEMO, out=tmp_path / "run", k=6, reduce_to=4, heldout=0.2, fit_params={"alpha_W": 0.1}, seed=1)
+    owners = [owner for owner, _ in calls]
+    assert owners == ["topicmf run", "PoissonNMF"]
+    assert "alpha_W" in calls[1][1]
+
+
+def test_a_recommend_job_checks_each_parameter_once_where_it_enters(monkeypatch, tmp_path):
+    from conftest import ROOT as root
+    from topicmf.workflow.recommend import recommend
+
+    calls = _count_checks(monkeypatch)
+    recommend(root / "corpora" / "ratings_lecture.csv", out=tmp_path / "r", k=2, folds=2, settings={"alpha": 0.2})
+    assert [owner for owner, _ in calls] == ["ExplicitMF"]  # not once per fold and fit
+
+
 @pytest.mark.parametrize("param, value, ok", [
     (Param("x", "int", 1, "", low=1), 1, True),
     (Param("x", "int", 1, "", low=1), True, False),

@@ -6,12 +6,37 @@ import numpy as np
 
 from ..errors import TopicmfError
 from ..factorize import factorize
+from ..factorize.engine.common import check_rank
 from ..resources import check_fits
-from ..spec import FIT_PARAMS, MODELS, checked, model_spec
-from ..text import DocumentTermMatrix, Tokenizer
+from ..spec import FIT_PARAMS, MODELS, checked, model_spec, validation_done
+from ..text import TermMatrix, Tokenizer
 from .topicmodel import TopicModel
 
-__all__ = ["fit_topic_model", "fit_memory"]
+__all__ = ["fit_topic_model", "fit_memory", "check_fit"]
+
+
+def check_fit(model: str, solver: str | None = None, *, weighting: str | None = None, seed: int = 0,
+              params: dict | None = None) -> dict:
+    """Check a topic fit's choices where a call enters: the model, its solver and parameters (its table) and the
+    fit's own (weighting, seed, and ``generic_words`` and ``word_order`` among ``params``).
+
+    Returns ``params`` normalised; raises TopicmfError with the message of the table that refuses a value.
+    """
+    params = dict(params or {})
+    own = {name: params.pop(name) for name in ("generic_words", "word_order") if name in params}
+    try:
+        spec = model_spec(model)
+        spec.solver(solver)  # "Unknown solver … for lsa; choose one of …" before the table's generic message
+        for name, value in dict(own, weighting=weighting, seed=seed).items():
+            FIT_PARAMS[name].check(value, "fit_topic_model")
+        checked_params = spec.params.check(dict(params, solver=solver or spec.default_solver))
+    except ValueError as exc:
+        raise TopicmfError(str(exc)) from None
+    if weighting is not None and weighting not in spec.weightings:
+        raise TopicmfError(f"{spec.weightings_reason}; use --weighting {' or '.join(spec.weightings)} (or another model)")
+    checked_params.pop("solver")
+    return {**checked_params, **own}
+
 
 def fit_memory(n_docs: int, n_terms: int, nnz: int, n_topics: int, model: str) -> int:
     """Bytes a fit adds to a process that holds the count matrix (an estimate, for refusing early).
@@ -24,7 +49,7 @@ def fit_memory(n_docs: int, n_terms: int, nnz: int, n_topics: int, model: str) -
     return (8 + per_count) * nnz + 24 * n_docs * (n_topics + 10) + 16 * n_terms * (n_topics + 10) + per_term * n_terms
 
 
-def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnmf", solver: str | None = None,
+def fit_topic_model(dtm: TermMatrix, n_topics: int, *, model: str = "pnmf", solver: str | None = None,
                     weighting: str | None = None, seed: int = 0, tokenizer: Tokenizer | None = None,
                     callback=None, generic_words: str = "discount", word_order: str | None = None,
                     **params) -> TopicModel:
@@ -32,7 +57,8 @@ def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnm
 
     Parameters
     ----------
-    dtm : DocumentTermMatrix
+    dtm : TermMatrix
+        The counts here (:class:`~topicmf.text.DocumentTermMatrix`) or in blocks on a cluster.
     n_topics : int
     model : {"pnmf", "nmf", "lsa"}
     solver : str or None
@@ -52,28 +78,27 @@ def fit_topic_model(dtm: DocumentTermMatrix, n_topics: int, *, model: str = "pnm
     word_order : {"relevance", "weight"} or None
     **params
         Passed to :func:`topicmf.factorize.factorize`; checked here against the model's
-        parameter table, once.
+        parameter table (:func:`check_fit`), unless a caller has checked them already.
     """
-    try:
-        spec = model_spec(model)
-        for name, value in (("generic_words", generic_words), ("weighting", weighting), ("word_order", word_order),
-                            ("seed", seed)):
-            FIT_PARAMS[name].check(value, "fit_topic_model")
-        weighting_default, order_default, defaults = spec.settings(generic_words, solver)
-        params = spec.params.check({**defaults, **params, "n_components": n_topics, "solver": solver or spec.default_solver})
-    except ValueError as exc:
-        raise TopicmfError(str(exc)) from None
+    if not validation_done():  # a run, a sweep or a merge has checked everything already
+        params = check_fit(model, solver, weighting=weighting, seed=seed,
+                           params=dict(params, n_components=n_topics, generic_words=generic_words,
+                                       word_order=word_order))
+        n_topics = params.pop("n_components")
+        del params["generic_words"], params["word_order"]
+    spec = model_spec(model)
+    solver = solver or spec.default_solver
+    weighting_default, order_default, defaults = spec.settings(generic_words, solver)
+    params = {**defaults, **params}
     weighting = weighting or weighting_default
     word_order = word_order or order_default
-    if weighting not in spec.weightings:
-        raise TopicmfError(f"{spec.weightings_reason}; use --weighting {' or '.join(spec.weightings)} (or another model)")
-    n_topics, solver = params.pop("n_components"), params.pop("solver")
     shape = (dtm.n_docs, dtm.n_terms)
     nnz = dtm.nnz
-    limit = min(shape)
-    if n_topics > limit:
-        raise TopicmfError(f"The number of topics must be between 1 and {limit} (documents × terms is {shape[0]} × "
-                           f"{shape[1]}); got {n_topics}")
+    try:
+        check_rank(n_topics, shape)
+    except ValueError:
+        raise TopicmfError(f"The number of topics must be between 1 and {min(shape)} (documents × terms is "
+                           f"{shape[0]} × {shape[1]}); got {n_topics}") from None
     if nnz == 0:
         raise TopicmfError("The matrix has no nonzero entries: nothing to factorize")
     # the matrix and the fit on this machine; only W comes here from a cluster

@@ -115,8 +115,9 @@ class RatingFamilySpec(SolverTable):
     def reference(self):
         return _resolve(self.reference_path)
 
-    def check(self, solver: str | None, settings: dict) -> None:
-        """Refuse a solver or a setting this family does not have (TopicmfError naming what it has)."""
+    def check(self, solver: str | None, settings: dict, k: int | None = None) -> None:
+        """Refuse a solver, a setting or a number of factors this family does not take (TopicmfError naming what it
+        has); where a job enters, before :meth:`make`."""
         if solver is not None and solver not in self.solvers:
             owner = [f.name for f in FAMILIES.values() if solver in f.solvers]
             raise TopicmfError(f"{solver} is not a solver of the {self.name} model"
@@ -126,14 +127,17 @@ class RatingFamilySpec(SolverTable):
         if unknown:
             raise TopicmfError(f"the {self.name} model has no setting {', '.join(unknown)}; "
                                f"it has {', '.join(self.settings)}")
+        given = dict(settings, solver=solver or self.default_solver)
+        if k is not None:
+            given["n_components"] = k
         try:
-            self.params.check(dict(settings, solver=solver or self.default_solver))
+            self.params.check(given)
         except ValueError as exc:
             raise TopicmfError(str(exc)) from None
 
     def make(self, k: int, solver: str | None, seed: int, settings: dict):
-        """A fresh estimator with these choices (settings not given keep the estimator's defaults)."""
-        self.check(solver, settings)
+        """A fresh estimator with these choices (settings not given keep the estimator's defaults; :meth:`check`
+        them first)."""
         return self.estimator(int(k), **dict(settings, solver=solver or self.default_solver, random_state=seed))
 
     def item_value(self, R) -> float:

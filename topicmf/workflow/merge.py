@@ -13,9 +13,11 @@ from dataclasses import fields
 from pathlib import Path
 
 from ..errors import TopicmfError
+from ..model.fitting import check_fit
 from ..model.merging import kept_settings, merged_start
 from ..model.store import load_model
 from ..runfolder.staging import check_destination
+from ..spec import checked
 from ..text import TextOptions, vectorize
 from .common import silent
 from .topic_run import Job, RunResult, run_job
@@ -56,7 +58,10 @@ def merge(directory, topics: list[int], *, out, force: bool = False, command: st
         recorded = m.get("params") or {}
         fit_params = kept_settings(m["name"], recorded)
         fit_params.update(init="custom", W=W0, H=H0, word_order=m.get("word_order"))
-        job = Job(corpus, out, m["name"], len(members), None, m.get("solver"), m.get("weighting"),
-                  int(m.get("seed", 0)), force, options, fit_params, 2, command, stage, False, timings, started)
+        seed = int(m.get("seed", 0))
+        fit_params = check_fit(m["name"], m.get("solver"), weighting=m.get("weighting"), seed=seed, params=fit_params)
+        job = Job(corpus, out, m["name"], len(members), None, m.get("solver"), m.get("weighting"), seed, force,
+                  options, fit_params, 2, command, stage, False, timings, started)
         job.merged = {"from": str(Path(directory).resolve()), "from_k": model.n_topics, "topics": members}
-        return run_job(job, dtm)
+        with checked():  # the recorded settings are checked above: the refit does not check them again
+            return run_job(job, dtm)

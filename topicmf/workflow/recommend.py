@@ -22,7 +22,7 @@ from ..runfolder.staging import write_atomic
 from ..ratings import (RatingModel, Ratings, choose_family, family, kfold_known, read_ratings,
                        save_rating_model, split_known)
 from ..runfolder.staging import check_destination, staged_directory
-from ..spec import SPLITS
+from ..spec import SPLITS, checked
 from ..report.ratings import render_ratings, write_recommendations, write_similar_items
 from .common import default_out, peak_memory_mb, silent, versions
 
@@ -194,9 +194,18 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
         ratings = positives(ratings, min_rating)
     timings["reading"] = time.perf_counter() - started
     chosen = choose_family(ratings.R, model)
-    chosen.check(solver, settings or {})
     n_users, n_items = ratings.shape
     k_used = k if k is not None else min(chosen.default_k, n_users, n_items)
+    chosen.check(solver, settings or {}, k_used)
+    with checked():  # every parameter is checked above: the fits do not check them again
+        return _fit_and_write(path, out, chosen, ratings, k_used, solver, seed, force, top, test_size, folds, split,
+                              settings, exclude_known, command, stage, timings, started)
+
+
+def _fit_and_write(path, out, chosen, ratings, k_used, solver, seed, force, top, test_size, folds, split, settings,
+                   exclude_known, command, stage, timings, started) -> RecommendResult:
+    """The checked job: held-out evaluation, the fit on every known cell, recommendations, the run folder."""
+    n_users = ratings.shape[0]
 
     def make():
         return chosen.make(k_used, solver, seed, settings or {})

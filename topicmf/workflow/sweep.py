@@ -8,10 +8,12 @@ import json
 
 from ..errors import TopicmfError
 from ..model import fit_topic_model
+from ..model.fitting import check_fit
 from ..model.heldout import heldout_score
 from ..runfolder.staging import write_atomic
 from ..model.sweep import RULE, fit_sweep, parse_k_range, score_sweep, sweep_words
 from ..runfolder.staging import check_destination, staged_directory
+from ..spec import checked
 from ..spec.runs import RUN_PARAMS
 from ..text import TextOptions, vectorize
 from .common import default_out, silent
@@ -34,12 +36,13 @@ def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None 
         RUN_PARAMS.check({"n_seeds": n_seeds, "heldout": heldout})
     except ValueError as exc:
         raise TopicmfError(str(exc)) from None
+    fit_params = check_fit(model, solver, weighting=weighting, seed=seed, params=fit_params)
     stage = stage or silent
     options = options or TextOptions()
     out = check_destination(out if out is not None else default_out(corpus, "-sweep"), corpus, force=force)
     with stage("reading") as progress:
         dtm = vectorize(corpus, options, progress=progress)
-    with dtm:
+    with dtm, checked():  # every parameter is checked above: the fits do not check them again
         k_list = parse_k_range(ks, limit=min(dtm.n_docs, dtm.n_terms))
         tokenizer = tokenizer_for(dtm, options)
         with stage("sweeping k") as progress:
@@ -47,14 +50,14 @@ def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None 
             fits, seconds = fit_sweep(dtm, k_list, model=model, n_seeds=n_seeds, seed=seed, solver=solver,
                                       weighting=weighting, tokenizer=tokenizer,
                                       on_fit=lambda kk, s: progress(k_list.index(kk) * n_seeds + s + 1, total),
-                                      **dict(fit_params or {}))
+                                      **fit_params)
         counts = window_counts(dtm, sweep_words(fits), stage)
         result = score_sweep(dtm, fits, seconds, counts)
         if heldout is not None:
             with stage("held-out fits") as progress:
                 for n, row in enumerate(result.rows):
                     score = heldout_score(dtm, lambda sub, k=row["k"]: fit_topic_model(
-                        sub, k, model=model, solver=solver, weighting=weighting, seed=seed, **dict(fit_params or {})),
+                        sub, k, model=model, solver=solver, weighting=weighting, seed=seed, **fit_params),
                         heldout, seed)
                     row["heldout"] = score.get("perplexity", score.get("relative_error"))
                     progress(n + 1, len(result.rows))

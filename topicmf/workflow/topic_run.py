@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import TopicmfError
 from ..model import TopicModel, evaluate, fit_topic_model
+from ..model.fitting import check_fit
 from ..model.coherence import CV_WINDOW, NPMI_WINDOW
 from ..model.evaluate import coherence_words
 from ..model.groups import group_topics, label_groups
@@ -27,7 +28,7 @@ from ..model.timebins import make_bins, parse_times
 from ..report import render_sweep, write_report, write_run, write_sweep, write_tables
 from ..report.tables import write_group_topics
 from ..runfolder.staging import check_destination, staged_directory, write_atomic
-from ..spec import model_spec
+from ..spec import checked, model_spec
 from ..spec.runs import DEFAULT_K_RANGE, RUN_PARAMS
 from ..text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
 from .common import corpus_name, default_out, peak_memory_mb, silent, versions
@@ -124,12 +125,13 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     fit_params = dict(fit_params or {})
     out = check_destination(out if out is not None else default_out(corpus), corpus, force=force)
     try:
-        checked = RUN_PARAMS.check({"k": k, "similarity": similarity, "heldout": heldout, "reduce_to": reduce_to,
-                                    "seed_strength": seed_strength, "n_seeds": n_seeds})
+        given = RUN_PARAMS.check({"k": k, "similarity": similarity, "heldout": heldout, "reduce_to": reduce_to,
+                                  "seed_strength": seed_strength, "n_seeds": n_seeds})
         spec = model_spec(model)
     except ValueError as exc:
         raise TopicmfError(str(exc)) from None
-    k, heldout, seed_strength = checked["k"], checked["heldout"], checked["seed_strength"]
+    k, heldout, seed_strength = given["k"], given["heldout"], given["seed_strength"]
+    fit_params = check_fit(model, solver, weighting=weighting, seed=seed, params=fit_params)
     auto = k == "auto"
     if seed_topics is not None and (auto or not spec.topics.distributions or reduce_to is not None):
         raise TopicmfError("--seed-topics needs a model whose topics are word distributions (NMF), a fixed -k and no "
@@ -147,11 +149,12 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
                             (heldout, "--heldout"), (seed_topics, "--seed-topics")):
             if given is not None:
                 raise TopicmfError(f"{name} does not run on a Dask cluster yet; run without --dask")
-        return _run_on_cluster(job, dask)
+        with checked():  # every parameter is checked above: the fits do not check them again
+            return _run_on_cluster(job, dask)
     with stage("reading") as progress:
         dtm = vectorize(corpus, options, progress=progress, meanwhile=_load_compiled_code)
     timings["reading"] = time.perf_counter() - started
-    with dtm:  # the token streams' temporary file goes when the run ends, however it ends
+    with dtm, checked():  # the token streams' temporary file goes when the run ends, however it ends
         return run_job(job, dtm)
 
 
