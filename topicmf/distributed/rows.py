@@ -119,6 +119,9 @@ class ClusterRows(Rows):
     def copy(self, source, target):
         self._rows("copy", source, target)
 
+    def drop(self, *names):
+        self._rows("drop", *names)
+
     def column_sums(self, name):
         return self._sum("column_sums", name)
 

@@ -37,6 +37,7 @@ def _nndsvd(rows: Rows, k: int, rng) -> np.ndarray:
         lams[j] = np.sqrt(s[j] * sigma)
         H[j] = lams[j] * v
     rows.nndsvd("U", "W", np.sqrt(s[0]), lams, used, signs)
+    rows.drop("U")
     H[H < 1e-6] = 0.0
     return H
 

@@ -84,7 +84,11 @@ class LocalRows(Rows):
         self.arrays[into] = self.arrays[name] @ M
 
     def scale_columns(self, name: str, factors) -> None:
-        self.arrays[name] = np.ascontiguousarray(self.arrays[name] * factors)
+        A = self.arrays[name]
+        if A.flags.c_contiguous and A.flags.writeable:
+            A *= factors  # in place: a tall array's copy would raise the fit's peak memory
+        else:
+            self.arrays[name] = np.ascontiguousarray(A * factors)
 
     def scale(self, name: str, factor: float) -> None:
         self.arrays[name] *= factor
@@ -102,6 +106,10 @@ class LocalRows(Rows):
             np.copyto(T, A)
         else:
             self.arrays[target] = A.copy()
+
+    def drop(self, *names: str) -> None:
+        for name in names:
+            self.arrays.pop(name, None)
 
     def column_sums(self, name: str) -> np.ndarray:
         return self.arrays[name].sum(axis=0)

@@ -103,6 +103,10 @@ class Rows(ABC):
         """``target`` = a copy of ``source`` (into ``target``'s own memory when it has the shape)."""
 
     @abstractmethod
+    def drop(self, *names: str) -> None:
+        """Let go of row arrays no longer needed (a start's SVD basis): they would otherwise stay for the whole fit."""
+
+    @abstractmethod
     def column_sums(self, name: str) -> np.ndarray:
         """1ᵀ A."""
 

@@ -36,8 +36,8 @@ def randomized_svd(rows, k: int, *, n_oversamples: int, n_power_iter: int, rng, 
     re-orthonormalising after each product; finally the SVD of the small
     B = Q(Y)ᵀ X.  The error shrinks like (σ_{k+1}/σ_k)^(2q+1) (Halko,
     Martinsson & Tropp 2011, Algorithm 4.4).  The tall arrays stay with the
-    rows (named "Q"); the left singular vectors are left there as ``left``
-    (None: not formed).  Returns (s, Vt), signs fixed as :func:`flip_signs` does.
+    rows while it runs (named "Q", dropped at the end); the left singular vectors are left there as
+    ``left`` (None: not formed).  Returns (s, Vt), signs fixed as :func:`flip_signs` does.
     """
     n, m = rows.shape
     width = min(k + n_oversamples, min(n, m))
@@ -57,10 +57,12 @@ def randomized_svd(rows, k: int, *, n_oversamples: int, n_power_iter: int, rng, 
     R = Qb.T @ Bt
     u, s, vt = np.linalg.svd(R)
     Vt = (Qb @ u[:, :k]).T
+    del Bt, Qb, R  # the tall temporaries go before the left vectors are formed (the fit's peak memory)
     signs = sign_fix(Vt)
     if left is not None:
         rows.matmul("Q", vt[:k].T, into=left)
         rows.scale_columns(left, signs)
+    rows.drop("Q")
     return s[:k], np.ascontiguousarray(Vt * signs[:, None])
 
 
