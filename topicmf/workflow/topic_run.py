@@ -125,12 +125,12 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     fit_params = dict(fit_params or {})
     out = check_destination(out if out is not None else default_out(corpus), corpus, force=force)
     try:
-        given = RUN_PARAMS.check({"k": k, "similarity": similarity, "heldout": heldout, "reduce_to": reduce_to,
-                                  "seed_strength": seed_strength, "n_seeds": n_seeds})
+        run_params = RUN_PARAMS.check({"k": k, "similarity": similarity, "heldout": heldout, "reduce_to": reduce_to,
+                                       "seed_strength": seed_strength, "n_seeds": n_seeds})
         spec = model_spec(model)
     except ValueError as exc:
         raise TopicmfError(str(exc)) from None
-    k, heldout, seed_strength = given["k"], given["heldout"], given["seed_strength"]
+    k, heldout, seed_strength = run_params["k"], run_params["heldout"], run_params["seed_strength"]
     fit_params = check_fit(model, solver, weighting=weighting, seed=seed, params=fit_params)
     auto = k == "auto"
     if seed_topics is not None and (auto or not spec.topics.distributions or reduce_to is not None):
