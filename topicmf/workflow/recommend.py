@@ -197,31 +197,23 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
     n_users, n_items = ratings.shape
     k_used = k if k is not None else min(chosen.default_k, n_users, n_items)
     chosen.check(solver, settings or {}, k_used)
-    with checked():  # every parameter is checked above: the fits do not check them again
-        return _fit_and_write(path, out, chosen, ratings, k_used, solver, seed, force, top, test_size, folds, split,
-                              settings, exclude_known, command, stage, timings, started)
-
-
-def _fit_and_write(path, out, chosen, ratings, k_used, solver, seed, force, top, test_size, folds, split, settings,
-                   exclude_known, command, stage, timings, started) -> RecommendResult:
-    """The checked job: held-out evaluation, the fit on every known cell, recommendations, the run folder."""
-    n_users = ratings.shape[0]
 
     def make():
         return chosen.make(k_used, solver, seed, settings or {})
 
-    evaluation = None
-    if folds or test_size:
-        evaluation = _evaluate(chosen, ratings, make, test_size=test_size, folds=folds, split=split, seed=seed,
-                               stage=stage)
-        timings["evaluating"] = evaluation["seconds"]
-    t = time.perf_counter()
-    with stage("fitting, sweep") as progress:
-        try:
-            estimator = make().fit(ratings.R, callback=progress)
-        except ValueError as exc:
-            raise TopicmfError(str(exc)) from None
-    timings["fitting"] = time.perf_counter() - t
+    with checked():  # every parameter is checked above: the fits do not check them again
+        evaluation = None
+        if folds or test_size:
+            evaluation = _evaluate(chosen, ratings, make, test_size=test_size, folds=folds, split=split, seed=seed,
+                                   stage=stage)
+            timings["evaluating"] = evaluation["seconds"]
+        t = time.perf_counter()
+        with stage("fitting, sweep") as progress:
+            try:
+                estimator = make().fit(ratings.R, callback=progress)
+            except ValueError as exc:
+                raise TopicmfError(str(exc)) from None
+        timings["fitting"] = time.perf_counter() - t
     fitted = RatingModel(chosen, estimator, ratings.user_ids, ratings.item_ids)
     t = time.perf_counter()
     with stage("recommending") as progress:
