@@ -84,11 +84,7 @@ class LocalRows(Rows):
         self.arrays[into] = self.arrays[name] @ M
 
     def scale_columns(self, name: str, factors) -> None:
-        A = self.arrays[name]
-        if A.flags.c_contiguous and A.flags.writeable:
-            A *= factors  # in place: a tall array's copy would raise the fit's peak memory
-        else:
-            self.arrays[name] = np.ascontiguousarray(A * factors)
+        self.arrays[name] *= factors  # in place: a tall array's copy would raise the fit's peak memory
 
     def scale(self, name: str, factor: float) -> None:
         self.arrays[name] *= factor

@@ -18,7 +18,7 @@ import numpy as np
 from ...spec.topics import LSA
 from ..engine.common import Tracker, as_csr, check_rank, make_rng, validated
 from ..engine.threads import one_blas_thread
-from .nmf import Problem, Step, local_rows_only, squared_objective
+from .nmf import Problem, Step, local_rows_only, rows_of, squared_objective
 from .result import Factorization
 from .local import LocalRows
 from .rows import Rows
@@ -118,7 +118,7 @@ def fit_lsa(X, n_components, *, solver=_L("solver"), sigma=_L("sigma"), n_power_
         largest-magnitude entry of each row of H is positive.
     """
     method = LSA.solver(solver)
-    rows = X.with_width(n_components + n_oversamples) if isinstance(X, Rows) else LocalRows(as_csr(X), n_components + n_oversamples)
+    rows = rows_of(X, n_components + n_oversamples, None)
     k = check_rank(n_components, rows.shape, strict=method.strict_rank)
     rng = make_rng(random_state)
     norm2 = rows.norm2()

@@ -81,13 +81,14 @@ class Step(ABC):
         """One iteration; the objective after it."""
 
 
-def rows_of(X, width: int, owner: str) -> Rows:
-    """The rows an NMF fits: given rows (a cluster's) planned for ``width`` columns, or a matrix checked (CSR,
-    non-negative) and held in this process."""
+def rows_of(X, width: int, owner: str | None) -> Rows:
+    """The rows a fit works on: given rows (a cluster's) planned for ``width`` columns, or a matrix as CSR held in
+    this process — checked non-negative for an NMF (``owner`` names it in the error; None: LSA, any sign)."""
     if isinstance(X, Rows):
         return X.with_width(width)
     X = as_csr(X)
-    check_nonnegative(X, owner)
+    if owner is not None:
+        check_nonnegative(X, owner)
     return LocalRows(X, width)
 
 
