@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from itertools import islice
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -27,6 +28,7 @@ from .files import (DOCUMENT_EXTENSIONS, MAILBOX_EXTENSIONS, TEXT_EXTENSIONS, Fi
                     read_document_file, read_file_bytes, walk_documents)
 from .formats import DOCUMENT_READERS, read_pdf
 from .mail import mailbox_documents
+from .memory import memory_corpus
 from .tables import RawRecordIds, RecordIds, Share, csv_shares, first_record_fields, iter_rows, line_shares, read_header, read_share, sniff_encoding
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "RawRecordIds",
     "read_share",
     "load_text",
+    "memory_corpus",
     "UnreadableFile",
     "html_to_text",
     "TEXT_EXTENSIONS",
@@ -96,10 +99,13 @@ class TextCorpus:
     _files: list | None = None
     _table: dict | None = None
     columns: dict | None = None  # tables: the text, id and label columns used, and which were found by name
+    _records: object = None  # texts in memory (topicmf.corpus.memory.MemoryRecords)
 
     @property
     def n_docs_hint(self) -> int | None:
         """Number of documents expected (folders), or None when unknown (tables, mail archives)."""
+        if self._records is not None:
+            return self._records.size
         if self._files is None or any(f.path.lower().endswith(MAILBOX_EXTENSIONS) for f in self._files):
             return None
         return len(self._files)
@@ -110,7 +116,9 @@ class TextCorpus:
         Unusable records are added to ``skipped`` (by default :attr:`skipped`;
         a glance at the first documents passes a list of its own).
         """
-        if self._files is not None:
+        if self._records is not None:
+            yield from self._records
+        elif self._files is not None:
             for ref in self._files:
                 if ref.path.lower().endswith(MAILBOX_EXTENSIONS):  # a document per message, read here
                     for doc_id, text in mailbox_documents(ref.path, ref.doc_id,
@@ -121,6 +129,12 @@ class TextCorpus:
         else:
             for row in iter_rows(self.path, skipped=self.skipped if skipped is None else skipped, **self._table):
                 yield DocRef(row.doc_id, row.label, None, row.text, row.time)
+
+    def glance(self, n_docs: int) -> list[DocRef]:
+        """The first ``n_docs`` documents, without using up a corpus that is read once (texts from a generator)."""
+        if self._records is not None:
+            return self._records.head(n_docs)
+        return list(islice(self.refs(skipped=[]), n_docs))  # the counting pass reports unusable records
 
     def units(self) -> Iterator[DocRef | Share]:
         """The corpus as units of work, in order: documents, or shares of a table that workers read themselves.
@@ -234,8 +248,8 @@ def open_corpus(
         header = first_record_fields(path, encoding)
         if header is None:
             raise NoDocumentsError(f"{path} holds no JSON object (one document per line, as {{\"text\": ...}})")
-    id_column, id_found = _choose_column(id_column, header, ID_COLUMNS, text_column)
-    label_column, label_found = _choose_column(label_column, header, LABEL_COLUMNS, text_column)
+    id_column, id_found = choose_column(id_column, header, ID_COLUMNS, text_column)
+    label_column, label_found = choose_column(label_column, header, LABEL_COLUMNS, text_column)
     for name in (text_column, id_column, label_column, time_column):
         if name is not None and name not in header:
             where = "the first record has no field" if fmt == "jsonl" else "has no column"
@@ -262,7 +276,7 @@ def _off(name) -> bool:
     return isinstance(name, str) and name.strip().lower() == "none"
 
 
-def _choose_column(given, header, candidates, text_column) -> tuple[str | None, bool]:
+def choose_column(given, header, candidates, text_column) -> tuple[str | None, bool]:
     """(column to use, whether it was found by name): the given one, none ("none"), or the first candidate present."""
     if _off(given):
         return None, False

@@ -218,8 +218,9 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
 
     Parameters
     ----------
-    path : str or path-like
-        Anything :func:`topicmf.corpus.open_corpus` reads.
+    path : str, path-like or TextCorpus
+        Anything :func:`topicmf.corpus.open_corpus` reads, or a corpus opened
+        already (texts in memory: :func:`topicmf.corpus.memory_corpus`).
     options : TextOptions, optional
     progress : callable(done, total) or None
         Receives documents processed so far (total None when unknown).
@@ -244,10 +245,13 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
     """
     options = options or TextOptions()
     started = time.perf_counter()
-    corpus = open_corpus(
-        path, text_column=options.text_column, id_column=options.id_column, label_column=options.label_column,
-        time_column=options.time_column,
-    )
+    if isinstance(path, TextCorpus):  # opened already: texts in memory (topicmf.corpus.memory_corpus)
+        corpus, path = path, path.path
+    else:
+        corpus = open_corpus(
+            path, text_column=options.text_column, id_column=options.id_column, label_column=options.label_column,
+            time_column=options.time_column,
+        )
     if isinstance(corpus, CountMatrix):
         if progress is not None:
             progress(corpus.X.shape[0], corpus.X.shape[0])

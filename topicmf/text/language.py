@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from itertools import islice
 
 from ..corpus import TextCorpus, UnreadableFile, load_text
 from ..errors import TopicmfWarning
@@ -29,7 +28,7 @@ def _sample_texts(corpus: TextCorpus):
     folder, spread over its first :data:`_SAMPLE_SPAN` files (so that a folder per language is seen); in a
     table or a mail archive, whose records carry their text, the first ones."""
     span = _SAMPLE_SPAN if corpus.n_docs_hint is not None else _SAMPLE_DOCS  # a folder of files, no archive
-    refs = list(islice(corpus.refs(skipped=[]), span))  # the counting pass reports unusable records
+    refs = corpus.glance(span)
     step = max(1, len(refs) // _SAMPLE_DOCS)
     per_text = max(2_000, _SAMPLE_CHARS // _SAMPLE_DOCS)
     for ref in refs[::step][:_SAMPLE_DOCS]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import resource
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from .. import __version__
 
-__all__ = ["versions", "peak_memory_mb", "silent", "corpus_name", "default_out"]
+__all__ = ["versions", "peak_memory_mb", "silent", "corpus_name", "corpus_path", "default_out"]
 
 
 def versions() -> dict:
@@ -47,7 +48,17 @@ def silent(label):
     return _Silent()
 
 
+def corpus_path(corpus) -> str | None:
+    """The corpus's path, resolved; None for texts given in memory."""
+    if not isinstance(corpus, (str, os.PathLike)):
+        return None
+    return str(Path(corpus).expanduser().resolve())
+
+
 def corpus_name(corpus) -> str:
+    """The corpus's name: its folder's or file's ("texts" for texts given in memory)."""
+    if corpus_path(corpus) is None:
+        return "texts"
     path = Path(corpus).expanduser().resolve()
     return path.stem if path.is_file() else path.name
 

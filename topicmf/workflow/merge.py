@@ -20,7 +20,8 @@ from ..runfolder.staging import check_destination
 from ..spec import checked
 from ..text import TextOptions, vectorize
 from .common import silent
-from .topic_run import Job, RunResult, run_job
+from .jobs import Job, RunResult
+from .topic_run import run_job
 
 __all__ = ["merge"]
 
@@ -40,6 +41,9 @@ def merge(directory, topics: list[int], *, out, force: bool = False, command: st
     manifest = model.manifest
     W0, H0, members = merged_start(model, [[int(t) for t in topics]])
     corpus = manifest["corpus"]["path"]
+    if corpus is None:
+        raise TopicmfError("this run was fitted on texts given in memory (topicmf.Topics), and merging reads the "
+                           "corpus again: fit on a corpus folder or table (topicmf run) to merge its topics")
     out = check_destination(out, corpus, force=force)
     if Path(out).resolve() == Path(directory).resolve():
         raise TopicmfError("--out must be a new folder: the merged run does not replace the one it comes from")

@@ -9,12 +9,9 @@ command line passes its progress bars, the library default is silent.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from ..errors import TopicmfError
-from ..model import TopicModel, evaluate, fit_topic_model
+from ..model import evaluate, fit_topic_model
 from ..model.fitting import check_fit
 from ..model.coherence import CV_WINDOW, NPMI_WINDOW
 from ..model.evaluate import coherence_words
@@ -22,33 +19,19 @@ from ..model.groups import group_topics, label_groups
 from ..model.heldout import heldout_score
 from ..model.merging import merged_start, reduction_groups
 from ..model.seeds import seed_report
-from ..model.store import load_model
 from ..model.sweep import fit_sweep, parse_k_range, score_sweep, sweep_words
 from ..model.timebins import make_bins, parse_times
-from ..report import render_sweep, write_report, write_run, write_sweep, write_tables
-from ..report.tables import write_group_topics
-from ..runfolder.staging import check_destination, staged_directory, write_atomic
+from ..runfolder.staging import check_destination
 from ..spec import checked, model_spec
 from ..spec.runs import DEFAULT_K_RANGE, RUN_PARAMS
 from ..text import DocumentTermMatrix, TextOptions, make_tokenizer, vectorize
-from .common import corpus_name, default_out, peak_memory_mb, silent, versions
+from .common import default_out, silent
+from .jobs import Job, Outcome, RunResult
+from .topic_write import NEIGHBOURS, manifest_of, rerender, write_job, write_sweep_files
 from .seeding import fit_seeded
 
 __all__ = ["RunResult", "Job", "run", "run_job", "rerender", "tokenizer_for", "window_counts", "write_sweep_files",
            "NEIGHBOURS", "DEFAULT_K_RANGE"]
-
-NEIGHBOURS = 10
-
-
-@dataclass
-class RunResult:
-    """What :func:`run` made: the folder, the model, its manifest and the matrix."""
-
-    directory: Path
-    model: TopicModel
-    manifest: dict
-    dtm: DocumentTermMatrix
-
 
 def tokenizer_for(dtm: DocumentTermMatrix, options: TextOptions):
     if dtm.info.get("language") == "n/a":  # a count matrix: no text
@@ -120,10 +103,41 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     -------
     RunResult
     """
+    out = check_destination(out if out is not None else default_out(corpus), corpus, force=force)
+    job = prepare(corpus, out=out, model=model, k=k, k_range=k_range, solver=solver, weighting=weighting, seed=seed,
+                  force=force, options=options, fit_params=fit_params, n_seeds=n_seeds, command=command, stage=stage,
+                  similarity=similarity, time_bins=time_bins, reduce_to=reduce_to, heldout=heldout,
+                  seed_topics=seed_topics, seed_strength=seed_strength)
+    if dask is not None:
+        for given, name in ((job.options.time_column, "--time-column"), (reduce_to, "--reduce-to"),
+                            (heldout, "--heldout"), (seed_topics, "--seed-topics")):
+            if given is not None:
+                raise TopicmfError(f"{name} does not run on a Dask cluster yet; run without --dask")
+        with checked():  # every parameter is checked above: the fits do not check them again
+            return _run_on_cluster(job, dask)
+    dtm = read(job, meanwhile=_load_compiled_code)
+    with dtm, checked():  # the token streams' temporary file goes when the run ends, however it ends
+        return run_job(job, dtm)
+
+
+def read(job: Job, meanwhile=None) -> DocumentTermMatrix:
+    """The job's corpus as a matrix: one reading pass (a path, or a corpus opened already), timed."""
+    with job.stage("reading") as progress:
+        dtm = vectorize(job.corpus, job.options, progress=progress, meanwhile=meanwhile)
+    job.timings["reading"] = time.perf_counter() - job.started
+    return dtm
+
+
+def prepare(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: str = DEFAULT_K_RANGE,
+            solver: str | None = None, weighting: str | None = None, seed: int = 0, force: bool = False,
+            options: TextOptions | None = None, fit_params: dict | None = None, n_seeds: int = 2,
+            command: str = "", stage=None, similarity: str = "words", time_bins: str | int = "auto",
+            reduce_to: int | None = None, heldout: float | None = None, seed_topics=None,
+            seed_strength: float = 1.0) -> Job:
+    """A run's parameters checked, once, as a :class:`Job` (``out`` None: a fit kept in memory until saved)."""
     stage = stage or silent
     options = options or TextOptions()
     fit_params = dict(fit_params or {})
-    out = check_destination(out if out is not None else default_out(corpus), corpus, force=force)
     try:
         run_params = RUN_PARAMS.check({"k": k, "similarity": similarity, "heldout": heldout, "reduce_to": reduce_to,
                                        "seed_strength": seed_strength, "n_seeds": n_seeds})
@@ -138,24 +152,10 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
                            "--reduce-to")
     if reduce_to is not None and (auto or not reduce_to < k):
         raise TopicmfError(f"--reduce-to needs a fixed -k above it; got -k {k} and --reduce-to {reduce_to}")
-    timings = {}
-    started = time.perf_counter()
-    job = Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
-               command, stage, auto, timings, started, similarity=similarity, time_bins=time_bins,
+    return Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
+               command, stage, auto, {}, time.perf_counter(), similarity=similarity, time_bins=time_bins,
                reduce_to=reduce_to, heldout=heldout,
                seeds=None if seed_topics is None else (seed_topics, seed_strength))
-    if dask is not None:
-        for given, name in ((options.time_column, "--time-column"), (reduce_to, "--reduce-to"),
-                            (heldout, "--heldout"), (seed_topics, "--seed-topics")):
-            if given is not None:
-                raise TopicmfError(f"{name} does not run on a Dask cluster yet; run without --dask")
-        with checked():  # every parameter is checked above: the fits do not check them again
-            return _run_on_cluster(job, dask)
-    with stage("reading") as progress:
-        dtm = vectorize(corpus, options, progress=progress, meanwhile=_load_compiled_code)
-    timings["reading"] = time.perf_counter() - started
-    with dtm, checked():  # the token streams' temporary file goes when the run ends, however it ends
-        return run_job(job, dtm)
 
 
 def _run_on_cluster(job: Job, address: str) -> RunResult:
@@ -178,42 +178,17 @@ def _run_on_cluster(job: Job, address: str) -> RunResult:
             return run_job(job, dtm)
 
 
-@dataclass
-class Job:
-    """A run's parameters and bookkeeping, as :func:`run` (or :func:`topicmf.workflow.merge.merge`) received and
-    checked them."""
-
-    corpus: object
-    out: Path
-    model: str
-    k: int | str
-    k_range: str
-    solver: str | None
-    weighting: str | None
-    seed: int
-    force: bool
-    options: TextOptions
-    fit_params: dict
-    n_seeds: int
-    command: str
-    stage: object
-    auto: bool
-    timings: dict
-    started: float
-    cluster: dict | None = None
-    similarity: str = "words"
-    time_bins: str | int = "auto"
-    bins: object = None  # the documents' time bins (topicmf.model.timebins.TimeBins), once the corpus is read
-    reduce_to: int | None = None  # fit k topics, then merge them down to this many and refit
-    heldout: float | None = None  # the share of documents held out to score document completion
-    seeds: object = None  # (seed file, strength): seeded topics (topicmf.model.seeds)
-    merged: dict | None = None  # how the topics were merged (recorded in the manifest)
-
-
 def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
     """Fit, evaluate and write, from the matrix (on one machine or in blocks on a cluster).
 
     ``job.fit_params`` may hold a custom start (``init="custom"``, ``W``, ``H``): a merge's refit."""
+    outcome = fit_job(job, dtm)
+    manifest = write_job(job, outcome)
+    return RunResult(job.out, outcome.model, manifest, dtm)
+
+
+def fit_job(job: Job, dtm: DocumentTermMatrix) -> Outcome:
+    """Fit and evaluate, from the matrix: everything of a run but its neighbours and its files."""
     stage, timings = job.stage, job.timings
     if dtm.times is not None:  # checked before anything is fitted: a bad value stops the run here
         job.bins = make_bins(*parse_times(dtm.times, dtm.doc_ids), job.time_bins)
@@ -277,90 +252,4 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
     if job.bins is not None:  # topics over time
         per_time = group_topics(fitted, dtm.X, job.bins.index, job.bins.names)
     timings["evaluating"] = time.perf_counter() - t
-    with staged_directory(job.out, force=job.force) as tmp:
-        # the tables that need no neighbours are written while the neighbours are found (the search
-        # runs in compiled code and BLAS, outside the interpreter lock)
-        with ThreadPoolExecutor(1) as writer:
-            tables = writer.submit(write_tables, tmp, fitted)
-            if per_label is not None:
-                write_group_topics(tmp / "topics_per_label.csv", per_label, model=fitted)
-            if per_time is not None:
-                write_group_topics(tmp / "topics_over_time.csv", per_time, "bin", (job.bins.starts, job.bins.ends),
-                                   model=fitted)
-            t = time.perf_counter()
-            with stage("neighbours") as progress:
-                fitted.graph = fitted.neighbour_graph(NEIGHBOURS, progress=progress)
-            timings["neighbours"] = time.perf_counter() - t
-            tables.result()
-        manifest = _manifest(job, dtm, metrics, sweep_result)
-        t = time.perf_counter()
-        with stage("writing") as progress:
-            if sweep_result is not None:
-                write_sweep_files(tmp, sweep_result, job.corpus, job.model, job.n_seeds, job.command)
-            timings["total"] = time.perf_counter() - job.started  # the files' own writing is not included
-            manifest["peak_memory_mb"] = peak_memory_mb()
-            manifest = write_run(tmp, fitted, manifest, tables=False)
-            progress(1, 1)
-    manifest["timings"]["writing"] = time.perf_counter() - t
-    manifest["timings"]["total"] = time.perf_counter() - job.started
-    return RunResult(job.out, fitted, manifest, dtm)
-
-
-def _manifest(job: Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) -> dict:
-    corpus, k, auto = job.corpus, job.k, job.auto
-    manifest = {
-        "command": job.command or f"topicmf run {corpus}",
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "versions": versions(),
-        "corpus": {
-            "path": str(Path(corpus).expanduser().resolve()),
-            "name": corpus_name(corpus),
-            "format": dtm.info["format"],
-            "documents": dtm.n_docs,
-            "terms": dtm.n_terms,
-            "nonzeros": int(dtm.nnz),
-            "tokens": dtm.info["tokens"],
-            "language": dtm.info["language"],
-            "languages": dtm.info.get("languages"),
-            "corpus_stopwords": dtm.info.get("pruning", {}).get("corpus_stopwords"),
-            "empty_documents": int(dtm.empty_docs.size),
-            "skipped_files": len(dtm.info["skipped_files"]),
-            "cleaning": dtm.info.get("cleaning"),
-            "columns": dtm.info.get("columns"),
-            "time_bins": None if job.bins is None else {"unit": job.bins.unit, "kind": job.bins.kind,
-                                                         "bins": len(job.bins.names)},
-            "fingerprint": dtm.fingerprint(),
-        },
-        # min_df as applied (its default depends on the corpus's size), so the options reproduce the run
-        "text_options": dict(asdict(job.options), min_df=dtm.info["pruning"]["min_df"]),
-        "model": {"k_requested": k if auto else int(k), "k_range": job.k_range if auto else None},
-        "metrics": metrics,
-        "timings": job.timings,
-    }
-    if sweep_result is not None:
-        manifest["sweep"] = {"rule": sweep_result.rule, "suggested": sweep_result.suggested, "seeds": job.n_seeds,
-                             "rows": sweep_result.rows}
-    if job.cluster is not None:
-        manifest["cluster"] = job.cluster
-    if job.merged is not None:
-        manifest["merged"] = job.merged
-    return manifest
-
-
-def write_sweep_files(directory, result, corpus, model, n_seeds, command):
-    write_sweep(Path(directory) / "sweep.csv", result.rows)
-    page = render_sweep(result.rows, suggested=result.suggested, rule=result.rule, corpus=corpus_name(corpus),
-                        model=model, seeds=n_seeds, command=command)
-    write_atomic(Path(directory) / "sweep.html", page)
-
-
-def rerender(directory, stage=None) -> Path:
-    """Render ``index.html`` of a saved run again, from its files alone (no corpus, no fitting)."""
-    stage = stage or silent
-    model = load_model(directory)
-    if model.graph is None:  # a run saved before the graph was stored
-        with stage("neighbours") as progress:
-            model.graph = model.neighbour_graph(NEIGHBOURS, progress=progress)
-    with stage("writing"):
-        return write_report(directory, model, model.manifest)
-
+    return Outcome(fitted, metrics, per_label, per_time, sweep_result, manifest_of(job, dtm, metrics, sweep_result))
