@@ -29,10 +29,12 @@ ALLOWED = {
     "workflow": {"errors", "spec", "resources", "corpus", "text", "factorize", "neighbours", "runfolder", "model",
                  "ratings", "distributed", "report", "__init__"},
     "console": set(),
+    "api": {"errors", "spec", "resources", "corpus", "text", "factorize", "neighbours", "runfolder", "model",
+            "ratings", "report", "workflow", "console"},
     "cli": {"errors", "spec", "resources", "corpus", "text", "factorize", "neighbours", "model", "ratings", "report",
             "workflow", "console", "__init__"},
     "__main__": {"cli"},
-    "__init__": {"errors", "corpus", "text", "factorize", "model", "workflow"},
+    "__init__": {"errors", "corpus", "text", "factorize", "model", "workflow", "api"},
 }
 
 

@@ -6,7 +6,8 @@ Data flows one way: :mod:`topicmf.corpus` reads documents,
 ``topicmf.factorize.factorize`` is the function, the package keeps its name),
 :mod:`topicmf.model` names the topics, evaluates, saves and loads them, and
 :mod:`topicmf.report` writes the tables and pages.  :func:`topicmf.run`
-does it all, as ``topicmf run`` does.
+does it all, as ``topicmf run`` does; :class:`topicmf.Topics` and
+:class:`topicmf.Recommender` (:mod:`topicmf.api`) are the estimators for Python and notebooks.
 """
 
 import importlib
@@ -42,6 +43,9 @@ __all__ = [
     "load_model",
     "run",
     "sweep",
+    "Topics",
+    "Recommender",
+    "load",
     "TopicmfError",
     "CorpusError",
     "NoDocumentsError",
@@ -56,8 +60,9 @@ _LAZY = {
                     ".factorize"),
     **dict.fromkeys(("TopicModel", "fit_topic_model", "load_model"), ".model"),
     **dict.fromkeys(("run", "sweep"), ".workflow"),
+    **dict.fromkeys(("Topics", "Recommender", "load"), ".api"),
 }
-_SUBPACKAGES = {"factorize", "model", "report", "workflow"}
+_SUBPACKAGES = {"factorize", "model", "report", "workflow", "api"}
 
 
 def __getattr__(name):

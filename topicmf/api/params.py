@@ -1,0 +1,116 @@
+"""The estimators' parameters: the command line's options, by the same names, with the same defaults.
+
+Defaults come from the declared tables (:data:`topicmf.spec.runs.RUN_PARAMS`, :data:`topicmf.spec.FIT_PARAMS`,
+:class:`topicmf.text.TextOptions`, the rating families' tables); ``tests/test_api.py`` checks them
+against ``topicmf run --help`` and ``topicmf recommend --help``.  Values are checked where a fit
+starts, by the same checks the command line's job runs (scikit-learn's convention: the constructor
+stores, ``fit`` checks).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import fields
+
+from sklearn.base import BaseEstimator
+
+from ..spec import FIT_PARAMS
+from ..spec.runs import DEFAULT_K_RANGE, RUN_PARAMS
+from ..text import TextOptions
+
+__all__ = ["TOPICS_DEFAULTS", "MODEL_SETTINGS", "Estimator", "model_settings", "stage_factory"]
+
+_TEXT = {f.name: f.default for f in fields(TextOptions)}
+
+#: The model settings that are ``topicmf run`` options (None: the model's own default).
+MODEL_SETTINGS = ("max_iter", "tol", "alpha_W", "alpha_H", "sigma")
+
+#: ``topicmf.Topics``'s parameters and defaults, in the order ``help(Topics)`` shows them.
+TOPICS_DEFAULTS = {
+    "n_topics": RUN_PARAMS["k"].default,
+    "model": "pnmf",
+    "solver": None,
+    "weighting": FIT_PARAMS["weighting"].default,
+    "generic_words": FIT_PARAMS["generic_words"].default,
+    "seed": FIT_PARAMS["seed"].default,
+    **dict.fromkeys(MODEL_SETTINGS),
+    "k_range": DEFAULT_K_RANGE,
+    "similarity": RUN_PARAMS["similarity"].default,
+    "heldout": RUN_PARAMS["heldout"].default,
+    "seed_topics": None,
+    "seed_strength": RUN_PARAMS["seed_strength"].default,
+    "reduce_to": RUN_PARAMS["reduce_to"].default,
+    "time_bins": "auto",
+    "memory_limit": None,
+    "language": _TEXT["language"],
+    "stem": _TEXT["stem"],
+    "ngrams": _TEXT["ngrams"],
+    "stopwords": _TEXT["stopwords"],
+    "extra_stopwords": (),
+    "corpus_stopwords": _TEXT["corpus_stopwords"],
+    "min_df": _TEXT["min_df"],
+    "max_df": _TEXT["max_df"],
+    "max_terms": _TEXT["max_terms"],
+    "min_length": _TEXT["min_length"],
+    "keep_numbers": _TEXT["keep_numbers"],
+    "keep_urls": not _TEXT["strip_urls"],
+    "clean": _TEXT["clean"],
+    "text_column": _TEXT["text_column"],
+    "id_column": _TEXT["id_column"],
+    "label_column": _TEXT["label_column"],
+    "time_column": _TEXT["time_column"],
+    "jobs": 0,
+    "quiet": False,
+}
+
+
+class Estimator(BaseEstimator):
+    """A scikit-learn estimator whose parameters are the class's ``_defaults``: ``get_params``, ``set_params``,
+    ``clone`` and the Pipeline work as for scikit-learn's own (the first parameter may be given by position)."""
+
+    _defaults: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        defaults = cls._defaults
+        if not defaults:
+            return
+        first, *rest = defaults
+
+        def __init__(self, *args, **params):
+            if len(args) > 1:
+                raise TypeError(f"{cls.__name__}() takes {first} by position and the rest by name")
+            if args:
+                if first in params:
+                    raise TypeError(f"{cls.__name__}() got {first} twice")
+                params[first] = args[0]
+            unknown = sorted(set(params) - set(defaults))
+            if unknown:
+                raise TypeError(f"{cls.__name__}() has no parameter {unknown[0]!r}; its parameters are: "
+                                f"{', '.join(defaults)}")
+            for name, default in defaults.items():
+                setattr(self, name, params.get(name, default))
+
+        kind = inspect.Parameter
+        __init__.__signature__ = inspect.Signature(
+            [kind("self", kind.POSITIONAL_OR_KEYWORD), kind(first, kind.POSITIONAL_OR_KEYWORD, default=defaults[first]),
+             *(kind(name, kind.KEYWORD_ONLY, default=defaults[name]) for name in rest)])
+        __init__.__qualname__ = f"{cls.__name__}.__init__"
+        __init__.__doc__ = cls.__doc__
+        cls.__init__ = __init__
+
+
+def model_settings(estimator) -> tuple[dict, object]:
+    """(the fit's keywords, the seed-topics file) from an estimator's parameters: the settings given, as the command
+    line passes the options given."""
+    given = {name: getattr(estimator, name) for name in MODEL_SETTINGS if getattr(estimator, name) is not None}
+    return {"generic_words": estimator.generic_words, **given}, estimator.seed_topics
+
+
+def stage_factory(quiet: bool):
+    """Progress on stderr, as the command line shows it (None when quiet: the jobs stay silent)."""
+    if quiet:
+        return None
+    from ..console import Progress
+
+    return lambda label: Progress(label)
