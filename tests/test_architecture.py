@@ -108,6 +108,9 @@ def test_subpackages_are_not_shadowed_by_exports():
 #: One-letter parameters a public or cross-module function may take: matrices by the glossary's capital letters
 #: (X, W, H, R, U, V, ...), the rank k, and scikit-learn's y.
 _ONE_LETTER_OK = {"k", "y"}
+#: The Python front door's tables take ``n`` (how many rows), as notebook users write it (BERTopic's, implicit's
+#: and Surprise's methods alike); nowhere else.
+_ONE_LETTER_OK_IN = {"api": {"n"}}
 
 
 def _one_letter_parameters(path: Path) -> list[str]:
@@ -120,8 +123,9 @@ def _one_letter_parameters(path: Path) -> list[str]:
                 visit(child)
             elif isinstance(child, ast.FunctionDef) and not child.name.startswith("_"):
                 arguments = child.args.posonlyargs + child.args.args + child.args.kwonlyargs
+                allowed = _ONE_LETTER_OK | _ONE_LETTER_OK_IN.get(_stage(path), set())
                 found.extend(f"{path.relative_to(ROOT)}:{child.lineno} {child.name}({a.arg})" for a in arguments
-                             if len(a.arg) == 1 and a.arg.islower() and a.arg not in _ONE_LETTER_OK)
+                             if len(a.arg) == 1 and a.arg.islower() and a.arg not in allowed)
 
     visit(tree)
     return found

@@ -63,12 +63,17 @@ def rating_options(command):
 @click.option("--rating-column", default=None, help="Column of the ratings (default: rating, score, count, value; "
                                                     "none: every row is one interaction).")
 @click.option("--time-column", default=None, help="Column of the times (default: timestamp, time, date).")
+@click.option("--items", "items", type=click.Path(exists=True, dir_okay=False), default=None, metavar="FILE",
+              help="Names of the items: a table keyed by item id with a title and any other columns (CSV, TSV, "
+                   "MovieLens' ml-100k.item as it comes); titles appear beside the ids in the files and the page.")
+@click.option("--users", "users", type=click.Path(exists=True, dir_okay=False), default=None, metavar="FILE",
+              help="Names of the users, as --items.")
 @click.option("--out", "-o", default=None, help="Output folder (default: reports/<file name>).")
 @click.option("--force", is_flag=True, help="Replace the output folder of an earlier run.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @friendly
 def recommend_command(ratings: str, family, k, solver, seed, top, include_known, test_size, folds, split, min_rating,
-                      out, force, quiet, **params) -> None:
+                      items, users, out, force, quiet, **params) -> None:
     """Fit a rating model to RATINGS and write recommendations, similar items and a report.
 
     RATINGS is a long table (CSV, TSV, JSON Lines, MovieLens u.data or ratings.dat) with a user,
@@ -81,6 +86,7 @@ def recommend_command(ratings: str, family, k, solver, seed, top, include_known,
       topicmf recommend corpora/purchases_lecture.csv -k 2
       topicmf recommend u.data --folds 5 --out reports/ml100k
       topicmf recommend u.data --model implicit --min-rating 4
+      topicmf recommend ml-100k.inter --items ml-100k.item
     """
     from ..workflow.recommend import recommend
 
@@ -90,7 +96,7 @@ def recommend_command(ratings: str, family, k, solver, seed, top, include_known,
                        test_size=test_size, folds=folds, split=split, settings=settings, min_rating=min_rating,
                        columns={key: value for key, value in columns.items() if value is not None},
                        exclude_known=not include_known, command=command_line(),
-                       stage=lambda label: Progress(label, quiet=quiet))
+                       stage=lambda label: Progress(label, quiet=quiet), items=items, users=users)
     click.echo(summary(result))
 
 
@@ -113,14 +119,20 @@ def summary(result) -> str:
     lines.append("")
     for u in range(shown):
         recs = model.recommend(model.user_ids[u], 3)
-        text = ", ".join(f"{item} ({score:.2f})" for item, score in recs) or "(every item is known)"
-        lines.append(f"  {model.user_ids[u]} → {text}")
+        text = ", ".join(f"{_named(item, model.item_title(item))} ({score:.2f})" for item, score in recs
+                         ) or "(every item is known)"
+        lines.append(f"  {_named(model.user_ids[u], model.user_title(model.user_ids[u]))} → {text}")
     if model.n_users > shown:
         lines.append(f"  … and {model.n_users - shown:,} more users in recommendations.csv")
     lines.append("")
     lines.append(f"written    {result.directory}/index.html (and recommendations.csv, similar_items.csv, "
                  f"model.npz, manifest.json) in {m['timings']['total']:.1f} s")
     return "\n".join(lines)
+
+
+def _named(ident: str, title: str | None) -> str:
+    """An id as the summary shows it: with its title when it has one."""
+    return f"{title} [{ident}]" if title else ident
 
 
 def _load(directory):
@@ -164,7 +176,12 @@ def predict_command(directory: str, pairs: str) -> None:
             source.close()
     from ..report.ratings import csv_text
 
-    click.echo(csv_text(("user", "item", "prediction"), zip(users, items, model.predict(users, items))), nl=False)
+    predictions = model.predict(users, items)
+    if model.item_titles is None:
+        click.echo(csv_text(("user", "item", "prediction"), zip(users, items, predictions)), nl=False)
+    else:
+        titles = [model.item_title(item) or "" for item in items]
+        click.echo(csv_text(("user", "item", "prediction", "title"), zip(users, items, predictions, titles)), nl=False)
 
 
 def _open_text(path: str):
@@ -203,7 +220,8 @@ def _given_items(text: str) -> dict:
 @click.option("--include-known", is_flag=True, help="Do not leave out the user's known items.")
 @friendly
 def suggest_command(directory: str, user, items, top: int, include_known: bool) -> None:
-    """Print the recommendations of one user, from the model saved in DIR (CSV: rank,item,score).
+    """Print the recommendations of one user, from the model saved in DIR (CSV: rank,item,score, and title when the
+    run was given --items).
 
     \b
     Examples:
@@ -220,5 +238,9 @@ def suggest_command(directory: str, user, items, top: int, include_known: bool) 
         recs = model.recommend_new(_given_items(items), top, exclude_known=not include_known)
     from ..report.ratings import csv_text
 
-    click.echo(csv_text(("rank", "item", "score"), ((r, item, score) for r, (item, score) in enumerate(recs, 1))),
-               nl=False)
+    if model.item_titles is None:
+        rows = ((r, item, score) for r, (item, score) in enumerate(recs, 1))
+        click.echo(csv_text(("rank", "item", "score"), rows), nl=False)
+    else:
+        rows = ((r, item, score, model.item_title(item) or "") for r, (item, score) in enumerate(recs, 1))
+        click.echo(csv_text(("rank", "item", "score", "title"), rows), nl=False)

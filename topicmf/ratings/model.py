@@ -26,7 +26,8 @@ BLOCK_CELLS = 4_000_000  # scores held at once when recommending for many users
 class RatingModel:
     """A fitted estimator, its family and the ids of its rows (users) and columns (items).
 
-    ``similar`` is the item-neighbour graph (cosine of the item factors), once computed.
+    ``similar`` is the item-neighbour graph (cosine of the item factors), once computed;
+    ``item_titles`` and ``user_titles`` the names a table gave (:mod:`topicmf.ratings.names`).
     """
 
     family: RatingFamily
@@ -35,6 +36,8 @@ class RatingModel:
     item_ids: tuple
     similar: NeighbourGraph | None = None
     manifest: dict | None = None
+    item_titles: tuple | None = None  # a title per item (None where the names table has none), or None
+    user_titles: tuple | None = None
     _users: dict | None = field(default=None, repr=False)
     _items: dict | None = field(default=None, repr=False)
 
@@ -67,6 +70,19 @@ class RatingModel:
         if n < 0 and strict:
             raise TopicmfError(f"no item {str(item)!r} in this model ({self.n_items:,} items)")
         return n
+
+    def item_title(self, item) -> str | None:
+        """An item's title (None without one, or for an item the model does not have)."""
+        if self.item_titles is None:
+            return None
+        n = self.item_index(item, strict=False)
+        return self.item_titles[n] if n >= 0 else None
+
+    def user_title(self, user) -> str | None:
+        if self.user_titles is None:
+            return None
+        n = self.user_index(user, strict=False)
+        return self.user_titles[n] if n >= 0 else None
 
     def predict(self, users, items) -> np.ndarray:
         """Predictions for (user id, item id) pairs; unknown ids fall back as the estimator's predict does."""

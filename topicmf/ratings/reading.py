@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from ..corpus.tables import sniff_encoding
 from ..errors import CorpusError, TopicmfWarning
 
-__all__ = ["Ratings", "read_ratings", "USER_NAMES", "ITEM_NAMES", "RATING_NAMES", "TIME_NAMES"]
+__all__ = ["Ratings", "read_ratings", "ratings_in_memory", "MEMORY_SOURCE", "find_column", "delimiter_of", "USER_NAMES", "ITEM_NAMES", "RATING_NAMES", "TIME_NAMES"]
 
 #: Column names recognised without an option (compared lowercased, a recbole ``:type`` suffix dropped).
 USER_NAMES = ("user", "user_id", "userid", "uid", "user id", "customer", "customer_id")
@@ -64,7 +64,7 @@ def _key(name: str) -> str:
     return name.strip().lower().split(":")[0].strip()
 
 
-def _find(header: list[str], wanted: str | None, names: tuple, what: str, path) -> int | None:
+def find_column(header: list[str], wanted: str | None, names: tuple, what: str, path) -> int | None:
     keys = [_key(h) for h in header]
     if wanted is not None:
         if wanted in header:
@@ -93,7 +93,7 @@ def _number(text, path, line: int, what: str) -> float:
     return value
 
 
-def _delimiter(path: Path, first_line: str) -> str:
+def delimiter_of(path: Path, first_line: str) -> str:
     if path.suffix.lower() == ".dat" and "::" in first_line:
         return "::"
     if path.suffix.lower() in _TAB_SUFFIXES or ("\t" in first_line and "," not in first_line):
@@ -126,7 +126,7 @@ def _text_rows(path: Path, encoding: str):
         first = next(lines, None)
         if first is None:
             raise CorpusError(f"{path} is empty: expected rows of user, item and rating")
-        delimiter = _delimiter(path, first[1])
+        delimiter = delimiter_of(path, first[1])
         yield first[0], _split(first[1], delimiter)
         if delimiter == ",":  # quoted fields may span lines: let csv read the rest
             fh.seek(0)
@@ -171,6 +171,65 @@ def read_ratings(path, *, user_column: str | None = None, item_column: str | Non
     return _assemble(path, cells, info)
 
 
+#: What rating data in memory is called where a file's path would be (messages, the manifest).
+MEMORY_SOURCE = "<ratings>"
+
+
+def ratings_in_memory(data, *, user_column: str | None = None, item_column: str | None = None,
+                      rating_column: str | None = None, time_column: str | None = None) -> Ratings:
+    """:class:`Ratings` from a DataFrame (its columns found as a file's are) or an iterable of (user, item[, rating[,
+    time]]) tuples, assembled as a long table's rows are: ids as text in order of appearance, the last of duplicate
+    pairs kept."""
+    cells = _Cells()
+    source = MEMORY_SOURCE
+    if hasattr(data, "columns"):  # a pandas DataFrame
+        header = [str(c) for c in data.columns]
+        u = find_column(header, user_column, USER_NAMES, "users", "the DataFrame")
+        i = find_column(header, item_column, ITEM_NAMES, "items", "the DataFrame")
+        if u is None or i is None:
+            raise CorpusError(f"the DataFrame has no {'users' if u is None else 'items'} column (columns: "
+                              f"{', '.join(header)}); name it with {'user' if u is None else 'item'}_column=")
+        r = None if _none(rating_column) else find_column(header, rating_column, RATING_NAMES, "ratings",
+                                                          "the DataFrame")
+        t = find_column(header, time_column, TIME_NAMES, "times", "the DataFrame")
+        columns = [data.iloc[:, c].tolist() if c is not None else None for c in (u, i, r, t)]
+        names = {"user": header[u], "item": header[i], "rating": header[r] if r is not None else None,
+                 "time": header[t] if t is not None else None}
+        rows = zip(*(c if c is not None else itertools.repeat(None) for c in columns))
+        width, has_rating, has_time = 4, r is not None, t is not None
+    else:
+        if isinstance(data, (str, bytes)) or not hasattr(data, "__iter__"):
+            raise CorpusError(f"give ratings as a DataFrame or (user, item[, rating]) tuples, not a {type(data).__name__}")
+        rows, width, has_rating, has_time = iter(data), None, None, False
+        names = {"user": "user", "item": "item", "rating": None, "time": None}
+    for line, row in enumerate(rows, 1):
+        if isinstance(row, (str, bytes)) or not hasattr(row, "__len__") or not 2 <= len(row) <= 4:
+            raise CorpusError(f"rating {line} is {row!r}: give (user, item[, rating[, time]]) tuples")
+        if width is None:  # the first tuple says which fields every one has
+            width, has_rating, has_time = len(row), len(row) >= 3, len(row) == 4
+            names.update(rating="rating" if has_rating else None, time="time" if has_time else None)
+        elif len(row) != width:
+            raise CorpusError(f"rating {line} has {len(row)} fields, the first had {width}")
+        cells.users.append(_id(row[0], line, "user"))
+        cells.items.append(_id(row[1], line, "item"))
+        if has_rating:
+            cells.texts.append(_number(row[2], source, line, "rating"))
+        if has_time:
+            cells.times.append(str(row[3]))
+        cells.lines.append(line)
+    cells.what = itertools.repeat("rating")
+    return _assemble(source, cells, {"format": "memory", "columns": names})
+
+
+def _id(value, line: int, what: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        raise CorpusError(f"rating {line} has no {what}")
+    text = str(value.item() if hasattr(value, "item") else value).strip()
+    if not text:
+        raise CorpusError(f"rating {line} has an empty {what}")
+    return text
+
+
 def _from_text(path, encoding, user_column, item_column, rating_column, time_column, progress=None):
     rows = _text_rows(path, encoding)
     line, header = next(rows)
@@ -180,11 +239,11 @@ def _from_text(path, encoding, user_column, item_column, rating_column, time_col
         names = ["user", "item", "rating", "timestamp"][: len(header)] + [f"column {i + 1}" for i in range(4, len(header))]
         return _long_rows(path, names, itertools.chain([(line, header)], rows), 0, 1, 2, 3 if len(header) > 3 else None,
                           "long (no header)", progress)
-    u = _find(header, user_column, USER_NAMES, "users", path)
-    i = _find(header, item_column, ITEM_NAMES, "items", path)
+    u = find_column(header, user_column, USER_NAMES, "users", path)
+    i = find_column(header, item_column, ITEM_NAMES, "items", path)
     if u is not None and i is not None:
-        r = None if _none(rating_column) else _find(header, rating_column, RATING_NAMES, "ratings", path)
-        t = _find(header, time_column, TIME_NAMES, "times", path)
+        r = None if _none(rating_column) else find_column(header, rating_column, RATING_NAMES, "ratings", path)
+        t = find_column(header, time_column, TIME_NAMES, "times", path)
         return _long_rows(path, header, rows, u, i, r, t, "long", progress)
     if item_column is not None or (rating_column is not None and not _none(rating_column)):
         missing = "users" if u is None else "items"
@@ -246,13 +305,13 @@ def _long_from_json(path, encoding, user_column, item_column, rating_column, tim
     for line, record in _json_rows(path, encoding):
         if columns is None:
             keys = [str(k) for k in record]
-            u = _find(keys, user_column, USER_NAMES, "users", path)
-            i = _find(keys, item_column, ITEM_NAMES, "items", path)
+            u = find_column(keys, user_column, USER_NAMES, "users", path)
+            i = find_column(keys, item_column, ITEM_NAMES, "items", path)
             if u is None or i is None:
                 raise CorpusError(f"{path}:{line}: no {'users' if u is None else 'items'} field found "
                                   f"(fields: {', '.join(keys)}); name it with --{'user' if u is None else 'item'}-column")
-            r = None if _none(rating_column) else _find(keys, rating_column, RATING_NAMES, "ratings", path)
-            t = _find(keys, time_column, TIME_NAMES, "times", path)
+            r = None if _none(rating_column) else find_column(keys, rating_column, RATING_NAMES, "ratings", path)
+            t = find_column(keys, time_column, TIME_NAMES, "times", path)
             columns = [keys[c] if c is not None else None for c in (u, i, r, t)]
         cu, ci, cr, ct = columns
         if cu not in record or ci not in record:

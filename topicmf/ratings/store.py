@@ -40,6 +40,9 @@ def save_rating_model(model: RatingModel, directory, manifest: dict) -> dict:
     }
     pack_strings(model.user_ids, arrays, "user_ids")
     pack_strings(model.item_ids, arrays, "item_ids")
+    for name, titles in (("item_titles", model.item_titles), ("user_titles", model.user_titles)):
+        if titles is not None:
+            pack_strings(tuple(t or "" for t in titles), arrays, name)
     if model.similar is not None:
         arrays["similar_index"] = model.similar.index.astype(np.int32)
         arrays["similar_score"] = model.similar.score.astype(np.float32)
@@ -97,7 +100,14 @@ def load_rating_model(directory) -> RatingModel:
         similar = NeighbourGraph(a["similar_index"], a["similar_score"], about.get("method", "exact"),
                                  about.get("recall"), about.get("recall_sample", 0), about.get("exact_work"),
                                  about.get("similarity", "cosine of item factors"))
-    return RatingModel(family, estimator, users, items, similar, manifest)
+    titles = {}
+    for name, ids in (("item_titles", items), ("user_titles", users)):
+        found = unpack_strings(a, name, path)
+        if found is not None:
+            if len(found) != len(ids):
+                raise TopicmfError(f"{path} is inconsistent: {len(found)} {name.replace('_', ' ')} for {len(ids)} ids")
+            titles[name] = tuple(t or None for t in found)
+    return RatingModel(family, estimator, users, items, similar, manifest, **titles)
 
 
 def _check(a: dict, users, items, path) -> None:

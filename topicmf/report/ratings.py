@@ -27,8 +27,10 @@ PAGE_ITEMS = 20_000  # items whose neighbour lists the page carries
 BLOCK = 50_000  # rows formatted at a time
 
 
-def _write_pairs(path, header, owners, index, score, names) -> None:
-    """Rows ``owner, rank, name, score`` of a ranked table (-1 entries, where a list ran out, left out)."""
+def _write_pairs(path, header, owners, index, score, names, titles=None, owner_titles=None, owner_column="") -> None:
+    """Rows ``owner, rank, name, score`` of a ranked table (-1 entries, where a list ran out, left out); with
+    ``titles`` a ``title`` column (the ranked entry's), with ``owner_titles`` an ``<owner_column>`` one (the owner's)."""
+    header = (*header, *(["title"] if titles is not None else []), *([owner_column] if owner_titles is not None else []))
     with open(path, "w", newline="", encoding="utf-8") as f:
         f.write(",".join(header) + "\n")
         for start in range(0, index.shape[0], BLOCK):
@@ -38,22 +40,28 @@ def _write_pairs(path, header, owners, index, score, names) -> None:
             width = block_index.shape[1]
             for r in range(block_index.shape[0]):
                 owner = cell(owners[start + r])
+                tail = "" if owner_titles is None else "," + cell(owner_titles[start + r])
                 for rank in range(width):
                     j = block_index[r, rank]
                     if j >= 0:
-                        lines.append(f"{owner},{rank + 1},{cell(names[j])},{text[r * width + rank]}\n")
+                        title = "" if titles is None else "," + cell(titles[j])
+                        lines.append(f"{owner},{rank + 1},{cell(names[j])},{text[r * width + rank]}{title}{tail}\n")
             f.write("".join(lines))
 
 
 def write_recommendations(path, model: RatingModel, items: np.ndarray, scores: np.ndarray) -> None:
-    """recommendations.csv: ``user, rank, item, score``, each user's top items best first."""
-    _write_pairs(path, ("user", "rank", "item", "score"), model.user_ids, items, scores, model.item_ids)
+    """recommendations.csv: ``user, rank, item, score``, each user's top items best first (and the item's ``title``
+    and the ``user_title`` when names were given)."""
+    _write_pairs(path, ("user", "rank", "item", "score"), model.user_ids, items, scores, model.item_ids,
+                 model.item_titles, model.user_titles, "user_title")
 
 
 def write_similar_items(path, model: RatingModel) -> None:
-    """similar_items.csv: ``item, rank, neighbour, score`` (cosine of the item factors)."""
+    """similar_items.csv: ``item, rank, neighbour, score`` (cosine of the item factors); with names, the neighbour's
+    ``title`` and the ``item_title``."""
     g = model.similar
-    _write_pairs(path, ("item", "rank", "neighbour", "score"), model.item_ids, g.index, g.score, model.item_ids)
+    _write_pairs(path, ("item", "rank", "neighbour", "score"), model.item_ids, g.index, g.score, model.item_ids,
+                 model.item_titles, model.item_titles, "item_title")
 
 
 def csv_text(header, rows) -> str:
@@ -132,7 +140,7 @@ def page_data(model: RatingModel, items: np.ndarray, scores: np.ndarray, seed: i
         recs = [(int(j), round(float(s), 4)) for j, s in zip(items[u], scores[u]) if j >= 0]
         named.update(int(cols[q]) for q in order)
         named.update(j for j, _ in recs)
-        user_rows.append((model.user_ids[u], int(hi - lo), [(int(cols[q]), float(vals[q])) for q in order], recs))
+        user_rows.append((model.user_ids[u], None if model.user_titles is None else model.user_titles[u], int(hi - lo), [(int(cols[q]), float(vals[q])) for q in order], recs))
     g = model.similar
     listed = np.array(sorted(named), dtype=np.int64)
     listed = listed[np.argsort(-counts[listed], kind="stable")[:PAGE_ITEMS]] if g is not None else listed[:0]
@@ -144,11 +152,13 @@ def page_data(model: RatingModel, items: np.ndarray, scores: np.ndarray, seed: i
     for j in listed:
         similar[at[int(j)]] = [[at[int(x)], round(float(s), 4)] for x, s in zip(g.index[j], g.score[j])]
     return {
-        "users": [{"id": uid, "n": n, "known": [[at[j], v] for j, v in kn], "recs": [[at[j], s] for j, s in recs]}
-                  for uid, n, kn, recs in user_rows],
+        "users": [{"id": uid, "title": title, "n": n, "known": [[at[j], v] for j, v in kn],
+                   "recs": [[at[j], s] for j, s in recs]} for uid, title, n, kn, recs in user_rows],
         "n_users": n_users,
         "n_items": model.n_items,
-        "items": {"id": [model.item_ids[j] for j in page_items], "count": counts[page_items].tolist(),
+        "items": {"id": [model.item_ids[j] for j in page_items],
+                  "title": None if model.item_titles is None else [model.item_titles[j] for j in page_items],
+                  "count": counts[page_items].tolist(),
                   "mean": np.round(means[page_items], 3).tolist(), "similar": similar},
         "map": None if placed is None else {"items": [at[int(j)] for j in placed[:, 0]],
                                             "x": np.round(placed[:, 1], 4).tolist(),

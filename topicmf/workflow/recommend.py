@@ -9,9 +9,10 @@ atomically like a topic run's.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,8 @@ from ..errors import TopicmfError, TopicmfWarning
 from ..runfolder.staging import write_atomic
 from ..ratings import (RatingModel, Ratings, choose_family, family, kfold_known, read_ratings,
                        save_rating_model, split_known)
+from ..ratings.names import Names, frame_names, read_names
+from ..ratings.reading import MEMORY_SOURCE, ratings_in_memory
 from ..runfolder.staging import check_destination, staged_directory
 from ..spec import SPLITS, checked
 from ..report.ratings import render_ratings, write_recommendations, write_similar_items
@@ -151,7 +154,7 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
               seed: int = 0, force: bool = False, top: int = 10, test_size: float = 0.2, folds: int | None = None,
               split: str = "random", settings: dict | None = None, min_rating: float | None = None,
               columns: dict | None = None, exclude_known: bool = True, command: str = "",
-              stage=None) -> RecommendResult:
+              stage=None, items=None, users=None) -> RecommendResult:
     """Read a rating file, evaluate, fit, and write a run folder.
 
     Parameters
@@ -178,34 +181,110 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
         ``user``, ``item``, ``rating``, ``time`` column names for the reader.
     exclude_known : bool
         Leave each user's known items out of their recommendations (the default).
+    items, users : path, DataFrame or None
+        Tables of names (:mod:`topicmf.ratings.names`): titles beside the ids in the files and on the page.
     """
-    stage = stage or silent
-    started = time.perf_counter()
     out = check_destination(out if out is not None else default_out(path), path, force=force)
+    job = prepare_recommend(path, out=out, model=model, k=k, solver=solver, seed=seed, force=force, top=top,
+                            test_size=test_size, folds=folds, split=split, settings=settings, min_rating=min_rating,
+                            columns=columns, exclude_known=exclude_known, command=command, stage=stage,
+                            items=items, users=users)
+    ratings = read_job_ratings(job)
+    outcome = fit_recommend(job, ratings)
+    manifest = write_recommend(job, outcome)
+    return RecommendResult(out, outcome.model, manifest, ratings)
+
+
+@dataclass
+class RatingJob:
+    """A recommend job's parameters, checked, and its bookkeeping."""
+
+    source: object  # a rating file's path, or ratings in memory (a DataFrame, (user, item[, rating]) tuples)
+    out: Path | None
+    model: str | None
+    k: int | None
+    solver: str | None
+    seed: int
+    force: bool
+    top: int
+    test_size: float
+    folds: int | None
+    split: str
+    settings: dict
+    min_rating: float | None
+    columns: dict
+    exclude_known: bool
+    command: str
+    stage: object
+    items: Names | None
+    users: Names | None
+    started: float = field(default_factory=time.perf_counter)
+    timings: dict = field(default_factory=dict)
+
+
+@dataclass
+class RatingOutcome:
+    """A fitted recommend job before it is written."""
+
+    model: RatingModel
+    ratings: Ratings
+    items: np.ndarray  # every user's recommended items (columns), best first; -1 where the list ran out
+    scores: np.ndarray
+    manifest: dict
+
+
+def prepare_recommend(source, *, out=None, model=None, k=None, solver=None, seed=0, force=False, top=10,
+                      test_size=0.2, folds=None, split="random", settings=None, min_rating=None, columns=None,
+                      exclude_known=True, command="", stage=None, items=None, users=None) -> RatingJob:
+    """The job's parameters checked once (what the family cannot take is refused before the data is read)."""
     if split not in SPLITS:
         raise TopicmfError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
-    if model is not None:  # what the family cannot take is refused before the file is read
+    if model is not None:
         family(model).check(solver, settings or {})
-    timings = {}
-    with stage("reading, rows") as progress:
-        ratings = read_ratings(path, **{f"{key}_column": value for key, value in (columns or {}).items()},
-                               progress=progress)
-    if min_rating is not None:
-        ratings = positives(ratings, min_rating)
-    timings["reading"] = time.perf_counter() - started
-    chosen = choose_family(ratings.R, model)
+    return RatingJob(source, out, model, k, solver, seed, force, top, test_size, folds, split, dict(settings or {}),
+                     min_rating, dict(columns or {}), exclude_known, command, stage or silent, _names(items, "items"),
+                     _names(users, "users"))
+
+
+def _names(given, what: str) -> Names | None:
+    """A table of names: read from a path, taken from a DataFrame, or None."""
+    if given is None or isinstance(given, Names):
+        return given
+    if hasattr(given, "columns"):
+        return frame_names(given, what)
+    return read_names(given, what)
+
+
+def read_job_ratings(job: RatingJob) -> Ratings:
+    """The job's ratings: its file read, or its data in memory assembled the same way; timed."""
+    columns = {f"{key}_column": value for key, value in job.columns.items()}
+    with job.stage("reading, rows") as progress:
+        if isinstance(job.source, (str, os.PathLike)):
+            ratings = read_ratings(job.source, **columns, progress=progress)
+        else:
+            ratings = ratings_in_memory(job.source, **columns)
+    if job.min_rating is not None:
+        ratings = positives(ratings, job.min_rating)
+    job.timings["reading"] = time.perf_counter() - job.started
+    return ratings
+
+
+def fit_recommend(job: RatingJob, ratings: Ratings) -> RatingOutcome:
+    """Evaluate, fit on every known cell, recommend for every user and find every item's neighbours."""
+    stage, timings, settings = job.stage, job.timings, job.settings
+    chosen = choose_family(ratings.R, job.model)
     n_users, n_items = ratings.shape
-    k_used = k if k is not None else min(chosen.default_k, n_users, n_items)
-    chosen.check(solver, settings or {}, k_used)
+    k_used = job.k if job.k is not None else min(chosen.default_k, n_users, n_items)
+    chosen.check(job.solver, settings, k_used)
 
     def make():
-        return chosen.make(k_used, solver, seed, settings or {})
+        return chosen.make(k_used, job.solver, job.seed, settings)
 
     with checked():  # every parameter is checked above: the fits do not check them again
         evaluation = None
-        if folds or test_size:
-            evaluation = _evaluate(chosen, ratings, make, test_size=test_size, folds=folds, split=split, seed=seed,
-                                   stage=stage)
+        if job.folds or job.test_size:
+            evaluation = _evaluate(chosen, ratings, make, test_size=job.test_size, folds=job.folds, split=job.split,
+                                   seed=job.seed, stage=stage)
             timings["evaluating"] = evaluation["seconds"]
         t = time.perf_counter()
         with stage("fitting, sweep") as progress:
@@ -214,40 +293,55 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
             except ValueError as exc:
                 raise TopicmfError(str(exc)) from None
         timings["fitting"] = time.perf_counter() - t
-    fitted = RatingModel(chosen, estimator, ratings.user_ids, ratings.item_ids)
+    fitted = RatingModel(chosen, estimator, ratings.user_ids, ratings.item_ids,
+                         item_titles=None if job.items is None else job.items.aligned(ratings.item_ids, "items"),
+                         user_titles=None if job.users is None else job.users.aligned(ratings.user_ids, "users"))
     t = time.perf_counter()
     with stage("recommending") as progress:
-        rows = np.arange(n_users)
-        items, scores = fitted.recommend_rows(rows, top, exclude_known)
+        items, scores = fitted.recommend_rows(np.arange(n_users), job.top, job.exclude_known)
         progress(1, 2)
-        fitted.find_similar(SIMILAR_ITEMS, seed=seed)
+        fitted.find_similar(SIMILAR_ITEMS, seed=job.seed)
         progress(2, 2)
     timings["recommending"] = time.perf_counter() - t
-    manifest = _manifest(path, ratings, chosen, fitted, evaluation, command, timings, k_used, top)
+    manifest = _manifest(job.source, ratings, chosen, fitted, evaluation, job.command, timings, k_used, job.top)
+    if job.items is not None or job.users is not None:
+        manifest["names"] = {what: names.report(ids) for what, names, ids in
+                             (("items", job.items, ratings.item_ids), ("users", job.users, ratings.user_ids))
+                             if names is not None}
+    return RatingOutcome(fitted, ratings, items, scores, manifest)
+
+
+def write_recommend(job: RatingJob, outcome: RatingOutcome, out=None, force: bool | None = None) -> dict:
+    """Write the run folder (``out``, default the job's): the CSV files, the model, the manifest, the page."""
+    fitted, manifest = outcome.model, dict(outcome.manifest)
+    out = job.out if out is None else out
+    force = job.force if force is None else force
     t = time.perf_counter()
-    with staged_directory(out, force=force) as tmp, stage("writing") as progress:
-        write_recommendations(tmp / "recommendations.csv", fitted, items, scores)
+    with staged_directory(out, force=force) as tmp, job.stage("writing") as progress:
+        write_recommendations(tmp / "recommendations.csv", fitted, outcome.items, outcome.scores)
         if fitted.similar is not None:
             write_similar_items(tmp / "similar_items.csv", fitted)
-        manifest["timings"]["total"] = time.perf_counter() - started
+        manifest["timings"]["total"] = time.perf_counter() - job.started
         manifest["peak_memory_mb"] = peak_memory_mb()
         manifest = save_rating_model(fitted, tmp, manifest)
         fitted.manifest = manifest
-        write_atomic(tmp / "index.html", render_ratings(fitted, ratings, manifest, items, scores))
+        write_atomic(tmp / "index.html", render_ratings(fitted, outcome.ratings, manifest, outcome.items,
+                                                        outcome.scores))
         progress(1, 1)
     manifest["timings"]["writing"] = time.perf_counter() - t
-    return RecommendResult(out, fitted, manifest, ratings)
+    return manifest
 
 
 def _manifest(path, ratings, family, fitted, evaluation, command, timings, k, n) -> dict:
     R = ratings.R
+    here = isinstance(path, (str, os.PathLike))
     return {
-        "command": command or f"topicmf recommend {path}",
+        "command": command or f"topicmf recommend {path if here else MEMORY_SOURCE}",
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "versions": versions(),
         "data": {
-            "path": str(Path(path).expanduser().resolve()),
-            "name": Path(path).stem,
+            "path": str(Path(path).expanduser().resolve()) if here else None,
+            "name": Path(path).stem if here else "ratings",
             "format": ratings.info.get("format"),
             "columns": ratings.info.get("columns"),
             "users": int(R.shape[0]),

@@ -8,6 +8,10 @@
   const users = D.users;
   const state = { user: -1, item: -1 };
 
+  // an item's or user's name on the page: its title (from --items / --users) and its id, or the id alone
+  const itemLabel = (j) => (items.title && items.title[j] ? items.title[j] + " · " + items.id[j] : items.id[j]);
+  const userLabel = (u) => (u.title ? u.title + " · " + u.id : u.id);
+  const itemLabels = items.id.map((_, j) => itemLabel(j));
   const fmt = (x) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(3));
   function row(cells, numeric) {
     const tr = el("tr");
@@ -19,7 +23,7 @@
     return tr;
   }
   function itemButton(j) {
-    const b = el("button", { type: "button", class: "link", "data-item": j }, items.id[j]);
+    const b = el("button", { type: "button", class: "link", "data-item": j }, itemLabels[j]);
     b.addEventListener("click", () => selectItem(j, true));
     return b;
   }
@@ -40,7 +44,7 @@
   }
 
   // users
-  const userNames = users.map((u) => u.id);
+  const userNames = users.map(userLabel);
   function showUserMatches() {
     const query = document.getElementById("user-search").value;
     const box = document.getElementById("user-matches");
@@ -57,7 +61,7 @@
   function selectUser(i) {
     state.user = i;
     const u = users[i];
-    document.getElementById("user-title").textContent = "User " + u.id;
+    document.getElementById("user-title").textContent = "User " + userLabel(u);
     document.getElementById("known-note").textContent = u.n + " known item" + (u.n === 1 ? "" : "s") +
       (u.n > u.known.length ? " (the " + u.known.length + " highest shown)" : "") + ", highest first.";
     const known = document.querySelector("#known-table tbody");
@@ -70,7 +74,7 @@
   // items
   function selectItem(j, scroll) {
     state.item = j;
-    document.getElementById("item-title").textContent = items.id[j];
+    document.getElementById("item-title").textContent = itemLabels[j];
     document.getElementById("item-facts").textContent = items.count[j] + " known cells, mean value " + items.mean[j];
     const body = document.querySelector("#similar-table tbody");
     const list = items.similar[j];
@@ -86,8 +90,8 @@
   function showItemMatches() {
     const query = document.getElementById("item-search").value;
     const box = document.getElementById("item-matches");
-    box.replaceChildren(...matches(query, items.id, MATCHES).map((j) => itemButton(j)));
-    const n = countMatches(query, items.id);
+    box.replaceChildren(...matches(query, itemLabels, MATCHES).map((j) => itemButton(j)));
+    const n = countMatches(query, itemLabels);
     document.getElementById("item-count").textContent =
       n + " of " + items.id.length + " items" + (items.id.length < D.n_items ? " on this page" : "") +
       (n > MATCHES ? " (the first " + MATCHES + " shown)" : "");
@@ -101,7 +105,7 @@
       const dot = sv("circle", { cx: (12 + 336 * D.map.x[n]).toFixed(1), cy: (348 - 336 * D.map.y[n]).toFixed(1),
                                  r: r.toFixed(1), fill: "#332288", "fill-opacity": 0.45, class: "item-dot",
                                  "data-item": j, tabindex: 0, role: "button" });
-      dot.appendChild(sv("title", {}, items.id[j] + " (" + items.count[j] + " known cells)"));
+      dot.appendChild(sv("title", {}, itemLabels[j] + " ("+ items.count[j] + " known cells)"));
       dot.addEventListener("click", () => selectItem(j, true));
       dot.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); selectItem(j, true); } });
       svg.appendChild(dot);
