@@ -19,6 +19,7 @@ import numpy as np
 from ..corpus.memory import frame_columns, is_path, memory_corpus
 from ..errors import TopicmfError
 from ..model.store import load_model
+from ..runfolder.manifest import RATINGS_FORMAT, read_manifest
 from ..resources import limit
 from ..runfolder.staging import check_destination, staged_directory
 from ..spec import checked
@@ -167,8 +168,22 @@ def _texts(docs, text_column: str) -> list[str]:
     return texts
 
 
-def load(directory) -> Topics:
-    """The fitted :class:`Topics` of a run folder (``topicmf run``'s or :meth:`Topics.save`'s), without pickle."""
+def load(directory):
+    """The fitted estimator of a run folder, without pickle: :class:`Topics` for ``topicmf run``'s (or
+    :meth:`Topics.save`'s), :class:`~topicmf.api.recommender.Recommender` for ``topicmf recommend``'s."""
+    from .recommender import load_recommender
+
+    try:
+        return _load_topics(directory)
+    except TopicmfError as exc:
+        try:
+            read_manifest(directory, RATINGS_FORMAT)
+        except TopicmfError:
+            raise exc from None
+        return load_recommender(directory)
+
+
+def _load_topics(directory) -> Topics:
     model = load_model(directory)
     manifest = model.manifest
     estimator = Topics(**_recorded_params(manifest))

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from ..corpus.tables import sniff_encoding
 from ..errors import CorpusError, TopicmfWarning
 
-__all__ = ["Ratings", "read_ratings", "ratings_in_memory", "MEMORY_SOURCE", "find_column", "delimiter_of", "USER_NAMES", "ITEM_NAMES", "RATING_NAMES", "TIME_NAMES"]
+__all__ = ["Ratings", "read_ratings", "Cells", "assemble_cells", "parse_number", "no_column", "find_column", "delimiter_of", "USER_NAMES", "ITEM_NAMES", "RATING_NAMES", "TIME_NAMES"]
 
 #: Column names recognised without an option (compared lowercased, a recbole ``:type`` suffix dropped).
 USER_NAMES = ("user", "user_id", "userid", "uid", "user id", "customer", "customer_id")
@@ -78,12 +78,12 @@ def find_column(header: list[str], wanted: str | None, names: tuple, what: str, 
     return None
 
 
-def _none(column: str | None) -> bool:
+def no_column(column: str | None) -> bool:
     """``none`` as a rating column: the table has none, every row is one interaction."""
     return column is not None and column.strip().lower() == "none"
 
 
-def _number(text, path, line: int, what: str) -> float:
+def parse_number(text, path, line: int, what: str) -> float:
     try:
         value = float(text)
     except (TypeError, ValueError):
@@ -168,66 +168,7 @@ def read_ratings(path, *, user_column: str | None = None, item_column: str | Non
         cells, info = _long_from_json(path, encoding, user_column, item_column, rating_column, time_column)
     else:
         cells, info = _from_text(path, encoding, user_column, item_column, rating_column, time_column, progress)
-    return _assemble(path, cells, info)
-
-
-#: What rating data in memory is called where a file's path would be (messages, the manifest).
-MEMORY_SOURCE = "<ratings>"
-
-
-def ratings_in_memory(data, *, user_column: str | None = None, item_column: str | None = None,
-                      rating_column: str | None = None, time_column: str | None = None) -> Ratings:
-    """:class:`Ratings` from a DataFrame (its columns found as a file's are) or an iterable of (user, item[, rating[,
-    time]]) tuples, assembled as a long table's rows are: ids as text in order of appearance, the last of duplicate
-    pairs kept."""
-    cells = _Cells()
-    source = MEMORY_SOURCE
-    if hasattr(data, "columns"):  # a pandas DataFrame
-        header = [str(c) for c in data.columns]
-        u = find_column(header, user_column, USER_NAMES, "users", "the DataFrame")
-        i = find_column(header, item_column, ITEM_NAMES, "items", "the DataFrame")
-        if u is None or i is None:
-            raise CorpusError(f"the DataFrame has no {'users' if u is None else 'items'} column (columns: "
-                              f"{', '.join(header)}); name it with {'user' if u is None else 'item'}_column=")
-        r = None if _none(rating_column) else find_column(header, rating_column, RATING_NAMES, "ratings",
-                                                          "the DataFrame")
-        t = find_column(header, time_column, TIME_NAMES, "times", "the DataFrame")
-        columns = [data.iloc[:, c].tolist() if c is not None else None for c in (u, i, r, t)]
-        names = {"user": header[u], "item": header[i], "rating": header[r] if r is not None else None,
-                 "time": header[t] if t is not None else None}
-        rows = zip(*(c if c is not None else itertools.repeat(None) for c in columns))
-        width, has_rating, has_time = 4, r is not None, t is not None
-    else:
-        if isinstance(data, (str, bytes)) or not hasattr(data, "__iter__"):
-            raise CorpusError(f"give ratings as a DataFrame or (user, item[, rating]) tuples, not a {type(data).__name__}")
-        rows, width, has_rating, has_time = iter(data), None, None, False
-        names = {"user": "user", "item": "item", "rating": None, "time": None}
-    for line, row in enumerate(rows, 1):
-        if isinstance(row, (str, bytes)) or not hasattr(row, "__len__") or not 2 <= len(row) <= 4:
-            raise CorpusError(f"rating {line} is {row!r}: give (user, item[, rating[, time]]) tuples")
-        if width is None:  # the first tuple says which fields every one has
-            width, has_rating, has_time = len(row), len(row) >= 3, len(row) == 4
-            names.update(rating="rating" if has_rating else None, time="time" if has_time else None)
-        elif len(row) != width:
-            raise CorpusError(f"rating {line} has {len(row)} fields, the first had {width}")
-        cells.users.append(_id(row[0], line, "user"))
-        cells.items.append(_id(row[1], line, "item"))
-        if has_rating:
-            cells.texts.append(_number(row[2], source, line, "rating"))
-        if has_time:
-            cells.times.append(str(row[3]))
-        cells.lines.append(line)
-    cells.what = itertools.repeat("rating")
-    return _assemble(source, cells, {"format": "memory", "columns": names})
-
-
-def _id(value, line: int, what: str) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        raise CorpusError(f"rating {line} has no {what}")
-    text = str(value.item() if hasattr(value, "item") else value).strip()
-    if not text:
-        raise CorpusError(f"rating {line} has an empty {what}")
-    return text
+    return assemble_cells(path, cells, info)
 
 
 def _from_text(path, encoding, user_column, item_column, rating_column, time_column, progress=None):
@@ -242,17 +183,17 @@ def _from_text(path, encoding, user_column, item_column, rating_column, time_col
     u = find_column(header, user_column, USER_NAMES, "users", path)
     i = find_column(header, item_column, ITEM_NAMES, "items", path)
     if u is not None and i is not None:
-        r = None if _none(rating_column) else find_column(header, rating_column, RATING_NAMES, "ratings", path)
+        r = None if no_column(rating_column) else find_column(header, rating_column, RATING_NAMES, "ratings", path)
         t = find_column(header, time_column, TIME_NAMES, "times", path)
         return _long_rows(path, header, rows, u, i, r, t, "long", progress)
-    if item_column is not None or (rating_column is not None and not _none(rating_column)):
+    if item_column is not None or (rating_column is not None and not no_column(rating_column)):
         missing = "users" if u is None else "items"
         raise CorpusError(f"{path}: no {missing} column found (columns: {', '.join(header)}); "
                           f"name it with --{missing[:-1]}-column")
     return _wide_rows(path, header, rows)
 
 
-class _Cells:
+class Cells:
     """The cells read, as columns: user ids, item ids, values (text until :meth:`values`), times, line numbers."""
 
     def __init__(self):
@@ -271,12 +212,12 @@ class _Cells:
             values = None
         if values is None or not np.isfinite(values).all():
             for text, line, name in zip(self.texts, self.lines, what):
-                _number(text, path, line, name)  # raises for the first that is not a finite number
+                parse_number(text, path, line, name)  # raises for the first that is not a finite number
         return values
 
 
 def _long_rows(path, header, rows, u, i, r, t, kind, progress=None):
-    cells = _Cells()
+    cells = Cells()
     users, items, texts, times, lines = cells.users, cells.items, cells.texts, cells.times, cells.lines
     width = max(c for c in (u, i, r, t) if c is not None) + 1
     for line, fields in rows:
@@ -300,7 +241,7 @@ def _long_rows(path, header, rows, u, i, r, t, kind, progress=None):
 
 
 def _long_from_json(path, encoding, user_column, item_column, rating_column, time_column):
-    cells = _Cells()
+    cells = Cells()
     columns = None
     for line, record in _json_rows(path, encoding):
         if columns is None:
@@ -310,7 +251,7 @@ def _long_from_json(path, encoding, user_column, item_column, rating_column, tim
             if u is None or i is None:
                 raise CorpusError(f"{path}:{line}: no {'users' if u is None else 'items'} field found "
                                   f"(fields: {', '.join(keys)}); name it with --{'user' if u is None else 'item'}-column")
-            r = None if _none(rating_column) else find_column(keys, rating_column, RATING_NAMES, "ratings", path)
+            r = None if no_column(rating_column) else find_column(keys, rating_column, RATING_NAMES, "ratings", path)
             t = find_column(keys, time_column, TIME_NAMES, "times", path)
             columns = [keys[c] if c is not None else None for c in (u, i, r, t)]
         cu, ci, cr, ct = columns
@@ -319,7 +260,7 @@ def _long_from_json(path, encoding, user_column, item_column, rating_column, tim
         cells.users.append(str(record[cu]))
         cells.items.append(str(record[ci]))
         if cr is not None:
-            cells.texts.append(_number(record.get(cr), path, line, cr))
+            cells.texts.append(parse_number(record.get(cr), path, line, cr))
         if ct is not None:
             cells.times.append(str(record.get(ct)))
         cells.lines.append(line)
@@ -336,7 +277,7 @@ def _wide_rows(path, header, rows):
                           "name the columns with --user-column, --item-column and --rating-column")
     if len(set(items)) != len(items):
         raise CorpusError(f"{path}: the header names an item twice (a wide table's header is its items)")
-    cells = _Cells()
+    cells = Cells()
     for line, fields in rows:
         if len(fields) > len(header):
             raise CorpusError(f"{path}:{line}: {len(fields)} fields, but the header has {len(header)}")
@@ -346,13 +287,13 @@ def _wide_rows(path, header, rows):
             if text:
                 cells.users.append(user)
                 cells.items.append(item)
-                cells.texts.append(_number(text, path, line, f"rating of {item!r}"))
+                cells.texts.append(parse_number(text, path, line, f"rating of {item!r}"))
                 cells.lines.append(line)
     cells.what = itertools.repeat("rating")
     return cells, {"format": "wide", "columns": {"user": header[0] or None}, "header_items": items}
 
 
-def _assemble(path, cells: _Cells, info) -> Ratings:
+def assemble_cells(path, cells: Cells, info) -> Ratings:
     if not len(cells):
         raise CorpusError(f"{path} holds no ratings")
     vals = cells.values(path, cells.what)

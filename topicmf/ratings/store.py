@@ -19,7 +19,7 @@ from ..runfolder.manifest import MANIFEST_FILE, MODEL_FILE, RATINGS_FORMAT, file
 from .families import FAMILIES
 from .model import RatingModel
 
-__all__ = ["save_rating_model", "load_rating_model", "RATINGS_FORMAT"]
+__all__ = ["save_rating_model", "load_rating_model", "describe_rating_model", "RATINGS_FORMAT"]
 
 _REMEDY = "re-run `topicmf recommend`"
 _FLOATS = ("user_factors", "item_factors", "user_bias", "item_bias", "loss_curve")
@@ -49,8 +49,17 @@ def save_rating_model(model: RatingModel, directory, manifest: dict) -> dict:
     path = directory / MODEL_FILE
     with open(path, "wb") as out:
         np.savez(out, **arrays)
+    manifest = describe_rating_model(model, dict(manifest, format=RATINGS_FORMAT))
+    manifest["files"] = {MODEL_FILE: file_record(path)}
+    write_manifest(directory, manifest)
+    return manifest
+
+
+def describe_rating_model(model: RatingModel, manifest: dict) -> dict:
+    """``manifest`` with the model's description: its family, settings, seed, sweeps, objective, neighbours."""
+    e = model.estimator
     params = {k: v for k, v in e.get_params().items() if k != "random_state"}
-    manifest = dict(manifest, format=RATINGS_FORMAT)
+    manifest = dict(manifest)
     manifest["model"] = {
         **manifest.get("model", {}),
         "family": model.family.name,
@@ -62,8 +71,6 @@ def save_rating_model(model: RatingModel, directory, manifest: dict) -> dict:
     }
     if model.similar is not None:
         manifest["similar_items"] = model.similar.describe()
-    manifest["files"] = {MODEL_FILE: file_record(path)}
-    write_manifest(directory, manifest)
     return manifest
 
 

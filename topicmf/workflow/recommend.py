@@ -22,8 +22,9 @@ from ..errors import TopicmfError, TopicmfWarning
 from ..runfolder.staging import write_atomic
 from ..ratings import (RatingModel, Ratings, choose_family, family, kfold_known, read_ratings,
                        save_rating_model, split_known)
+from ..ratings.store import describe_rating_model
 from ..ratings.names import Names, frame_names, read_names
-from ..ratings.reading import MEMORY_SOURCE, ratings_in_memory
+from ..ratings.memory import MEMORY_SOURCE, ratings_in_memory
 from ..runfolder.staging import check_destination, staged_directory
 from ..spec import SPLITS, checked
 from ..report.ratings import render_ratings, write_recommendations, write_similar_items
@@ -304,6 +305,7 @@ def fit_recommend(job: RatingJob, ratings: Ratings) -> RatingOutcome:
         progress(2, 2)
     timings["recommending"] = time.perf_counter() - t
     manifest = _manifest(job.source, ratings, chosen, fitted, evaluation, job.command, timings, k_used, job.top)
+    manifest = describe_rating_model(fitted, manifest)
     if job.items is not None or job.users is not None:
         manifest["names"] = {what: names.report(ids) for what, names, ids in
                              (("items", job.items, ratings.item_ids), ("users", job.users, ratings.user_ids))
