@@ -56,6 +56,10 @@ class Display:
     """``_repr_html_``, ``show()`` and ``report(path)`` of a fitted estimator (a mixin: it asks the estimator for
     ``_summary_html()`` and ``_page()``)."""
 
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        """What a notebook shows for the estimator (scikit-learn's own diagram is replaced by the summary)."""
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
     def _repr_html_(self) -> str:
         if not hasattr(self, "model_"):
             return f"<pre>{html.escape(repr(self))}</pre><p><i>Not fitted yet.</i></p>"

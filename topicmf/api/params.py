@@ -18,7 +18,7 @@ from ..spec import FIT_PARAMS
 from ..spec.runs import DEFAULT_K_RANGE, RUN_PARAMS
 from ..text import TextOptions
 
-__all__ = ["TOPICS_DEFAULTS", "MODEL_SETTINGS", "Estimator", "model_settings", "stage_factory"]
+__all__ = ["TOPICS_DEFAULTS", "MODEL_SETTINGS", "Estimator", "call_text", "model_settings", "stage_factory"]
 
 _TEXT = {f.name: f.default for f in fields(TextOptions)}
 
@@ -98,6 +98,22 @@ class Estimator(BaseEstimator):
         __init__.__qualname__ = f"{cls.__name__}.__init__"
         __init__.__doc__ = cls.__doc__
         cls.__init__ = __init__
+
+
+def call_text(estimator) -> str:
+    """The estimator's call as the manifest records it: the parameters that differ from the defaults, tables and
+    other large values named by their kind and shape rather than printed."""
+    parts = []
+    for name, default in type(estimator)._defaults.items():
+        value = getattr(estimator, name)
+        if value is default or (not hasattr(value, "shape") and value == default):
+            continue
+        if hasattr(value, "shape"):
+            text = f"<{type(value).__name__} {'×'.join(map(str, value.shape))}>"
+        else:
+            text = repr(value)
+        parts.append(f"{name}={text}")
+    return f"topicmf.{type(estimator).__name__}({', '.join(parts)}).fit(...)"
 
 
 def model_settings(estimator) -> tuple[dict, object]:

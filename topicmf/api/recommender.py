@@ -23,7 +23,7 @@ from ..spec import FAMILIES, SPLITS
 from ..workflow.recommend import fit_recommend, prepare_recommend, read_job_ratings, write_recommend
 from .frames import pandas
 from .notebook import Display
-from .params import Estimator, stage_factory
+from .params import call_text, Estimator, stage_factory
 
 __all__ = ["Recommender", "RECOMMENDER_DEFAULTS", "SETTINGS"]
 
@@ -68,7 +68,7 @@ class Recommender(Display, Estimator):
                 data, model=self.model, k=self.n_factors, solver=self.solver, seed=self.seed, top=self.top,
                 test_size=self.test_size, folds=self.folds, split=self.split, settings=settings,
                 min_rating=self.min_rating, columns={k: v for k, v in columns.items() if v is not None},
-                exclude_known=not self.include_known, command=f"topicmf.{self!r}.fit(...)",
+                exclude_known=not self.include_known, command=call_text(self),
                 stage=stage_factory(self.quiet), items=self.items, users=self.users)
             ratings = read_job_ratings(job)
             outcome = fit_recommend(job, ratings)

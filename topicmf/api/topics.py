@@ -27,7 +27,7 @@ from ..text import TextOptions
 from ..workflow.topic_run import fit_job, prepare, read
 from ..workflow.topic_write import find_neighbours, write_job
 from . import frames, notebook
-from .params import TOPICS_DEFAULTS, Estimator, model_settings, stage_factory
+from .params import call_text, TOPICS_DEFAULTS, Estimator, model_settings, stage_factory
 
 __all__ = ["Topics", "load"]
 
@@ -87,7 +87,7 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, Estimator):
         try:
             job = prepare(corpus, model=self.model, k=self.n_topics, k_range=self.k_range, solver=self.solver,
                           weighting=self.weighting, seed=self.seed, options=options, fit_params=fit_params,
-                          command=f"topicmf.{self!r}.fit(...)", stage=stage_factory(self.quiet),
+                          command=call_text(self), stage=stage_factory(self.quiet),
                           similarity=self.similarity, time_bins=self.time_bins, reduce_to=self.reduce_to,
                           heldout=self.heldout, seed_topics=seed_topics, seed_strength=self.seed_strength)
         except TopicmfError as exc:  # the run's k is this estimator's n_topics
