@@ -6,7 +6,14 @@ is ``topicmf recommend`` alike, over the user's own ids.  They run the command l
 (:mod:`topicmf.workflow`), so a fit from Python and a run from the shell give the same numbers.
 """
 
-from .recommender import Recommender
 from .topics import Topics, load
 
 __all__ = ["Topics", "Recommender", "load"]
+
+
+def __getattr__(name):  # the rating half loads when it is asked for: a topic fit does not import it
+    if name == "Recommender":
+        from .recommender import Recommender
+
+        return Recommender
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

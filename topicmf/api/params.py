@@ -12,8 +12,6 @@ from __future__ import annotations
 import inspect
 from dataclasses import fields
 
-from sklearn.base import BaseEstimator
-
 from ..spec import FIT_PARAMS
 from ..spec.runs import DEFAULT_K_RANGE, RUN_PARAMS
 from ..text import TextOptions
@@ -64,11 +62,13 @@ TOPICS_DEFAULTS = {
 }
 
 
-class Estimator(BaseEstimator):
-    """A scikit-learn estimator whose parameters are the class's ``_defaults``: ``get_params``, ``set_params``,
-    ``clone`` and the Pipeline work as for scikit-learn's own (the first parameter may be given by position)."""
+class Estimator:
+    """An estimator as scikit-learn defines one, without importing scikit-learn (a second of scipy.stats the first
+    time): parameters are the class's ``_defaults``, stored by the constructor as given (the first may be given by
+    position); ``get_params``, ``set_params``, ``clone``, ``Pipeline`` and the tags work as for scikit-learn's own."""
 
     _defaults: dict = {}
+    _transformer = False  # whether scikit-learn should take it for a transformer (Topics: profiles)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -99,10 +99,38 @@ class Estimator(BaseEstimator):
         __init__.__doc__ = cls.__doc__
         cls.__init__ = __init__
 
+    def get_params(self, deep: bool = True) -> dict:
+        """The parameters, by name (``deep`` is accepted for scikit-learn: none of them is an estimator)."""
+        return {name: getattr(self, name) for name in self._defaults}
 
-def call_text(estimator) -> str:
-    """The estimator's call as the manifest records it: the parameters that differ from the defaults, tables and
-    other large values named by their kind and shape rather than printed."""
+    def set_params(self, **params):
+        """Set parameters by name; returns the estimator."""
+        for name, value in params.items():
+            if name not in self._defaults:
+                raise ValueError(f"Invalid parameter {name!r} for estimator {type(self).__name__}(). Valid "
+                                 f"parameters are: {sorted(self._defaults)!r}.")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        return call_text(self, call=False)
+
+    def __sklearn_tags__(self):
+        """scikit-learn's tags (only scikit-learn asks, so it is imported already): an estimator taking strings."""
+        from sklearn.base import BaseEstimator
+        from sklearn.utils import TransformerTags
+
+        tags = BaseEstimator.__sklearn_tags__(self)
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        if self._transformer:
+            tags.transformer_tags = TransformerTags()
+        return tags
+
+
+def call_text(estimator, call: bool = True) -> str:
+    """The estimator as its repr and the manifest show it: the parameters that differ from the defaults, tables and
+    other large values named by their kind and shape rather than printed (``call``: with ``.fit(...)``)."""
     parts = []
     for name, default in type(estimator)._defaults.items():
         value = getattr(estimator, name)
@@ -113,7 +141,8 @@ def call_text(estimator) -> str:
         else:
             text = repr(value)
         parts.append(f"{name}={text}")
-    return f"topicmf.{type(estimator).__name__}({', '.join(parts)}).fit(...)"
+    text = f"{type(estimator).__name__}({', '.join(parts)})"
+    return f"topicmf.{text}.fit(...)" if call else text
 
 
 def model_settings(estimator) -> tuple[dict, object]:

@@ -61,6 +61,7 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, Estimator):
     """
 
     _defaults = TOPICS_DEFAULTS
+    _transformer = True
 
     def fit(self, docs, y=None, *, ids=None, labels=None, times=None) -> "Topics":
         """Fit the topics of ``docs``: an iterable of strings, a DataFrame, or a path ``topicmf run`` reads.
@@ -171,8 +172,6 @@ def _texts(docs, text_column: str) -> list[str]:
 def load(directory):
     """The fitted estimator of a run folder, without pickle: :class:`Topics` for ``topicmf run``'s (or
     :meth:`Topics.save`'s), :class:`~topicmf.api.recommender.Recommender` for ``topicmf recommend``'s."""
-    from .recommender import load_recommender
-
     try:
         return _load_topics(directory)
     except TopicmfError as exc:
@@ -180,6 +179,8 @@ def load(directory):
             read_manifest(directory, RATINGS_FORMAT)
         except TopicmfError:
             raise exc from None
+        from .recommender import load_recommender
+
         return load_recommender(directory)
 
 

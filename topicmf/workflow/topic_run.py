@@ -115,13 +115,14 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
                 raise TopicmfError(f"{name} does not run on a Dask cluster yet; run without --dask")
         with checked():  # every parameter is checked above: the fits do not check them again
             return _run_on_cluster(job, dask)
-    dtm = read(job, meanwhile=_load_compiled_code)
+    dtm = read(job)
     with dtm, checked():  # the token streams' temporary file goes when the run ends, however it ends
         return run_job(job, dtm)
 
 
-def read(job: Job, meanwhile=None) -> DocumentTermMatrix:
-    """The job's corpus as a matrix: one reading pass (a path, or a corpus opened already), timed."""
+def read(job: Job, meanwhile=_load_compiled_code) -> DocumentTermMatrix:
+    """The job's corpus as a matrix: one reading pass (a path, or a corpus opened already), timed; ``meanwhile``
+    runs beside the reading (by default, numba's start)."""
     with job.stage("reading") as progress:
         dtm = vectorize(job.corpus, job.options, progress=progress, meanwhile=meanwhile)
     job.timings["reading"] = time.perf_counter() - job.started
