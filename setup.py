@@ -21,7 +21,11 @@ HERE = Path(__file__).resolve().parent
 class BuildWithKernels(build_py):
     def run(self):
         super().run()
-        if getattr(self, "editable_mode", False) or os.environ.get("TOPICMF_PRECOMPILE", "1") == "0":
+        if getattr(self, "editable_mode", False):
+            return
+        for stale in Path(self.build_lib).rglob("__pycache__/*.nb[ic]"):  # left in build/lib by an earlier build
+            stale.unlink()
+        if os.environ.get("TOPICMF_PRECOMPILE", "1") == "0":
             return
         env = {key: value for key, value in os.environ.items() if key != "NUMBA_CACHE_DIR"}
         env["PYTHONPATH"] = os.pathsep.join([str(Path(self.build_lib).resolve()), env.get("PYTHONPATH", "")])

@@ -111,11 +111,24 @@ class TopicTables:
                              "label": [model.labels[int(i)] for i in rows] if model.labels else None}).set_index("rank")
 
     def similar(self, doc_id, n: int = 10):
-        """The ``n`` documents most similar to ``doc_id`` (an id, or a row number): rank, doc_id, score, as in
-        similar.csv."""
+        """The ``n`` documents most similar to ``doc_id``: rank, doc_id, score, as in similar.csv.
+
+        A number is the document of that id when there is one (ids given as numbers), else the row of that number
+        (the default ids are the rows' numbers, so the two agree)."""
         pd = pandas()
         model = self._model()
-        found = model.similar(doc_id if isinstance(doc_id, str) else int(doc_id), n)
+        if not isinstance(doc_id, str):
+            if isinstance(doc_id, bool) or not isinstance(doc_id, (int, np.integer)):
+                raise TopicmfError(f"doc_id must be a document id or a row number; got {doc_id!r}")
+            row = int(doc_id)
+            try:
+                doc_id = model.doc_index(str(row))
+            except TopicmfError:
+                if not 0 <= row < model.n_docs:
+                    raise TopicmfError(f"No document {doc_id!r}: neither an id nor a row number below "
+                                       f"{model.n_docs:,}") from None
+                doc_id = row
+        found = model.similar(doc_id, n)
         return pd.DataFrame({"rank": np.arange(1, len(found) + 1), "doc_id": [d for d, _ in found],
                              "score": [s for _, s in found]}).set_index("rank")
 
