@@ -10,6 +10,7 @@ import warnings
 from importlib.util import find_spec
 
 import numpy as np
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -111,7 +112,7 @@ def test_parameters_follow_the_command_line():
         if name is None:
             continue
         assert name in params, f"--{option.name} has no Recommender parameter"
-        assert params[name] == option.default, name
+        assert params[name] == option.get_default(click.Context(main.commands["recommend"]), call=False), name
     estimator = Recommender(n_factors=2, model="implicit", alpha=20.0)
     assert clone(estimator).get_params() == estimator.get_params()
     with pytest.raises(TopicmfError, match="alpha|beta|penalt"):
