@@ -204,6 +204,9 @@ def test_times_give_topics_over_time(demo):
     table = estimator.topics_over_time()
     assert set(table["bin"]) == {str(y) for y in range(2000, 2007)}
     assert np.allclose(table.groupby("bin")["share"].sum(), 1.0)
+    frame = pd.DataFrame({"text": texts, "when": pd.to_datetime([f"{y}-06-01" for y in years])})
+    from_frame = Topics(3, quiet=True, time_bins="year", time_column="when").fit(frame).topics_over_time()
+    pd.testing.assert_frame_equal(from_frame.drop(columns=["start", "end"]), table.drop(columns=["start", "end"]))
 
 
 # --- scikit-learn's conventions ----------------------------------------------------------------------------------

@@ -78,11 +78,10 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, Estimator):
                                    "with texts in memory")
             corpus = docs
         else:
-            if hasattr(docs, "columns") and self.time_column is not None and times is None:
-                times = frame_columns(docs, self.text_column, None, None, self.time_column)[3]
             corpus = memory_corpus(docs, ids=ids, labels=labels, times=times, text_column=self.text_column,
-                                   id_column=self.id_column, label_column=self.label_column)
-            if times is not None:
+                                   id_column=self.id_column, label_column=self.label_column,
+                                   time_column=self.time_column)
+            if corpus.has_times:
                 options = replace(options, time_column=self.time_column or "time")
         fit_params, seed_topics = model_settings(self)
         try:

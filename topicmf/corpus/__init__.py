@@ -100,6 +100,7 @@ class TextCorpus:
     _table: dict | None = None
     columns: dict | None = None  # tables: the text, id and label columns used, and which were found by name
     _records: object = None  # texts in memory (topicmf.corpus.memory.MemoryRecords)
+    has_times: bool = False  # texts in memory given with times (a table's come from its time column)
 
     @property
     def n_docs_hint(self) -> int | None:

@@ -167,6 +167,7 @@ def memory_corpus(texts, *, ids=None, labels=None, times=None, text_column: str 
     ``texts``: an iterable of strings, or a DataFrame whose ``text_column`` holds them (and whose
     ``id_column`` / ``label_column`` / ``time_column`` give the rest, unless ``ids`` / ``labels`` /
     ``times`` are given).  A string is not taken for a corpus of one-letter documents: it is refused.
+    The corpus's ``has_times`` says whether times were found.
     """
     from . import TextCorpus
 
@@ -186,7 +187,8 @@ def memory_corpus(texts, *, ids=None, labels=None, times=None, text_column: str 
     records = MemoryRecords(texts, _plain(ids), _plain(labels), _plain(times))
     if records.size == 0:
         raise NoDocumentsError("No documents: the texts given are empty")
-    return TextCorpus(MEMORY_PATH, "memory", labels is not None, _records=records, columns=columns)
+    return TextCorpus(MEMORY_PATH, "memory", labels is not None, _records=records, columns=columns,
+                      has_times=times is not None)
 
 
 def _plain(values):
