@@ -108,3 +108,23 @@ def test_the_page_fits_desktop_and_phone_widths(browser, lecture_page, shots, wi
     p.page.screenshot(path=str(shots / f"ratings-{width}.png"), full_page=True)
     assert p.errors == []
     p.close()
+
+
+def test_names_are_shown_and_searchable(browser, tmp_path):  # noqa: F811
+    """With --items and --users, the page names items and users by title, searches by title, keeps titles text."""
+    names = write_tree(tmp_path, {"films.csv": "item,title\nПила,Saw (2004)\nУлица Вязов,<b>Elm Street</b>\n",
+                                  "people.csv": "user,name\nВова,Vladimir\n"})
+    result = cli("recommend", ROOT / "corpora" / "ratings_lecture.csv", "--out", tmp_path / "run", "-q",
+                 "--items", names / "films.csv", "--users", names / "people.csv")
+    assert "2 of the 4 items have no title" in result.output and "5 of the 6 users have no title" in result.output
+    p = Page(browser, tmp_path / "run" / "index.html")
+    p.page.fill("#item-search", "saw")
+    assert p.page.eval_on_selector_all("#item-matches button", "bs => bs.map(b => b.textContent)") == ["Saw (2004) · Пила"]
+    p.page.fill("#item-search", "elm")
+    p.page.click("#item-matches button")
+    assert p.page.text_content("#item-title") == "<b>Elm Street</b> · Улица Вязов"  # text, not markup
+    p.page.fill("#user-search", "vladi")
+    p.page.click("#user-matches button")
+    assert p.page.text_content("#user-title") == "User Vladimir · Вова"
+    assert not p.errors and not p.other_requests
+    p.close()
