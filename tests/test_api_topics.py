@@ -218,7 +218,7 @@ def test_get_params_set_params_clone_and_the_command_lines_defaults():
     assert clone(estimator).get_params() == estimator.get_params()
     assert estimator.set_params(n_topics=3).n_topics == 3
     names = {"k": "n_topics"}
-    skip = {"corpus", "dask", "out", "force"}
+    skip = {"corpus", "out", "force"}
     params = Topics().get_params()
     for option in main.commands["run"].params:
         if option.name in skip:

@@ -120,6 +120,22 @@ def test_run_on_a_cluster_writes_the_same_run(tmp_path):
     assert (tmp_path / "cluster" / "similar.csv").read_bytes() == (tmp_path / "local" / "similar.csv").read_bytes()
 
 
+def test_topics_fitted_on_a_cluster_equal_the_run_on_it(tmp_path):
+    pytest.importorskip("pandas")
+    from topicmf import Topics
+    from topicmf.workflow import run
+
+    remote = run(DEMO, out=tmp_path / "cluster", k=5, seed=1, dask="local:2")
+    fitted = Topics(5, seed=1, dask="local:2", quiet=True).fit(DEMO)
+    assert fitted.manifest_["cluster"]["workers"] == 2
+    np.testing.assert_allclose(fitted.model_.H, remote.model.H, rtol=1e-12)
+    assert fitted.model_.doc_ids == remote.model.doc_ids
+    out = fitted.save(tmp_path / "saved")
+    assert (out / "similar.csv").read_bytes() == (tmp_path / "cluster" / "similar.csv").read_bytes()
+    with pytest.raises(TopicmfError, match="reads the corpus from its path"):
+        Topics(5, dask="local:1", quiet=True).fit(["a text", "another text"])
+
+
 def test_what_a_cluster_does_not_run_is_refused_clearly(client, tmp_path):
     from topicmf.workflow import run
 

@@ -40,6 +40,7 @@ TOPICS_DEFAULTS = {
     "reduce_to": RUN_PARAMS["reduce_to"].default,
     "time_bins": "auto",
     "memory_limit": None,
+    "dask": None,
     "language": _TEXT["language"],
     "stem": _TEXT["stem"],
     "ngrams": _TEXT["ngrams"],

@@ -24,7 +24,7 @@ from ..resources import limit
 from ..runfolder.staging import check_destination, staged_directory
 from ..spec import checked
 from ..text import TextOptions
-from ..workflow.topic_run import fit_job, prepare, read
+from ..workflow.topic_run import cluster_matrix, fit_job, prepare, read
 from ..workflow.topic_write import find_neighbours, write_job
 from . import frames, notebook
 from .params import call_text, TOPICS_DEFAULTS, Estimator, model_settings, stage_factory
@@ -39,7 +39,8 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, Estimator):
     (``n_topics`` is ``-k``; see ``topicmf run --help`` and docs/parameters.md): the model and its
     solver (``model``, ``solver``, ``weighting``, ``generic_words``, ``seed``, ``max_iter``, ``tol``,
     ``alpha_W``, ``alpha_H``, ``sigma``), the run (``k_range``, ``similarity``, ``heldout``,
-    ``seed_topics``, ``seed_strength``, ``reduce_to``, ``time_bins``, ``memory_limit``), and how
+    ``seed_topics``, ``seed_strength``, ``reduce_to``, ``time_bins``, ``memory_limit``, ``dask``: a
+    scheduler address or "local:N", for a corpus given by its path), and how
     text is read (``language``, ``stem``, ``ngrams``, ``stopwords``, ``extra_stopwords``,
     ``corpus_stopwords``, ``min_df``, ``max_df``, ``max_terms``, ``min_length``, ``keep_numbers``,
     ``keep_urls``, ``clean``, ``text_column``, ``id_column``, ``label_column``, ``time_column``,
@@ -94,8 +95,7 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, Estimator):
             raise TopicmfError(str(exc).replace("'k' parameter of topicmf run", "'n_topics' parameter of Topics")
                                ) from None
         with limit(self.memory_limit):
-            dtm = read(job)
-            with dtm, checked():
+            with (read(job) if self.dask is None else cluster_matrix(job, self.dask)) as dtm, checked():
                 outcome = fit_job(job, dtm)
                 find_neighbours(job, outcome)
         self._fitted(outcome.model, outcome.manifest, job=job, outcome=outcome)

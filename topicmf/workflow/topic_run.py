@@ -8,7 +8,9 @@ command line passes its progress bars, the library default is silent.
 
 from __future__ import annotations
 
+import os
 import time
+from contextlib import contextmanager
 
 from ..errors import TopicmfError
 from ..model import evaluate, fit_topic_model
@@ -30,7 +32,7 @@ from .jobs import Job, Outcome, RunResult
 from .topic_write import NEIGHBOURS, manifest_of, rerender, write_job, write_sweep_files
 from .seeding import fit_seeded
 
-__all__ = ["RunResult", "Job", "run", "run_job", "rerender", "tokenizer_for", "window_counts", "write_sweep_files",
+__all__ = ["RunResult", "Job", "run", "run_job", "prepare", "read", "fit_job", "cluster_matrix", "rerender", "tokenizer_for", "window_counts", "write_sweep_files",
            "NEIGHBOURS", "DEFAULT_K_RANGE"]
 
 def tokenizer_for(dtm: DocumentTermMatrix, options: TextOptions):
@@ -109,12 +111,8 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
                   similarity=similarity, time_bins=time_bins, reduce_to=reduce_to, heldout=heldout,
                   seed_topics=seed_topics, seed_strength=seed_strength)
     if dask is not None:
-        for given, name in ((job.options.time_column, "--time-column"), (reduce_to, "--reduce-to"),
-                            (heldout, "--heldout"), (seed_topics, "--seed-topics")):
-            if given is not None:
-                raise TopicmfError(f"{name} does not run on a Dask cluster yet; run without --dask")
-        with checked():  # every parameter is checked above: the fits do not check them again
-            return _run_on_cluster(job, dask)
+        with cluster_matrix(job, dask) as dtm, checked():  # every parameter is checked above, once
+            return run_job(job, dtm)
     dtm = read(job)
     with dtm, checked():  # the token streams' temporary file goes when the run ends, however it ends
         return run_job(job, dtm)
@@ -159,12 +157,22 @@ def prepare(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range
                seeds=None if seed_topics is None else (seed_topics, seed_strength))
 
 
-def _run_on_cluster(job: Job, address: str) -> RunResult:
-    """The run with the corpus read and the model fitted on a Dask cluster (the rest as on one machine)."""
+@contextmanager
+def cluster_matrix(job: Job, address: str):
+    """The job's corpus read on a Dask cluster: yields the matrix (row blocks on the workers) while the client is
+    open, for the fit to run there (the rest as on one machine).  What does not run on a cluster is refused first."""
     from ..distributed import open_client, read_corpus
 
+    seeds = None if job.seeds is None else job.seeds[0]
+    for given, name in ((job.options.time_column, "--time-column"), (job.reduce_to, "--reduce-to"),
+                        (job.heldout, "--heldout"), (seeds, "--seed-topics")):
+        if given is not None:
+            raise TopicmfError(f"{name} does not run on a Dask cluster yet; run without --dask")
     if job.auto:
         raise TopicmfError("-k auto is not run on a cluster; give the number of topics (or sweep on one machine)")
+    if not isinstance(job.corpus, (str, os.PathLike)):
+        raise TopicmfError("A Dask cluster reads the corpus from its path: give a folder or a table, not texts in "
+                           "memory (they would all pass through this process)")
     spec = model_spec(job.model)
     if job.solver is not None and job.solver not in spec.cluster_solvers:
         raise TopicmfError(f"On a cluster, --model {job.model} is fitted with "
@@ -176,7 +184,7 @@ def _run_on_cluster(job: Job, address: str) -> RunResult:
         job.cluster = {"address": address, "workers": len(client.scheduler_info()["workers"]),
                        "blocks": dtm.info["workers"]["rows"]}
         with dtm:
-            return run_job(job, dtm)
+            yield dtm
 
 
 def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
