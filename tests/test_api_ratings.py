@@ -177,6 +177,20 @@ def test_ids_without_a_name_are_counted_and_shown_by_id(tmp_path):
     assert result.manifest["names"]["items"]["missing_examples"] == ["Ванильное небо", "1+1"]
     loaded = load(tmp_path / "out")
     assert loaded.model_.item_title("Улица Вязов") == "A Nightmare on Elm Street"
+    by_title = loaded.recommend_new({"saw": 5, "A Nightmare on Elm Street": 4}, 2)  # titles, any case
+    pd.testing.assert_frame_equal(by_title, loaded.recommend_new({"Пила": 5, "Улица Вязов": 4}, 2))
+    result = CliRunner().invoke(main, ["suggest", str(tmp_path / "out"), "--items", "Saw=5"])
+    assert result.exit_code == 0 and "Пила" not in result.output
+
+
+def test_a_title_several_items_share_is_refused(tmp_path):
+    names = tmp_path / "films.csv"
+    names.write_text("item,title\nПила,Horror\nУлица Вязов,Horror\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = recommend(LECTURE, out=tmp_path / "out", items=names).model
+    with pytest.raises(TopicmfError, match="'Horror' is the title of 2 items \\('Пила', 'Улица Вязов'\\)"):
+        model.recommend_new({"Horror": 5})
 
 
 def test_a_users_table_and_a_dataframe_of_names(tmp_path, lecture_long):

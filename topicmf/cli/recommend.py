@@ -214,8 +214,8 @@ def _given_items(text: str) -> dict:
 @click.argument("directory", metavar="DIR")
 @click.option("--user", default=None, help="A user of the saved model.")
 @click.option("--items", default=None, metavar="ITEM[=VALUE],…",
-              help="A user not in the model, given by items (comma-separated; a value after '=', else the "
-                   "top rating seen, or one interaction).")
+              help="A user not in the model, given by items (ids, or titles when the run had --items; "
+                   "comma-separated; a value after '=', else the top rating seen, or one interaction).")
 @click.option("-n", "--top", "top", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--include-known", is_flag=True, help="Do not leave out the user's known items.")
 @friendly

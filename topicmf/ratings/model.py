@@ -108,13 +108,14 @@ class RatingModel:
         return [(self.item_ids[j], float(s)) for j, s in zip(items[0], scores[0]) if j >= 0]
 
     def new_user_row(self, given: dict) -> sp.csr_matrix:
-        """A one-row matrix of a new user's known cells from {item id: value or None}.
+        """A one-row matrix of a new user's known cells from {item id (or title): value or None}.
 
         An item given without a value stands for :meth:`RatingFamily.item_value` (the top
         rating seen, or one interaction).  Unknown items are an error naming them.
         """
         if not given:
             raise TopicmfError("give at least one item")
+        given = {self._by_title(str(item)): value for item, value in given.items()}
         unknown = [str(i) for i in given if self.item_index(i, strict=False) < 0]
         if unknown:
             raise TopicmfError(f"not items of this model: {', '.join(repr(u) for u in unknown[:5])}"
@@ -123,6 +124,20 @@ class RatingModel:
         cols = np.array([self.item_index(i) for i in given], dtype=np.int64)
         vals = np.array([default if v is None else float(v) for v in given.values()])
         return sp.csr_matrix((vals, (np.zeros(cols.size, dtype=np.int64), cols)), shape=(1, self.n_items))
+
+    def _by_title(self, item: str) -> str:
+        """An item given by its id, or (when no id is that) by its title: exactly, else ignoring case; a title
+        several items share is an error naming their ids."""
+        if self.item_titles is None or self.item_index(item, strict=False) >= 0:
+            return item
+        for same in (lambda title: title == item, lambda title: title.lower() == item.lower()):
+            found = [n for n, title in enumerate(self.item_titles) if title and same(title)]
+            if len(found) == 1:
+                return self.item_ids[found[0]]
+            if found:
+                ids = ", ".join(repr(self.item_ids[n]) for n in found[:5])
+                raise TopicmfError(f"{item!r} is the title of {len(found)} items ({ids}); give one by its id")
+        return item
 
     def recommend_new(self, given: dict, n_items: int = 10, exclude_known: bool = True) -> list[tuple]:
         """The best ``n_items`` (item id, score) pairs for a user known only by ``given`` (see :meth:`new_user_row`)."""
