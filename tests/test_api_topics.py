@@ -275,6 +275,10 @@ def test_save_writes_a_run_folder_the_commands_read(fitted, folder_run, tmp_path
     with pytest.raises(TopicmfError, match="already exists"):
         fitted.save(out)
     fitted.save(out, force=True)
+    from_path = Topics(5, quiet=True).fit(DEMO).save(tmp_path / "from-path")  # a corpus on disk: merge reads it again
+    result = runner.invoke(main, ["merge", str(from_path), "0,1", "--out", str(tmp_path / "merged"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "4 topics" in result.output
 
 
 def test_load_reads_a_command_line_run(folder_run, fitted, tmp_path):
