@@ -54,7 +54,7 @@ def _show(page: Page):
 
 class Display:
     """``_repr_html_``, ``show()`` and ``report(path)`` of a fitted estimator (a mixin: it asks the estimator for
-    ``_summary_html()`` and ``_page()``)."""
+    ``_summary_html()``, and ``_render_page()`` for a fit not saved yet)."""
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
         """What a notebook shows for the estimator (scikit-learn's own diagram is replaced by the summary)."""
@@ -69,6 +69,13 @@ class Display:
         """The full interactive report, in the notebook's output cell (offline: nothing is fetched)."""
         self._check_fitted()
         return _show(Page(self._page(), f"{type(self).__name__} report"))
+
+    def _page(self) -> str:
+        """The run's index.html: read from its folder (a saved or loaded run), or rendered from the fit."""
+        saved = None if self._directory is None else Path(self._directory) / "index.html"
+        if saved is not None and saved.is_file():
+            return saved.read_text(encoding="utf-8")
+        return self._render_page()
 
     def report(self, path) -> Path:
         """Write the interactive report to ``path`` (a file name; a folder gets ``index.html``), atomically."""
@@ -113,22 +120,16 @@ class TopicDisplay(Display):
                 f"<tbody>{rows}</tbody></table><p><i>show()</i> opens the full report here; "
                 "<i>topic_info()</i> and the other tables give DataFrames.</p></div>")
 
-    def _page(self) -> str:
-        """The run's index.html: read from its folder, or rendered from the fit (with its panels' tables)."""
+    def _render_page(self) -> str:
+        """The page of a fit not saved: rendered with its panels' tables written to a temporary folder."""
         from ..model.hierarchy import topic_tree
         from ..report import render_run
-        from ..report.tables import write_group_topics, write_hierarchy
+        from ..report.tables import write_hierarchy
+        from ..workflow.topic_write import write_groups
 
-        if self._directory is not None and (Path(self._directory) / "index.html").is_file():
-            return (Path(self._directory) / "index.html").read_text(encoding="utf-8")
-        model, outcome = self.model_, self._outcome
+        model = self.model_
         with tempfile.TemporaryDirectory(prefix="topicmf-page-") as folder:
             folder = Path(folder)
             write_hierarchy(folder / "hierarchy.csv", topic_tree(model)[0])
-            if outcome.per_label is not None:
-                write_group_topics(folder / "topics_per_label.csv", outcome.per_label, model=model)
-            if outcome.per_time is not None:
-                bins = self._job.bins
-                write_group_topics(folder / "topics_over_time.csv", outcome.per_time, "bin", (bins.starts, bins.ends),
-                                   model=model)
+            write_groups(folder, self._job, self._outcome)
             return render_run(model, self.manifest_, graph=model.graph, directory=folder)

@@ -10,7 +10,6 @@ recommend`` folder; :func:`topicmf.load` reads one back.
 from __future__ import annotations
 
 import html
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +17,11 @@ import numpy as np
 from ..errors import TopicmfError
 from ..ratings import load_rating_model
 from ..report.ratings import render_ratings
-from ..runfolder.staging import check_destination, staged_directory
 from ..spec import FAMILIES, SPLITS
 from ..workflow.recommend import fit_recommend, prepare_recommend, read_job_ratings, write_recommend
 from .frames import pandas
 from .notebook import Display
+from .runs import FittedRun
 from .params import call_text, Estimator, stage_factory
 
 __all__ = ["Recommender", "RECOMMENDER_DEFAULTS", "SETTINGS"]
@@ -40,7 +39,7 @@ RECOMMENDER_DEFAULTS = {
 }
 
 
-class Recommender(Display, Estimator):
+class Recommender(Display, FittedRun, Estimator):
     """Recommendations from a users × items table whose unknown cells are unknown, not zero.
 
     Every parameter is the ``topicmf recommend`` option of the same name with the same default
@@ -58,6 +57,7 @@ class Recommender(Display, Estimator):
     """
 
     _defaults = RECOMMENDER_DEFAULTS
+    _fit_call = "fit(ratings)"
 
     def fit(self, data, y=None) -> "Recommender":
         """Fit on ``data``: a DataFrame, an iterable of (user, item[, rating[, time]]) tuples, or a rating file."""
@@ -76,14 +76,6 @@ class Recommender(Display, Estimator):
             raise TopicmfError(str(exc)) from None
         self._fitted(outcome.model, outcome.manifest, job=job, outcome=outcome)
         return self
-
-    def _fitted(self, model, manifest, *, job=None, outcome=None, directory=None) -> None:
-        self.model_, self.manifest_ = model, manifest
-        self._job, self._outcome, self._directory = job, outcome, directory
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise TopicmfError("This Recommender is not fitted yet: call fit(ratings) first (or topicmf.load)")
 
     # --- tables --------------------------------------------------------------
     def _items_frame(self, pairs, score_name: str = "score"):
@@ -148,21 +140,12 @@ class Recommender(Display, Estimator):
                                                                     model.similar.score[j, :n]) if x >= 0]
         return self._items_frame(pairs)
 
-    # --- the run folder ------------------------------------------------------
-    def save(self, directory, *, force: bool = False) -> Path:
-        """Write the folder ``topicmf recommend`` writes (recommendations.csv, similar_items.csv, model.npz…)."""
-        self._check_fitted()
-        source = self._job.source if self._job is not None else None
-        out = check_destination(directory, source if isinstance(source, (str, Path)) else None, force=force)
-        if self._outcome is not None:
-            self.manifest_ = write_recommend(self._job, self._outcome, out=out, force=force)
-        elif out != Path(self._directory).resolve():
-            with staged_directory(out, force=force) as tmp:
-                for item in Path(self._directory).iterdir():
-                    if item.is_file():
-                        shutil.copy2(item, tmp / item.name)
-        self._directory = out
-        return out
+    # --- the run folder (save: FittedRun) -------------------------------------
+    def _fitted_on(self):
+        return self._job.source
+
+    def _write_folder(self, out, force: bool) -> dict:
+        return write_recommend(self._job, self._outcome, out=out, force=force)
 
     # --- the notebook --------------------------------------------------------
     def _summary_html(self) -> str:
@@ -185,9 +168,7 @@ class Recommender(Display, Estimator):
                 f"<th>recommended</th></tr></thead><tbody>{''.join(rows)}</tbody></table><p><i>show()</i> opens the "
                 "full page here; <i>recommend(user)</i> and the other tables give DataFrames.</p></div>")
 
-    def _page(self) -> str:
-        if self._directory is not None and (Path(self._directory) / "index.html").is_file():
-            return (Path(self._directory) / "index.html").read_text(encoding="utf-8")
+    def _render_page(self) -> str:
         outcome = self._outcome
         return render_ratings(self.model_, outcome.ratings, self.manifest_, outcome.items, outcome.scores)
 

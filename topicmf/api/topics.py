@@ -10,7 +10,6 @@ neighbours; it writes nothing.  ``save`` writes exactly the run folder ``topicmf
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,18 +20,18 @@ from ..errors import TopicmfError
 from ..model.store import load_model
 from ..runfolder.manifest import RATINGS_FORMAT, read_manifest
 from ..resources import limit
-from ..runfolder.staging import check_destination, staged_directory
 from ..spec import checked
 from ..text import TextOptions
 from ..workflow.topic_run import cluster_matrix, fit_job, prepare, read
 from ..workflow.topic_write import find_neighbours, write_job
 from . import frames, notebook
+from .runs import FittedRun
 from .params import call_text, TOPICS_DEFAULTS, Estimator, model_settings, stage_factory
 
 __all__ = ["Topics", "load"]
 
 
-class Topics(notebook.TopicDisplay, frames.TopicTables, Estimator):
+class Topics(notebook.TopicDisplay, frames.TopicTables, FittedRun, Estimator):
     """Topics of a collection of texts (LSA, Poisson NMF, Frobenius NMF), as ``topicmf run`` fits them.
 
     Every parameter is the ``topicmf run`` option of the same name, with the same default
@@ -63,6 +62,7 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, Estimator):
 
     _defaults = TOPICS_DEFAULTS
     _transformer = True
+    _fit_call = "fit(texts)"
 
     def fit(self, docs, y=None, *, ids=None, labels=None, times=None) -> "Topics":
         """Fit the topics of ``docs``: an iterable of strings, a DataFrame, or a path ``topicmf run`` reads.
@@ -101,13 +101,11 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, Estimator):
         self._fitted(outcome.model, outcome.manifest, job=job, outcome=outcome)
         return self
 
-    def _fitted(self, model, manifest, *, job=None, outcome=None, directory=None) -> None:
-        self.model_ = model
-        self.manifest_ = manifest
+    def _fitted(self, model, manifest, **where) -> None:
+        super()._fitted(model, manifest, **where)
         self.components_ = model.H
         self.vocabulary_ = tuple(model.vocabulary)
         self.n_topics_ = model.n_topics
-        self._job, self._outcome, self._directory = job, outcome, directory
 
     def _text_options(self) -> TextOptions:
         extra = self.extra_stopwords
@@ -132,27 +130,12 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, Estimator):
         texts = _texts(docs, self.text_column)
         return self.model_.doc_topics(self.model_.transform_texts(texts))
 
-    # --- the run folder ------------------------------------------------------
-    def save(self, directory, *, force: bool = False) -> Path:
-        """Write the run folder ``topicmf run`` writes (index.html, the CSV tables, model.npz, manifest.json…)."""
-        self._check_fitted()
-        source = None if self._job is None else self._job.corpus
-        out = check_destination(directory, source if is_path(source) else None, force=force)
-        if self._outcome is not None:
-            self.manifest_ = write_job(self._job, self._outcome, out=out, force=force)
-        else:  # a loaded run: its folder as it is
-            if out == Path(self._directory).resolve():
-                return out
-            with staged_directory(out, force=force) as tmp:
-                for item in Path(self._directory).iterdir():
-                    if item.is_file():
-                        shutil.copy2(item, tmp / item.name)
-        self._directory = out
-        return out
+    # --- the run folder (save: FittedRun) -------------------------------------
+    def _fitted_on(self):
+        return self._job.corpus
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise TopicmfError(f"This {type(self).__name__} is not fitted yet: call fit(texts) first (or topicmf.load)")
+    def _write_folder(self, out, force: bool) -> dict:
+        return write_job(self._job, self._outcome, out=out, force=force)
 
 
 def _texts(docs, text_column: str) -> list[str]:

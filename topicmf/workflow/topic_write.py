@@ -15,7 +15,7 @@ from ..text import DocumentTermMatrix
 from .jobs import Job, Outcome
 from .common import corpus_name, corpus_path, peak_memory_mb, silent, versions
 
-__all__ = ["NEIGHBOURS", "find_neighbours", "write_job", "manifest_of", "write_sweep_files", "rerender"]
+__all__ = ["NEIGHBOURS", "find_neighbours", "write_groups", "write_job", "manifest_of", "write_sweep_files", "rerender"]
 
 NEIGHBOURS = 10
 
@@ -26,6 +26,15 @@ def find_neighbours(job: Job, outcome: Outcome) -> None:
     with job.stage("neighbours") as progress:
         outcome.model.graph = outcome.model.neighbour_graph(NEIGHBOURS, progress=progress)
     job.timings["neighbours"] = time.perf_counter() - t
+
+
+def write_groups(folder: Path, job: Job, outcome: Outcome) -> None:
+    """topics_per_label.csv and topics_over_time.csv of a fitted job, where it has labels and times."""
+    if outcome.per_label is not None:
+        write_group_topics(folder / "topics_per_label.csv", outcome.per_label, model=outcome.model)
+    if outcome.per_time is not None:
+        write_group_topics(folder / "topics_over_time.csv", outcome.per_time, "bin", (job.bins.starts, job.bins.ends),
+                           model=outcome.model)
 
 
 def write_job(job: Job, outcome: Outcome, out=None, force: bool | None = None) -> dict:
@@ -39,11 +48,7 @@ def write_job(job: Job, outcome: Outcome, out=None, force: bool | None = None) -
     with staged_directory(out, force=force) as tmp:
         with ThreadPoolExecutor(1) as writer:
             tables = writer.submit(write_tables, tmp, fitted)
-            if outcome.per_label is not None:
-                write_group_topics(tmp / "topics_per_label.csv", outcome.per_label, model=fitted)
-            if outcome.per_time is not None:
-                write_group_topics(tmp / "topics_over_time.csv", outcome.per_time, "bin",
-                                   (job.bins.starts, job.bins.ends), model=fitted)
+            write_groups(tmp, job, outcome)
             if fitted.graph is None:
                 find_neighbours(job, outcome)
             tables.result()
