@@ -46,9 +46,10 @@ class Names:
                           f"{examples}); they are shown by id", TopicmfWarning, stacklevel=3)
         return titles
 
-    def report(self, ids) -> dict:
-        """What the manifest records: the table, its columns, how many ids it titles, examples of those it lacks."""
-        missing = [i for i in ids if not self.titles.get(i)]
+    def report(self, ids, titles) -> dict:
+        """What the manifest records: the table, its columns, how many of ``ids`` it titles (``titles``: as
+        :meth:`aligned` gave them), examples of those it lacks."""
+        missing = [i for i, t in zip(ids, titles) if t is None]
         return {"source": self.source, "id_column": self.id_column, "title_column": self.title_column,
                 "titled": len(ids) - len(missing), "missing": len(missing), "missing_examples": missing[:10]}
 

@@ -307,9 +307,9 @@ def fit_recommend(job: RatingJob, ratings: Ratings) -> RatingOutcome:
     manifest = _manifest(job.source, ratings, chosen, fitted, evaluation, job.command, timings, k_used, job.top)
     manifest = describe_rating_model(fitted, manifest)
     if job.items is not None or job.users is not None:
-        manifest["names"] = {what: names.report(ids) for what, names, ids in
-                             (("items", job.items, ratings.item_ids), ("users", job.users, ratings.user_ids))
-                             if names is not None}
+        manifest["names"] = {what: names.report(ids, titles) for what, names, ids, titles in
+                             (("items", job.items, ratings.item_ids, fitted.item_titles),
+                              ("users", job.users, ratings.user_ids, fitted.user_titles)) if names is not None}
     return RatingOutcome(fitted, ratings, items, scores, manifest)
 
 
