@@ -247,3 +247,49 @@ def test_the_command_line_takes_a_language_by_name_or_iso_code(tmp_path):
         assert json.loads(out.stdout)["language"] == "german"
     bad = CliRunner().invoke(main, ["vocab", str(corpus), "--language", "xx"])
     assert bad.exit_code == 2 and "xx" in bad.output
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "tsv", "csv"])
+def test_a_large_table_is_sampled_from_end_to_end_not_from_its_first_records(tmp_path, kind):
+    # sorted by language, as a file sorted by id or date can be: the first 200 records are all English
+    texts = [PROSE["english"] + f" Record {i}." for i in range(3000)]
+    texts += [PROSE["german"] + f" Eintrag {i}." for i in range(3000)]
+    path = tmp_path / f"sorted.{kind}"
+    if kind == "jsonl":
+        path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)), "utf-8")
+    elif kind == "tsv":
+        path.write_text("id\ttext\n" + "".join(f"{i}\t{t}\n" for i, t in enumerate(texts)), "utf-8")
+    else:  # a quoted field spanning lines must not be taken for a record
+        path.write_text("id,text\n" + "".join(f'{i},"{t}\nsecond line"\n' for i, t in enumerate(texts)), "utf-8")
+    assert path.stat().st_size > 1 << 20
+    from topicmf.corpus import open_corpus
+
+    sample = open_corpus(path).sample(200, 20_000)
+    assert 150 <= len(sample) <= 200
+    assert sum("Eintrag" in ref.text for ref in sample) >= 0.4 * len(sample)
+    assert sum("Record" in ref.text for ref in sample) >= 0.4 * len(sample)
+    from topicmf.text.language import choose_language, say_language
+
+    options = TextOptions()
+    language, report = choose_language(open_corpus(path), options)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        say_language(options, language, report)
+    assert report["mixed"] and set(report["documents"]) == {"english", "german"}
+    assert report["sampled"] == len(sample)
+    note = next(str(w.message) for w in caught if "mixes languages" in str(w.message))
+    assert f"documents judged, from {len(sample)} sampled" in note
+
+
+def test_a_mail_archive_is_sampled_over_all_its_messages(tmp_path):
+    messages = [(PROSE["english"] if i < 300 else PROSE["german"]) for i in range(600)]
+    box = "".join(f"From x@example.org Mon Jan  1 00:00:00 2024\nSubject: {i}\nMessage-ID: <{i}@x>\n\n{t}\n\n"
+                  for i, t in enumerate(messages))
+    (tmp_path / "box").mkdir()
+    (tmp_path / "box" / "archive.mbox").write_text(box, "utf-8")
+    from topicmf.corpus import open_corpus
+
+    sample = open_corpus(tmp_path / "box").sample(200, 20_000)
+    assert 150 <= len(sample) <= 200
+    german = sum(PROSE["german"][:40] in ref.text for ref in sample)
+    assert 0.35 * len(sample) <= german <= 0.65 * len(sample)

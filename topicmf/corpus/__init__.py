@@ -27,9 +27,9 @@ from .counts import (
 from .files import (DOCUMENT_EXTENSIONS, MAILBOX_EXTENSIONS, TEXT_EXTENSIONS, FileRef, UnreadableFile, html_to_text,
                     read_document_file, read_file_bytes, walk_documents)
 from .formats import DOCUMENT_READERS, read_pdf
-from .mail import mailbox_documents
+from .mail import mailbox_documents, spread_messages
 from .memory import memory_corpus
-from .tables import RawRecordIds, RecordIds, Share, csv_shares, first_record_fields, iter_rows, line_shares, read_header, read_share, sniff_encoding
+from .tables import RawRecordIds, RecordIds, Share, csv_shares, first_record_fields, iter_rows, line_shares, read_header, read_share, sniff_encoding, spread_rows
 
 __all__ = [
     "open_corpus",
@@ -136,6 +136,32 @@ class TextCorpus:
         if self._records is not None:
             return self._records.head(n_docs)
         return list(islice(self.refs(skipped=[]), n_docs))  # the counting pass reports unusable records
+
+    def sample(self, n_docs: int, span: int) -> list[DocRef]:
+        """Up to ``n_docs`` documents spread over the corpus, for a look at it before the reading pass.
+
+        A folder's are spread over its first ``span`` files; a table's over
+        the whole file, found by seeking to byte offsets (a file sorted by
+        id, date or language is seen from end to end); a mail archive's over
+        all its messages; texts in memory give their first ones (a
+        generator is read once).
+        """
+        if self._records is not None:
+            return self._records.head(n_docs)
+        if self._table is not None:
+            t = self._table
+            rows = spread_rows(self.path, t["encoding"], (t["text_column"], None, None, None), n_docs)
+            return [DocRef(str(number), None, None, text) for number, (_, _, text, _) in enumerate(rows, 1)]
+        boxes = [f for f in self._files or () if f.path.lower().endswith(MAILBOX_EXTENSIONS)]
+        if not boxes:
+            refs = self.glance(span)
+            return refs[::max(1, len(refs) // n_docs)][:n_docs]
+        refs = [DocRef(f.doc_id, f.label, f.path, None) for f in self._files[:span] if f not in boxes]
+        refs = refs[::max(1, len(refs) // n_docs)][:n_docs]
+        each = max(1, n_docs // len(boxes))
+        for box in boxes[:n_docs]:
+            refs.extend(DocRef(f"{box.doc_id}#", box.label, None, text) for text in spread_messages(box.path, each))
+        return refs[::max(1, len(refs) // n_docs)][:n_docs]
 
     def units(self) -> Iterator[DocRef | Share]:
         """The corpus as units of work, in order: documents, or shares of a table that workers read themselves.

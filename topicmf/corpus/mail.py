@@ -15,7 +15,7 @@ from email.parser import BytesParser
 
 from .formats import message_text
 
-__all__ = ["mailbox_documents"]
+__all__ = ["mailbox_documents", "spread_messages"]
 
 
 def mailbox_documents(path: str, name: str, skipped: list) -> Iterator[tuple[str, str]]:
@@ -43,3 +43,23 @@ def mailbox_documents(path: str, name: str, skipped: list) -> Iterator[tuple[str
             yield doc_id, text
     finally:
         box.close()
+
+
+def spread_messages(path: str, n_messages: int) -> list[str]:
+    """The texts of up to ``n_messages`` messages spread evenly over the mbox at ``path`` (a sample: unreadable
+    messages and archives give nothing)."""
+    parser = BytesParser(policy=email.policy.default)
+    texts = []
+    try:
+        box = mailbox.mbox(path, factory=None, create=False)
+        keys = box.keys()
+        step = max(1, len(keys) // max(1, n_messages))
+        for key in keys[::step][:n_messages]:
+            try:
+                texts.append(message_text(parser.parsebytes(box.get_bytes(key))))
+            except Exception:  # noqa: BLE001, S112 - a sample skips what it cannot read
+                continue
+        box.close()
+    except (OSError, mailbox.Error):
+        return texts
+    return texts

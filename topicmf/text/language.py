@@ -26,12 +26,9 @@ _SAMPLE_CHARS = 400_000
 def _sample_texts(corpus: TextCorpus):
     """Up to :data:`_SAMPLE_DOCS` documents, each cut to its share of :data:`_SAMPLE_CHARS` characters: in a
     folder, spread over its first :data:`_SAMPLE_SPAN` files (so that a folder per language is seen); in a
-    table or a mail archive, whose records carry their text, the first ones."""
-    span = _SAMPLE_SPAN if corpus.n_docs_hint is not None else _SAMPLE_DOCS  # a folder of files, no archive
-    refs = corpus.glance(span)
-    step = max(1, len(refs) // _SAMPLE_DOCS)
+    table or a mail archive, spread over the whole file (:meth:`TextCorpus.sample`)."""
     per_text = max(2_000, _SAMPLE_CHARS // _SAMPLE_DOCS)
-    for ref in refs[::step][:_SAMPLE_DOCS]:
+    for ref in corpus.sample(_SAMPLE_DOCS, _SAMPLE_SPAN):
         try:
             text = load_text(ref)[0]
         except UnreadableFile:
@@ -71,7 +68,10 @@ def say_language(options, language: str | None, report: dict) -> None:
         return
     if report.get("mixed"):
         parts = ", ".join(f"{lang} {share:.0%}" for lang, share in report["documents"].items())
-        warnings.warn(f"The corpus mixes languages ({parts} of {report['judged']} sampled documents); topics may "
+        judged, sampled = report["judged"], report.get("sampled", report["judged"])
+        among = f", {sampled - judged} too short to judge" if sampled > judged else ""
+        warnings.warn(f"The corpus mixes languages ({parts} of {judged} documents judged, from {sampled} sampled"
+                      f"{among}); topics may "
                       f"split by language. Stopwords of {', '.join([language, *report['also']])} are removed.",
                       TopicmfWarning, stacklevel=3)
     if language in UNSEGMENTED:
