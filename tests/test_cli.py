@@ -184,6 +184,28 @@ def test_progress_bar_draws_on_a_terminal_and_is_silent_when_quiet():
     assert log.getvalue().startswith("reading 7") and log.getvalue().count("\n") == 1
 
 
+def test_progress_gives_rate_and_time_left_and_writes_to_a_log_while_a_stage_runs(monkeypatch):
+    import topicmf.console as console
+
+    clock = [100.0]
+    monkeypatch.setattr(console.time, "perf_counter", lambda: clock[0])
+    log = io.StringIO()
+    with Progress("neighbours", delay=0.0, stream=log, every=30.0) as progress:
+        for step in range(1, 7):  # 20 s a step: a line every 30 s, one at the end
+            clock[0] += 20.0
+            progress(step * 1_000_000, 6_000_000)
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 4  # at 40, 80 and 120 s, then the end
+    assert lines[0] == "neighbours [########                ]  33% 2,000,000/6,000,000 40.0s, 50,000/s, 1:20 left"
+    assert lines[-1].startswith("neighbours [########################] 100% 6,000,000/6,000,000 2:00, 50,000/s")
+    assert "left" not in lines[-1]
+    quiet = io.StringIO()
+    with Progress("neighbours", delay=0.0, stream=quiet, quiet=True) as progress:
+        clock[0] += 100.0
+        progress(1, 2)
+    assert quiet.getvalue() == ""
+
+
 def test_unusual_files_warn_but_do_not_fail(tmp_path):
     import os
 

@@ -196,3 +196,88 @@ def test_a_run_can_compare_documents_by_topics_alone(tmp_path):
     with pytest.raises(TopicmfError, match=r"'similarity' parameter of topicmf run must be a str among \{'words', 'topics'\}"):
         run(DEMO, out=tmp_path / "bad", k=5, similarity="tfidf")
     assert not (tmp_path / "bad").exists()
+
+
+def mixed(n=4000, m=1200, k=12, alpha=0.25, seed=3):
+    """Documents mixing topics (Dirichlet(alpha) proportions), each word drawn from one of its topics' blocks of
+    words, and the proportions as the topic profiles: neighbours live in several topics' blocks."""
+    rng = np.random.default_rng(seed)
+    theta = rng.dirichlet(np.full(k, alpha), n)
+    rows, cols = [], []
+    for i in range(n):
+        topics = rng.choice(k, 30, p=theta[i])
+        words = topics * (m // k) + rng.integers(m // k, size=30)
+        rows += [i] * words.size
+        cols += words.tolist()
+    X = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, m))
+    X.sum_duplicates()
+    return X, theta
+
+
+def test_blocks_that_reach_every_topic_are_an_exact_search():
+    from topicmf.neighbours.blocks import block_graph
+
+    X, theta = mixed(1500, 600, 6)
+    words = word_vectors(X, idf_weights(X))
+    exact = neighbour_graph(theta, 10, words=words, method="exact")
+    T = topic_part(unit_profiles(theta))
+    index, score, order = block_graph(T, words, 10, share=0.0)
+    np.testing.assert_allclose(score, exact.score, atol=1e-6)
+    assert np.mean(index == exact.index) > 0.99  # (the rest: equal scores in another order of float sums)
+    assert sorted(order.tolist()) == list(range(1500))
+
+
+def test_blocks_recall_grows_with_effort_and_is_measured_honestly():
+    X, theta = mixed()
+    words = word_vectors(X, idf_weights(X))
+    exact = neighbour_graph(theta, 10, words=words, method="exact")
+    S = dense_scores(X, theta)
+    found = {}
+    for effort in ("low", "normal", "high"):
+        graph = neighbour_graph(theta, 10, words=words, method="blocks", effort=effort, seed=0)
+        whole = np.mean(graph.score >= exact.score[:, -1:] - 1e-6)  # recall over every document
+        assert abs(graph.recall - whole) < 0.03 and graph.recall_sample == 1000
+        ratio = graph.score.mean() / exact.score.mean()
+        assert abs(graph.score_ratio - ratio) < 0.01
+        np.testing.assert_allclose(np.take_along_axis(S, graph.index, 1), graph.score, atol=2e-6)
+        assert (graph.index != np.arange(len(theta))[:, None]).all()
+        assert (np.diff(graph.score, axis=1) <= 0).all()
+        about = graph.describe()
+        assert about["method"] == "blocks" and about["effort"] == effort and about["score_ratio"] == round(graph.score_ratio, 4)
+        found[effort] = whole
+    assert found["low"] <= found["normal"] <= found["high"]
+    assert found["normal"] >= 0.85 and found["high"] >= 0.95
+
+
+def test_blocks_graph_is_the_same_for_any_number_of_threads():
+    import numba
+
+    X, theta = mixed(2000, 600, 6)
+    words = word_vectors(X, idf_weights(X))
+    first = neighbour_graph(theta, 10, words=words, method="blocks")
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        one = neighbour_graph(theta, 10, words=words, method="blocks")
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one.index, first.index)
+    np.testing.assert_array_equal(one.score, first.score)
+
+
+def test_large_blocks_are_cut_and_documents_without_topics_still_get_neighbours():
+    from topicmf.neighbours.blocks import block_graph, topic_blocks
+
+    X, theta = mixed(3000, 600, 4)
+    theta[:5] = 0.0  # no topics: in no block, searched exactly by neighbour_graph
+    T = topic_part(unit_profiles(theta))
+    members, queries = topic_blocks(T, 0.3, max_block=400)
+    assert max(m.size for m in members) <= 400
+    inside = np.concatenate(members)
+    assert np.array_equal(np.sort(inside), np.arange(5, 3000))
+    assert all(np.isin(m, q).all() for m, q in zip(members, queries))
+    words = word_vectors(X, idf_weights(X))
+    index, score, _ = block_graph(T, words, 10, share=0.3, max_block=400)
+    assert (index[:5] == -1).all() and (index[5:] >= 0).all()
+    graph = neighbour_graph(theta, 10, words=words, method="blocks")
+    assert (graph.index >= 0).all() and (graph.index[:5] != np.arange(5)[:, None]).all()

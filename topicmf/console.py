@@ -18,11 +18,13 @@ __all__ = ["Progress", "DocFraction", "show_warnings"]
 class Progress:
     """A progress bar on stderr, shown once work has taken longer than ``delay`` seconds.
 
-    On a terminal the bar redraws in place; elsewhere (logs, pipes) one line
-    is written when the stage ends.  ``quiet`` silences it.
+    On a terminal the bar redraws in place; elsewhere (logs, pipes) a line is
+    written every ``every`` seconds while the stage runs and one when it
+    ends.  With a total the line gives the rate and the time left at that
+    rate; without one, the count and the rate.  ``quiet`` silences it.
     """
 
-    def __init__(self, label: str, *, quiet: bool = False, delay: float = 1.0, stream=None):
+    def __init__(self, label: str, *, quiet: bool = False, delay: float = 1.0, stream=None, every: float = 30.0):
         self.label = label
         self.quiet = quiet
         self.delay = delay
@@ -32,6 +34,8 @@ class Progress:
         self.drawn = False
         self.done = 0
         self.total: int | None = None
+        self.every = every
+        self.last_line = self.started
 
     @property
     def _tty(self) -> bool:
@@ -40,7 +44,15 @@ class Progress:
     def __call__(self, done: int, total: int | None = None) -> None:
         self.done, self.total = done, total
         now = time.perf_counter()
-        if self.quiet or not self._tty or now - self.started < self.delay or now - self.last_draw < 0.1:
+        if self.quiet or now - self.started < self.delay:
+            return
+        if not self._tty:
+            if now - self.last_line >= self.every:
+                self.last_line = now
+                self.stream.write(self._line(now) + "\n")
+                self.stream.flush()
+            return
+        if now - self.last_draw < 0.1:
             return
         self.last_draw = now
         self.drawn = True
@@ -49,11 +61,16 @@ class Progress:
 
     def _line(self, now: float) -> str:
         elapsed = now - self.started
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        pace = f", {_count(rate)}/s" if rate > 0 else ""
         if self.total:
             share = min(1.0, self.done / self.total)
             bar = "#" * int(share * 24)
-            return f"{self.label} [{bar:<24}] {share:4.0%} {self.done:,}/{self.total:,} {elapsed:5.1f}s"
-        return f"{self.label} {self.done:,} {elapsed:5.1f}s"
+            left = (self.total - self.done) / rate if rate > 0 and self.done < self.total else None
+            eta = "" if left is None else f", {_clock(left)} left"
+            return (f"{self.label} [{bar:<24}] {share:4.0%} {_count(self.done)}/{_count(self.total)} "
+                    f"{_clock(elapsed)}{pace}{eta}")
+        return f"{self.label} {_count(self.done)} {_clock(elapsed)}{pace}"
 
     def close(self) -> None:
         """End the stage: finish the bar, or write one summary line for a long stage."""
@@ -74,6 +91,23 @@ class Progress:
             self.close()
         elif self.drawn:
             self.stream.write("\n")
+
+
+def _count(x: float) -> str:
+    """A count as people read it: 950, 12,400, 3.2M, 5.3G."""
+    for size, unit in ((1e9, "G"), (1e6, "M")):
+        if x >= 10 * size:
+            return f"{x / size:.1f}{unit}"
+    return f"{x:,.0f}"
+
+
+def _clock(seconds: float) -> str:
+    """5.2s, 3:07, 1:02:03."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class DocFraction(click.ParamType):

@@ -7,15 +7,13 @@ naming the extra when it is missing.
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import TopicmfError
 from ..model import about
 from ..model.groups import GroupTopics
-from ..report.numbers import FORMULA_PREFIXES
+from ..runfolder.tables import read_rows
 from ..report.tables import TOP_WORDS
 
 __all__ = ["pandas", "TopicTables", "RANKINGS"]
@@ -150,12 +148,12 @@ class TopicTables:
     def topics_per_label(self):
         """Each topic in each label's documents (topics_per_label.csv): topic, label, share, documents, words
         (the topic's words there); None for a corpus without labels."""
-        return self._groups("per_label", "topics_per_label.csv", "label")
+        return self._groups("per_label", "topics_per_label", "label")
 
     def topics_over_time(self):
         """Each topic in each time bin (topics_over_time.csv): topic, bin, start, end, share, documents, words;
         None without times (``fit(..., times=...)``, a ``time_column``)."""
-        return self._groups("per_time", "topics_over_time.csv", "bin")
+        return self._groups("per_time", "topics_over_time", "bin")
 
     # --- helpers -------------------------------------------------------------
     def _model(self):
@@ -178,10 +176,10 @@ class TopicTables:
                 bins = self._job.bins
                 bounds = (bins.starts, bins.ends)
             return pd.DataFrame(_group_rows(table, column, bounds))
-        path = None if self._directory is None else Path(self._directory) / file
-        if path is None or not path.is_file():
+        rows = None if self._directory is None else read_rows(self._directory, file)
+        if rows is None:
             return None
-        return pd.DataFrame(_read_group_rows(path, column))
+        return pd.DataFrame(_read_group_rows(rows, column))
 
 
 def _group_rows(table: GroupTopics, column: str, bounds) -> list[dict]:
@@ -197,23 +195,17 @@ def _group_rows(table: GroupTopics, column: str, bounds) -> list[dict]:
     return rows
 
 
-def _read_group_rows(path: Path, column: str) -> list[dict]:
-    """The rows of a saved topics_per_label.csv / topics_over_time.csv, one per topic and group, words in a list."""
+def _read_group_rows(records, column: str) -> list[dict]:
+    """The rows of a saved topics_per_label / topics_over_time table, one per topic and group, words in a list."""
     rows: dict = {}
-    with open(path, encoding="utf-8", newline="") as f:
-        for record in csv.DictReader(f):
-            key = (int(record["topic"]), record[column])
-            if key not in rows:
-                row = {"topic": key[0], column: _uncell(record[column])}
-                if "start" in record:
-                    row.update(start=record["start"], end=record["end"])
-                row.update(share=float(record["share"]), documents=int(record["documents"]), words=[])
-                rows[key] = row
-            if record["rank"] != "0":
-                rows[key]["words"].append(_uncell(record["word"]))
+    for record in records:
+        key = (int(record["topic"]), record[column])
+        if key not in rows:
+            row = {"topic": key[0], column: record[column]}
+            if "start" in record:
+                row.update(start=record["start"], end=record["end"])
+            row.update(share=float(record["share"]), documents=int(record["documents"]), words=[])
+            rows[key] = row
+        if int(record["rank"]) != 0:
+            rows[key]["words"].append(record["word"])
     return list(rows.values())
-
-
-def _uncell(text: str) -> str:
-    """A CSV cell as written (formula-looking cells carry a leading apostrophe: it is taken off)."""
-    return text[1:] if text[:1] == "'" and text[1:].startswith(FORMULA_PREFIXES) else text

@@ -34,6 +34,8 @@ TOPICS_DEFAULTS = {
     **dict.fromkeys(MODEL_SETTINGS),
     "k_range": DEFAULT_K_RANGE,
     "similarity": RUN_PARAMS["similarity"].default,
+    "neighbour_effort": RUN_PARAMS["neighbour_effort"].default,
+    "tables": RUN_PARAMS["tables"].default,
     "heldout": RUN_PARAMS["heldout"].default,
     "seed_topics": None,
     "seed_strength": RUN_PARAMS["seed_strength"].default,

@@ -90,7 +90,8 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, FittedRun, Estimator):
                           weighting=self.weighting, seed=self.seed, options=options, fit_params=fit_params,
                           command=call_text(self), stage=stage_factory(self.quiet),
                           similarity=self.similarity, time_bins=self.time_bins, reduce_to=self.reduce_to,
-                          heldout=self.heldout, seed_topics=seed_topics, seed_strength=self.seed_strength)
+                          heldout=self.heldout, seed_topics=seed_topics, seed_strength=self.seed_strength,
+                          neighbour_effort=self.neighbour_effort, tables=self.tables)
         except TopicmfError as exc:  # the run's k is this estimator's n_topics
             raise TopicmfError(str(exc).replace("'k' parameter of topicmf run", "'n_topics' parameter of Topics")
                                ) from None

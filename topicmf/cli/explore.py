@@ -136,7 +136,7 @@ def report_command(directory: str, quiet: bool) -> None:
 @click.argument("directory", metavar="DIR")
 @friendly
 def hierarchy_command(directory: str) -> None:
-    """Write the topic tree of the run in DIR (hierarchy.csv), redraw its page, and print the tree.
+    """Write the topic tree of the run in DIR (hierarchy.csv, or .parquet), redraw its page, and print the tree.
 
     Topics that join early are close: average-linkage clustering of the distances the
     intertopic map shows; each junction lists the words of the topics below it together.
@@ -156,11 +156,12 @@ def hierarchy_command(directory: str) -> None:
     model = load_model(directory)
     nodes, _ = topic_tree(model)
     folder = Path(directory)
-    fd, tmp = tempfile.mkstemp(prefix=".hierarchy.csv.", suffix=".tmp", dir=folder)
+    tables = (model.manifest or {}).get("tables", "csv")
+    fd, tmp = tempfile.mkstemp(prefix=".hierarchy.", suffix=f".{tables}", dir=folder)
     os.close(fd)
     try:
-        write_hierarchy(tmp, nodes)
-        os.replace(tmp, folder / "hierarchy.csv")
+        write_hierarchy(tmp, nodes, tables=tables)
+        os.replace(tmp, folder / f"hierarchy.{tables}")
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -178,4 +179,4 @@ def hierarchy_command(directory: str) -> None:
 
     if nodes:
         show(nodes[-1].id, 0)
-    click.echo(f"written    {folder / 'hierarchy.csv'} and {folder / 'index.html'}")
+    click.echo(f"written    {folder / f'hierarchy.{tables}'} and {folder / 'index.html'}")

@@ -133,6 +133,8 @@ def command_line() -> str:
               help="Read and fit on a Dask cluster: a scheduler address (tcp://host:8786), or local:N for N worker "
                    "processes here. Needs pip install 'topicmf[dask]'.")
 @param_option(RUN_PARAMS["similarity"])
+@param_option(RUN_PARAMS["neighbour_effort"])
+@param_option(RUN_PARAMS["tables"])
 @param_option(RUN_PARAMS["heldout"], metavar="F")
 @click.option("--seed-topics", type=click.Path(exists=True, dir_okay=False), default=None, metavar="FILE",
               help="Seeded topics: lines 'name: word word word'; the first topics start from those words, keep near "
@@ -147,7 +149,7 @@ def command_line() -> str:
 @model_options
 @corpus_options
 @friendly
-def run_command(corpus: str, k, k_range: str, dask, similarity: str, heldout, seed_topics, seed_strength, reduce_to,
+def run_command(corpus: str, k, k_range: str, dask, similarity: str, neighbour_effort: str, tables: str, heldout, seed_topics, seed_strength, reduce_to,
                 time_column, time_bins, **params) -> None:
     """Fit a topic model to CORPUS and write its report and tables.
 
@@ -176,7 +178,8 @@ def run_command(corpus: str, k, k_range: str, dask, similarity: str, heldout, se
                      weighting=params["weighting"], seed=params["seed"], force=params["force"], options=options,
                      fit_params=fit, command=command_line(), stage=lambda label: Progress(label, quiet=quiet),
                      dask=dask, similarity=similarity, time_bins=time_bins, reduce_to=reduce_to,
-                     heldout=heldout, seed_topics=seed_topics, seed_strength=seed_strength)
+                     heldout=heldout, seed_topics=seed_topics, seed_strength=seed_strength,
+                     neighbour_effort=neighbour_effort, tables=tables)
     click.echo(summary(result))
 
 
@@ -220,7 +223,8 @@ def summary(result) -> str:
     if metrics.get("labels"):
         lab = metrics["labels"]
         lines.append(f"labels     NMI {fmt(lab['nmi'])}  ARI {fmt(lab['ari'])} ({lab['documents']:,} labelled documents)")
-    lines.append(f"written    {result.directory}/index.html (and CSV tables, model.npz, manifest.json) "
+    tables = "Parquet" if m.get("tables") == "parquet" else "CSV"
+    lines.append(f"written    {result.directory}/index.html (and {tables} tables, model.npz, manifest.json) "
                  f"in {m['timings']['total']:.1f} s")
     return "\n".join(lines)
 

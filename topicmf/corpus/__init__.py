@@ -29,7 +29,8 @@ from .files import (DOCUMENT_EXTENSIONS, MAILBOX_EXTENSIONS, TEXT_EXTENSIONS, Fi
 from .formats import DOCUMENT_READERS, read_pdf
 from .mail import mailbox_documents, spread_messages
 from .memory import memory_corpus
-from .tables import RawRecordIds, RecordIds, Share, csv_shares, first_record_fields, iter_rows, line_shares, read_header, read_share, sniff_encoding, spread_rows
+from .sample import spread_rows
+from .tables import RawRecordIds, RecordIds, Share, csv_shares, first_record_fields, iter_rows, line_shares, read_header, read_share, sniff_encoding
 
 __all__ = [
     "open_corpus",

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from ..errors import CorpusError
 
 __all__ = ["Row", "sniff_encoding", "read_header", "first_record_fields", "iter_rows", "table_dialect", "Share",
-           "line_shares", "csv_shares", "read_share", "spread_rows", "RecordIds", "RawRecordIds"]
+           "line_shares", "csv_shares", "read_share", "record_values", "RecordIds", "RawRecordIds"]
 
 _UNLABELLED = "(unlabelled)"
 
@@ -132,7 +132,7 @@ class RawRecordIds:
         return value
 
 
-def _values(record: dict, text_column: str, id_column: str | None, label_column: str | None,
+def record_values(record: dict, text_column: str, id_column: str | None, label_column: str | None,
             time_column: str | None = None):
     """(id value, label, text, time) of one record (a JSON object or a CSV row by column name)."""
     text = record.get(text_column)
@@ -179,7 +179,7 @@ def iter_rows(
         records = _csv_records(path, encoding, columns)
     ids = RecordIds(path, id_column)
     for _, record in records:
-        value, label, text, when = _values(record, *columns)
+        value, label, text, when = record_values(record, *columns)
         yield Row(ids.next(value), label, text, when)
 
 
@@ -294,7 +294,7 @@ def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
         for fields in csv.reader(io.StringIO(text, newline=""), **table_dialect(share.path)):
             if fields:
                 record = {name: fields[i] if i < len(fields) else None for name, i in index.items()}
-                rows.append(_values(record, *columns))
+                rows.append(record_values(record, *columns))
         return rows, bad, len(lines)
     if share.header is not None:
         index = {name: share.header.index(name) for name in share.columns if name is not None}
@@ -303,7 +303,7 @@ def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
             if fields == [""]:
                 continue  # a blank line
             record = {name: fields[i] if i < len(fields) else None for name, i in index.items()}
-            rows.append(_values(record, *columns))
+            rows.append(record_values(record, *columns))
         return rows, bad, len(lines)
     decode = json.loads
     for number, line in enumerate(lines, 1):
@@ -317,71 +317,8 @@ def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
         if not isinstance(record, dict):
             bad.append((number, "not a JSON object"))
             continue
-        rows.append(_values(record, *columns))
+        rows.append(record_values(record, *columns))
     return rows, bad, len(lines)
-
-
-def spread_rows(path: str, encoding: str, columns: tuple, n_rows: int) -> list[tuple]:
-    """Up to ``n_rows`` records spread evenly over the whole file, ``(id value, label, text, time)`` each.
-
-    The file is not read through: each record is the first one starting
-    after a byte offset (``i / n_rows`` of the way), so a file sorted by id
-    or by date is sampled from end to end at the cost of ``n_rows`` seeks.
-    A CSV line is taken only when it parses to as many fields as the header
-    has (a line inside a quoted field that spans lines does not); a JSON
-    Lines line that is not a JSON object is passed over.  Small files, and
-    files where the seeks found nothing, give their first records.
-    """
-    kind = "csv" if path.lower().endswith(".csv") else "tsv" if path.lower().endswith(".tsv") else "jsonl"
-    header = None if kind == "jsonl" else tuple(read_header(path, encoding)[0])
-    rows: list[tuple] = []
-    with open(path, "rb") as fh:
-        if header is not None:
-            fh.readline()
-        begin = fh.tell()
-        total = os.fstat(fh.fileno()).st_size
-        if total - begin > SHARE_BYTES:
-            seen = set()
-            for i in range(n_rows):
-                fh.seek(begin + (total - begin) * i // n_rows)
-                if i:
-                    fh.readline()  # the rest of the line the offset fell in
-                start = fh.tell()
-                line = fh.readline()
-                if not line or start in seen:
-                    continue
-                seen.add(start)
-                if kind == "csv":  # the first whole record after the offset with as many fields as the header
-                    rows.extend(_csv_record_at(fh, line, encoding, header, columns, path))
-                    continue
-                try:
-                    rows.extend(read_share(Share(path, encoding, start, start + len(line), columns, header, kind))[0])
-                except (UnicodeDecodeError, csv.Error):
-                    continue
-    if not rows:
-        first = line_shares if kind != "csv" else csv_shares
-        for share in first(path, encoding, columns, size=SHARE_BYTES):
-            rows = read_share(share)[0][:n_rows]
-            break
-    return rows
-
-
-def _csv_record_at(fh, line: bytes, encoding: str, header: tuple, columns: tuple, path: str) -> list[tuple]:
-    """One record parsed from a window of the CSV starting with ``line`` (a line start, perhaps inside a quoted
-    field): the first with as many fields as the header that ends inside the window."""
-    window = (line + fh.read(_WINDOW)).decode(encoding.replace("-sig", ""), "replace")
-    try:
-        records = list(csv.reader(io.StringIO(window, newline=""), **table_dialect(path)))[:-1]  # the last may be cut
-    except csv.Error:
-        return []
-    index = {name: header.index(name) for name in columns if name is not None}
-    for fields in records:
-        if len(fields) == len(header):
-            return [_values({name: fields[i] for name, i in index.items()}, *(tuple(columns) + (None,) * 4)[:4])]
-    return []
-
-
-_WINDOW = 1 << 16  # bytes parsed after an offset to find a whole CSV record
 
 
 def _csv_records(path, encoding, columns):

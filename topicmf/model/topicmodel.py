@@ -301,10 +301,12 @@ class TopicModel:
         self.words = word_vectors(X, self.idf)
         return self
 
-    def neighbour_graph(self, n_neighbours: int = 10, *, method: str = "auto", progress=None) -> NeighbourGraph:
-        """Every document's ``n_neighbours`` nearest other documents (exact, or NN-descent for a large corpus)."""
-        return neighbour_graph(self._profiles_unit(), n_neighbours, words=self.word_vectors(), method=method, seed=self.seed,
-                               progress=progress)
+    def neighbour_graph(self, n_neighbours: int = 10, *, method: str = "auto", effort: str = "normal", progress=None,
+                        check_progress=None) -> NeighbourGraph:
+        """Every document's ``n_neighbours`` nearest other documents (exact, or approximate for a large corpus:
+        :func:`topicmf.neighbours.graph.neighbour_graph`)."""
+        return neighbour_graph(self._profiles_unit(), n_neighbours, words=self.word_vectors(), method=method,
+                               effort=effort, seed=self.seed, progress=progress, check_progress=check_progress)
 
     # --- new text ------------------------------------------------------------
     def count(self, texts) -> sp.csr_matrix:

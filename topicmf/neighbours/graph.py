@@ -10,8 +10,14 @@ bounded block of rows is scored at a time.  All pairs cost
 n_docs² · k + Σ_t df_t² multiply-adds (:func:`exact_work`): 0.5 s for 20
 Newsgroups at k = 10.  Above :data:`EXACT_WORK` the graph comes from
 NN-descent (:mod:`topicmf.neighbours.nndescent`) in the same space, with its
-recall@n against exact search measured on a random sample of documents and
-recorded.
+recall@n and score ratio against exact search measured on a random sample of
+documents and recorded.  With the documents' words (the default score), the
+graph comes from blocks of documents sharing a topic, searched exactly
+(:mod:`topicmf.neighbours.blocks`): on the planted million, recall@10 0.91 and
+score ratio 0.997 where NN-descent reached 0.73 in more time, because the
+topic profiles say where a document's neighbours are and the words, which
+make a graph search wander among near-ties, are only scored.  Without
+words (topic profiles only, and items by their factors) NN-descent stays.
 
 Why NN-descent rather than HNSW: the task is the *whole* k-NN graph, which
 NN-descent builds directly (HNSW builds an index, then queries every point
@@ -31,17 +37,24 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
+from .blocks import block_graph
 from .nndescent import nn_descent
 from ..factorize.engine.topk import top_rows as _top_rows
 from .scores import add_words_csc, add_words_rows, describe_score, exact_rows, topic_part
 
-__all__ = ["unit_rows", "nearest", "NeighbourGraph", "neighbour_graph", "recall_at", "exact_work", "EXACT_WORK"]
+__all__ = ["unit_rows", "nearest", "NeighbourGraph", "neighbour_graph", "recall_at", "exact_work", "EXACT_WORK",
+           "EFFORTS", "METHODS"]
 
 MAX_CELLS = 16_000_000  # 64 MB of float32 scores per block
 EXACT_WORK = 20_000_000_000  # multiply-adds up to which all neighbours are found exactly (about 1 s on 2 cores)
 FEW_QUERIES = 64  # up to this many queries, the word parts are scored document by document
 RECALL_SAMPLE = 1_000  # documents on which an approximate graph's recall is measured
 GRAPH_NEIGHBOURS = 20  # list length NN-descent works with (recall@10 0.97 on a million documents)
+METHODS = ("auto", "exact", "blocks", "nn-descent")
+# how far the blocks reach (topicmf.neighbours.blocks): a document is also compared with the blocks of the topics
+# holding at least this share of its profile.  Planted million (k = 50): share 0.45 compares 2.2·10¹⁰ pairs for a
+# recall ceiling of 0.85, 0.3 2.7·10¹⁰ for 0.91, 0.1 5.3·10¹⁰ for 0.996 (reports/benchmarks.md, issue 26).
+EFFORTS = {"low": 0.45, "normal": 0.3, "high": 0.1}
 
 
 def unit_rows(A, dtype=np.float64) -> np.ndarray:
@@ -186,17 +199,23 @@ class NeighbourGraph:
     index : ndarray of shape (n_docs, n), int64
     score : ndarray of shape (n_docs, n), float32
         Similarities, best first.
-    method : {"exact", "nn-descent"}
+    method : {"exact", "blocks", "nn-descent"}
     recall : float or None
-        For NN-descent: recall@n against exact search on ``recall_sample``
-        random documents (a neighbour counts when its score reaches the
-        exact n-th score, so ties do not count as misses).
+        For an approximate graph: recall@n against exact search on
+        ``recall_sample`` random documents (a neighbour counts when its score
+        reaches the exact n-th score, so ties do not count as misses).
     recall_sample : int
     work : int or None
         What exact search costs (n_docs² · k plus Σ df² of the words), the
         quantity compared with :data:`EXACT_WORK`.
     similarity : str
         What a score means.
+    score_ratio : float or None
+        For an approximate graph: the mean score of the neighbours found for
+        the sampled documents over the mean score of the exact ones (1: as
+        similar as the best possible).
+    effort : str or None
+        The effort of a blocks graph (:data:`EFFORTS`).
     """
 
     index: np.ndarray
@@ -206,13 +225,19 @@ class NeighbourGraph:
     recall_sample: int = 0
     work: int | None = None
     similarity: str = "cosine of topic profiles"
+    score_ratio: float | None = None
+    effort: str | None = None
 
     def describe(self) -> dict:
         """JSON-ready summary for the manifest and the page."""
-        return {"method": self.method, "neighbours": int(self.index.shape[1]), "similarity": self.similarity,
-                "exact_work": self.work, "exact_work_limit": EXACT_WORK,
-                "recall": None if self.recall is None else round(self.recall, 4),
-                "recall_sample": self.recall_sample}
+        about = {"method": self.method, "neighbours": int(self.index.shape[1]), "similarity": self.similarity,
+                 "exact_work": self.work, "exact_work_limit": EXACT_WORK,
+                 "recall": None if self.recall is None else round(self.recall, 4),
+                 "score_ratio": None if self.score_ratio is None else round(self.score_ratio, 4),
+                 "recall_sample": self.recall_sample}
+        if self.effort is not None:
+            about.update(effort=self.effort, share=EFFORTS[self.effort])
+        return about
 
 
 def exact_work(n_docs: int, k: int, words=None) -> int:
@@ -224,16 +249,21 @@ def exact_work(n_docs: int, k: int, words=None) -> int:
     return work
 
 
-def neighbour_graph(P, n_neighbours: int = 10, *, words=None, method: str = "auto", seed: int = 0,
-                    progress=None) -> NeighbourGraph:
+def neighbour_graph(P, n_neighbours: int = 10, *, words=None, method: str = "auto", effort: str = "normal",
+                    seed: int = 0, progress=None, check_progress=None) -> NeighbourGraph:
     """The ``n_neighbours`` nearest other documents of every row of ``P``.
 
     Without ``words``, by the cosine of the rows of ``P``; with the
     documents' word vectors (:func:`~topicmf.neighbours.scores.word_vectors`),
     by topicmf's document similarity (:mod:`topicmf.neighbours.scores`).
-    ``method``: "exact", "nn-descent", or "auto" (exact while
-    :func:`exact_work` is at most :data:`EXACT_WORK`).  The NN-descent graph
-    is seeded, so the same ``seed`` gives the same graph.
+    ``method``: "exact", "blocks" (:mod:`topicmf.neighbours.blocks`, reach
+    set by ``effort``, one of :data:`EFFORTS`), "nn-descent", or "auto":
+    exact while :func:`exact_work` is at most :data:`EXACT_WORK`, beyond it
+    blocks with words and NN-descent without.  An approximate graph is
+    seeded (the same ``seed`` gives the same graph) and its recall and score
+    ratio are measured against exact search on :data:`RECALL_SAMPLE` random
+    documents.  ``progress(done, total)`` follows the search,
+    ``check_progress`` that measurement.
     """
     U = unit_profiles(P)  # (as it is when P is unit profiles already)
     n_docs = U.shape[0]
@@ -245,21 +275,37 @@ def neighbour_graph(P, n_neighbours: int = 10, *, words=None, method: str = "aut
         about["similarity"] = describe_score()
     pair = None if words is None else (words, words)
     if method == "auto":
-        method = "exact" if work <= EXACT_WORK else "nn-descent"
+        method = "exact" if work <= EXACT_WORK else "blocks" if words is not None else "nn-descent"
+    if method not in METHODS or effort not in EFFORTS:
+        raise ValueError(f"Unknown neighbour method {method!r} or effort {effort!r}; choose a method of "
+                         f"{', '.join(METHODS)} and an effort of {', '.join(EFFORTS)}")
     if method == "exact" or n_docs <= n_neighbours + 1:
         if words is None or n_docs <= n_neighbours + 1:
             index, score = nearest(U, U, n_neighbours, exclude=np.arange(n_docs), progress=progress, words=pair)
         else:
             index, score = _exact_with_words(U, words, n_neighbours, progress)
         return NeighbourGraph(index, score, "exact", **about)
-    if method != "nn-descent":
-        raise ValueError(f"Unknown neighbour method {method!r}; choose auto, exact or nn-descent")
-    index, score = _nn_descent(U, words, n_neighbours, seed)
-    if progress is not None:
-        progress(n_docs, n_docs)
+    if method == "blocks":
+        index, score = _from_blocks(U, words, n_neighbours, EFFORTS[effort], seed, progress)
+        about["effort"] = effort
+    else:
+        index, score = _nn_descent(U, words, n_neighbours, seed)
+        if progress is not None:
+            progress(n_docs, n_docs)
     rng = np.random.default_rng(seed)
     probe = np.sort(rng.choice(n_docs, min(RECALL_SAMPLE, n_docs), replace=False))
-    return NeighbourGraph(index, score, "nn-descent", recall_at(U, index, score, probe, words), probe.size, **about)
+    recall, ratio = recall_at(U, index, score, probe, words, progress=check_progress)
+    return NeighbourGraph(index, score, method, recall, probe.size, score_ratio=ratio, **about)
+
+
+def _from_blocks(U, words, n: int, share: float, seed: int, progress):
+    """The blocks' lists; a document in no block (no topics) or whose list came out short is searched exactly."""
+    index, score, _ = block_graph(U, words, n, share=share, seed=seed, progress=progress)
+    rest = np.flatnonzero((index < 0).any(axis=1))
+    if rest.size:
+        index[rest], score[rest] = nearest(U[rest], U, n, exclude=rest,
+                                           words=None if words is None else (words[rest], words))
+    return index, score
 
 
 def _exact_with_words(U, words, n: int, progress):
@@ -306,15 +352,20 @@ def _nn_descent(U, words, n: int, seed: int):
     return index, score
 
 
-def recall_at(U, index: np.ndarray, score: np.ndarray, probe: np.ndarray, words=None) -> float:
-    """Share of the graph's neighbours of the ``probe`` documents that exact search also ranks in the top n.
+def recall_at(U, index: np.ndarray, score: np.ndarray, probe: np.ndarray, words=None, progress=None):
+    """(recall, score ratio) of the graph's neighbours of the ``probe`` documents against exact search.
 
-    A neighbour counts when its score reaches the exact n-th best (minus
-    1e-6 for float32 rounding), so a tie swapped for another never counts
-    as a miss (the convention of ann-benchmarks).  With ``words``, ``U`` is
-    the topic part and the score topicmf's document similarity.
+    Recall: the share of the listed neighbours whose score reaches the exact
+    n-th best (minus 1e-6 for float32 rounding), so a tie swapped for
+    another never counts as a miss (the convention of ann-benchmarks).
+    Score ratio: the mean score of the listed neighbours over the mean score
+    of the exact ones.  With ``words``, ``U`` is the topic part and the
+    score topicmf's document similarity.
     """
     n = index.shape[1]
-    _, exact = nearest(U[probe], U, n, exclude=probe, words=None if words is None else (words[probe], words))
+    _, exact = nearest(U[probe], U, n, exclude=probe, words=None if words is None else (words[probe], words),
+                       progress=progress)
     threshold = exact[:, -1:] - 1e-6
-    return float(np.mean(score[probe] >= threshold))
+    found = score[probe]
+    best = float(np.mean(exact, dtype=np.float64))
+    return float(np.mean(found >= threshold)), (float(np.mean(found, dtype=np.float64)) / best if best > 0 else 1.0)

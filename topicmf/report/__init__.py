@@ -26,31 +26,51 @@ RUN_FILES = ("index.html", "topics.csv", "topic_docs.csv", "hierarchy.csv", "doc
              "words.npz", MANIFEST_FILE)
 
 
-def write_tables(directory, model: TopicModel) -> None:
-    """The tables that do not need the neighbours: topics.csv, topic_docs.csv, hierarchy.csv, doc_topics.csv and
-    word_topics.csv."""
+def write_tables(directory, model: TopicModel, tables: str = "csv") -> None:
+    """The tables that do not need the neighbours: topics, topic_docs, hierarchy, doc_topics and word_topics
+    (``tables``: "csv" or "parquet")."""
     directory = Path(directory)
-    write_topics(directory / "topics.csv", model)
-    write_topic_docs(directory / "topic_docs.csv", model)
-    write_hierarchy(directory / "hierarchy.csv", topic_tree(model)[0])
-    write_doc_topics(directory / "doc_topics.csv", model)
-    write_word_topics(directory / "word_topics.csv", model)
+    write_topics(directory / "topics.csv", model, tables=tables)
+    write_topic_docs(directory / "topic_docs.csv", model, tables=tables)
+    write_hierarchy(directory / "hierarchy.csv", topic_tree(model)[0], tables=tables)
+    write_doc_topics(directory / "doc_topics.csv", model, tables=tables)
+    write_word_topics(directory / "word_topics.csv", model, tables=tables)
 
 
-def write_run(directory, model: TopicModel, manifest: dict, *, tables: bool = True) -> dict:
+def write_run(directory, model: TopicModel, manifest: dict, *, tables: bool = True, stage=None,
+              table_format: str = "csv") -> dict:
     """Write every file of a run into ``directory`` (an empty, staged folder); returns the manifest.
 
     The model carries its neighbour graph (``model.graph``) and the sample of
     documents the page shows (``model.sample``).  ``tables=False``: the
-    files of :func:`write_tables` are written already.
+    files of :func:`write_tables` are written already.  ``stage(label)``:
+    a progress context for each file written (see :mod:`topicmf.workflow`).
     """
     directory = Path(directory)
+    stage = stage or _silent
     if tables:
-        write_tables(directory, model)
-    write_similar(directory / "similar.csv", model, model.graph.index, model.graph.score)
-    manifest = save_model(model, directory, manifest)
-    write_atomic(directory / "index.html", render_run(model, manifest, graph=model.graph, directory=directory))
+        write_tables(directory, model, table_format)
+    with stage(f"writing similar.{table_format}") as progress:
+        write_similar(directory / "similar.csv", model, model.graph.index, model.graph.score, progress=progress,
+                      tables=table_format)
+    with stage("writing model.npz") as progress:
+        manifest = save_model(model, directory, manifest)
+        progress(1, 1)
+    with stage("writing the report") as progress:
+        write_atomic(directory / "index.html", render_run(model, manifest, graph=model.graph, directory=directory))
+        progress(1, 1)
     return manifest
+
+
+class _silent:
+    def __init__(self, label):
+        pass
+
+    def __enter__(self):
+        return lambda done, total=None: None
+
+    def __exit__(self, *exc):
+        return False
 
 
 def write_report(directory, model: TopicModel, manifest: dict) -> Path:

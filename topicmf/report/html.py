@@ -129,9 +129,10 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> s
     excerpt_note = ("The corpus is a count matrix: there is no text to show." if not chars else
                     f"Excerpts are the first {chars:,} characters of each document after cleaning; the files are not "
                     "changed.")
+    ext = manifest.get("tables", "csv")
     sample_note = "" if shown == n else (
         f"This page shows {shown:,} of the {n:,} documents: a uniform sample, fixed by a hash of each document's "
-        "position in the corpus, so that the page stays small. Every document is in doc_topics.csv and similar.csv, "
+        f"position in the corpus, so that the page stays small. Every document is in doc_topics.{ext} and similar.{ext}, "
         "and `topicmf similar DIR ID` finds the neighbours of any of them. Neighbours that are not on the page "
         "are listed without a link.")
     about = graph.describe() if graph is not None else None
@@ -146,12 +147,16 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> s
         if about["method"] == "exact":
             neighbour_note = f"Most similar documents, found exactly: {what}.{cost}"
         else:
-            neighbour_note = (f"Most similar documents, found by NN-descent (an approximate nearest-neighbour graph): "
-                              f"{what}.{cost} Recall@{about['neighbours']} against "
-                              f"an exact search by the same score: {about['recall']:.3f}, measured on "
-                              f"{about['recall_sample']:,} random documents.")
+            how = ("among the documents that share a topic with each document (its strongest topic, and the topics "
+                   f"holding at least {about['share']:.0%} of its profile: effort {about['effort']}), scored exactly"
+                   if about["method"] == "blocks" else "by NN-descent (an approximate nearest-neighbour graph)")
+            ratio = about.get("score_ratio")
+            neighbour_note = (f"Most similar documents, found {how}: {what}.{cost} Against an exact search by the "
+                              f"same score, measured on {about['recall_sample']:,} random documents: "
+                              f"recall@{about['neighbours']} {about['recall']:.3f}"
+                              + ("" if ratio is None else f", mean score {ratio:.3f} of the exact neighbours'") + ".")
     return TEMPLATES.get_template("report.html").render(
-        m=manifest, metrics=metrics, labels=metrics.get("labels"), k=model.n_topics, distributions=kind.distributions,
+        m=manifest, ext=ext, metrics=metrics, labels=metrics.get("labels"), k=model.n_topics, distributions=kind.distributions,
         model_name=model.spec.title,
         share_note=kind.share_note_background if model.background_share else kind.share_note,
         background=metrics.get("background"),

@@ -20,9 +20,10 @@ import math
 import numpy as np
 from numba import njit
 
+from ..runfolder.tables import FORMULA_PREFIXES
+
 __all__ = ["format_rows", "format_values", "cell", "FORMULA_PREFIXES"]
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _QUOTE_IF = (",", '"', "\n", "\r")
 _DIGIT = np.frombuffer(b"0123456789", dtype=np.uint8)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .params import Param, ParamTable, SolverTable
 
 __all__ = ["TopicKind", "Solver", "GenericWords", "ModelSpec", "MODELS", "DISTRIBUTIONS", "DIRECTIONS",
-           "WEIGHTINGS", "WORD_ORDERS", "GENERIC_WORDS", "SIMILARITIES", "INITS", "SIGMA_SPLITS", "model_spec",
+           "WEIGHTINGS", "WORD_ORDERS", "GENERIC_WORDS", "SIMILARITIES", "NEIGHBOUR_EFFORTS", "INITS", "SIGMA_SPLITS", "model_spec",
            "POISSON_NMF", "FROBENIUS_NMF", "LSA", "FIT_PARAMS"]
 
 #: How counts are weighted before factorizing ("sqrt": square roots of the counts, so a word repeated in one
@@ -29,6 +29,8 @@ WORD_ORDERS = ("relevance", "weight")
 GENERIC_WORDS = ("discount", "keep")
 #: How a run compares documents: by words and topics, or by topic profiles alone.
 SIMILARITIES = ("words", "topics")
+#: How far the approximate search of a large corpus's neighbours reaches (topicmf.neighbours.graph.EFFORTS).
+NEIGHBOUR_EFFORTS = ("low", "normal", "high")
 #: How NMF starts: NNDSVD, NNDSVD with its zeros filled by the mean, seeded random, or given factors.
 INITS = ("nndsvda", "nndsvd", "random", "custom")
 #: How LSA splits Σ: to the documents, to the words, or √Σ to both.

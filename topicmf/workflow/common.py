@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .. import __version__
 
-__all__ = ["versions", "peak_memory_mb", "silent", "corpus_name", "corpus_path", "default_out"]
+__all__ = ["versions", "peak_memory_mb", "silent", "later_stage", "corpus_name", "corpus_path", "default_out"]
 
 
 def versions() -> dict:
@@ -46,6 +46,27 @@ class _Silent:
 
 def silent(label):
     return _Silent()
+
+
+class later_stage:
+    """A progress callback that opens the stage ``label`` when it is first called (a step that may not happen,
+    such as the recall check of an approximate graph), closed with the ``with`` block."""
+
+    def __init__(self, stage, label: str):
+        self.stage, self.label, self.opened = stage, label, None
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, done, total=None):
+        if self.opened is None:
+            self.opened = self.stage(self.label).__enter__()
+        self.opened(done, total)
+
+    def __exit__(self, *exc):
+        if self.opened is not None:
+            self.opened.__exit__(*exc)
+        return False
 
 
 def corpus_path(corpus) -> str | None:

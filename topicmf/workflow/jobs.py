@@ -41,6 +41,8 @@ class Job:
     heldout: float | None = None  # the share of documents held out to score document completion
     seeds: object = None  # (seed file, strength): seeded topics (topicmf.model.seeds)
     merged: dict | None = None  # how the topics were merged (recorded in the manifest)
+    neighbour_effort: str = "normal"  # how far the approximate neighbour search reaches
+    tables: str = "csv"  # how the tables are written: csv or parquet
 
 
 @dataclass

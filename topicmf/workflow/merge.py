@@ -67,5 +67,7 @@ def merge(directory, topics: list[int], *, out, force: bool = False, command: st
         job = Job(corpus, out, m["name"], len(members), None, m.get("solver"), m.get("weighting"), seed, force,
                   options, fit_params, 2, command, stage, False, timings, started)
         job.merged = {"from": str(Path(directory).resolve()), "from_k": model.n_topics, "topics": members}
+        job.tables = manifest.get("tables", "csv")  # the merged run's tables as the run's
+        job.neighbour_effort = (manifest.get("neighbours") or {}).get("effort") or "normal"
         with checked():  # the recorded settings are checked above: the refit does not check them again
             return run_job(job, dtm)

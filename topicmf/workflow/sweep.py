@@ -51,8 +51,11 @@ def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None 
                                       weighting=weighting, tokenizer=tokenizer,
                                       on_fit=lambda kk, s: progress(k_list.index(kk) * n_seeds + s + 1, total),
                                       **fit_params)
-        counts = window_counts(dtm, sweep_words(fits), stage)
-        result = score_sweep(dtm, fits, seconds, counts)
+        with stage("evaluating") as progress:
+            counts = window_counts(dtm, sweep_words(fits))
+            progress(1, 2)
+            result = score_sweep(dtm, fits, seconds, counts)
+            progress(2, 2)
         if heldout is not None:
             with stage("held-out fits") as progress:
                 for n, row in enumerate(result.rows):

@@ -12,6 +12,7 @@ import os
 import time
 from contextlib import contextmanager
 
+from ..runfolder.tables import need_pyarrow
 from ..errors import TopicmfError
 from ..model import evaluate, fit_topic_model
 from ..model.fitting import check_fit
@@ -50,10 +51,9 @@ def _load_compiled_code() -> None:
     format_values([0.0])
 
 
-def window_counts(dtm: DocumentTermMatrix, words, stage):
+def window_counts(dtm: DocumentTermMatrix, words):
     """Window counts for coherence, from the token streams the reading pass kept (None without text)."""
-    with stage("coherence"):
-        return dtm.window_counts(words, (NPMI_WINDOW, CV_WINDOW))
+    return dtm.window_counts(words, (NPMI_WINDOW, CV_WINDOW))
 
 
 def _fit_progress(stage, label):
@@ -67,7 +67,8 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
         options: TextOptions | None = None, fit_params: dict | None = None, n_seeds: int = 2,
         command: str = "", stage=None, dask: str | None = None, similarity: str = "words",
         time_bins: str | int = "auto", reduce_to: int | None = None, heldout: float | None = None,
-        seed_topics=None, seed_strength: float = 1.0) -> RunResult:
+        seed_topics=None, seed_strength: float = 1.0, neighbour_effort: str = "normal",
+        tables: str = "csv") -> RunResult:
     """Read, fit, evaluate and write a run directory.
 
     Parameters
@@ -91,6 +92,11 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     similarity : {"words", "topics"}
         How documents are compared for their neighbours: words and topics
         (:mod:`topicmf.neighbours.scores`), or topic profiles alone.
+    neighbour_effort : {"low", "normal", "high"}
+        How far the approximate neighbour search of a large corpus reaches
+        (:data:`topicmf.neighbours.graph.EFFORTS`).
+    tables : {"csv", "parquet"}
+        How the tables are written (:mod:`topicmf.report.tables`).
     time_bins : {"auto", "year", "quarter", "month"} or int
         With a time column (``options.time_column``): the bins of topics_over_time.csv
         (:mod:`topicmf.model.timebins`).
@@ -109,7 +115,8 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     job = prepare(corpus, out=out, model=model, k=k, k_range=k_range, solver=solver, weighting=weighting, seed=seed,
                   force=force, options=options, fit_params=fit_params, n_seeds=n_seeds, command=command, stage=stage,
                   similarity=similarity, time_bins=time_bins, reduce_to=reduce_to, heldout=heldout,
-                  seed_topics=seed_topics, seed_strength=seed_strength)
+                  seed_topics=seed_topics, seed_strength=seed_strength, neighbour_effort=neighbour_effort,
+                  tables=tables)
     if dask is not None:
         with cluster_matrix(job, dask) as dtm, checked():  # every parameter is checked above, once
             return run_job(job, dtm)
@@ -132,20 +139,23 @@ def prepare(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range
             options: TextOptions | None = None, fit_params: dict | None = None, n_seeds: int = 2,
             command: str = "", stage=None, similarity: str = "words", time_bins: str | int = "auto",
             reduce_to: int | None = None, heldout: float | None = None, seed_topics=None,
-            seed_strength: float = 1.0) -> Job:
+            seed_strength: float = 1.0, neighbour_effort: str = "normal", tables: str = "csv") -> Job:
     """A run's parameters checked, once, as a :class:`Job` (``out`` None: a fit kept in memory until saved)."""
     stage = stage or silent
     options = options or TextOptions()
     fit_params = dict(fit_params or {})
     try:
         run_params = RUN_PARAMS.check({"k": k, "similarity": similarity, "heldout": heldout, "reduce_to": reduce_to,
-                                       "seed_strength": seed_strength, "n_seeds": n_seeds})
+                                       "seed_strength": seed_strength, "n_seeds": n_seeds,
+                                       "neighbour_effort": neighbour_effort, "tables": tables})
         spec = model_spec(model)
     except ValueError as exc:
         raise TopicmfError(str(exc)) from None
     k, heldout, seed_strength = run_params["k"], run_params["heldout"], run_params["seed_strength"]
     fit_params = check_fit(model, solver, weighting=weighting, seed=seed, params=fit_params)
     auto = k == "auto"
+    if run_params["tables"] == "parquet":
+        need_pyarrow()  # before the work that would end in a missing library
     if seed_topics is not None and (auto or not spec.topics.distributions or reduce_to is not None):
         raise TopicmfError("--seed-topics needs a model whose topics are word distributions (NMF), a fixed -k and no "
                            "--reduce-to")
@@ -154,7 +164,8 @@ def prepare(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range
     return Job(corpus, out, model, k, k_range, solver, weighting, seed, force, options, fit_params, n_seeds,
                command, stage, auto, {}, time.perf_counter(), similarity=similarity, time_bins=time_bins,
                reduce_to=reduce_to, heldout=heldout,
-               seeds=None if seed_topics is None else (seed_topics, seed_strength))
+               seeds=None if seed_topics is None else (seed_topics, seed_strength),
+               neighbour_effort=run_params["neighbour_effort"], tables=run_params["tables"])
 
 
 @contextmanager
@@ -234,20 +245,31 @@ def fit_job(job: Job, dtm: DocumentTermMatrix) -> Outcome:
         words = coherence_words([fitted])
     timings["fitting"] = time.perf_counter() - t
     t = time.perf_counter()
-    counts = window_counts(dtm, words, stage)
-    if job.auto:
-        sweep_result = score_sweep(dtm, fits, seconds, counts)
-        fitted = sweep_result.models[sweep_result.suggested]
-    fitted = fitted.with_float32_documents()
-    fitted.sample = dtm.sample
-    if job.similarity == "words":  # the documents' words, for document similarity (topicmf.neighbours.scores)
-        if dtm.local:
-            fitted.with_words(dtm.X)
-        else:
-            fitted.idf, fitted.words = dtm.word_vectors()
-    metrics = evaluate(fitted, dtm, counts)
-    if job.seeds is not None:
-        metrics["seeds"] = seed_report(fitted, seed_topics)
+    with stage("evaluating") as progress:  # coherence's counts, word vectors, metrics, groups: five steps
+        counts = window_counts(dtm, words)
+        progress(1, 5)
+        if job.auto:
+            sweep_result = score_sweep(dtm, fits, seconds, counts)
+            fitted = sweep_result.models[sweep_result.suggested]
+        fitted = fitted.with_float32_documents()
+        fitted.sample = dtm.sample
+        if job.similarity == "words":  # the documents' words, for document similarity (topicmf.neighbours.scores)
+            if dtm.local:
+                fitted.with_words(dtm.X)
+            else:
+                fitted.idf, fitted.words = dtm.word_vectors()
+        progress(2, 5)
+        metrics = evaluate(fitted, dtm, counts)
+        if job.seeds is not None:
+            metrics["seeds"] = seed_report(fitted, seed_topics)
+        progress(3, 5)
+        per_label = per_time = None
+        if fitted.labels is not None and dtm.local:  # topics per class, from the same matrix
+            per_label = group_topics(fitted, dtm.X, *label_groups(fitted.labels))
+        progress(4, 5)
+        if job.bins is not None:  # topics over time
+            per_time = group_topics(fitted, dtm.X, job.bins.index, job.bins.names)
+        progress(5, 5)
     if job.heldout is not None:  # a second fit without the held-out documents, with the same settings
         with stage("held-out fit"):
             metrics["heldout"] = heldout_score(
@@ -255,10 +277,5 @@ def fit_job(job: Job, dtm: DocumentTermMatrix) -> Outcome:
                                                  weighting=job.weighting, seed=job.seed,
                                                  **{k: v for k, v in job.fit_params.items() if k not in ("W", "H", "init")}),
                 job.heldout, job.seed)
-    per_label = per_time = None
-    if fitted.labels is not None and dtm.local:  # topics per class, from the same matrix
-        per_label = group_topics(fitted, dtm.X, *label_groups(fitted.labels))
-    if job.bins is not None:  # topics over time
-        per_time = group_topics(fitted, dtm.X, job.bins.index, job.bins.names)
     timings["evaluating"] = time.perf_counter() - t
     return Outcome(fitted, metrics, per_label, per_time, sweep_result, manifest_of(job, dtm, metrics, sweep_result))

@@ -13,7 +13,7 @@ from ..report.tables import write_group_topics
 from ..runfolder.staging import staged_directory, write_atomic
 from ..text import DocumentTermMatrix
 from .jobs import Job, Outcome
-from .common import corpus_name, corpus_path, peak_memory_mb, silent, versions
+from .common import corpus_name, corpus_path, later_stage, peak_memory_mb, silent, versions
 
 __all__ = ["NEIGHBOURS", "find_neighbours", "write_groups", "write_job", "manifest_of", "write_sweep_files", "rerender"]
 
@@ -23,18 +23,19 @@ NEIGHBOURS = 10
 def find_neighbours(job: Job, outcome: Outcome) -> None:
     """Every document's nearest documents (the model's graph), timed."""
     t = time.perf_counter()
-    with job.stage("neighbours") as progress:
-        outcome.model.graph = outcome.model.neighbour_graph(NEIGHBOURS, progress=progress)
+    with job.stage("neighbours") as progress, later_stage(job.stage, "neighbours, recall check") as check:
+        outcome.model.graph = outcome.model.neighbour_graph(NEIGHBOURS, effort=job.neighbour_effort,
+                                                            progress=progress, check_progress=check)
     job.timings["neighbours"] = time.perf_counter() - t
 
 
 def write_groups(folder: Path, job: Job, outcome: Outcome) -> None:
     """topics_per_label.csv and topics_over_time.csv of a fitted job, where it has labels and times."""
     if outcome.per_label is not None:
-        write_group_topics(folder / "topics_per_label.csv", outcome.per_label, model=outcome.model)
+        write_group_topics(folder / "topics_per_label.csv", outcome.per_label, model=outcome.model, tables=job.tables)
     if outcome.per_time is not None:
         write_group_topics(folder / "topics_over_time.csv", outcome.per_time, "bin", (job.bins.starts, job.bins.ends),
-                           model=outcome.model)
+                           model=outcome.model, tables=job.tables)
 
 
 def write_job(job: Job, outcome: Outcome, out=None, force: bool | None = None) -> dict:
@@ -47,19 +48,18 @@ def write_job(job: Job, outcome: Outcome, out=None, force: bool | None = None) -
     force = job.force if force is None else force
     with staged_directory(out, force=force) as tmp:
         with ThreadPoolExecutor(1) as writer:
-            tables = writer.submit(write_tables, tmp, fitted)
+            tables = writer.submit(write_tables, tmp, fitted, job.tables)
             write_groups(tmp, job, outcome)
             if fitted.graph is None:
                 find_neighbours(job, outcome)
             tables.result()
         t = time.perf_counter()
-        with job.stage("writing") as progress:
-            if outcome.sweep is not None:
-                write_sweep_files(tmp, outcome.sweep, job.corpus, job.model, job.n_seeds, job.command)
-            job.timings["total"] = time.perf_counter() - job.started  # the files' own writing is not included
-            manifest["peak_memory_mb"] = peak_memory_mb()
-            manifest = write_run(tmp, fitted, manifest, tables=False)
-            progress(1, 1)
+        if outcome.sweep is not None:
+            write_sweep_files(tmp, outcome.sweep, job.corpus, job.model, job.n_seeds, job.command)
+        job.timings["total"] = time.perf_counter() - job.started  # the files' own writing is not included
+        manifest["peak_memory_mb"] = peak_memory_mb()
+        manifest["tables"] = job.tables
+        manifest = write_run(tmp, fitted, manifest, tables=False, stage=job.stage, table_format=job.tables)
     manifest["timings"]["writing"] = time.perf_counter() - t
     manifest["timings"]["total"] = time.perf_counter() - job.started
     return manifest
