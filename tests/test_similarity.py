@@ -281,3 +281,27 @@ def test_large_blocks_are_cut_and_documents_without_topics_still_get_neighbours(
     assert (index[:5] == -1).all() and (index[5:] >= 0).all()
     graph = neighbour_graph(theta, 10, words=words, method="blocks")
     assert (graph.index >= 0).all() and (graph.index[:5] != np.arange(5)[:, None]).all()
+
+
+def test_short_texts_get_descent_rounds_after_the_blocks_and_they_raise_recall():
+    from topicmf.neighbours.blocks import block_graph
+
+    rng = np.random.default_rng(5)
+    n, m, k = 3000, 900, 9
+    theta = rng.dirichlet(np.full(k, 0.3), n)
+    rows = np.repeat(np.arange(n), 8)
+    topics = np.array([rng.choice(k, 8, p=t) for t in theta]).ravel()
+    X = sp.csr_matrix((np.ones(rows.size), (rows, topics * (m // k) + rng.integers(m // k, size=rows.size))),
+                      shape=(n, m))
+    words = word_vectors(X, idf_weights(X))
+    exact = neighbour_graph(theta, 10, words=words, method="exact")
+    graph = neighbour_graph(theta, 10, words=words, method="blocks")
+    assert graph.describe()["descent_rounds"] == 2
+    _, blocks_only, _ = block_graph(topic_part(unit_profiles(theta)), words, 10, share=0.3)
+    before = np.mean(blocks_only >= exact.score[:, -1:] - 1e-6)
+    after = np.mean(graph.score >= exact.score[:, -1:] - 1e-6)
+    assert after > before + 0.02
+    X, theta = mixed(2000, 600, 6)  # thirty words a document and more: no rounds
+    X = X + sp.csr_matrix((np.ones(2000 * 10), (np.repeat(np.arange(2000), 10), np.tile(np.arange(10), 2000))),
+                          shape=X.shape)
+    assert neighbour_graph(theta, 10, words=word_vectors(X, idf_weights(X)), method="blocks").rounds == 0

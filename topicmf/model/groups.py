@@ -46,9 +46,10 @@ class GroupTopics:
     words: list
 
 
-def _reconstruction(model: TopicModel, Xw: sp.csr_matrix) -> np.ndarray:
-    """x̂ on the stored entries of Xw (WH, plus the fixed background of Poisson NMF where it has one)."""
-    out = wh_on_nonzeros(Xw, model.W, model.H)
+def _reconstruction(model: TopicModel, Xw: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
+    """x̂ on the stored entries of Xw, the weighted rows ``rows`` of the matrix (WH, plus the fixed background of
+    Poisson NMF where it has one)."""
+    out = wh_on_nonzeros(Xw, np.ascontiguousarray(model.W[rows]), model.H)
     if model.background_share and model.factorization.background is not None:
         lengths = np.asarray(Xw.sum(axis=1)).ravel() * model.background_share
         rows = np.repeat(np.arange(Xw.shape[0]), np.diff(Xw.indptr))
@@ -78,19 +79,18 @@ def group_topics(model: TopicModel, X, group: np.ndarray, names: list, n_words: 
         documents[g] = np.bincount(dominant[rows][dominant[rows] >= 0], minlength=k)[:k]
     words = [[[] for _ in range(k)] for _ in range(n_groups)]
     if model.topics_are_distributions and X is not None:
-        Xw = weigh(sp.csr_matrix(X, dtype=np.float64), model.weighting, model.global_weights)
-        Xw.sort_indices()
-        ratio = Xw.copy()
-        recon = _reconstruction(model, Xw)
-        ratio.data = np.divide(Xw.data, recon, out=np.zeros_like(recon), where=recon > 0)
+        X = sp.csr_matrix(X)
         H = np.maximum(np.asarray(model.H, dtype=np.float64), 0.0)
-        W = np.asarray(model.W, dtype=np.float64)
         vocabulary = model.vocabulary
-        for g in range(n_groups):
+        for g in range(n_groups):  # one group's rows at a time: a million documents' weighted copy is never made
             rows = np.flatnonzero(group == g)
             if rows.size == 0:
                 continue
-            counts = H * np.asarray((ratio[rows].T @ W[rows]).T)  # n_tw^G, k × terms
+            ratio = weigh(sp.csr_matrix(X[rows], dtype=np.float64), model.weighting, model.global_weights)
+            ratio.sort_indices()
+            recon = _reconstruction(model, ratio, rows)
+            ratio.data = np.divide(ratio.data, recon, out=np.zeros_like(recon), where=recon > 0)
+            counts = H * np.asarray((ratio.T @ np.asarray(model.W[rows], dtype=np.float64)).T)  # n_tw^G, k × terms
             totals = counts.sum(axis=1, keepdims=True)
             dist = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
             n = min(n_words, dist.shape[1])

@@ -167,7 +167,7 @@ def load_model(directory, *, words_now: bool = False) -> TopicModel:
         graph = NeighbourGraph(a["neighbours_index"], a["neighbours_score"], about.get("method", "exact"),
                                about.get("recall"), about.get("recall_sample", 0), about.get("exact_work"),
                                about.get("similarity", "cosine of topic profiles"), about.get("score_ratio"),
-                               about.get("effort"))
+                               about.get("effort"), about.get("descent_rounds", 0))
     f = Factorization(
         W=a["W"], H=a["H"], model=name, solver=m.get("solver", ""), loss_curve=a["loss_curve"],
         n_iter=int(m.get("n_iter", len(a["loss_curve"]))), converged=bool(m.get("converged", True)),

@@ -273,7 +273,7 @@ class TopicModel:
         i = self.doc_index(doc) if isinstance(doc, str) else int(doc)
         if self.graph is not None and n_neighbours <= self.graph.index.shape[1]:
             return [(self.doc_ids[int(j)], float(s)) for j, s in zip(self.graph.index[i, :n_neighbours], self.graph.score[i, :n_neighbours])]
-        U, words = self._space()
+        U, words = self.document_vectors()
         pair = None if words is None else (words[i : i + 1], words)
         q = U[i : i + 1] if words is None else U[i : i + 1] * np.float32(TOPIC_WEIGHT)
         index, score = nearest(q, U, n_neighbours, exclude=np.array([i]), words=pair)
@@ -286,8 +286,8 @@ class TopicModel:
             self.word_source = None
         return self.words
 
-    def _space(self):
-        """Unit topic profiles and the word vectors (None without words).
+    def document_vectors(self):
+        """Unit topic profiles (float32) and the word vectors (None without words): the space neighbours are found in.
 
         With words, a query's topic part is its unit profile times λ (and the
         documents' profiles stay unit), so λ · cos(topics) is added to the
@@ -357,7 +357,7 @@ class TopicModel:
             raise TopicmfError("None of the words of the text are in the model's vocabulary")
         W = self.transform(counts)
         profile = self.doc_topics(W)
-        U, words = self._space()
+        U, words = self.document_vectors()
         if words is None:
             index, score = nearest(profile, U, n_neighbours)
         else:

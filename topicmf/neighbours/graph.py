@@ -51,10 +51,14 @@ FEW_QUERIES = 64  # up to this many queries, the word parts are scored document 
 RECALL_SAMPLE = 1_000  # documents on which an approximate graph's recall is measured
 GRAPH_NEIGHBOURS = 20  # list length NN-descent works with (recall@10 0.97 on a million documents)
 METHODS = ("auto", "exact", "blocks", "nn-descent")
-# how far the blocks reach (topicmf.neighbours.blocks): a document is also compared with the blocks of the topics
-# holding at least this share of its profile.  Planted million (k = 50): share 0.45 compares 2.2·10¹⁰ pairs for a
-# recall ceiling of 0.85, 0.3 2.7·10¹⁰ for 0.91, 0.1 5.3·10¹⁰ for 0.996 (reports/benchmarks.md, issue 26).
-EFFORTS = {"low": 0.45, "normal": 0.3, "high": 0.1}
+# Each effort: how far the blocks reach (topicmf.neighbours.blocks: a document is also compared with the blocks of
+# the topics holding at least this share of its profile), and the NN-descent rounds that then improve the lists of
+# short texts.  Planted million (k = 50): share 0.45 compares 2.2·10¹⁰ pairs for a recall ceiling of 0.85, 0.3
+# 2.7·10¹⁰ for 0.91, 0.1 5.3·10¹⁰ for 0.996.  Short texts (20 Newsgroups subject lines, Lenta.ru headlines) have
+# less telling profiles and cheap comparisons: two rounds after share 0.3 raise recall from 0.78 to 0.86 on the
+# headlines (reports/benchmarks.md, issue 26).
+EFFORTS = {"low": (0.45, 0), "normal": (0.3, 2), "high": (0.1, 4)}
+SHORT_TEXT = 32  # mean distinct words a document up to which documents are short texts (descent rounds are cheap)
 
 
 def unit_rows(A, dtype=np.float64) -> np.ndarray:
@@ -216,6 +220,8 @@ class NeighbourGraph:
         similar as the best possible).
     effort : str or None
         The effort of a blocks graph (:data:`EFFORTS`).
+    rounds : int
+        NN-descent rounds run after the blocks (short texts).
     """
 
     index: np.ndarray
@@ -227,6 +233,7 @@ class NeighbourGraph:
     similarity: str = "cosine of topic profiles"
     score_ratio: float | None = None
     effort: str | None = None
+    rounds: int = 0
 
     def describe(self) -> dict:
         """JSON-ready summary for the manifest and the page."""
@@ -236,7 +243,7 @@ class NeighbourGraph:
                  "score_ratio": None if self.score_ratio is None else round(self.score_ratio, 4),
                  "recall_sample": self.recall_sample}
         if self.effort is not None:
-            about.update(effort=self.effort, share=EFFORTS[self.effort])
+            about.update(effort=self.effort, share=EFFORTS[self.effort][0], descent_rounds=self.rounds)
         return about
 
 
@@ -286,7 +293,7 @@ def neighbour_graph(P, n_neighbours: int = 10, *, words=None, method: str = "aut
             index, score = _exact_with_words(U, words, n_neighbours, progress)
         return NeighbourGraph(index, score, "exact", **about)
     if method == "blocks":
-        index, score = _from_blocks(U, words, n_neighbours, EFFORTS[effort], seed, progress)
+        index, score, about["rounds"] = _from_blocks(U, words, n_neighbours, *EFFORTS[effort], seed, progress)
         about["effort"] = effort
     else:
         index, score = _nn_descent(U, words, n_neighbours, seed)
@@ -298,14 +305,21 @@ def neighbour_graph(P, n_neighbours: int = 10, *, words=None, method: str = "aut
     return NeighbourGraph(index, score, method, recall, probe.size, score_ratio=ratio, **about)
 
 
-def _from_blocks(U, words, n: int, share: float, seed: int, progress):
-    """The blocks' lists; a document in no block (no topics) or whose list came out short is searched exactly."""
-    index, score, _ = block_graph(U, words, n, share=share, seed=seed, progress=progress)
+def _from_blocks(U, words, n: int, share: float, rounds: int, seed: int, progress):
+    """The blocks' lists, then (short texts) NN-descent rounds from them; a document in no block (no topics) or
+    whose list came out short is searched exactly."""
+    short = words is not None and words.nnz <= SHORT_TEXT * max(1, words.shape[0])
+    rounds = rounds if short and U.shape[0] > GRAPH_NEIGHBOURS + 1 else 0
+    index, score, order = block_graph(U, words, max(GRAPH_NEIGHBOURS, n) if rounds else n, share=share, seed=seed,
+                                      progress=progress)
+    if rounds:
+        index, score = nn_descent(U, n, words=words, seed=seed, degree=index.shape[1], start=(order, index, score),
+                                  max_rounds=rounds)
     rest = np.flatnonzero((index < 0).any(axis=1))
     if rest.size:
         index[rest], score[rest] = nearest(U[rest], U, n, exclude=rest,
                                            words=None if words is None else (words[rest], words))
-    return index, score
+    return index, score, rounds
 
 
 def _exact_with_words(U, words, n: int, progress):

@@ -194,14 +194,21 @@ def _reverse(idx, fresh, cap):  # pragma: no cover - compiled
 
 @njit(parallel=True, **_OPTS)
 def _descend(U, wp, wi, wd, n_terms, idx, sim, fresh, ptr, rev, rev_fresh, new_idx, new_sim,
-             new_fresh):  # pragma: no cover - compiled
-    """One round: each row of the next graph from the current one; returns the number of entries that changed."""
+             new_fresh, active):  # pragma: no cover - compiled
+    """One round: each row of the next graph from the current one (a row not ``active`` is kept as it is, its
+    entries no longer new); returns the number of entries that changed."""
     n, k = idx.shape
     changed = np.zeros(n, np.int64)
     n_chunks = min(n, 256)
     for chunk in prange(n_chunks):
         buf = np.zeros(n_terms, np.float32)
         for i in range(n * chunk // n_chunks, n * (chunk + 1) // n_chunks):
+            if not active[i]:
+                for a in range(k):
+                    new_idx[i, a] = idx[i, a]
+                    new_sim[i, a] = sim[i, a]
+                    new_fresh[i, a] = False
+                continue
             _scatter(wp, wi, wd, buf, i, 1.0)
             changed[i] = _descend_row(U, wp, wi, wd, buf, i, idx, sim, fresh, ptr, rev, rev_fresh, new_idx[i],
                                       new_sim[i], new_fresh[i])
@@ -240,7 +247,8 @@ def _descend_row(U, wp, wi, wd, buf, i, idx, sim, fresh, ptr, rev, rev_fresh, ni
 
 
 def nn_descent(U: np.ndarray, n_neighbors: int, *, words=None, seed: int = 0, degree: int = 20, trees: int = 16,
-               leaf: int = 64, reverse: int = 10, max_rounds: int = 12, stop: float = 0.001):
+               leaf: int = 64, reverse: int = 10, max_rounds: int = 12, stop: float = 0.001, start=None,
+               active=None, progress=None):
     """Approximate ``n_neighbors`` nearest other rows of ``U`` (float32 unit rows) by cosine.
 
     Parameters
@@ -262,6 +270,15 @@ def nn_descent(U: np.ndarray, n_neighbors: int, *, words=None, seed: int = 0, de
     max_rounds : int
     stop : float
         Stop when fewer than ``stop · n · degree`` entries change in a round.
+    start : (order, index, score) or None
+        A graph to start from instead of the forest (lists of length
+        ``degree``, -1 and -inf where short, from
+        :mod:`topicmf.neighbours.blocks`) and an order of the points that
+        keeps near ones near in memory.
+    active : ndarray of shape (n,), bool, or None
+        The points whose lists the rounds improve (default all); the others
+        keep theirs, and their lists are still read as neighbours' lists.
+    progress : callable(round, max_rounds) or None
 
     Returns
     -------
@@ -271,33 +288,46 @@ def nn_descent(U: np.ndarray, n_neighbors: int, *, words=None, seed: int = 0, de
     n = U.shape[0]
     if not 0 < n_neighbors <= degree:
         raise ValueError(f"n_neighbors must be between 1 and degree={degree}; got {n_neighbors}")
-    order = np.empty(n, np.int64)
-    bounds = np.empty((n // 2 + 2, 2), np.int64)
-    # renumber the points leaf by leaf so that near points are near in memory
     if words is None:
-        empty = (np.zeros(n + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.float32))
-        wp, wi, wd = empty
+        wp, wi, wd = np.zeros(n + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.float32)
     else:
         wp, wi, wd = _csr_arrays(words)
     n_terms = 1 if words is None else max(1, words.shape[1])
-    _tree(U, wp, wi, wd, n_terms, leaf, seed * 7919 + 104729, order, bounds)
-    perm = order.copy()
+    order = np.empty(n, np.int64)
+    bounds = np.empty((n // 2 + 2, 2), np.int64)
+    if start is None:  # renumber the points leaf by leaf so that near points are near in memory
+        _tree(U, wp, wi, wd, n_terms, leaf, seed * 7919 + 104729, order, bounds)
+        perm = order.copy()
+    else:
+        perm = np.asarray(start[0], np.int64)
     V = np.ascontiguousarray(U[perm], dtype=np.float32)
     if words is not None:
         wp, wi, wd = _csr_arrays(words[perm])
-    idx = np.full((n, degree), -1, np.int64)
-    sim = np.full((n, degree), -np.inf, np.float32)
-    fresh = np.zeros((n, degree), np.bool_)
-    for t in range(trees):
-        n_leaves = _tree(V, wp, wi, wd, n_terms, leaf, seed * 7919 + t, order, bounds)
-        _leaf_pairs(V, wp, wi, wd, n_terms, order, bounds, n_leaves, idx, sim, fresh)
+    if start is None:
+        idx = np.full((n, degree), -1, np.int64)
+        sim = np.full((n, degree), -np.inf, np.float32)
+        fresh = np.zeros((n, degree), np.bool_)
+        for t in range(trees):
+            n_leaves = _tree(V, wp, wi, wd, n_terms, leaf, seed * 7919 + t, order, bounds)
+            _leaf_pairs(V, wp, wi, wd, n_terms, order, bounds, n_leaves, idx, sim, fresh)
+    else:  # the given lists, renumbered; every entry new
+        rank = np.empty(n, np.int64)
+        rank[perm] = np.arange(n)
+        given = np.asarray(start[1])[perm]
+        idx = np.where(given >= 0, rank[np.maximum(given, 0)], -1)
+        sim = np.ascontiguousarray(np.asarray(start[2], np.float32)[perm])
+        fresh = idx >= 0
     new_idx, new_sim, new_fresh = np.empty_like(idx), np.empty_like(sim), np.empty_like(fresh)
-    for _ in range(max_rounds):
+    active = np.ones(n, np.bool_) if active is None else np.ascontiguousarray(np.asarray(active, np.bool_)[perm])
+    for done in range(max_rounds):
         ptr, rev, rev_fresh = _reverse(idx, fresh, reverse)
-        changed = _descend(V, wp, wi, wd, n_terms, idx, sim, fresh, ptr, rev, rev_fresh, new_idx, new_sim, new_fresh)
+        changed = _descend(V, wp, wi, wd, n_terms, idx, sim, fresh, ptr, rev, rev_fresh, new_idx, new_sim, new_fresh,
+                           active)
         idx, new_idx = new_idx, idx
         sim, new_sim = new_sim, sim
         fresh, new_fresh = new_fresh, fresh
+        if progress is not None:
+            progress(done + 1, max_rounds)
         if changed < stop * n * degree:
             break
     index = np.empty((n, n_neighbors), np.int64)

@@ -149,6 +149,8 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> s
         else:
             how = ("among the documents that share a topic with each document (its strongest topic, and the topics "
                    f"holding at least {about['share']:.0%} of its profile: effort {about['effort']}), scored exactly"
+                   + (f", then {about['descent_rounds']} rounds of NN-descent (neighbours of neighbours), as the "
+                      "documents are short" if about.get("descent_rounds") else "")
                    if about["method"] == "blocks" else "by NN-descent (an approximate nearest-neighbour graph)")
             ratio = about.get("score_ratio")
             neighbour_note = (f"Most similar documents, found {how}: {what}.{cost} Against an exact search by the "
