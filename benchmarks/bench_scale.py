@@ -12,7 +12,7 @@ For each size, the seeded generator (benchmarks/synthetic.py: LDA process, 50 to
 * the page is opened from file:// in Debian's Chromium (Playwright, network blocked) and the
   time to the page's ``data-ready`` mark is measured (median of 3 loads).
 
-    python benchmarks/bench_scale.py [--sizes 100000,1000000] [--data ../bench-data] [--keep]
+    python benchmarks/bench_scale.py [--sizes 10000,100000,1000000] [--data ../bench-data] [--keep]
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def measure(n_docs: int, data: Path, keep: bool, extra: list[str]) -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--data", type=Path, default=HERE.parents[1] / "bench-data")
     parser.add_argument("--keep", action="store_true", help="keep the run folders")
     parser.add_argument("--run-args", default="", help="more options for topicmf run, e.g. '--similarity topics'")
@@ -132,21 +132,23 @@ def main():
     print(f"machine: {os.cpu_count()} cores; defaults (numba and BLAS use every core); "
           f"`topicmf run CORPUS -k 50{' ' + args.run_args if extra else ''}`\n")
     print("| documents | wall | peak RSS (tree) | reading | fitting | evaluating | neighbours | writing, start-up | iterations "
-          "| NMI | NPMI | neighbours (recall@10) | index.html | similar | query | page interactive |")
+          "| NMI | NPMI | neighbours (recall@10, score ratio) | index.html | similar | query | page interactive |")
     print("|---|" + "---|" * 15)
     for r in rows:
         s = r["stages"]
         nb = r["neighbours"]
-        recall = "exact" if nb["method"] == "exact" else f"{nb['method']} ({nb['recall']:.3f})"
+        recall = ("exact" if nb["method"] == "exact" else
+                  f"{nb['method']}{' ' + nb['effort'] if nb.get('effort') else ''} ({nb['recall']:.3f}, "
+                  f"{nb.get('score_ratio') or float('nan'):.4f})")
         page = "–" if r["page_ready_s"] is None else f"{r['page_ready_s']:.2f} s"
         other = r["wall_s"] - s["total"]  # writing the files, and starting Python
         print(f"| {r['documents']:,} | {r['wall_s']:.0f} s | {r['peak_rss_gb']:.2f} GB | {s['reading']:.1f} s | "
               f"{s['fitting']:.1f} s | {s['evaluating']:.1f} s | {s['neighbours']:.1f} s | {other:.1f} s | "
               f"{r['iterations']} | {r['nmi']:.3f} | {r['npmi']:.3f} | {recall} | {r['files_mb']['index.html']:.1f} MB | "
               f"{r['similar_s']:.2f} s | {r['query_s']:.2f} s | {page} |")
-    if len(rows) == 2:
-        print(f"\ntime ratio {rows[1]['documents']:,} / {rows[0]['documents']:,}: "
-              f"{rows[1]['wall_s'] / rows[0]['wall_s']:.2f}; NMI difference {rows[1]['nmi'] - rows[0]['nmi']:+.3f}")
+    for small, large in zip(rows, rows[1:]):
+        print(f"\ntime ratio {large['documents']:,} / {small['documents']:,}: "
+              f"{large['wall_s'] / small['wall_s']:.2f}; NMI difference {large['nmi'] - small['nmi']:+.3f}")
     print("\nfiles (MB):")
     for r in rows:
         print(f"  {r['documents']:,}: " + ", ".join(f"{k} {v:.1f}" for k, v in r["files_mb"].items()))
