@@ -47,7 +47,7 @@ sys.path.insert(0, str(HERE))
 
 from synthetic import write_corpus  # noqa: E402
 
-from topicmf.neighbours.graph import EFFORTS, nearest, neighbour_graph, recall_at  # noqa: E402
+from topicmf.neighbours.graph import EFFORTS, nearest, neighbour_graph  # noqa: E402
 from topicmf.neighbours.scores import topic_part  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "corpora"
