@@ -62,7 +62,7 @@ class Progress:
     def _line(self, now: float) -> str:
         elapsed = now - self.started
         rate = self.done / elapsed if elapsed > 0 else 0.0
-        pace = f", {_count(rate)}/s" if rate > 0 else ""
+        pace = f", {_count(rate)}/s" if rate > 0 and self.total != 1 else ""  # (no rate for one step)
         if self.total:
             share = min(1.0, self.done / self.total)
             bar = "#" * int(share * 24)
@@ -94,11 +94,11 @@ class Progress:
 
 
 def _count(x: float) -> str:
-    """A count as people read it: 950, 12,400, 3.2M, 5.3G."""
+    """A count as people read it: 0.84, 950, 12,400, 3.2M, 5.3G."""
     for size, unit in ((1e9, "G"), (1e6, "M")):
         if x >= 10 * size:
             return f"{x / size:.1f}{unit}"
-    return f"{x:,.0f}"
+    return f"{x:,.0f}" if x >= 10 or x == int(x) else f"{x:.2g}"
 
 
 def _clock(seconds: float) -> str:
