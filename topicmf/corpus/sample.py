@@ -17,9 +17,9 @@ def spread_rows(path: str, encoding: str, columns: tuple, n_rows: int) -> list[t
     The file is not read through: each record is the first one starting
     after a byte offset (``i / n_rows`` of the way), so a file sorted by id
     or by date is sampled from end to end at the cost of ``n_rows`` seeks.
-    A CSV line is taken only when it parses to as many fields as the header
-    has (a line inside a quoted field that spans lines does not); a JSON
-    Lines line that is not a JSON object is passed over.  Small files, and
+    In a CSV, whose quoted fields may span lines, the record is the first
+    whole one with as many fields as the header in a window parsed after
+    the offset; a JSON Lines line that is not a JSON object is passed over.  Small files, and
     files where the seeks found nothing, give their first records.
     """
     kind = "csv" if path.lower().endswith(".csv") else "tsv" if path.lower().endswith(".tsv") else "jsonl"

@@ -37,17 +37,16 @@ def write_tables(directory, model: TopicModel, tables: str = "csv") -> None:
     write_word_topics(directory / "word_topics.csv", model, tables=tables)
 
 
-def write_run(directory, model: TopicModel, manifest: dict, *, tables: bool = True, stage=None,
+def write_run(directory, model: TopicModel, manifest: dict, *, stage, tables: bool = True,
               table_format: str = "csv") -> dict:
     """Write every file of a run into ``directory`` (an empty, staged folder); returns the manifest.
 
     The model carries its neighbour graph (``model.graph``) and the sample of
     documents the page shows (``model.sample``).  ``tables=False``: the
     files of :func:`write_tables` are written already.  ``stage(label)``:
-    a progress context for each file written (see :mod:`topicmf.workflow`).
+    a progress context for each file written (the job's, see :mod:`topicmf.workflow`).
     """
     directory = Path(directory)
-    stage = stage or _silent
     if tables:
         write_tables(directory, model, table_format)
     with stage(f"writing similar.{table_format}") as progress:
@@ -60,17 +59,6 @@ def write_run(directory, model: TopicModel, manifest: dict, *, tables: bool = Tr
         write_atomic(directory / "index.html", render_run(model, manifest, graph=model.graph, directory=directory))
         progress(1, 1)
     return manifest
-
-
-class _silent:
-    def __init__(self, label):
-        pass
-
-    def __enter__(self):
-        return lambda done, total=None: None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def write_report(directory, model: TopicModel, manifest: dict) -> Path:
