@@ -194,21 +194,14 @@ def _reverse(idx, fresh, cap):  # pragma: no cover - compiled
 
 @njit(parallel=True, **_OPTS)
 def _descend(U, wp, wi, wd, n_terms, idx, sim, fresh, ptr, rev, rev_fresh, new_idx, new_sim,
-             new_fresh, active):  # pragma: no cover - compiled
-    """One round: each row of the next graph from the current one (a row not ``active`` is kept as it is, its
-    entries no longer new); returns the number of entries that changed."""
+             new_fresh):  # pragma: no cover - compiled
+    """One round: each row of the next graph from the current one; returns the number of entries that changed."""
     n, k = idx.shape
     changed = np.zeros(n, np.int64)
     n_chunks = min(n, 256)
     for chunk in prange(n_chunks):
         buf = np.zeros(n_terms, np.float32)
         for i in range(n * chunk // n_chunks, n * (chunk + 1) // n_chunks):
-            if not active[i]:
-                for a in range(k):
-                    new_idx[i, a] = idx[i, a]
-                    new_sim[i, a] = sim[i, a]
-                    new_fresh[i, a] = False
-                continue
             _scatter(wp, wi, wd, buf, i, 1.0)
             changed[i] = _descend_row(U, wp, wi, wd, buf, i, idx, sim, fresh, ptr, rev, rev_fresh, new_idx[i],
                                       new_sim[i], new_fresh[i])
@@ -247,8 +240,7 @@ def _descend_row(U, wp, wi, wd, buf, i, idx, sim, fresh, ptr, rev, rev_fresh, ni
 
 
 def nn_descent(U: np.ndarray, n_neighbors: int, *, words=None, seed: int = 0, degree: int = 20, trees: int = 16,
-               leaf: int = 64, reverse: int = 10, max_rounds: int = 12, stop: float = 0.001, start=None,
-               active=None, progress=None):
+               leaf: int = 64, reverse: int = 10, max_rounds: int = 12, stop: float = 0.001, start=None):
     """Approximate ``n_neighbors`` nearest other rows of ``U`` (float32 unit rows) by cosine.
 
     Parameters
@@ -275,10 +267,6 @@ def nn_descent(U: np.ndarray, n_neighbors: int, *, words=None, seed: int = 0, de
         ``degree``, -1 and -inf where short, from
         :mod:`topicmf.neighbours.blocks`) and an order of the points that
         keeps near ones near in memory.
-    active : ndarray of shape (n,), bool, or None
-        The points whose lists the rounds improve (default all); the others
-        keep theirs, and their lists are still read as neighbours' lists.
-    progress : callable(round, max_rounds) or None
 
     Returns
     -------
@@ -318,16 +306,12 @@ def nn_descent(U: np.ndarray, n_neighbors: int, *, words=None, seed: int = 0, de
         sim = np.ascontiguousarray(np.asarray(start[2], np.float32)[perm])
         fresh = idx >= 0
     new_idx, new_sim, new_fresh = np.empty_like(idx), np.empty_like(sim), np.empty_like(fresh)
-    active = np.ones(n, np.bool_) if active is None else np.ascontiguousarray(np.asarray(active, np.bool_)[perm])
-    for done in range(max_rounds):
+    for _ in range(max_rounds):
         ptr, rev, rev_fresh = _reverse(idx, fresh, reverse)
-        changed = _descend(V, wp, wi, wd, n_terms, idx, sim, fresh, ptr, rev, rev_fresh, new_idx, new_sim, new_fresh,
-                           active)
+        changed = _descend(V, wp, wi, wd, n_terms, idx, sim, fresh, ptr, rev, rev_fresh, new_idx, new_sim, new_fresh)
         idx, new_idx = new_idx, idx
         sim, new_sim = new_sim, sim
         fresh, new_fresh = new_fresh, fresh
-        if progress is not None:
-            progress(done + 1, max_rounds)
         if changed < stop * n * degree:
             break
     index = np.empty((n, n_neighbors), np.int64)
