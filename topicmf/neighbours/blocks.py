@@ -32,6 +32,8 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
+from .scores import add_row_words
+
 __all__ = ["block_graph", "topic_blocks", "MAX_BLOCK"]
 
 CELLS = 8_000_000  # scores of one block held at once (32 MB of float32)
@@ -151,11 +153,7 @@ def _merge_block(S, rows, own, qptr, qidx, qdat, cptr, crow, cdat, index, score)
     for r in numba.prange(rows.size):
         i = rows[r]
         buf = S[r]
-        for p in range(qptr[i], qptr[i + 1]):
-            t = qidx[p]
-            w = qdat[p]
-            for q in range(cptr[t], cptr[t + 1]):
-                buf[crow[q]] += w * cdat[q]
+        add_row_words(buf, i, qptr, qidx, qdat, cptr, crow, cdat)
         idx = index[i]
         sim = score[i]
         for c in range(own.size):

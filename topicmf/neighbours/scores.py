@@ -138,6 +138,18 @@ def add_words_rows(S, Q, dptr, didx, ddat):  # pragma: no cover - compiled
             S[r, j] += acc
 
 
+@numba.njit(fastmath=True, cache=True, nogil=True)
+def add_row_words(buf, i, qptr, qidx, qdat, cptr, crow, cdat):  # pragma: no cover - compiled
+    """buf[j] += ⟨q_i, d_j⟩ over the words: query i's terms (CSR ``qptr/qidx/qdat``) through the documents'
+    columns (CSC ``cptr/crow/cdat``, rows numbered as ``buf``), one row of scores held in cache.  Used by exact
+    search (:func:`exact_rows`) and the blocks' search (:mod:`topicmf.neighbours.blocks`) alike."""
+    for p in range(qptr[i], qptr[i + 1]):
+        t = qidx[p]
+        w = qdat[p]
+        for q in range(cptr[t], cptr[t + 1]):
+            buf[crow[q]] += w * cdat[q]
+
+
 @numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)
 def exact_rows(start, stop, n_chunks, U, UT, qptr, qidx, qdat, cptr, crow, cdat, index, score):  # pragma: no cover
     """Rows ``start:stop`` of the exact neighbour graph: each row's scores against every document (the topic
@@ -158,10 +170,6 @@ def exact_rows(start, stop, n_chunks, U, UT, qptr, qidx, qdat, cptr, crow, cdat,
                 a = u[t]
                 for j in range(n):
                     buf[j] += a * ut[j]
-            for p in range(qptr[i], qptr[i + 1]):
-                t = qidx[p]
-                w = qdat[p]
-                for q in range(cptr[t], cptr[t + 1]):
-                    buf[crow[q]] += w * cdat[q]
+            add_row_words(buf, i, qptr, qidx, qdat, cptr, crow, cdat)
             buf[i] = -np.inf
             top_of_row(buf, index[i], score[i])
