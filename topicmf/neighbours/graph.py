@@ -315,11 +315,15 @@ def _from_blocks(U, words, n: int, share: float, rounds: int, seed: int, progres
     if rounds:
         index, score = nn_descent(U, n, words=words, seed=seed, degree=index.shape[1], start=(order, index, score),
                                   max_rounds=rounds)
-    rest = np.flatnonzero((index < 0).any(axis=1))
-    if rest.size:
-        index[rest], score[rest] = nearest(U[rest], U, n, exclude=rest,
-                                           words=None if words is None else (words[rest], words))
+    _search_exactly(U, words, index, score, np.flatnonzero((index < 0).any(axis=1)))
     return index, score, rounds
+
+
+def _search_exactly(U, words, index, score, rest) -> None:
+    """The lists of the documents ``rest`` (left short or out by an approximate search) found exactly, in place."""
+    if rest.size:
+        index[rest], score[rest] = nearest(U[rest], U, index.shape[1], exclude=rest,
+                                           words=None if words is None else (words[rest], words))
 
 
 def _exact_with_words(U, words, n: int, progress):
@@ -360,9 +364,7 @@ def _nn_descent(U, words, n: int, seed: int):
         rest = np.union1d(rest, nonzero[short])
     else:
         rest = np.arange(n_docs)
-    if rest.size:
-        index[rest], score[rest] = nearest(U[rest], U, n, exclude=rest,
-                                           words=None if words is None else (words[rest], words))
+    _search_exactly(U, words, index, score, rest)
     return index, score
 
 
