@@ -37,21 +37,20 @@ def write_tables(directory, model: TopicModel, tables: str = "csv") -> None:
     write_word_topics(directory / "word_topics.csv", model, tables=tables)
 
 
-def write_run(directory, model: TopicModel, manifest: dict, *, stage, tables: bool = True,
-              table_format: str = "csv") -> dict:
-    """Write every file of a run into ``directory`` (an empty, staged folder); returns the manifest.
+def write_run(directory, model: TopicModel, manifest: dict, *, stage, tables: str = "csv") -> dict:
+    """Write the files of a run that need its neighbours into ``directory`` (a staged folder where
+    :func:`write_tables` has written the others): similar, model.npz, words.npz and the page; returns the
+    manifest.
 
     The model carries its neighbour graph (``model.graph``) and the sample of
-    documents the page shows (``model.sample``).  ``tables=False``: the
-    files of :func:`write_tables` are written already.  ``stage(label)``:
-    a progress context for each file written (the job's, see :mod:`topicmf.workflow`).
+    documents the page shows (``model.sample``).  ``tables``: "csv" or
+    "parquet".  ``stage(label)``: a progress context for each file written
+    (the job's, see :mod:`topicmf.workflow`).
     """
     directory = Path(directory)
-    if tables:
-        write_tables(directory, model, table_format)
-    with stage(f"writing similar.{table_format}") as progress:
+    with stage(f"writing similar.{tables}") as progress:
         write_similar(directory / "similar.csv", model, model.graph.index, model.graph.score, progress=progress,
-                      tables=table_format)
+                      tables=tables)
     with stage("writing model.npz") as progress:
         manifest = save_model(model, directory, manifest)
         progress(1, 1)

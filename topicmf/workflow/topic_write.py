@@ -59,7 +59,7 @@ def write_job(job: Job, outcome: Outcome, out=None, force: bool | None = None) -
         job.timings["total"] = time.perf_counter() - job.started  # the files' own writing is not included
         manifest["peak_memory_mb"] = peak_memory_mb()
         manifest["tables"] = job.tables
-        manifest = write_run(tmp, fitted, manifest, tables=False, stage=job.stage, table_format=job.tables)
+        manifest = write_run(tmp, fitted, manifest, stage=job.stage, tables=job.tables)
     manifest["timings"]["writing"] = time.perf_counter() - t
     manifest["timings"]["total"] = time.perf_counter() - job.started
     return manifest
