@@ -52,6 +52,9 @@ def spread_messages(path: str, n_messages: int) -> list[str]:
     texts = []
     try:
         box = mailbox.mbox(path, factory=None, create=False)
+    except (OSError, mailbox.Error):
+        return texts
+    try:
         keys = box.keys()
         step = max(1, len(keys) // max(1, n_messages))
         for key in keys[::step][:n_messages]:
@@ -59,7 +62,8 @@ def spread_messages(path: str, n_messages: int) -> list[str]:
                 texts.append(message_text(parser.parsebytes(box.get_bytes(key))))
             except Exception:  # noqa: BLE001, S112 - a sample skips what it cannot read
                 continue
-        box.close()
     except (OSError, mailbox.Error):
-        return texts
+        pass
+    finally:
+        box.close()
     return texts
