@@ -139,11 +139,11 @@ def add_words_rows(S, Q, dptr, didx, ddat):  # pragma: no cover - compiled
 
 
 @numba.njit(fastmath=True, cache=True, nogil=True)
-def add_row_words(buf, i, qptr, qidx, qdat, cptr, crow, cdat):  # pragma: no cover - compiled
-    """buf[j] += ⟨q_i, d_j⟩ over the words: query i's terms (CSR ``qptr/qidx/qdat``) through the documents'
-    columns (CSC ``cptr/crow/cdat``, rows numbered as ``buf``), one row of scores held in cache.  Used by exact
-    search (:func:`exact_rows`) and the blocks' search (:mod:`topicmf.neighbours.blocks`) alike."""
-    for p in range(qptr[i], qptr[i + 1]):
+def add_row_words(buf, query, qptr, qidx, qdat, cptr, crow, cdat):  # pragma: no cover - compiled
+    """buf[j] += ⟨q, d_j⟩ over the words: the terms of the query row ``query`` (CSR ``qptr/qidx/qdat``) through
+    the documents' columns (CSC ``cptr/crow/cdat``, rows numbered as ``buf``), one row of scores held in cache.
+    Used by exact search (:func:`exact_rows`) and the blocks' search (:mod:`topicmf.neighbours.blocks`) alike."""
+    for p in range(qptr[query], qptr[query + 1]):
         t = qidx[p]
         w = qdat[p]
         for q in range(cptr[t], cptr[t + 1]):
