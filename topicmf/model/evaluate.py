@@ -12,7 +12,7 @@ from .coherence import CV_WINDOW, NPMI_WINDOW, c_v, npmi, umass_counts
 from ..neighbours.graph import unit_rows
 from .topicmodel import TopicModel
 
-__all__ = ["COHERENCE_TOP", "DIVERSITY_TOP", "diversity", "label_agreement", "stability", "coherence_scores",
+__all__ = ["label_table", "add_label_tables", "label_agreement_of", "nmi_of", "ari_of", "COHERENCE_TOP", "DIVERSITY_TOP", "diversity", "label_agreement", "stability", "coherence_scores",
            "evaluate", "nmi", "ari"]
 
 COHERENCE_TOP = 10
@@ -41,7 +41,12 @@ def _entropy(counts: np.ndarray) -> float:
 
 def nmi(labels, groups) -> float:
     """Normalised mutual information with arithmetic-mean normalisation (scikit-learn's default)."""
-    table = _contingency(labels, groups)
+    return nmi_of(_contingency(labels, groups))
+
+
+def nmi_of(table: np.ndarray) -> float:
+    """:func:`nmi` from the contingency table (classes of one side × classes of the other; empty ones are ignored)."""
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     n = table.sum()
     ha, hb = _entropy(table.sum(axis=1)), _entropy(table.sum(axis=0))
     if ha == 0 or hb == 0:
@@ -54,7 +59,11 @@ def nmi(labels, groups) -> float:
 
 def ari(labels, groups) -> float:
     """Adjusted Rand index (Hubert & Arabie 1985)."""
-    table = _contingency(labels, groups)
+    return ari_of(_contingency(labels, groups))
+
+
+def ari_of(table: np.ndarray) -> float:
+    """:func:`ari` from the contingency table."""
     n = int(table.sum())
 
     def pairs(x):
@@ -75,25 +84,54 @@ def label_agreement(labels, dominant) -> dict | None:
     """
     if labels is None:
         return None
-    keep = [i for i, lab in enumerate(labels) if lab not in (None, "")]
-    if not keep:
+    return label_agreement_of(*label_table(labels, dominant))
+
+
+def label_table(labels, dominant) -> tuple[Counter, dict]:
+    """The labelled documents' labels (a Counter, in order of first appearance) and, per label, its documents
+    by dominant topic (an array: no topic first, then topics 0 … k−1).  Tables of parts of a corpus add up."""
+    dominant = np.asarray(dominant)
+    counts, table = Counter(), {}
+    k = int(dominant.max(initial=-1)) + 1
+    for lab, t in zip(labels, dominant.tolist()):
+        if lab in (None, ""):
+            continue
+        counts[lab] += 1
+        row = table.get(lab)
+        if row is None:
+            row = table[lab] = np.zeros(k + 1, dtype=np.int64)
+        row[t + 1] += 1
+    return counts, table
+
+
+def add_label_tables(parts) -> tuple[Counter, dict]:
+    """The :func:`label_table` of a corpus from its parts' (in corpus order)."""
+    counts, table = Counter(), {}
+    for part_counts, part_table in parts:
+        counts.update(part_counts)
+        for lab, row in part_table.items():
+            have = table.get(lab, np.zeros(0, dtype=np.int64))
+            width = max(have.size, row.size)
+            table[lab] = np.pad(have, (0, width - have.size)) + np.pad(row, (0, width - row.size))
+    return counts, table
+
+
+def label_agreement_of(counts: Counter, table: dict) -> dict | None:
+    """:func:`label_agreement` from a :func:`label_table`."""
+    if not counts:
         return None
-    y = [labels[i] for i in keep]
-    z = np.asarray(dominant)[keep]
-    names = sorted(set(y))
-    k = int(max(z.max(initial=-1), 0)) + 1
-    table = np.zeros((len(names), k), dtype=np.int64)
-    row = {name: r for r, name in enumerate(names)}
-    for lab, t in zip(y, z):
-        if t >= 0:
-            table[row[lab], t] += 1
+    names = sorted(counts)
+    width = max(row.size for row in table.values())
+    full = np.stack([np.pad(table[name], (0, width - table[name].size)) for name in names])
+    k = max(int(np.flatnonzero(full[:, 1:].sum(axis=0)).max(initial=-1)) + 1, 1)  # up to the last topic used
+    full = np.pad(full, ((0, 0), (0, max(0, k + 1 - full.shape[1]))))
     return {
-        "nmi": nmi(y, z),
-        "ari": ari(y, z),
-        "documents": len(keep),
+        "nmi": nmi_of(full),
+        "ari": ari_of(full),
+        "documents": int(full.sum()),
         "labels": names,
-        "label_counts": dict(Counter(y)),
-        "table": table.tolist(),
+        "label_counts": dict(counts),
+        "table": full[:, 1:k + 1].tolist(),
     }
 
 
@@ -148,7 +186,8 @@ def evaluate(model: TopicModel, corpus, counts: dict[int, WindowCounts] | None) 
         "exclusivity_mean": None if ex is None else _mean(ex),
         "background": background_summary(model),
         "prevalence": model.prevalence().tolist(),
-        "labels": label_agreement(model.labels, model.dominant_topics()),
+        "labels": (label_agreement(model.labels, model.dominant_topics()) if model.sums is None
+                   else label_agreement_of(*model.sums["labels"]) if model.sums.get("labels") else None),
     }
 
 

@@ -27,7 +27,7 @@ from ..factorize.topics.losses import wh_on_nonzeros
 from .topicmodel import TopicModel
 from ..text.weighting import weigh
 
-__all__ = ["GroupTopics", "group_topics", "label_groups", "GROUP_WORDS"]
+__all__ = ["GroupTopics", "group_topics", "group_sums", "group_shares", "group_counts", "group_words", "label_groups", "GROUP_WORDS"]
 
 GROUP_WORDS = 10  # words kept per group and topic
 MIN_SHARE = 0.01  # below this share of a group's words, a topic's words there are noise: none are given
@@ -62,8 +62,22 @@ def group_topics(model: TopicModel, X, group: np.ndarray, names: list, n_words: 
     group = np.asarray(group, dtype=np.int64)
     if group.shape != (model.n_docs,) or (X is not None and X.shape != (model.n_docs, len(model.terms))):
         raise ValueError(f"group and X must cover the model's {model.n_docs} documents and {len(model.terms)} terms")
-    n_groups, k = len(names), model.n_topics
-    share = np.zeros((n_groups, k))
+    totals, documents = group_sums(model, group, len(names))
+    share = group_shares(totals)
+    words = [[[] for _ in range(model.n_topics)] for _ in names]
+    if model.topics_are_distributions and X is not None:
+        for g in range(len(names)):  # one group's rows at a time: a million documents' weighted copy is never made
+            rows = np.flatnonzero(group == g)
+            if rows.size:
+                words[g] = group_words(model, group_counts(model, X, rows), share[g], n_words)
+    return GroupTopics(list(names), share, documents, words)
+
+
+def group_sums(model: TopicModel, group: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's totals of the profiles and its documents by dominant topic (groups × k each): sums over the
+    documents, so those of a corpus's parts add up."""
+    k = model.n_topics
+    totals = np.zeros((n_groups, k))
     documents = np.zeros((n_groups, k), dtype=np.int64)
     dominant = model.dominant_topics()
     if model.topics_are_distributions:
@@ -74,33 +88,41 @@ def group_topics(model: TopicModel, X, group: np.ndarray, names: list, n_words: 
         E = np.divide(A, sums, out=np.zeros_like(A), where=sums > 0)
     for g in range(n_groups):
         rows = np.flatnonzero(group == g)
-        totals = E[rows].sum(axis=0)
-        share[g] = totals / totals.sum() if totals.sum() > 0 else 0.0
+        totals[g] = E[rows].sum(axis=0)
         documents[g] = np.bincount(dominant[rows][dominant[rows] >= 0], minlength=k)[:k]
-    words = [[[] for _ in range(k)] for _ in range(n_groups)]
-    if model.topics_are_distributions and X is not None:
-        X = sp.csr_matrix(X)
-        H = np.maximum(np.asarray(model.H, dtype=np.float64), 0.0)
-        vocabulary = model.vocabulary
-        for g in range(n_groups):  # one group's rows at a time: a million documents' weighted copy is never made
-            rows = np.flatnonzero(group == g)
-            if rows.size == 0:
-                continue
-            ratio = weigh(sp.csr_matrix(X[rows], dtype=np.float64), model.weighting, model.global_weights)
-            ratio.sort_indices()
-            recon = _reconstruction(model, ratio, rows)
-            ratio.data = np.divide(ratio.data, recon, out=np.zeros_like(recon), where=recon > 0)
-            counts = H * np.asarray((ratio.T @ np.asarray(model.W[rows], dtype=np.float64)).T)  # n_tw^G, k × terms
-            totals = counts.sum(axis=1, keepdims=True)
-            dist = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-            n = min(n_words, dist.shape[1])
-            for t in range(k):
-                if share[g, t] < MIN_SHARE:
-                    continue
-                top = np.argpartition(-dist[t], n - 1)[:n]
-                top = top[np.lexsort((top, -dist[t, top]))]
-                words[g][t] = [(vocabulary[j], float(dist[t, j])) for j in top if dist[t, j] > 0]
-    return GroupTopics(list(names), share, documents, words)
+    return totals, documents
+
+
+def group_shares(totals: np.ndarray) -> np.ndarray:
+    """Each group's topic shares from its totals (rows summing to 1; 0 for a group without weight)."""
+    sums = totals.sum(axis=1, keepdims=True)
+    return np.divide(totals, sums, out=np.zeros_like(totals), where=sums > 0)
+
+
+def group_counts(model: TopicModel, X, rows: np.ndarray) -> np.ndarray:
+    """n_tw^G of the documents ``rows`` (k × terms): the topics' words re-estimated there (a sum over them)."""
+    H = np.maximum(np.asarray(model.H, dtype=np.float64), 0.0)
+    ratio = weigh(sp.csr_matrix(sp.csr_matrix(X)[rows], dtype=np.float64), model.weighting, model.global_weights)
+    ratio.sort_indices()
+    recon = _reconstruction(model, ratio, rows)
+    ratio.data = np.divide(ratio.data, recon, out=np.zeros_like(recon), where=recon > 0)
+    return H * np.asarray((ratio.T @ np.asarray(model.W[rows], dtype=np.float64)).T)
+
+
+def group_words(model: TopicModel, counts: np.ndarray, share: np.ndarray, n_words: int = GROUP_WORDS) -> list:
+    """Each topic's best words in a group from its n_tw^G (none where the topic has under 1% of the group)."""
+    k = model.n_topics
+    words = [[] for _ in range(k)]
+    totals = counts.sum(axis=1, keepdims=True)
+    dist = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    n = min(n_words, dist.shape[1])
+    for t in range(k):
+        if share[t] < MIN_SHARE:
+            continue
+        top = np.argpartition(-dist[t], n - 1)[:n]
+        top = top[np.lexsort((top, -dist[t, top]))]
+        words[t] = [(model.vocabulary[j], float(dist[t, j])) for j in top if dist[t, j] > 0]
+    return words
 
 
 def label_groups(labels) -> tuple[np.ndarray, list]:

@@ -81,6 +81,7 @@ class TopicModel:
     word_source: object = field(default=None, repr=False)
     word_order: str = "weight"
     topic_names: tuple | None = None  # names of seeded topics (None for an unnamed topic), first topics first
+    sums: dict | None = field(default=None, repr=False)  # documents' sums made where W is (document_sums)
     _index: dict = field(default=None, init=False, repr=False)
     _doc_index: dict = field(default=None, init=False, repr=False)
     _unit: np.ndarray = field(default=None, init=False, repr=False)
@@ -160,14 +161,29 @@ class TopicModel:
         best[~(E.max(axis=1) > 0)] = -1
         return best
 
+    def prevalence_totals(self) -> np.ndarray:
+        """What :meth:`prevalence` normalises: NMF, each topic's (expected) words; LSA, Σ of the |W| rows
+        normalised.  Sums over documents, so a model's parts' totals add up."""
+        if self.topics_are_distributions:
+            return self.topic_words_expected().sum(axis=0)
+        A = np.abs(self.W)
+        sums = A.sum(axis=1, keepdims=True)
+        return np.divide(A, sums, out=np.zeros_like(A), where=sums > 0).sum(axis=0)
+
+    def document_sums(self) -> dict:
+        """Sums over the documents that the model's topic-side summaries need (:attr:`sums` holds them for a model
+        whose W is elsewhere): ``prevalence`` totals, ``W`` column sums, ``dominant`` documents per topic (no
+        topic last) and the ``labels`` table (:func:`topicmf.model.evaluate.label_table`)."""
+        from .evaluate import label_table
+
+        dominant = self.dominant_topics()
+        return {"prevalence": self.prevalence_totals(), "W": self.W.sum(axis=0, dtype=np.float64),
+                "dominant": np.bincount(dominant + 1, minlength=self.n_topics + 1)[np.r_[1:self.n_topics + 1, 0]],
+                "labels": None if self.labels is None else label_table(self.labels, dominant)}
+
     def prevalence(self) -> np.ndarray:
         """Each topic's share of the corpus: NMF, of all (expected) words; LSA, the mean of |W| rows normalised."""
-        if self.topics_are_distributions:
-            totals = self.topic_words_expected().sum(axis=0)
-        else:
-            A = np.abs(self.W)
-            sums = A.sum(axis=1, keepdims=True)
-            totals = np.divide(A, sums, out=np.zeros_like(A), where=sums > 0).sum(axis=0)
+        totals = self.prevalence_totals() if self.sums is None else self.sums["prevalence"]
         total = totals.sum()
         return totals / total if total > 0 else np.zeros(self.n_topics)
 
@@ -234,7 +250,8 @@ class TopicModel:
             return []
         b = self.word_profile()
         from_background = float(self.factorization.params["background_words"]) * b
-        from_topics = (self.W.sum(axis=0, dtype=np.float64) @ self.H)
+        column_sums = self.W.sum(axis=0, dtype=np.float64) if self.sums is None else self.sums["W"]
+        from_topics = column_sums @ self.H
         fraction = from_background / np.maximum(from_background + from_topics, np.finfo(float).tiny)
         score = np.where(fraction > 0.5, from_background * fraction, -1.0)
         top = _top_indices(score, min(int(n_words), int((score >= 0).sum())))

@@ -34,7 +34,7 @@ import scipy.sparse as sp
 
 from .scores import add_row_words
 
-__all__ = ["block_graph", "topic_blocks", "MAX_BLOCK"]
+__all__ = ["block_graph", "topic_blocks", "split_block", "merge_block", "MAX_BLOCK", "CELLS"]
 
 CELLS = 8_000_000  # scores of one block held at once (32 MB of float32)
 # A block is cut only beyond this many documents: cutting by topic profiles separates documents whose words are
@@ -65,13 +65,13 @@ def topic_blocks(T: np.ndarray, share: float, max_block: int, seed: int = 0):
         visitors = np.flatnonzero(has & (home != topic) & (shares[:, topic] >= share))
         if own.size == 0:
             continue
-        for leaf_own, leaf_visitors in _split(T, own, visitors, max_block, rng):
+        for leaf_own, leaf_visitors in split_block(T, own, visitors, max_block, rng):
             members.append(leaf_own)
             queries.append(np.union1d(leaf_own, leaf_visitors))
     return members, queries
 
 
-def _split(T, own, visitors, max_block: int, rng):
+def split_block(T, own, visitors, max_block: int, rng):
     """Cut a block by hyperplanes through its topic profiles until no part has more than ``max_block``
     documents; the visitors go to the side their profile lies on."""
     if own.size <= max_block:
@@ -88,8 +88,8 @@ def _split(T, own, visitors, max_block: int, rng):
         go_left[::2] = True
     else:
         go_left = (T[visitors] @ normal) < cut
-    yield from _split(T, own[left], visitors[go_left], max_block, rng)
-    yield from _split(T, own[~left], visitors[~go_left], max_block, rng)
+    yield from split_block(T, own[left], visitors[go_left], max_block, rng)
+    yield from split_block(T, own[~left], visitors[~go_left], max_block, rng)
 
 
 def block_graph(T: np.ndarray, words, degree: int, *, share: float = 0.1, max_block: int = MAX_BLOCK, seed: int = 0,
@@ -136,7 +136,7 @@ def block_graph(T: np.ndarray, words, degree: int, *, share: float = 0.1, max_bl
         for start in range(0, asking.size, step):
             rows = asking[start:start + step]
             S = T[rows] @ block.T
-            _merge_block(S, rows, own, qptr, qidx, qdat, cptr, crow, cdat, index, score)
+            merge_block(S, rows, own, qptr, qidx, qdat, cptr, crow, cdat, index, score)
             done += rows.size * own.size
             if progress is not None:
                 progress(done, total)
@@ -146,7 +146,7 @@ def block_graph(T: np.ndarray, words, degree: int, *, share: float = 0.1, max_bl
 
 
 @numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)
-def _merge_block(S, rows, own, qptr, qidx, qdat, cptr, crow, cdat, index, score):  # pragma: no cover - compiled
+def merge_block(S, rows, own, qptr, qidx, qdat, cptr, crow, cdat, index, score):  # pragma: no cover - compiled
     """Add the words to the topic scores ``S`` (queries ``rows`` × block ``own``) and merge each row's best into
     its query's list (a query appears once in ``rows``, so rows run in parallel)."""
     d = index.shape[1]

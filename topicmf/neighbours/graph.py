@@ -42,7 +42,7 @@ from .nndescent import nn_descent
 from ..factorize.engine.topk import top_rows as _top_rows
 from .scores import add_words_csc, add_words_rows, describe_score, exact_rows, topic_part
 
-__all__ = ["unit_rows", "nearest", "NeighbourGraph", "neighbour_graph", "recall_at", "exact_work", "EXACT_WORK",
+__all__ = ["unit_rows", "nearest", "NeighbourGraph", "neighbour_graph", "recall_at", "recall_of", "exact_work", "EXACT_WORK",
            "EFFORTS", "METHODS"]
 
 MAX_CELLS = 16_000_000  # 64 MB of float32 scores per block
@@ -381,7 +381,12 @@ def recall_at(U, index: np.ndarray, score: np.ndarray, probe: np.ndarray, words=
     n = index.shape[1]
     _, exact = nearest(U[probe], U, n, exclude=probe, words=None if words is None else (words[probe], words),
                        progress=progress)
+    return recall_of(score[probe], exact)
+
+
+def recall_of(found: np.ndarray, exact: np.ndarray) -> tuple[float, float]:
+    """(recall, score ratio) of neighbour lists' scores ``found`` against the exact lists' ``exact`` (see
+    :func:`recall_at`)."""
     threshold = exact[:, -1:] - 1e-6
-    found = score[probe]
     best = float(np.mean(exact, dtype=np.float64))
     return float(np.mean(found >= threshold)), (float(np.mean(found, dtype=np.float64)) / best if best > 0 else 1.0)

@@ -49,8 +49,8 @@ def write_run(directory, model: TopicModel, manifest: dict, *, stage, tables: st
     """
     directory = Path(directory)
     with stage(f"writing similar.{tables}") as progress:
-        write_similar(directory / "similar.csv", model, model.graph.index, model.graph.score, progress=progress,
-                      tables=tables)
+        write_similar(directory / "similar.csv", model.doc_ids, model.graph.index, model.graph.score,
+                      progress=progress, tables=tables)
     with stage("writing model.npz") as progress:
         manifest = save_model(model, directory, manifest)
         progress(1, 1)

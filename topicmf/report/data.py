@@ -14,6 +14,7 @@ import numpy as np
 from ..model import TopicModel
 from ..model import about
 from ..model.hierarchy import topic_distances
+from ..model.shown import ShownDocuments, shown_documents
 from ..neighbours.graph import unit_rows
 
 __all__ = ["page_data", "script_json", "mds", "excerpt_length", "MAP_SAMPLE", "CANDIDATES",
@@ -23,7 +24,6 @@ MAP_SAMPLE = 3000  # documents drawn on the document map at most
 EXCERPT_BUDGET = 4_000_000  # characters of document excerpts on the page, in all
 CANDIDATES = 30  # words kept per topic for every relevance weight λ on the grid
 SHOWN_WORDS = 20  # bars in the word chart
-TOPIC_DOCS_SHOWN = 10  # representative documents in a topic's detail
 _LAMBDA_GRID = np.linspace(0.0, 1.0, 21)
 _MIX_MIN = 0.01  # mixture shares below this are not sent to the page
 
@@ -116,18 +116,19 @@ def _mixtures(model: TopicModel, P: np.ndarray) -> list[list]:
     return out
 
 
-def _document_map(model: TopicModel, P: np.ndarray, order: np.ndarray, page_of: np.ndarray) -> dict:
+def _document_map(model: TopicModel, shown: ShownDocuments, page_of: dict) -> dict:
     """The first :data:`MAP_SAMPLE` documents of the page's sample (itself a uniform sample), projected to 2-D."""
-    sample = order[:MAP_SAMPLE]
-    X = np.sqrt(np.maximum(P[sample], 0.0)) if model.topics_are_distributions else P[sample]  # Hellinger for shares
+    sample = shown.sample_order[:MAP_SAMPLE]
+    P = shown.profiles[[page_of[int(i)] for i in sample]] if sample.size else shown.profiles[:0]
+    X = np.sqrt(np.maximum(P, 0.0)) if model.topics_are_distributions else P  # Hellinger for shares
     X = X - X.mean(axis=0)
     if X.shape[1] >= 2 and len(sample) >= 2:
         U, s, _ = np.linalg.svd(X, full_matrices=False)
         coords = U[:, :2] * s[:2]
     else:
         coords = np.zeros((len(sample), 2))
-    return {"index": page_of[sample].tolist(), "x": _round(coords[:, 0], 4), "y": _round(coords[:, 1], 4),
-            "sampled": bool(model.n_docs > len(sample)), "n": int(model.n_docs)}
+    return {"index": [page_of[int(i)] for i in sample], "x": _round(coords[:, 0], 4), "y": _round(coords[:, 1], 4),
+            "sampled": bool(shown.n_docs > len(sample)), "n": int(shown.n_docs)}
 
 
 def excerpt_length(n_shown: int) -> int:
@@ -142,62 +143,50 @@ def _cut(text: str, n_chars: int) -> str:
     return text[: cut if cut > 0 else n_chars] + " …"
 
 
-def _documents(model: TopicModel, P: np.ndarray, graph, label_index: dict, dominant: np.ndarray) -> tuple[dict, dict]:
+def _documents(model: TopicModel, shown: ShownDocuments, label_index: dict) -> tuple[dict, dict, dict]:
     """The page's documents (the sample, in corpus order) and the neighbours of theirs it does not show."""
-    sample = model.documents_sample()
-    shown = np.sort(sample.rows)
-    page_of = np.full(model.n_docs, -1, dtype=np.int64)
-    page_of[shown] = np.arange(shown.size)
-    labels = model.labels
+    page_of = {int(i): n for n, i in enumerate(shown.rows.tolist())}
     docs = {
-        "id": [model.doc_ids[i] for i in shown],
-        "label": [label_index.get(labels[i], -1) for i in shown] if labels else None,
-        "dominant": dominant[shown].tolist(),
-        "mix": _mixtures(model, P[shown]),
-        "total": int(model.n_docs),
+        "id": list(shown.ids),
+        "label": [label_index.get(lab, -1) for lab in shown.labels] if shown.labels is not None else None,
+        "dominant": shown.dominant.tolist(),
+        "mix": _mixtures(model, shown.profiles),
+        "total": int(shown.n_docs),
     }
-    if sample.excerpts is not None:
-        chars = excerpt_length(shown.size)
-        text = dict(zip(sample.rows.tolist(), sample.excerpts))
-        docs["excerpt"] = [_cut(text[i], chars) for i in shown.tolist()]
+    if shown.excerpts is not None:
+        chars = excerpt_length(shown.rows.size)
+        docs["excerpt"] = [_cut(shown.excerpts[i], chars) for i in shown.rows.tolist()]
         docs["excerpt_chars"] = chars
     else:
         docs["excerpt"], docs["excerpt_chars"] = None, 0
     outside = {"id": [], "label": [], "dominant": []}
-    if graph is not None:
-        rows = graph.index[shown]
-        missing = np.unique(rows[page_of[rows] < 0])
-        ref = page_of.copy()
-        ref[missing] = -1 - np.arange(missing.size)  # a neighbour not shown: -1, -2, … into "outside"
-        docs["near"] = ref[rows].tolist()
-        docs["score"] = np.round(graph.score[shown].astype(np.float64), 3).tolist()
-        outside = {"id": [model.doc_ids[i] for i in missing],
-                   "label": [label_index.get(labels[i], -1) for i in missing] if labels else None,
-                   "dominant": dominant[missing].tolist()}
-    order = sample.rows
-    return docs, outside, _document_map(model, P, order, page_of)
+    if shown.near is not None:
+        ref = dict(page_of)
+        ref.update((int(i), -1 - n) for n, i in enumerate(shown.outside_rows.tolist()))  # not shown: -1, -2, …
+        docs["near"] = [[ref[int(j)] for j in row] for row in shown.near.tolist()]
+        docs["score"] = np.round(shown.score.astype(np.float64), 3).tolist()
+        outside = {"id": list(shown.outside_ids),
+                   "label": ([label_index.get(lab, -1) for lab in shown.outside_labels]
+                             if shown.outside_labels is not None else None),
+                   "dominant": shown.outside_dominant.tolist()}
+    return docs, outside, _document_map(model, shown, page_of)
 
 
-def page_data(model: TopicModel, manifest: dict, graph) -> dict:
-    """Everything the interactive page draws, JSON-ready."""
+def page_data(model: TopicModel, manifest: dict, graph, shown: ShownDocuments | None = None) -> dict:
+    """Everything the interactive page draws, JSON-ready (``shown``: the documents it shows, by default those of
+    the model and ``graph``, :func:`topicmf.model.shown.shown_documents`)."""
+    shown = shown_documents(model, graph) if shown is None else shown
     metrics = manifest.get("metrics", {})
     coh = metrics.get("coherence", {})
     k = model.n_topics
-    P = model.doc_topics()
     prevalence = model.prevalence()
     distance = topic_distances(model)
     layout = mds(distance)
     U = unit_rows(model.H)
     similarity = U @ U.T
-    labels = model.labels
-    label_names = sorted({lab for lab in labels if lab}) if labels else []
-    label_index = {name: i for i, name in enumerate(label_names)}
-    dominant = model.dominant_topics()
+    label_index = {name: i for i, name in enumerate(shown.label_names)}
     exclusivity = metrics.get("exclusivity")
-    shown = np.sort(model.documents_sample().rows)
-    page_of = np.full(model.n_docs, -1, dtype=np.int64)
-    page_of[shown] = np.arange(shown.size)
-    best, best_share = about.representative_documents(model, TOPIC_DOCS_SHOWN)
+    page_of = {int(i): n for n, i in enumerate(shown.rows.tolist())}
     topics = []
     for t in range(k):
         topics.append({
@@ -207,12 +196,12 @@ def page_data(model: TopicModel, manifest: dict, graph) -> dict:
             "npmi": None if not coh.get("npmi") else _safe(coh["npmi"][t]),
             "c_v": None if not coh.get("c_v") else _safe(coh["c_v"][t]),
             "umass": None if not coh.get("umass") else _safe(coh["umass"][t]),
-            "docs": int((dominant == t).sum()),
+            "docs": int(shown.topic_docs[t]),
             "exclusivity": None if not exclusivity else _safe(exclusivity[t]),
             # the most representative documents: [index on this page or -1, id, share]
-            "best": [[int(page_of[i]), model.doc_ids[int(i)], round(float(v), 4)] for i, v in zip(best[t], best_share[t])],
+            "best": [[page_of.get(i, -1), doc_id, round(v, 4)] for i, doc_id, v in shown.best[t]],
         })
-    docs, outside, docmap = _documents(model, P, graph, label_index, dominant)
+    docs, outside, docmap = _documents(model, shown, label_index)
     return {
         "distributions": model.topics_are_distributions,
         "k": k,
@@ -221,7 +210,7 @@ def page_data(model: TopicModel, manifest: dict, graph) -> dict:
         "poles": None if model.topics_are_distributions else _lsa_poles(model),
         "map": {"x": _round(layout[:, 0]), "y": _round(layout[:, 1])},
         "similarity": [_round(row, 3) for row in similarity],
-        "labels": label_names,
+        "labels": shown.label_names,
         "docs": docs,
         "outside": outside,
         "docmap": docmap,

@@ -95,17 +95,19 @@ def page_script(name: str) -> tuple[str, str]:
     return script, "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
 
 
-def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> str:
+def render_run(model: TopicModel, manifest: dict, *, graph, directory=None, shown=None) -> str:
     """The interactive report of a run (``index.html``): one self-contained file.
 
     ``graph`` is the :class:`~topicmf.neighbours.graph.NeighbourGraph` of
     every document's nearest documents.  The page shows the documents of the
     model's sample (all of them in a corpus of up to 20,000), so its size is
     bounded whatever the corpus size; every topic is kept.  ``directory``: the run folder, whose
-    topics_over_time.csv and topics_per_label.csv (when there) become the page's panels.
+    topics_over_time.csv and topics_per_label.csv (when there) become the page's panels.  ``shown``: the
+    documents the page shows (:class:`~topicmf.model.shown.ShownDocuments`), when the model's are not here; the
+    graph is then only its description (``manifest["neighbours"]``).
     """
     metrics = manifest.get("metrics", {})
-    data = page_data(model, manifest, graph)
+    data = page_data(model, manifest, graph, shown)
     data["groups"] = group_panels(directory) if directory is not None else {"time": None, "label": None, "tree": None}
     script, script_hash = page_script("report.js")
     f = model.factorization
@@ -135,7 +137,7 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None) -> s
         f"position in the corpus, so that the page stays small. Every document is in doc_topics.{ext} and similar.{ext}, "
         "and `topicmf similar DIR ID` finds the neighbours of any of them. Neighbours that are not on the page "
         "are listed without a link.")
-    about = graph.describe() if graph is not None else None
+    about = graph.describe() if graph is not None else manifest.get("neighbours") if shown is not None else None
     if about is None:
         neighbour_note = ""
     else:

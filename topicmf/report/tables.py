@@ -139,13 +139,17 @@ def write_group_topics(path, table, group_column: str = "label", bounds=None, mo
                        "word", "weight", "name"], rows, tables)
 
 
-def write_topic_docs(path, model: TopicModel, n_docs: int = TOPIC_DOCS, tables: str = "csv") -> None:
-    """topic, rank, doc_id, share, name: each topic's documents with the highest share of it (LSA: coordinate)."""
-    index, share = representative_documents(model, n_docs)
-    ids = model.doc_ids
+def write_topic_docs(path, model: TopicModel, n_docs: int = TOPIC_DOCS, tables: str = "csv", best=None) -> None:
+    """topic, rank, doc_id, share, name: each topic's documents with the highest share of it (LSA: coordinate).
+
+    ``best``: those documents as (row, id, share) per topic, when the model's documents are not here."""
+    if best is None:
+        index, share = representative_documents(model, n_docs)
+        best = [[(int(i), model.doc_ids[int(i)], float(v)) for i, v in zip(index[t], share[t])]
+                for t in range(index.shape[0])]
     _write_rows(path, ["topic", "rank", "doc_id", "share", "name"],
-                [(t, r, str(ids[int(i)]), float(s), _name(model, t)) for t in range(index.shape[0])
-                 for r, (i, s) in enumerate(zip(index[t], share[t]), 1)], tables)
+                [(t, r, str(doc_id), float(s), _name(model, t)) for t in range(len(best))
+                 for r, (_, doc_id, s) in enumerate(best[t], 1)], tables)
 
 
 def _name(model: TopicModel, t: int) -> str:
@@ -199,31 +203,38 @@ def write_word_topics(path, model: TopicModel, tables: str = "csv") -> None:
         f.write("".join(_line([cell(word), *map(_num, H[:, j])]) for j, word in enumerate(model.vocabulary)))
 
 
-def write_similar(path, model: TopicModel, index: np.ndarray, score: np.ndarray, progress=None,
-                  tables: str = "csv") -> None:
+def write_similar(path, ids, index: np.ndarray, score: np.ndarray, progress=None, tables: str = "csv",
+                  names=None) -> None:
     """doc_id, rank, neighbour_id, score: each document's nearest documents, best first (:data:`DIGITS` digits;
-    Parquet: float32); ``progress(documents written, documents)``."""
+    Parquet: float32); ``progress(documents written, documents)``.
+
+    ``ids``: the documents' ids (one per row of ``index``); ``names``: the ids
+    the values of ``index`` point into (by default ``ids``: every document).
+    """
+    names = ids if names is None else names
     if tables == "parquet":
-        _similar_parquet(path, model, index, score, progress)
+        _similar_parquet(path, ids, names, index, score, progress)
         return
-    ids = [cell(d) for d in model.doc_ids]
+    own = [cell(d) for d in ids]
+    near_ids = own if names is ids else [cell(d) for d in names]
     n = index.shape[1]
     with _open(path) as f:
         f.write(_line(["doc_id", "rank", "neighbour_id", "score"]))
         for start in range(0, index.shape[0], BLOCK):
             scores = format_rows(score[start : start + BLOCK].reshape(-1, 1), DIGITS)
             near = index[start : start + BLOCK].ravel().tolist()
-            f.write("".join(f"{ids[start + q // n]},{q % n + 1},{ids[j]},{s}\n"
+            f.write("".join(f"{own[start + q // n]},{q % n + 1},{near_ids[j]},{s}\n"
                             for q, (j, s) in enumerate(zip(near, scores))))
             if progress is not None:
                 progress(min(index.shape[0], start + BLOCK), index.shape[0])
 
 
-def _similar_parquet(path, model: TopicModel, index: np.ndarray, score: np.ndarray, progress) -> None:
+def _similar_parquet(path, ids, names, index: np.ndarray, score: np.ndarray, progress) -> None:
     """similar as Parquet, a row group per block of documents (Parquet's own dictionary encoding stores each
     block's repeated ids once)."""
     pa = need_pyarrow()
-    ids = pa.array(list(model.doc_ids), pa.string())
+    own_ids = pa.array(list(ids), pa.string())
+    near_ids = own_ids if names is ids else pa.array(list(names), pa.string())
     n_docs, n = index.shape
     schema = pa.schema([("doc_id", pa.string()), ("rank", pa.int16()), ("neighbour_id", pa.string()),
                         ("score", pa.float32())])
@@ -233,9 +244,9 @@ def _similar_parquet(path, model: TopicModel, index: np.ndarray, score: np.ndarr
             own = np.repeat(np.arange(start, stop, dtype=np.int32), n)
             near = index[start:stop].ravel().astype(np.int32)
             writer.write_table(pa.table([
-                ids.take(pa.array(own)),
+                own_ids.take(pa.array(own)),
                 pa.array(np.tile(np.arange(1, n + 1, dtype=np.int16), stop - start)),
-                ids.take(pa.array(near)),
+                near_ids.take(pa.array(near)),
                 pa.array(np.ascontiguousarray(score[start:stop], dtype=np.float32).ravel())], schema=schema))
             if progress is not None:
                 progress(stop, n_docs)

@@ -55,18 +55,22 @@ def even_terms(df, cf, lengths, *, min_share: float = EVEN_DF, min_ratio: float 
     to that (df/E[df] ≈ 0.8–1.1, and above 1 for boilerplate found once in every document); a word
     about something clusters in the documents about it (Church & Gale's burstiness).  Returned: the
     terms in at least ``min_share`` of the documents with df/E[df] ≥ ``min_ratio``.  On 20 Newsgroups
-    read without a list, the 51 terms found are all in the stopwords-iso English list.
+    read without a list, the 51 terms found are all in the stopwords-iso English list.  ``lengths``: every
+    document's length, or (distinct lengths, documents of each).
     """
     df, cf = np.asarray(df), np.asarray(cf, dtype=np.float64)
-    lengths = np.asarray(lengths, dtype=np.float64)
-    n_docs = lengths.size
+    if isinstance(lengths, tuple):  # (distinct lengths, how many documents have each): a corpus held in blocks
+        sizes, counts = (np.asarray(a, dtype=np.float64) for a in lengths)
+    else:
+        sizes, counts = np.unique(np.asarray(lengths, dtype=np.float64), return_counts=True)
+    n_docs = int(counts.sum())
     if n_docs < EVEN_MIN_DOCS:  # in a handful of documents every frequent word looks evenly spread
         return np.zeros(0, dtype=np.int64)
     candidates = np.flatnonzero(df >= max(min_share * n_docs, 2))
-    total = lengths.sum()
+    total = float(sizes @ counts)
     if candidates.size == 0 or total <= 0:
         return candidates
-    sizes, counts = np.unique(lengths[lengths > 0], return_counts=True)
+    sizes, counts = sizes[sizes > 0], counts[sizes > 0]
     expected = np.empty(candidates.size)
     step = max(1, 2_000_000 // max(1, sizes.size))
     for start in range(0, candidates.size, step):  # Σ over the distinct lengths, a block of terms at a time
