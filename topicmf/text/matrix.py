@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from .stream import DocumentSample, TokenStream
 
-__all__ = ["TermMatrix", "DocumentTermMatrix", "tfidf", "log_entropy", "idf_weights", "entropy_weights", "normalize_rows",
+__all__ = ["ids_digest", "TermMatrix", "DocumentTermMatrix", "tfidf", "log_entropy", "idf_weights", "entropy_weights", "normalize_rows",
            "cooccurrence", "matrix_digest", "fingerprint"]
 
 
@@ -117,7 +117,10 @@ class DocumentTermMatrix(TermMatrix):
 
     def fingerprint(self) -> str:
         """SHA-256 of what a model sees: document ids, terms and the counts (see :func:`matrix_digest`)."""
-        return fingerprint(self.doc_ids, self.terms, self.X.shape, matrix_digest(self.X))
+        return fingerprint(ids_digest(self.doc_ids), self.terms, self.X.shape, matrix_digest(self.X))
+
+    def legacy_fingerprint(self) -> str:
+        return legacy_fingerprint(self.doc_ids, self.terms, self.X.shape, matrix_digest(self.X))
 
     def window_counts(self, words, windows):
         """Sliding-window counts of ``words`` over the token streams (None for a count matrix)."""
@@ -167,6 +170,11 @@ class DocumentTermMatrix(TermMatrix):
     def empty_docs(self) -> np.ndarray:
         """Row indices of documents with no term left."""
         return np.flatnonzero(np.diff(self.X.indptr) == 0)
+
+    @property
+    def n_empty(self) -> int:
+        """The number of documents with no term left."""
+        return int(self.empty_docs.size)
 
     def label_counts(self) -> dict[str, int] | None:
         """Label → number of documents, in order of first appearance, or None."""
@@ -289,8 +297,28 @@ def matrix_digest(X, row_offset: int = 0) -> int:
     return int(digest(X.indptr, X.indices, X.data, int(row_offset), X.shape[1]))
 
 
-def fingerprint(doc_ids, terms, shape, digest: int) -> str:
-    """SHA-256 of document ids, terms, the shape and a :func:`matrix_digest`."""
+def ids_digest(doc_ids, row_offset: int = 0) -> int:
+    """A 64-bit digest of document ids in their rows: Σ of a mixing hash of (id, row), mod 2⁶⁴.
+
+    A sum like :func:`matrix_digest`, so ids held in blocks give the blocks' digests' sum.
+    """
+    from ._digest import strings_digest
+
+    encoded = [str(d).encode("utf-8", "surrogatepass") for d in doc_ids]
+    offsets = np.cumsum([0] + [len(e) for e in encoded], dtype=np.int64)
+    return int(strings_digest(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets, int(row_offset)))
+
+
+def fingerprint(ids: int, terms, shape, digest: int) -> str:
+    """SHA-256 of the documents' :func:`ids_digest`, the terms, the shape and a :func:`matrix_digest`."""
+    h = hashlib.sha256()
+    h.update("\0".join(terms).encode("utf-8", "surrogatepass"))
+    h.update(np.array([*shape, digest, ids], dtype=np.uint64).tobytes())
+    return h.hexdigest()
+
+
+def legacy_fingerprint(doc_ids, terms, shape, digest: int) -> str:
+    """The fingerprint runs recorded before 2026-12 (the ids hashed in one sequence), for ``merge`` of such runs."""
     h = hashlib.sha256()
     for part in ("\0".join(doc_ids), "\0".join(terms)):
         h.update(part.encode("utf-8", "surrogatepass"))

@@ -55,7 +55,8 @@ def merge(directory, topics: list[int], *, out, force: bool = False, command: st
         dtm = vectorize(corpus, options, progress=progress)
     timings["reading"] = time.perf_counter() - started
     with dtm:
-        if dtm.fingerprint() != manifest["corpus"].get("fingerprint"):
+        recorded_print = manifest["corpus"].get("fingerprint")
+        if recorded_print not in (dtm.fingerprint(), dtm.legacy_fingerprint()):  # (runs before 2026-12: the latter)
             raise TopicmfError(f"{corpus} no longer gives the run's matrix (its fingerprint changed): merge needs "
                                "the corpus the run was fitted on")
         m = manifest["model"]
