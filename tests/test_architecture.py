@@ -25,7 +25,7 @@ ALLOWED = {
     "model": {"errors", "spec", "resources", "corpus", "text", "factorize", "neighbours", "runfolder"},
     "ratings": {"errors", "spec", "corpus", "factorize", "neighbours", "runfolder"},
     "report": {"errors", "spec", "model", "ratings", "neighbours", "runfolder"},
-    "distributed": {"errors", "spec", "resources", "corpus", "text", "factorize", "neighbours", "model"},
+    "distributed": {"errors", "spec", "resources", "corpus", "text", "factorize", "neighbours", "model", "runfolder"},
     "workflow": {"errors", "spec", "resources", "corpus", "text", "factorize", "neighbours", "runfolder", "model",
                  "ratings", "distributed", "report", "__init__"},
     "console": set(),

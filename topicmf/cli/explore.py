@@ -61,9 +61,34 @@ def similar_command(directory: str, doc_id: str, top: int) -> None:
     Example:
       topicmf similar reports/demo astronomy/01.txt -n 5
     """
+    parted = _parted(directory)
+    if parted is not None:  # a cluster run: the part holding the document, not every document
+        found = parted.similar(parted.find(doc_id), top)
+        if found is not None:
+            _print_rows(parted, found)
+            return
     model = load_model(directory)
     i = model.doc_index(doc_id)
     _print_neighbours(model, model.similar(i, top))
+
+
+def _parted(directory):
+    """A cluster run's parts (:class:`topicmf.model.parted.PartedRun`), or None for a run of one machine."""
+    from ..model.parted import PartedRun
+    from ..model.store import read_manifest
+
+    return PartedRun(directory) if read_manifest(directory).get("parts") else None
+
+
+def _print_rows(parted, found) -> None:
+    """Neighbours given as (row, score) of a cluster run, printed as :func:`_print_neighbours` does."""
+    about = parted.documents([row for row, _ in found])
+    labelled = parted.model.manifest.get("corpus", {}).get("columns", {}) or {}
+    has_labels = any(label for _, label, _ in about) or bool(labelled.get("label"))
+    click.echo(f"{'rank':>4}  {'score':>6}  {'topic':>5}  document" + ("  [label]" if has_labels else ""))
+    for rank, ((_, score), (doc, label, top)) in enumerate(zip(found, about), 1):
+        topic = "-" if top < 0 else str(top)
+        click.echo(f"{rank:>4}  {score:>6.3f}  {topic:>5}  {doc}" + (f"  [{label}]" if label else ""))
 
 
 def _print_neighbours(model, neighbours) -> None:
@@ -94,11 +119,15 @@ def query_command(directory: str, text: str, top: int) -> None:
     """
     if text == "-":
         text = click.get_text_stream("stdin").read()
-    model = load_model(directory, search=True)
+    parted = _parted(directory)
+    model = parted.model if parted is not None else load_model(directory, search=True)
     counts = model.count([text])
     if counts.nnz == 0:
         raise click.ClickException("None of the words of the text are in the model's vocabulary")
-    profile, neighbours = model.query(text, top)
+    if parted is not None:  # a cluster run: the partitions of its index nearest the text
+        profile, neighbours = parted.query(text, top)
+    else:
+        profile, neighbours = model.query(text, top)
     click.echo(f"{int(counts.sum())} of the text's words are in the vocabulary")
     click.echo("topic mixture:")
     order = sorted(range(model.n_topics), key=lambda t: (-abs(profile[t]), t))
@@ -108,7 +137,10 @@ def query_command(directory: str, text: str, top: int) -> None:
         value = f"{profile[t]:>6.1%}" if model.topics_are_distributions else f"{profile[t]:>+7.3f}"
         click.echo(f"  {t:>3}  {value}  {model.label(t)}")
     click.echo("nearest documents:")
-    _print_neighbours(model, neighbours)
+    if parted is not None:
+        _print_rows(parted, neighbours)
+    else:
+        _print_neighbours(model, neighbours)
 
 
 @main.command("report")

@@ -14,6 +14,7 @@ and the report.
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import numpy as np
@@ -28,8 +29,10 @@ from ..factorize.topics.local import LocalRows
 from ..neighbours.scores import word_vectors
 from ..text.weighting import weigh
 from ..text.counting import count_terms
-from ..text.matrix import cooccurrence, matrix_digest
+from ..runfolder.npz import pack_strings, unpack_strings
+from ..text.matrix import cooccurrence, ids_digest, matrix_digest
 from ..text.windows import stream_window_counts
+from .exchange import Exchange
 
 __all__ = ["Block"]
 
@@ -48,20 +51,61 @@ class Block:
 
     # --- reading -------------------------------------------------------------------------------
     def read(self, units: list, tokenizer, first_position: int) -> dict:
-        """Read and count this part; returns what the client needs to merge the parts (no matrix)."""
+        """Read and count this part; returns what the client needs to merge the parts: sums over the vocabulary
+        and the sample, never a value per document (ids, labels and lengths stay here)."""
         r = count_terms(units, tokenizer, record_ids=RawRecordIds(), n_jobs=1, first_position=first_position,
                         keep_stream=True)
         self.result = r
+        self.ids, self.labels = list(r.doc_ids), None if r.labels is None else list(r.labels)
+        r.doc_ids = r.labels = None
         X = r.X.tocsr()
         df = np.bincount(X.indices, minlength=len(r.keys))
         totals = np.bincount(X.indices, weights=X.data, minlength=len(r.keys)).astype(np.int64)
+        sizes, counts = np.unique(np.asarray(r.doc_lengths, np.int64), return_counts=True)
         sample = r.sample
         return {
-            "keys": r.keys, "df": df, "totals": totals, "ids": r.doc_ids, "labels": r.labels,
-            "lengths": r.doc_lengths, "surfaces": r.surface_counts, "skipped": r.skipped, "fallbacks": r.fallbacks,
+            "keys": r.keys, "df": df, "totals": totals, "rows": len(self.ids), "length_counts": (sizes, counts),
+            "labels": None if self.labels is None else sorted({x for x in self.labels if x is not None}),
+            "surfaces": r.surface_counts, "skipped": r.skipped, "fallbacks": r.fallbacks,
             "cleaning": r.cleaning, "cleaned_docs": r.cleaned_docs, "junk": r.junk, "lines": r.lines,
             "sample": (sample.hashes, sample.rows, sample.excerpts), "pid": os.getpid(),
         }
+
+    def number_ids(self, offset: int, column: str | None, path: str, exchange, n_blocks: int) -> dict:
+        """This part's ids as one machine numbers them, from its first row ``offset``: record numbers without an id
+        column; with one, the values, their first empty one reported and every id sent to the block its hash
+        names, which checks for duplicates (:meth:`duplicate_ids`).  Files are their own ids."""
+        self.offset = offset
+        first_empty = None
+        if column is False:  # a table without an id column: the records' numbers
+            self.ids = [str(offset + i + 1) for i in range(len(self.ids))]
+        elif column is not None:
+            ids = ["" if v is None else str(v).strip() for v in self.ids]
+            first_empty = next((offset + i + 1 for i, v in enumerate(ids) if not v), None)
+            self.ids = ids
+            buckets = _hashes(ids) % np.uint64(n_blocks)
+            messages = {}
+            for target in range(n_blocks):
+                rows = np.flatnonzero(buckets == target)
+                if rows.size:
+                    arrays = {"number": rows + offset + 1}
+                    pack_strings([ids[i] for i in rows], arrays, "ids")
+                    messages[target] = arrays
+            Exchange(exchange).send("ids", self.index, messages)
+        return {"first_empty": first_empty, "digest": ids_digest(self.ids, offset), "empty_examples": None}
+
+    def duplicate_ids(self, exchange) -> tuple | None:
+        """The first duplicate among the ids sent here: (its second record, its first record, the id), or None."""
+        first, found = {}, None
+        parts = Exchange(exchange).receive("ids", self.index)
+        numbers = np.concatenate([a["number"] for _, a in parts]) if parts else np.empty(0, np.int64)
+        ids = [x for _, a in parts for x in unpack_strings(a, "ids", "exchange")]
+        for number, value in sorted(zip(numbers.tolist(), ids)):
+            if value in first:
+                found = (number, first[value], value)
+                break
+            first[value] = number
+        return found
 
     def finish_columns(self, local_to_final: np.ndarray, n_terms: int) -> dict:
         """Keep the pruned vocabulary's columns, renumbered to their final (alphabetical) places."""
@@ -73,7 +117,12 @@ class Block:
         Y.sum_duplicates()
         self.X = Y
         self.result.X = None
-        return {"nnz": int(Y.nnz), "empty": np.flatnonzero(np.diff(Y.indptr) == 0)}
+        empty = np.flatnonzero(np.diff(Y.indptr) == 0)
+        return {"nnz": int(Y.nnz), "empty": int(empty.size), "examples": [self.ids[i] for i in empty[:3]]}
+
+    def documents(self, what: str) -> list:
+        """This part's ids, labels or document lengths, for a model brought into the client's memory."""
+        return {"ids": self.ids, "labels": self.labels, "lengths": list(self.result.doc_lengths)}[what]
 
     def word_vectors(self, idf) -> tuple:
         """This block's rows of the documents' word vectors, as CSR arrays."""
@@ -83,12 +132,20 @@ class Block:
     def digest(self, row_offset: int) -> int:
         return matrix_digest(self.X, row_offset)
 
+    def ids_digest(self) -> int:
+        return ids_digest(self.ids, self.offset)
+
     def window_counts(self, words, windows) -> tuple:
         counts = stream_window_counts(self.result.stream, words, windows, n_parts=1)
         return tuple((w, c.n_windows, c.occurrences, c.cooccurrences) for w, c in counts.items())
 
     def cooccurrence(self, cols) -> np.ndarray:
         return cooccurrence(self.X, cols)
+
+    def run(self, function, *args):
+        """``function(self, *args)`` where the block is: the per-document steps of a run
+        (:mod:`topicmf.workflow.cluster`) use the block's rows without moving them."""
+        return function(self, *args)
 
     def close(self) -> None:
         if self.result is not None and self.result.stream is not None:
@@ -114,6 +171,9 @@ class Block:
 
     def get(self, name: str) -> np.ndarray:
         return self.rows.arrays[name]
+
+    def get_width(self, name: str) -> int:
+        return int(self.rows.arrays[name].shape[1])
 
     def sign_squares(self, name: str) -> np.ndarray:
         """Σ of squares of each column's positive and negative parts: shape (2, k)."""
@@ -196,3 +256,9 @@ class Block:
 def _block_rows(X, width: int, arrays=None) -> LocalRows:
     """A block's rows: products of Xᵀ by scattering (no transposed copy of the block), on the worker's one thread."""
     return LocalRows(X, width, products=Products(X, width, transpose="scatter"), arrays=arrays)
+
+
+def _hashes(values) -> np.ndarray:
+    """A stable 64-bit hash of each string (the same in every process, unlike Python's ``hash``)."""
+    return np.array([int.from_bytes(hashlib.blake2b(v.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                                    "little") for v in values], dtype=np.uint64)

@@ -13,6 +13,9 @@ matrix (the same fingerprint).
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
 import warnings
 from collections import Counter
@@ -21,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..corpus import CountMatrix, Share, open_corpus
-from ..errors import NoDocumentsError, TopicmfError, TopicmfWarning
+from ..errors import CorpusError, NoDocumentsError, TopicmfError, TopicmfWarning
 from ..text.build import (TextOptions, choose_language, cleaning_info, display_names, make_tokenizer, say_language,
                           say_skipped, text_info, uses_corpus_stopwords)
 from ..text.clean import empty_stats
@@ -30,6 +33,7 @@ from ..text.merge import best_surfaces
 from ..text.prune import even_terms, prune_terms
 from ..text.stream import DocumentSample
 from .block import Block
+from .cluster import answers, ask, create_blocks
 from .rows import ClusterRows
 
 __all__ = ["read_corpus", "DistributedMatrix"]
@@ -37,31 +41,35 @@ __all__ = ["read_corpus", "DistributedMatrix"]
 
 def _call(actors, method: str, *args):
     """Call a method on every block at once; their answers, in block order."""
-    futures = [getattr(a, method)(*args) for a in actors]
-    return [f.result() for f in futures]
+    return ask(actors, method, [args] * len(actors), method.replace("_", " "))
 
 
 class DistributedMatrix(TermMatrix):
-    """A document-term matrix held in row blocks on Dask workers, with everything else on the client.
+    """A document-term matrix held in row blocks on Dask workers; the client holds what grows with the vocabulary.
 
     It offers what the rest of a run needs of a matrix
-    (:class:`~topicmf.text.TermMatrix`) — ids, labels, vocabulary, sample,
-    coherence counts, a fingerprint — and the rows the topic solvers fit
-    where the blocks are (:meth:`fit_input`, :class:`~topicmf.distributed.rows.ClusterRows`).
-    ``X`` is None: the counts are never gathered.
+    (:class:`~topicmf.text.TermMatrix`) — vocabulary, sample, coherence
+    counts, a fingerprint — and the rows the topic solvers fit where the
+    blocks are (:meth:`fit_input`, :class:`~topicmf.distributed.rows.ClusterRows`).
+    ``X`` is None: the counts are never gathered, and neither are the
+    documents' ids, labels and lengths (:meth:`gather` brings them here, for a
+    model held in this process's memory).
     """
 
     X = None
     stream = None
     local = False
+    times = None  # time columns are read on one machine only
 
-    def __init__(self, client, blocks, rows, vocabulary, terms, doc_ids, labels, doc_lengths, info, sample, nnz,
-                 term_counts, document_frequency, empty):
+    def __init__(self, client, blocks, rows, vocabulary, terms, label_names, info, sample, nnz, term_counts,
+                 document_frequency, n_empty, ids_digest, exchange=None, own_exchange=False):
         self.client, self.blocks, self.rows = client, blocks, rows
-        self.vocabulary, self.terms, self.doc_ids, self.labels = vocabulary, terms, doc_ids, labels
-        self.doc_lengths, self.info, self.sample, self._nnz = doc_lengths, info, sample, nnz
-        self.times = None  # time columns are read on one machine only
-        self.term_counts, self.document_frequency, self.empty_docs = term_counts, document_frequency, empty
+        self.offsets = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64)
+        self.vocabulary, self.terms, self.label_names = vocabulary, terms, label_names
+        self.info, self.sample, self._nnz = info, sample, nnz
+        self.term_counts, self.document_frequency, self._n_empty = term_counts, document_frequency, n_empty
+        self._ids_digest, self.exchange, self._own_exchange = ids_digest, exchange, own_exchange
+        self._gathered = {}
 
     @property
     def nnz(self) -> int:
@@ -69,15 +77,43 @@ class DistributedMatrix(TermMatrix):
 
     @property
     def n_docs(self) -> int:
-        return len(self.doc_ids)
+        return int(sum(self.rows))
 
     @property
     def n_terms(self) -> int:
         return len(self.terms)
 
     @property
+    def n_empty(self) -> int:
+        return self._n_empty
+
+    @property
     def shape(self) -> tuple[int, int]:
         return self.n_docs, self.n_terms
+
+    def gather(self, what: str):
+        """The documents' ``ids``, ``labels`` (None without) or ``lengths``, brought into this process."""
+        if what not in self._gathered:
+            parts = self.call("documents", what)
+            if what == "labels" and self.label_names is None:
+                self._gathered[what] = None
+            elif what == "lengths":
+                self._gathered[what] = np.concatenate([np.asarray(p, np.int64) for p in parts])
+            else:
+                self._gathered[what] = tuple(x for p in parts for x in p)
+        return self._gathered[what]
+
+    @property
+    def doc_ids(self):
+        return self.gather("ids")
+
+    @property
+    def labels(self):
+        return self.gather("labels")
+
+    @property
+    def doc_lengths(self):
+        return self.gather("lengths")
 
     def call(self, method: str, *args) -> list:
         return _call(self.blocks, method, *args)
@@ -97,8 +133,8 @@ class DistributedMatrix(TermMatrix):
 
     def fingerprint(self) -> str:
         offsets = np.concatenate([[0], np.cumsum(self.rows)[:-1]])
-        digest = sum(f.result() for f in [b.digest(int(o)) for b, o in zip(self.blocks, offsets)]) % 2**64
-        return fingerprint(self.doc_ids, self.terms, self.shape, digest)
+        digest = sum(ask(self.blocks, "digest", [(int(o),) for o in offsets], "checking the matrix")) % 2**64
+        return fingerprint(self._ids_digest, self.terms, self.shape, digest)
 
     def word_vectors(self) -> tuple[np.ndarray, sp.csr_matrix]:
         """The idf weights and every document's word vector (:func:`topicmf.neighbours.scores.word_vectors`).
@@ -137,6 +173,8 @@ class DistributedMatrix(TermMatrix):
             self.call("close")
         except Exception:  # the cluster may be gone already; its workers' files go with them
             pass
+        if self._own_exchange:
+            shutil.rmtree(self.exchange, ignore_errors=True)
 
     def __enter__(self):
         return self
@@ -157,14 +195,12 @@ def _split(units: list, n_parts: int) -> list[tuple[int, list]]:
     return parts
 
 
-def _detect(corpus, options):
-    return choose_language(corpus, options)
-
-
-def read_corpus(client, path, options: TextOptions | None = None, progress=None) -> DistributedMatrix:
+def read_corpus(client, path, options: TextOptions | None = None, progress=None, exchange=None) -> DistributedMatrix:
     """Read and count the corpus at ``path`` on the cluster of ``client``; the counts stay on the workers.
 
-    The corpus must be readable at the same path here and on every worker.
+    The corpus must be readable at the same path here and on every worker, and so must ``exchange``, a folder
+    through which the blocks check their ids (:mod:`.exchange`; a temporary folder here by default, which only
+    a cluster on this machine sees).
     Count matrices (``.mtx``, UCI, count tables) are not read this way: they
     are one piece, read in one process.
     """
@@ -174,52 +210,52 @@ def read_corpus(client, path, options: TextOptions | None = None, progress=None)
                          label_column=options.label_column)
     if isinstance(corpus, CountMatrix):
         raise TopicmfError(f"{path} is a count matrix; --dask reads text corpora (run without --dask)")
-    language, shares = client.submit(_detect, corpus, options, pure=False).result()  # a worker reads the sample
+    language, shares = choose_language(corpus, options)  # a sample of the documents, read here
     say_language(options, language, shares)
     tokenizer = make_tokenizer(options, language, tuple(shares.get("also", ())))
     units = list(corpus.units())
+    own = exchange is None
+    if own:  # seen by a cluster on this machine only; a run gives a folder beside its output
+        exchange = tempfile.mkdtemp(prefix="topicmf-exchange-", dir=os.environ.get("TOPICMF_SCRATCH"))
     workers = sorted(client.scheduler_info()["workers"])
     parts = _split(units, len(workers))
     if not parts:
         raise NoDocumentsError(f"No documents in {corpus.path}")
-    blocks = [client.submit(Block, i, actor=True, workers=[workers[i % len(workers)]], pure=False).result()
-              for i in range(len(parts))]
+    blocks = create_blocks(client, Block, workers, len(parts))
     futures = [b.read(part, tokenizer, first) for b, (first, part) in zip(blocks, parts)]
     summaries = []
-    for n, f in enumerate(futures, 1):
-        summaries.append(f.result())
+    for future, block in zip(futures, blocks):
+        summaries += answers([future], [block], "reading")
         if progress is not None:
-            progress(sum(len(s["ids"]) for s in summaries), None)
+            progress(sum(s["rows"] for s in summaries), None)
     try:
-        return _merge(client, blocks, summaries, corpus, options, language, shares, tokenizer, path, started)
+        matrix = _merge(client, blocks, summaries, corpus, options, language, shares, tokenizer, path, started,
+                        exchange)
     except BaseException:
         _call(blocks, "close")
+        if own:
+            shutil.rmtree(exchange, ignore_errors=True)
         raise
+    matrix.exchange, matrix._own_exchange = exchange, own
+    return matrix
 
 
-def _merge(client, blocks, summaries, corpus, options, language, shares, tokenizer, path, started):
-    # ids in corpus order, numbered and checked as one machine does
-    tables = corpus.format in ("jsonl", "tsv", "csv")
-    if tables:
-        numbering = corpus.record_ids()
-        doc_ids = [numbering.next(v) for s in summaries for v in s["ids"]]
-    else:
-        doc_ids = [i for s in summaries for i in s["ids"]]
-    labels = [lab for s in summaries for lab in s["labels"]]
-    rows = [len(s["ids"]) for s in summaries]
+def _merge(client, blocks, summaries, corpus, options, language, shares, tokenizer, path, started, exchange):
+    rows = [s["rows"] for s in summaries]
     offsets = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64)
     skipped, lines = list(corpus.skipped), 0
     for s in summaries:
         for where, reason in s["skipped"]:
-            if tables:  # "FILE:LINE" with the line counted from the part's start
+            if corpus.format in TABLES:  # "FILE:LINE" with the line counted from the part's start
                 file, line = where.rsplit(":", 1)
                 where = f"{file}:{int(line) + lines}"
             skipped.append((where, reason))
         lines += s["lines"]
     fallbacks = [f for s in summaries for f in s["fallbacks"]]
     say_skipped(corpus, skipped, fallbacks)
-    if not doc_ids:
+    if not sum(rows):
         raise NoDocumentsError(f"No readable documents in {corpus.path}: {len(skipped)} skipped (see the warnings)")
+    ids_digest = _number_ids(blocks, offsets, corpus, exchange)
     # one vocabulary: global numbers in order of first appearance, as on one machine
     index: dict[str, int] = {}
     maps = []
@@ -231,21 +267,25 @@ def _merge(client, blocks, summaries, corpus, options, language, shares, tokeniz
     for s, m in zip(summaries, maps):
         np.add.at(df, m, s["df"])
         np.add.at(totals, m, s["totals"])
-    lengths = np.concatenate([np.asarray(s["lengths"], np.int64) for s in summaries])
+    length_counts = Counter()
+    for s in summaries:
+        length_counts.update(dict(zip(*(a.tolist() for a in s["length_counts"]))))
+    sizes = np.array(sorted(length_counts), dtype=np.int64)
+    counts = np.array([length_counts[v] for v in sizes.tolist()], dtype=np.int64)
+    n_docs = int(sum(rows))
     even = None
     if uses_corpus_stopwords(options, language):
-        even = even_terms(df, totals, lengths)
-    keep, report = prune_terms(df, totals, len(doc_ids), min_df=options.min_df, max_df=options.max_df,
+        even = even_terms(df, totals, (sizes, counts))
+    keep, report = prune_terms(df, totals, n_docs, min_df=options.min_df, max_df=options.max_df,
                                max_terms=options.max_terms, names=keys, drop=even)
     keep = np.array(sorted(keep.tolist(), key=keys.__getitem__), dtype=np.int64)
     final = np.full(len(keys), -1, np.int64)
     final[keep] = np.arange(keep.size)
-    done = [b.finish_columns(final[m], int(keep.size)) for b, m in zip(blocks, maps)]
-    done = [f.result() for f in done]
-    empty = np.concatenate([d["empty"] + o for d, o in zip(done, offsets)]).astype(np.int64)
-    if empty.size:
-        examples = ", ".join(doc_ids[i] for i in empty[:3])
-        warnings.warn(f"Documents with no terms left after tokenizing and pruning: {empty.size} (e.g. {examples}); "
+    done = ask(blocks, "finish_columns", [(final[m], int(keep.size)) for m in maps], "reading")
+    n_empty = sum(d["empty"] for d in done)
+    if n_empty:
+        examples = ", ".join([x for d in done for x in d["examples"]][:3])
+        warnings.warn(f"Documents with no terms left after tokenizing and pruning: {n_empty} (e.g. {examples}); "
                       "they are kept as empty rows", TopicmfWarning, stacklevel=3)
     surfaces = None
     if tokenizer.stem is not None:
@@ -262,13 +302,45 @@ def _merge(client, blocks, summaries, corpus, options, language, shares, tokeniz
         cleaning += s["cleaning"]
         cleaned += s["cleaned_docs"]
         junk.update(s["junk"])
-    info = text_info(path, corpus, options, language, shares, tokenizer, lengths.sum(), skipped, fallbacks,
+    info = text_info(path, corpus, options, language, shares, tokenizer, int(sizes @ counts), skipped, fallbacks,
                      cleaning_info(options, cleaning, cleaned, junk))
     info["pruning"] = report
     info["seconds"] = round(time.perf_counter() - started, 3)
     info["workers"] = {"blocks": len(blocks), "rows": rows}
     sample = DocumentSample.merge([(s["sample"][0], np.asarray(s["sample"][1]) + o, s["sample"][2])
-                                   for s, o in zip(summaries, offsets)], len(doc_ids))
+                                   for s, o in zip(summaries, offsets)], n_docs)
+    label_names = None
+    if corpus.has_labels:
+        label_names = sorted({x for s in summaries for x in s["labels"]})
     return DistributedMatrix(client, blocks, rows, tuple(display[j] for j in keep), tuple(keys[j] for j in keep),
-                             tuple(doc_ids), tuple(labels) if corpus.has_labels else None, lengths, info, sample,
-                             sum(d["nnz"] for d in done), totals[keep].astype(np.float64), df[keep], empty)
+                             label_names, info, sample, sum(d["nnz"] for d in done), totals[keep].astype(np.float64),
+                             df[keep], n_empty, ids_digest)
+
+
+TABLES = ("jsonl", "tsv", "csv")
+
+
+def _number_ids(blocks, offsets, corpus, exchange) -> int:
+    """Number and check the ids where they are (as :class:`~topicmf.corpus.tables.RecordIds` does on one machine);
+    returns their digest.  Duplicates are found by sending each id to the block its hash names."""
+    if corpus.format in TABLES:
+        numbering = corpus.record_ids()
+        column = False if numbering.id_column is None else numbering.id_column
+    else:
+        numbering, column = None, None
+    numbered = ask(blocks, "number_ids", [(int(o), column, str(corpus.path), str(exchange), len(blocks))
+                                          for o in offsets], "numbering the documents")
+    problems = []
+    empty = [a["first_empty"] for a in numbered if a["first_empty"] is not None]
+    if empty:
+        problems.append((min(empty), f"{numbering.path}: record {min(empty)} has an empty {column!r} id"))
+    if column:
+        duplicates = [d for d in _call(blocks, "duplicate_ids", str(exchange)) if d is not None]
+        if duplicates:
+            second, first, value = min(duplicates)
+            problems.append((second, f"{numbering.path}: id {value!r} appears in records {first} and {second}; ids "
+                                     f"must be unique (pass --id-column none to number the records instead of using "
+                                     f"{column!r})"))
+    if problems:
+        raise CorpusError(min(problems)[1])
+    return sum(a["digest"] for a in numbered) % 2**64

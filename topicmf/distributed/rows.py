@@ -27,6 +27,8 @@ import numpy as np
 from scipy.linalg import solve_triangular
 
 from ..factorize.engine.products import GATHER_LIMIT
+from ..model.elsewhere import RowsElsewhere
+from .cluster import ask
 from ..factorize.topics.rows import FLOOR, Rows, penalty_value
 
 __all__ = ["ClusterRows"]
@@ -46,8 +48,7 @@ class ClusterRows(Rows):
 
     # --- talking to the blocks --------------------------------------------------------------------------------
     def _each(self, method: str, *args) -> list:
-        futures = [getattr(b, method)(*args) for b in self.blocks]
-        return [f.result() for f in futures]
+        return ask(self.blocks, method, [args] * len(self.blocks), "fitting")
 
     def _rows(self, method: str, *args) -> list:
         """A method of every block's rows (:class:`~topicmf.factorize.topics.rows.LocalRows`)."""
@@ -132,6 +133,11 @@ class ClusterRows(Rows):
         return self._sum("inner_times", Ht, name)
 
     def gather(self, name):
+        """The row array stays on the blocks (what a fit returns as W): a placeholder of its shape here."""
+        return RowsElsewhere((self.shape[0], self._each("get_width", name)[0]))
+
+    def gather_here(self, name) -> np.ndarray:
+        """The row array brought into this process (for a model held in memory)."""
         return np.concatenate(self._each("get", name))
 
     def qr_r(self, name):

@@ -10,6 +10,7 @@ from ..factorize.engine.common import check_rank
 from ..resources import check_fits
 from ..spec import FIT_PARAMS, MODELS, checked, model_spec, validation_done
 from ..text import TermMatrix, Tokenizer
+from .elsewhere import Elsewhere
 from .topicmodel import TopicModel
 
 __all__ = ["fit_topic_model", "fit_memory", "check_fit"]
@@ -115,6 +116,11 @@ def fit_topic_model(dtm: TermMatrix, n_topics: int, *, model: str = "pnmf", solv
                                callback=callback, **params)
     except ValueError as exc:
         raise TopicmfError(str(exc)) from None
-    return TopicModel(result, tuple(dtm.vocabulary), tuple(dtm.terms), tuple(dtm.doc_ids), dtm.labels, tokenizer,
+    if dtm.local:
+        doc_ids, labels = tuple(dtm.doc_ids), dtm.labels
+    else:  # with W, where the blocks are (topicmf.distributed.DistributedMatrix.gather brings them here)
+        doc_ids = Elsewhere(dtm.n_docs, "ids")
+        labels = None if dtm.label_names is None else Elsewhere(dtm.n_docs, "labels")
+    return TopicModel(result, tuple(dtm.vocabulary), tuple(dtm.terms), doc_ids, labels, tokenizer,
                       weighting, g, int(seed), term_counts=np.asarray(dtm.term_counts, dtype=np.float64),
                       word_order=word_order)

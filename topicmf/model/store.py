@@ -22,7 +22,9 @@ from ..text.stream import DocumentSample
 from ..neighbours.graph import NeighbourGraph
 from ..runfolder.manifest import MANIFEST_FILE, MODEL_FILE, RUN_FORMAT, file_record, read_manifest, write_manifest
 from ..runfolder.npz import pack_strings, read_verified, unpack_strings
+from ..runfolder.parts import read_documents, read_words
 from ..neighbours.scores import words_of
+from .elsewhere import Elsewhere, RowsElsewhere
 from .topicmodel import WORD_ORDERS, TopicModel
 from ..spec import WEIGHTINGS
 
@@ -65,11 +67,13 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
     directory = Path(directory)
     f = model.factorization
     arrays = {
-        "W": f.W,
         "H": f.H,
         "loss_curve": np.asarray(f.loss_curve, dtype=np.float64),
     }
-    for name in ("terms", "vocabulary", "doc_ids", "labels"):
+    here = isinstance(f.W, np.ndarray)  # else the documents are in the run's parts (topicmf.runfolder.parts)
+    if here:
+        arrays["W"] = f.W
+    for name in ("terms", "vocabulary", "doc_ids", "labels") if here else ("terms", "vocabulary"):
         if getattr(model, name) is not None:
             pack_strings(getattr(model, name), arrays, name)
     if model.sample is not None:
@@ -85,6 +89,8 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
         arrays["global_weights"] = model.global_weights
     if f.background is not None:
         arrays["background"] = np.asarray(f.background, dtype=np.float64)
+    if not here and model.idf is not None:  # the word vectors are in the parts' index, their weights here
+        arrays["idf"] = np.asarray(model.idf, dtype=np.float64)
     if f.singular_values is not None:
         arrays["singular_values"] = f.singular_values
         arrays["explained_variance_ratio"] = f.explained_variance_ratio
@@ -122,11 +128,14 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
     return manifest
 
 
-def load_model(directory, *, words_now: bool = False) -> TopicModel:
+def load_model(directory, *, words_now: bool = False, documents: bool = True) -> TopicModel:
     """Load a model saved by :func:`save_model`, its manifest attached as ``model.manifest``.
 
     The documents' word vectors (``words.npz``) are read when first needed,
     or, with ``words_now``, in a thread started at once (a query needs them).
+    A run written in parts by a cluster's workers (:mod:`topicmf.runfolder.parts`) is read from them,
+    every part; with ``documents`` False, none (the model's W, ids and labels then say where they are,
+    :mod:`topicmf.model.elsewhere`, and :mod:`topicmf.model.parted` answers questions from a few parts).
 
     Raises
     ------
@@ -152,10 +161,22 @@ def load_model(directory, *, words_now: bool = False) -> TopicModel:
     if expected_words is not None:
         words_arrays = (_early if words_now else partial)(load_words, directory / WORDS_FILE, expected_words)
     a = read_verified(path, expected)
+    parted = bool(manifest.get("parts"))
+    if parted and documents:  # a run written by a cluster's workers: the documents' arrays are in its parts
+        a.update(read_documents(directory, manifest))
+        if "idf" in a:
+            words_arrays = (_early if words_now else partial)(_part_words, directory, manifest, a["W"].shape[0],
+                                                              a["idf"])
     # a million ids and labels stay packed until something reads them (topicmf similar reads ten)
     text = {name: unpack_strings(a, name, path, lazy=name in ("doc_ids", "labels", "excerpts"))
             for name in ("terms", "vocabulary", "doc_ids", "labels", "excerpts")}
-    _check_arrays(a, text, path)
+    head = parted and not documents
+    if head:
+        n_docs = _documents_of(manifest, directory)
+        a["W"] = RowsElsewhere((n_docs, a["H"].shape[0]), "in the run's parts (documents/)")
+        text["doc_ids"] = Elsewhere(n_docs, "ids", "in the run's parts (documents/)")
+        text["labels"] = None
+    _check_arrays(a, text, path, head)
     n_docs = a["W"].shape[0]
     rows = a.get("sample_rows")
     if rows is None and text["excerpts"] is not None:  # a run written before samples: every document
@@ -184,7 +205,14 @@ def load_model(directory, *, words_now: bool = False) -> TopicModel:
                        topic_names=None if not m.get("topic_names") else tuple(m["topic_names"]))
     if words_arrays is not None:
         model.word_source = lambda: _checked_words(words_arrays(), n_docs, a["H"].shape[1])
+    if head:
+        model.idf = a.get("idf")
     return model
+
+
+def _part_words(directory, manifest, n_docs, idf) -> dict:
+    arrays = read_words(directory, manifest, n_docs)
+    return {**arrays, "idf": idf, "path": Path(directory) / "index"}
 
 
 def load_words(path, expected: str) -> dict:
@@ -217,7 +245,16 @@ def _early(function, *args):
     return future.result
 
 
-def _check_arrays(a: dict, text: dict, path) -> None:
+def _documents_of(manifest: dict, directory) -> int:
+    try:
+        return int(sum(manifest["parts"]["rows"]))
+    except (KeyError, TypeError, ValueError):
+        raise TopicmfError(f"{directory / MANIFEST_FILE} lists its parts without their rows; re-run `topicmf run`"
+                           ) from None
+
+
+def _check_arrays(a: dict, text: dict, path, head: bool = False) -> None:
+    """``head``: the documents' arrays are elsewhere (a cluster run loaded without its parts)."""
     def bad(why):
         raise TopicmfError(f"{path} is inconsistent: {why}")
 
@@ -232,7 +269,7 @@ def _check_arrays(a: dict, text: dict, path) -> None:
         bad("W and H must be 2-D float arrays")
     if W.shape[1] != H.shape[0]:
         bad(f"W is {W.shape} but H is {H.shape}")
-    if not (np.isfinite(W).all() and np.isfinite(H).all()):
+    if not ((head or np.isfinite(W).all()) and np.isfinite(H).all()):
         bad("W or H holds NaN or infinity")
     n_docs, n_terms = W.shape[0], H.shape[1]
     b = a.get("background")

@@ -46,10 +46,15 @@ def uncell(text):
 
 
 def read_rows(directory, stem: str) -> Iterator[dict] | None:
-    """The rows of the folder's ``stem`` table as dicts (None when there is no such table)."""
+    """The rows of the folder's ``stem`` table as dicts (None when there is no such table); a table written in
+    parts by a cluster's workers (``stem/part-*``, :mod:`topicmf.runfolder.parts`) is read part after part."""
     path = table_file(directory, stem)
     if path is None:
-        return None
+        parts = sorted((Path(directory) / stem).glob("part-*.*")) if (Path(directory) / stem).is_dir() else []
+        if not parts:
+            return None
+        return (row for part in parts for row in (_parquet_rows(part) if part.suffix == ".parquet"
+                                                   else _csv_rows(part)))
     return _parquet_rows(path) if path.suffix == ".parquet" else _csv_rows(path)
 
 

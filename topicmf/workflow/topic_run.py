@@ -11,6 +11,9 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
+from dataclasses import replace
+
+import numpy as np
 
 from ..runfolder.tables import need_pyarrow
 from ..errors import TopicmfError
@@ -118,8 +121,9 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
                   seed_topics=seed_topics, seed_strength=seed_strength, neighbour_effort=neighbour_effort,
                   tables=tables)
     if dask is not None:
-        with cluster_matrix(job, dask) as dtm, checked():  # every parameter is checked above, once
-            return run_job(job, dtm)
+        from .cluster.run import run_on_cluster
+
+        return run_on_cluster(job, dask)
     dtm = read(job)
     with dtm, checked():  # the token streams' temporary file goes when the run ends, however it ends
         return run_job(job, dtm)
@@ -169,9 +173,10 @@ def prepare(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range
 
 
 @contextmanager
-def cluster_matrix(job: Job, address: str):
+def cluster_matrix(job: Job, address: str, exchange=None):
     """The job's corpus read on a Dask cluster: yields the matrix (row blocks on the workers) while the client is
-    open, for the fit to run there (the rest as on one machine).  What does not run on a cluster is refused first."""
+    open, for the fit to run there.  What does not run on a cluster is refused first.  ``exchange``: a folder
+    the workers share, through which the blocks talk (:mod:`topicmf.distributed.exchange`)."""
     from ..distributed import open_client, read_corpus
 
     seeds = None if job.seeds is None else job.seeds[0]
@@ -190,7 +195,7 @@ def cluster_matrix(job: Job, address: str):
                            f"{' or '.join(spec.cluster_solvers)}; got --solver {job.solver}")
     with open_client(address) as client:
         with job.stage("reading") as progress:
-            dtm = read_corpus(client, job.corpus, job.options, progress=progress)
+            dtm = read_corpus(client, job.corpus, job.options, progress=progress, exchange=exchange)
         job.timings["reading"] = time.perf_counter() - job.started
         job.cluster = {"address": address, "workers": len(client.scheduler_info()["workers"]),
                        "blocks": dtm.info["workers"]["rows"]}
@@ -243,6 +248,9 @@ def fit_job(job: Job, dtm: DocumentTermMatrix) -> Outcome:
                                          callback=refit_callback,
                                          **{**job.fit_params, "init": "custom", "W": W0, "H": H0})
         words = coherence_words([fitted])
+        if not dtm.local:  # a model held in this process (topicmf.Topics): its documents come here
+            fitted = replace(fitted, factorization=replace(fitted.factorization, W=np.concatenate(dtm.call("get", "W"))),
+                             doc_ids=dtm.doc_ids, labels=dtm.labels)
     timings["fitting"] = time.perf_counter() - t
     t = time.perf_counter()
     with stage("evaluating") as progress:  # coherence's counts, word vectors, metrics, groups: five steps

@@ -82,7 +82,7 @@ def manifest_of(job: Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) 
             "language": dtm.info["language"],
             "languages": dtm.info.get("languages"),
             "corpus_stopwords": dtm.info.get("pruning", {}).get("corpus_stopwords"),
-            "empty_documents": int(dtm.empty_docs.size),
+            "empty_documents": dtm.n_empty,
             "skipped_files": len(dtm.info["skipped_files"]),
             "cleaning": dtm.info.get("cleaning"),
             "columns": dtm.info.get("columns"),

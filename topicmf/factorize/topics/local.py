@@ -118,7 +118,7 @@ class LocalRows(Rows):
         return float(np.sum(self.products.times(np.ascontiguousarray(Ht)) * self.arrays[name]))
 
     def gather(self, name: str) -> np.ndarray:
-        return self.arrays[name]
+        return np.ascontiguousarray(self.arrays[name])
 
     def qr_r(self, name: str) -> np.ndarray:
         return np.linalg.qr(self.arrays[name])[1]

@@ -154,7 +154,7 @@ def fit_lsa(X, n_components, *, solver=_L("solver"), sigma=_L("sigma"), n_power_
     if curve is None:  # ½‖X − WH‖² from the products already made
         fit = norm2 - 2.0 * cross + float(np.sum(rows.gram("W") * (H @ H.T)))
         curve = np.array([0.5 * max(fit, 0.0)])
-    return Factorization(np.ascontiguousarray(rows.gather("W")), np.ascontiguousarray(H), LSA.name, solver, curve,
+    return Factorization(rows.gather("W"), np.ascontiguousarray(H), LSA.name, solver, curve,
                          n_iter, converged, singular_values=s, explained_variance_ratio=s**2 / norm2, params=params)
 
 

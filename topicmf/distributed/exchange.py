@@ -1,0 +1,60 @@
+"""Blocks handing each other data through a folder every worker sees: a shuffle that bypasses the client.
+
+Per-document data — ids to check for duplicates, document vectors to group
+by topic, neighbour lists to merge — has to move between the blocks of a
+corpus, and the process that runs ``topicmf`` must not be in the way (it
+would then hold a copy of everything).  Dask's own futures could carry it
+worker to worker, but the blocks are actors, and an actor that waits on
+another actor of the same worker waits forever.  So the blocks write what
+each other block needs as files in a folder of the run being written (on
+the filesystem the workers share, as they share the corpus), and read what
+is addressed to them: a Hadoop-style shuffle, with the client only saying
+when each side may start.  Each message is one ``.npz`` file (no pickle),
+written under a temporary name and renamed, and deleted once read.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Exchange"]
+
+
+class Exchange:
+    """A folder through which the blocks of one corpus send each other named messages of arrays."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def _path(self, name: str, source: int, target: int) -> Path:
+        return self.root / name / f"{source:05d}-{target:05d}.npz"
+
+    def send(self, name: str, source: int, messages: dict) -> None:
+        """Write ``messages[target]`` (a dict of arrays) for each target block; an empty dict sends nothing."""
+        folder = self.root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for target, arrays in messages.items():
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".npz", dir=folder)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    np.savez(out, **arrays)
+                os.replace(tmp, self._path(name, source, target))
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+
+    def receive(self, name: str, target: int) -> list[tuple[int, dict]]:
+        """Every message of ``name`` addressed to ``target``, as (source, arrays) in source order; deleted once read."""
+        folder = self.root / name
+        out = []
+        if not folder.is_dir():
+            return out
+        for path in sorted(folder.glob(f"*-{target:05d}.npz")):
+            with np.load(path, allow_pickle=False) as data:
+                out.append((int(path.name.split("-", 1)[0]), {key: data[key] for key in data.files}))
+            path.unlink()
+        return out
