@@ -23,17 +23,14 @@ import argparse
 import json
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_scale  # noqa: E402
 from synthetic import write_corpus  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -68,37 +65,16 @@ def _descendants(pid: int, table: dict) -> list[int]:
 def run_measured(cmd: list[str]) -> dict:
     """Run ``cmd``; the peak RSS of the process itself and of each descendant (the workers), and the wall time."""
     client, others = [0], {}
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    done = threading.Event()
 
-    def sample():
-        while not done.is_set():
-            table = _processes()
-            client[0] = max(client[0], table.get(proc.pid, (0, 0))[1])
-            for p in _descendants(proc.pid, table):
-                others[p] = max(others.get(p, 0), table[p][1])
-            done.wait(0.2)
+    def sample(pid):
+        table = _processes()
+        client[0] = max(client[0], table.get(pid, (0, 0))[1])
+        for p in _descendants(pid, table):
+            others[p] = max(others.get(p, 0), table[p][1])
 
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    _, err = proc.communicate()
-    wall = time.perf_counter() - started
-    done.set()
-    thread.join()
-    if proc.returncode:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+    wall, _ = bench_scale.run_measured(cmd, sample, every=0.2)
     return {"wall_s": wall, "client_peak_gb": client[0] / 2**30,
             "descendant_peaks_gb": sorted((v / 2**30 for v in others.values()), reverse=True)}
-
-
-def timed(cmd: list[str], repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def measure(n_docs: int, data: Path, keep: bool, workers: int) -> dict:
@@ -117,8 +93,8 @@ def measure(n_docs: int, data: Path, keep: bool, workers: int) -> dict:
             "worker_ru_maxrss_mb": manifest["cluster"]["worker_peak_memory_mb"],
             "neighbours": manifest["neighbours"],
             "folder_mb": sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 1e6,
-            "similar_s": timed([sys.executable, "-m", "topicmf", "similar", str(out), first_id]),
-            "query_s": timed([sys.executable, "-m", "topicmf", "query", str(out), "vicupura seme bovuluk zulo"]),
+            "similar_s": bench_scale.timed([sys.executable, "-m", "topicmf", "similar", str(out), first_id]),
+            "query_s": bench_scale.timed([sys.executable, "-m", "topicmf", "query", str(out), "vicupura seme bovuluk zulo"]),
         })
     finally:
         if not keep:

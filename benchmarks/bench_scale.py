@@ -40,26 +40,31 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-def run_measured(cmd: list[str]) -> tuple[float, int]:
-    """Run a command, sampling its process tree's RSS; returns (wall seconds, peak bytes)."""
+def run_measured(cmd: list[str], sample=None, every: float = 0.1) -> tuple[float, int]:
+    """Run a command, sampling its process tree's RSS; returns (wall seconds, peak bytes).
+
+    ``sample(pid)``, when given, is called at each sampling instead (and the peak returned is 0)."""
     peak = [0]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     done = threading.Event()
 
-    def sample():
+    def sampling():
         while not done.is_set():
-            peak[0] = max(peak[0], tree_rss(proc.pid, proportional=False))
-            done.wait(0.1)
+            if sample is None:
+                peak[0] = max(peak[0], tree_rss(proc.pid, proportional=False))
+            else:
+                sample(proc.pid)
+            done.wait(every)
 
-    thread = threading.Thread(target=sample, daemon=True)
+    thread = threading.Thread(target=sampling, daemon=True)
     thread.start()
     _, err = proc.communicate()
     wall = time.perf_counter() - started
     done.set()
     thread.join()
     if proc.returncode:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{err}")
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
     return wall, peak[0]
 
 

@@ -173,50 +173,45 @@ def test_run_on_a_cluster_keeps_the_documents_on_the_workers_and_equals_one_mach
     assert [[x[1] for x in t["best"][:3]] for t in pa["topics"]] == [[x[1] for x in t["best"][:3]] for t in pb["topics"]]
 
 
-def test_a_cluster_run_answers_similar_query_and_report_from_its_parts(tmp_path):
+@pytest.mark.parametrize("options", [{"tables": "parquet"}, {"similarity": "topics", "model": "lsa"}])
+def test_a_cluster_run_answers_similar_query_and_report_from_its_parts(tmp_path, options):
     from click.testing import CliRunner
 
     from topicmf.cli import main
     from topicmf.workflow import run
 
-    run(DEMO, out=tmp_path / "local", k=5, seed=1)
-    run(DEMO, out=tmp_path / "cluster", k=5, seed=1, dask="local:2", tables="parquet")
-    assert (tmp_path / "cluster" / "similar" / "part-00001.parquet").is_file()
+    run(DEMO, out=tmp_path / "local", k=5, seed=1, **options)
+    run(DEMO, out=tmp_path / "cluster", k=5, seed=1, dask="local:2", **options)
+    ext = options.get("tables", "csv")
+    assert (tmp_path / "cluster" / "similar" / f"part-00001.{ext}").is_file()
     runner = CliRunner()
     for command in (["similar", "{}", "astronomy/03.txt"], ["query", "{}", "rocket orbit planet telescope"]):
         answers = [runner.invoke(main, [c.format(tmp_path / which) for c in command]) for which in ("local", "cluster")]
         assert all(r.exit_code == 0 for r in answers), [r.output for r in answers]
-        # the same neighbours wherever they score above 0 (among documents sharing nothing, the partitions
-        # searched for a query hold other ones than every document does)
+        # the same nearest documents (a query searches the partitions of its own topics, an approximation that
+        # can differ far down the list: among documents sharing nothing with it, or LSA's signed coordinates)
         found = [[line.split()[3] for line in r.output.split("nearest documents:")[-1].splitlines()
                   if line.strip()[:1].isdigit() and float(line.split()[1]) > 0] for r in answers]
-        assert found[0] == found[1] and len(found[0]) >= 3
+        assert found[0][:5] == found[1][:5] and len(set(found[0]) & set(found[1])) >= 0.8 * len(found[0])
     result = runner.invoke(main, ["report", str(tmp_path / "cluster")])
     assert result.exit_code == 0, result.output
-    import pyarrow.dataset as ds
-
-    table = ds.dataset(tmp_path / "cluster" / "doc_topics", format="parquet").to_table()
-    assert table.num_rows == 35 and table.column_names[:3] == ["doc_id", "label", "dominant_topic"]
+    if ext == "parquet":
+        ds = pytest.importorskip("pyarrow.dataset")
+        table = ds.dataset(tmp_path / "cluster" / "doc_topics", format="parquet").to_table()
+        assert table.num_rows == 35 and table.column_names[:3] == ["doc_id", "label", "dominant_topic"]
 
 
 def test_ids_are_checked_on_the_cluster_as_on_one_machine(client, tmp_path):
     rows = [{"id": f"d{i}", "text": f"rocket orbit planet word{i} common text"} for i in range(40)]
-    rows[33]["id"] = "d5"  # a duplicate in the other worker's part
-    path = tmp_path / "dup.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    with pytest.raises(TopicmfError) as here:
-        vectorize(path, TextOptions(id_column="id", min_df=1))
-    with pytest.raises(TopicmfError) as there:
-        read_corpus(client, path, TextOptions(id_column="id", min_df=1))
-    assert str(there.value) == str(here.value) and "records 6 and 34" in str(here.value)
-    rows[33]["id"] = "d33"
-    rows[20]["id"] = " "
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    with pytest.raises(TopicmfError) as here:
-        vectorize(path, TextOptions(id_column="id", min_df=1))
-    with pytest.raises(TopicmfError) as there:
-        read_corpus(client, path, TextOptions(id_column="id", min_df=1))
-    assert str(there.value) == str(here.value) and "record 21" in str(here.value)
+    path = tmp_path / "ids.jsonl"
+    for change, expected in (({33: "d5"}, "records 6 and 34"), ({20: " "}, "record 21")):  # one in the other part
+        path.write_text("".join(json.dumps(dict(r, **({"id": change[i]} if i in change else {}))) + "\n"
+                                for i, r in enumerate(rows)), encoding="utf-8")
+        with pytest.raises(TopicmfError) as here:
+            vectorize(path, TextOptions(id_column="id", min_df=1))
+        with pytest.raises(TopicmfError) as there:
+            read_corpus(client, path, TextOptions(id_column="id", min_df=1))
+        assert str(there.value) == str(here.value) and expected in str(here.value)
 
 
 def test_the_inverted_file_on_the_cluster_finds_the_neighbours_of_one_machine(client, tmp_path, monkeypatch):

@@ -98,8 +98,8 @@ def _received(parts: list, side: str, n_terms):
     if not rows:
         return np.zeros(0, np.int64), None, None
     T = np.concatenate([a[f"{side}_T"] for _, a in parts if side in a])
-    words = _from_csr([{k: a[f"{side}_{k}"] for k in ("ptr", "idx", "dat")} for _, a in parts if side in a],
-                      n_terms)
+    words = None if n_terms is None else _from_csr(
+        [{k: a[f"{side}_{k}"] for k in ("ptr", "idx", "dat")} for _, a in parts if side in a], n_terms)
     return np.concatenate(rows), T, words
 
 
