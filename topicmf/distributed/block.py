@@ -71,10 +71,11 @@ class Block:
             "sample": (sample.hashes, sample.rows, sample.excerpts), "pid": os.getpid(),
         }
 
-    def number_ids(self, offset: int, column: str | None, path: str, exchange, n_blocks: int) -> dict:
-        """This part's ids as one machine numbers them, from its first row ``offset``: record numbers without an id
-        column; with one, the values, their first empty one reported and every id sent to the block its hash
-        names, which checks for duplicates (:meth:`duplicate_ids`).  Files are their own ids."""
+    def number_ids(self, offset: int, column, exchange, n_blocks: int) -> dict:
+        """This part's ids as one machine numbers them, from its first row ``offset``: a table's record numbers
+        (``column`` False); with an id column (its name), the values, their first empty one reported and every id
+        sent to the block its hash names, which checks for duplicates (:meth:`duplicate_ids`); files (None) are
+        their own ids.  Returns the first empty id's record number and the ids' digest."""
         self.offset = offset
         first_empty = None
         if column is False:  # a table without an id column: the records' numbers
@@ -92,7 +93,7 @@ class Block:
                     pack_strings([ids[i] for i in rows], arrays, "ids")
                     messages[target] = arrays
             Exchange(exchange).send("ids", self.index, messages)
-        return {"first_empty": first_empty, "digest": ids_digest(self.ids, offset), "empty_examples": None}
+        return {"first_empty": first_empty, "digest": ids_digest(self.ids, offset)}
 
     def duplicate_ids(self, exchange) -> tuple | None:
         """The first duplicate among the ids sent here: (its second record, its first record, the id), or None."""
@@ -131,9 +132,6 @@ class Block:
 
     def digest(self, row_offset: int) -> int:
         return matrix_digest(self.X, row_offset)
-
-    def ids_digest(self) -> int:
-        return ids_digest(self.ids, self.offset)
 
     def window_counts(self, words, windows) -> tuple:
         counts = stream_window_counts(self.result.stream, words, windows, n_parts=1)

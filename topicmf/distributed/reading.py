@@ -328,7 +328,7 @@ def _number_ids(blocks, offsets, corpus, exchange) -> int:
         column = False if numbering.id_column is None else numbering.id_column
     else:
         numbering, column = None, None
-    numbered = ask(blocks, "number_ids", [(int(o), column, str(corpus.path), str(exchange), len(blocks))
+    numbered = ask(blocks, "number_ids", [(int(o), column, str(exchange), len(blocks))
                                           for o in offsets], "numbering the documents")
     problems = []
     empty = [a["first_empty"] for a in numbered if a["first_empty"] is not None]

@@ -68,9 +68,8 @@ class PartedRun:
             block = int(np.searchsorted(self.offsets, row, side="right") - 1)
             local = row - int(self.offsets[block])
             labels = self._strings(block, "labels")
-            W = self._part(block)["W"][local:local + 1]
             out.append((self._strings(block, "doc_ids")[local], None if labels is None else labels[local] or None,
-                        int(self.model.dominant_topics(W)[0])))
+                        int(self._part(block)["dominant"][local])))
         return out
 
     def similar(self, row: int, n_neighbours: int) -> list[tuple[int, float]] | None:

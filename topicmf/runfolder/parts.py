@@ -6,14 +6,15 @@ the workers write the per-document files themselves, as folders of parts
 DuckDB read as one table)::
 
     doc_topics/part-00000.csv   similar/part-00000.csv   (or .parquet)
-    documents/part-00000.npz    W, ids, labels and neighbour lists of the part's documents
+    documents/part-00000.npz    ids, labels, dominant topics and neighbour lists of the part's documents
+    documents/part-00000.W.npz  their profiles: W (float32)
     index/topic-000.npz …       the documents' vectors grouped by strongest topic (``rest.npz``: without topics)
 
 ``manifest.json`` lists the parts with their rows and SHA-256 (``"parts"``);
 everything else (``model.npz`` without W, the topic tables, the page) is as
 in a run of one machine.  The functions here read the parts back: all of
 them, for a model in memory (:func:`read_documents`), or only the few a
-question needs (:func:`find_document`, :func:`read_partitions`).
+question needs (:func:`read_part`, :func:`read_partitions`; :mod:`topicmf.model.parted`).
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ import numpy as np
 from ..errors import TopicmfError
 from .npz import read_verified
 
-__all__ = ["DOCUMENTS", "INDEX", "part_name", "read_documents", "read_part", "find_document", "read_partitions",
+__all__ = ["DOCUMENTS", "PROFILES", "INDEX", "part_name", "read_documents", "read_part", "read_partitions",
            "read_words", "concat_strings"]
 
 DOCUMENTS = "documents"
+PROFILES = "profiles"  # the record of documents/part-NNNNN.W.npz
 INDEX = "index"
 
 
@@ -43,9 +45,10 @@ def _records(manifest: dict) -> list[dict]:
         raise TopicmfError("manifest.json lists no parts; re-run `topicmf run --dask`") from None
 
 
-def read_part(directory, manifest: dict, block: int) -> dict:
-    """The arrays of one part of ``documents/``, checked against its SHA-256 in the manifest."""
-    record = _records(manifest)[block][DOCUMENTS]
+def read_part(directory, manifest: dict, block: int, what: str = DOCUMENTS) -> dict:
+    """The arrays of one part of ``documents/`` (``what``: its ids and neighbours, or its ``PROFILES``), checked
+    against its SHA-256 in the manifest."""
+    record = _records(manifest)[block][what]
     return read_verified(Path(directory) / record["file"], record["sha256"], "re-run `topicmf run --dask`")
 
 
@@ -61,26 +64,15 @@ def concat_strings(parts: list[dict], name: str) -> dict:
 
 def read_documents(directory, manifest: dict) -> dict:
     """Every part of ``documents/`` as the arrays of one ``model.npz`` (W, ids, labels, neighbour lists)."""
-    parts = [read_part(directory, manifest, b) for b in range(len(_records(manifest)))]
-    out = {"W": np.concatenate([p["W"] for p in parts])}
+    blocks = range(len(_records(manifest)))
+    parts = [read_part(directory, manifest, b) for b in blocks]
+    out = {"W": np.concatenate([read_part(directory, manifest, b, PROFILES)["W"] for b in blocks])}
     for name in ("doc_ids", "labels"):
         out.update(concat_strings(parts, name))
     if "neighbours_index" in parts[0]:
         out["neighbours_index"] = np.concatenate([p["neighbours_index"] for p in parts])
         out["neighbours_score"] = np.concatenate([p["neighbours_score"] for p in parts])
     return out
-
-
-def find_document(directory, manifest: dict, doc_id: str) -> tuple[int, dict] | None:
-    """(the part, its arrays) of the document ``doc_id``, reading the parts one at a time; None if it is in none."""
-    from .strings import PackedStrings
-
-    for block in range(len(_records(manifest))):
-        part = read_part(directory, manifest, block)
-        ids = PackedStrings(part["doc_ids.utf8"].tobytes(), part["doc_ids.offsets"])
-        if ids.find(doc_id) >= 0:
-            return block, part
-    return None
 
 
 def read_partitions(directory, manifest: dict, names: list[str]) -> list[dict]:

@@ -29,7 +29,7 @@ from ...model.topicmodel import TopicModel
 from ...neighbours.scores import word_vectors
 from ...report.tables import write_doc_topics, write_similar
 from ...runfolder.npz import pack_strings, sha256_file, unpack_strings
-from ...runfolder.parts import DOCUMENTS, part_name
+from ...runfolder.parts import DOCUMENTS, PROFILES, part_name
 
 __all__ = ["ClusterDocuments"]
 
@@ -102,7 +102,14 @@ def write_part(block, exchange: str | None, folder: str, tables: str) -> dict:
     path = folder / "doc_topics" / f"{name}.csv"
     write_doc_topics(path, model, tables=tables)
     written["doc_topics"] = path.with_suffix(f".{tables}")
-    arrays = {"W": model.W, "offset": np.array([block.offset], np.int64)}
+    # the profiles apart from what a question about a few documents reads (ids, labels, topics, neighbours)
+    (folder / DOCUMENTS).mkdir(exist_ok=True)
+    path = folder / DOCUMENTS / f"{name}.W.npz"
+    with open(path, "wb") as out:
+        np.savez(out, W=model.W)
+    written[PROFILES] = path
+    arrays = {"offset": np.array([block.offset], np.int64),
+              "dominant": model.dominant_topics().astype(np.int16 if model.n_topics < 2**15 else np.int32)}
     pack_strings(model.doc_ids, arrays, "doc_ids")
     if model.labels is not None:
         pack_strings(model.labels, arrays, "labels")
@@ -120,7 +127,6 @@ def write_part(block, exchange: str | None, folder: str, tables: str) -> dict:
                       tables=tables, names=names)
         written["similar"] = path.with_suffix(f".{tables}")
         arrays.update(neighbours_index=block.graph_index, neighbours_score=block.graph_score)
-    (folder / DOCUMENTS).mkdir(exist_ok=True)
     path = folder / DOCUMENTS / f"{name}.npz"
     with open(path, "wb") as out:
         np.savez(out, **arrays)
