@@ -15,10 +15,11 @@ actors:
   unchanged, through :class:`~.rows.ClusterRows` (the second backend of
   their row interface): per iteration only n_terms × k and k × k statistics
   travel, so traffic does not grow with the number of documents;
-* what the rest of the run needs — W (n_docs × k, for profiles and
-  neighbours), window and document co-occurrence counts of the top words,
-  the sample of documents — comes back from the workers, and the run goes
-  on as on one machine.
+* W, the ids and the labels stay on the blocks after the fit: a run's
+  per-document work and files are done there (:mod:`topicmf.workflow.cluster`);
+  only sums, the coherence counts of the top words and the page's sample
+  of documents come to the client (``topicmf.Topics`` brings the documents
+  into its memory on purpose, as an estimator holds its fit).
 
 The same corpus and seed give the same matrix and the same fit as on one
 machine (up to the order of floating-point additions).

@@ -136,10 +136,6 @@ class ClusterRows(Rows):
         """The row array stays on the blocks (what a fit returns as W): a placeholder of its shape here."""
         return RowsElsewhere((self.shape[0], self._each("get_width", name)[0]))
 
-    def gather_here(self, name) -> np.ndarray:
-        """The row array brought into this process (for a model held in memory)."""
-        return np.concatenate(self._each("get", name))
-
     def qr_r(self, name):
         raise ValueError("a QR factorisation of the document factor needs it in one process; not on a cluster")
 

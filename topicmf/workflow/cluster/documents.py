@@ -135,14 +135,6 @@ def write_part(block, exchange: str | None, folder: str, tables: str) -> dict:
             for table, p in written.items()}
 
 
-def gather_on(block) -> dict:
-    m = block.model
-    out = {"W": m.W, "ids": m.doc_ids, "labels": m.labels, "words": block.words_csr}
-    if getattr(block, "graph_index", None) is not None:
-        out.update(index=block.graph_index, score=block.graph_score)
-    return out
-
-
 # --- on the client ------------------------------------------------------------------------------------------------
 
 def _what(function) -> str:
@@ -254,20 +246,3 @@ class ClusterDocuments:
             self.call(ask_ids, exchange, self.offsets)
             self.call(answer_ids, exchange)
         return self.call(write_part, exchange, str(folder), tables)
-
-    def gathered(self, model: TopicModel) -> TopicModel:
-        """``model`` with every document brought into this process: W, ids, labels, words and graph."""
-        import scipy.sparse as sp
-
-        parts = self.call(gather_on)
-        W = np.concatenate([p["W"] for p in parts])
-        out = replace(model, factorization=replace(model.factorization, W=W),
-                      doc_ids=tuple(x for p in parts for x in p["ids"]),
-                      labels=None if parts[0]["labels"] is None else tuple(x for p in parts for x in p["labels"]),
-                      sums=None)
-        if parts[0]["words"] is not None:
-            out.words = sp.vstack([p["words"] for p in parts], format="csr")
-        if "index" in parts[0] and model.graph is not None:
-            out.graph = replace(model.graph, index=np.concatenate([p["index"] for p in parts]),
-                                score=np.concatenate([p["score"] for p in parts]))
-        return out

@@ -286,21 +286,21 @@ def cluster_graph(docs, degree: int, *, effort: str, seed: int, folder, with_wor
     about = {"neighbours": degree, "similarity": describe_score() if with_words else "cosine of topic profiles",
              "exact_work": int(work), "exact_work_limit": EXACT_WORK}
     exchange, blocks = str(docs.exchange), len(docs.blocks)
-    docs.call(scatter, exchange, share, k)  # the partitions are the run's index for queries, exact or not
+    docs.call(scatter, exchange, share, k)
     owners = [[t for t in range(k + 1) if t % blocks == b] for b in range(blocks)]
     n_terms = docs.n_terms if with_words else None
-    if work <= EXACT_WORK:
-        index_files = _files(docs.call_each(search, [(exchange, topics, degree, k, n_terms, seed, str(folder),
-                                                      docs.offsets, False) for topics in owners]))
+    exactly = work <= EXACT_WORK  # the partitions are the run's index for queries either way
+    searched = docs.call_each(search, [(exchange, topics, degree, k, n_terms, seed, str(folder), docs.offsets,
+                                        not exactly) for topics in owners])
+    index_files = _files(searched)
+    if exactly:
         docs.call(start_graph, degree)
         _exactly(docs, np.arange(n), degree,
                  keep=lambda rows, index, score: docs.scatter_rows(set_rows, rows, index, score))
         if progress is not None:
             progress(1, 1)
         return {"method": "exact", **about, "recall": None, "score_ratio": None, "recall_sample": 0}, index_files
-    searched = docs.call_each(search, [(exchange, topics, degree, k, n_terms, seed, str(folder), docs.offsets, True)
-                                       for topics in owners])
-    comparisons, index_files = sum(done for done, _ in searched), _files(searched)
+    comparisons = sum(done for done, _ in searched)
     if progress is not None:
         progress(1, 2)
     short = np.concatenate(docs.call(merge, exchange, degree, k))
