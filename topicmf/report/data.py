@@ -75,7 +75,8 @@ def _topic_words(model: TopicModel) -> list[dict]:
             lift = log_p - np.log(np.maximum(p_w, np.finfo(float).tiny))
         keep = set()
         for lam in _LAMBDA_GRID:
-            relevance = lam * log_p + (1 - lam) * lift
+            with np.errstate(invalid="ignore"):  # 0 × −∞ where a word has no weight: set to −∞ below
+                relevance = lam * log_p + (1 - lam) * lift
             relevance[p_wt <= 0] = -np.inf
             top = min(CANDIDATES, relevance.size)
             keep.update(np.argpartition(-relevance, top - 1)[:top].tolist())
