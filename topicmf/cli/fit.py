@@ -299,9 +299,11 @@ class TopicList(click.ParamType):
 @click.argument("topics", type=TopicList())
 @click.option("--out", "-o", required=True, help="The new run folder (the run in DIR is left as it is).")
 @click.option("--force", is_flag=True, help="Replace an earlier run in --out.")
+@click.option("--dask", metavar="ADDRESS|local:N", default=None,
+              help="Read and refit on a Dask cluster, as run --dask (the run's W is read by the workers).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @friendly
-def merge_command(directory: str, topics: list, out: str, force: bool, quiet: bool) -> None:
+def merge_command(directory: str, topics: list, out: str, force: bool, dask, quiet: bool) -> None:
     """Merge TOPICS of the run in DIR into one and refit, writing a new run.
 
     The corpus is read again with the run's options (it must be unchanged), the merged topic
@@ -313,6 +315,6 @@ def merge_command(directory: str, topics: list, out: str, force: bool, quiet: bo
     """
     from ..workflow.merge import merge
 
-    result = merge(directory, topics, out=out, force=force, command=command_line(),
+    result = merge(directory, topics, out=out, force=force, command=command_line(), dask=dask,
                    stage=lambda label: Progress(label, quiet=quiet))
     click.echo(summary(result))

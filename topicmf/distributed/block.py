@@ -8,8 +8,7 @@ the count matrix and its token streams, and for a fit a
 row-wise step of the solvers (:class:`~topicmf.distributed.rows.ClusterRows`
 forwards them).  It answers with small arrays only — sums over its rows that
 the client adds up (k × n_terms and k × k statistics), never its rows
-themselves.  W's rows are sent once, at the end of a fit, for the neighbours
-and the report.
+themselves; W's rows stay here too (:mod:`topicmf.workflow.cluster`).
 """
 
 from __future__ import annotations
@@ -48,6 +47,8 @@ class Block:
         self.result = None  # the CountResult of reading
         self.X = None  # counts over the final vocabulary (CSR, int)
         self.rows = None  # LocalRows of what is factorized (float64 CSR: counts, or weighted)
+        self.views = {}  # other matrices of this block's rows that a fit may factorize (a subset, added rows)
+        self.starts = {}  # custom starts of W made here (topicmf.factorize.topics.rows.HeldStart), by name
 
     # --- reading -------------------------------------------------------------------------------
     def read(self, units: list, tokenizer, first_position: int) -> dict:
@@ -57,7 +58,8 @@ class Block:
                         keep_stream=True)
         self.result = r
         self.ids, self.labels = list(r.doc_ids), None if r.labels is None else list(r.labels)
-        r.doc_ids = r.labels = None
+        self.times = list(r.times) if r.times is not None else None  # raw values; binned on the blocks
+        r.doc_ids = r.labels = r.times = None
         X = r.X.tocsr()
         df = np.bincount(X.indices, minlength=len(r.keys))
         totals = np.bincount(X.indices, weights=X.data, minlength=len(r.keys)).astype(np.int64)
@@ -150,13 +152,30 @@ class Block:
             self.result.stream.close()
 
     # --- a fit: this block's rows of the matrix and of the row arrays ----------------------------------------------
-    def prepare(self, weighting: str, global_weights) -> dict:
-        """The matrix to factorize; returns Σx, Σx² and the number of rows."""
-        X = self.X if weighting == "counts" else weigh(self.X, weighting, global_weights)
+    def prepare(self, weighting: str, global_weights, view: str | None = None) -> dict:
+        """The matrix to factorize (the counts, or the view of them named ``view``); returns Σx, Σx² and the
+        number of rows."""
+        X = self.X if view is None else self.views[view]
+        X = X if weighting == "counts" else weigh(X, weighting, global_weights)
         Xf = as_csr(X) if X.nnz else sp.csr_matrix(X, dtype=np.float64)
         self.rows = _block_rows(Xf, 1)
         data = Xf.data
         return {"total": float(data.sum()), "norm2": float(data @ data), "rows": Xf.shape[0]}
+
+    def make_view(self, name: str, function, args: tuple) -> dict:
+        """Keep ``function(self, *args)``, a matrix over the vocabulary made from this block's rows (a subset of
+        them, rows added), as the view ``name`` a fit may factorize; returns its sums."""
+        X = sp.csr_matrix(function(self, *args))
+        self.views[name] = X
+        return {"rows": X.shape[0], "nnz": int(X.nnz), "totals": np.asarray(X.sum(axis=0), np.float64).ravel(),
+                "df": np.bincount(X.indices, minlength=X.shape[1])}
+
+    def drop_view(self, name: str) -> None:
+        self.views.pop(name, None)
+
+    def use_start(self, name: str, into: str) -> None:
+        """The custom start kept under ``name`` becomes the row array ``into`` (and is no longer kept)."""
+        self.rows.arrays[into] = self.starts.pop(name)
 
     def set_width(self, width: int) -> None:
         """Plan the products for factors of ``width`` columns (the row arrays stay)."""
@@ -178,9 +197,9 @@ class Block:
         A = self.rows.arrays[name]
         return np.stack([np.sum(np.maximum(A, 0) ** 2, axis=0), np.sum(np.maximum(-A, 0) ** 2, axis=0)])
 
-    def xlogx(self) -> np.ndarray:
+    def xlogx(self, view: str | None = None) -> np.ndarray:
         """Σ over the block's rows of x ln x per column (for log-entropy weights)."""
-        X = self.X
+        X = self.X if view is None else self.views[view]
         data = X.data.astype(np.float64)
         return np.bincount(X.indices, weights=data * np.log(np.where(data > 0, data, 1.0)), minlength=X.shape[1])
 

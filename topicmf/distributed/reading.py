@@ -13,6 +13,7 @@ matrix (the same fingerprint).
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import tempfile
@@ -59,7 +60,7 @@ class DistributedMatrix(TermMatrix):
     X = None
     stream = None
     local = False
-    times = None  # time columns are read on one machine only
+    times = None  # a time column stays on the blocks (topicmf.workflow.cluster.times bins it there)
 
     def __init__(self, client, blocks, rows, vocabulary, terms, label_names, info, sample, nnz, term_counts,
                  document_frequency, n_empty, ids_digest, exchange=None, own_exchange=False):
@@ -118,6 +119,29 @@ class DistributedMatrix(TermMatrix):
     def call(self, method: str, *args) -> list:
         return _call(self.blocks, method, *args)
 
+    def call_each(self, method: str, args: list) -> list:
+        """A method on every block at once with arguments of its own (``args[b]``: block b's tuple)."""
+        return ask(self.blocks, method, args, method.replace("_", " "))
+
+    view = None  # the name of the blocks' view of their rows this matrix is (None: their counts)
+
+    def with_view(self, name: str, function, args: list) -> "DistributedMatrix":
+        """Another matrix of the blocks' rows, for a fit: block b keeps ``function(block, *args[b])`` — a subset
+        of its rows, or rows added — as the view ``name`` (:meth:`Block.make_view`).  The result fits as this
+        matrix does (:meth:`fit_input`); it shares the blocks, and closing it is this matrix's business."""
+        parts = self.call_each("make_view", [(name, function, a) for a in args])
+        other = copy.copy(self)
+        other.view, other.rows = name, [p["rows"] for p in parts]
+        other.offsets = np.concatenate([[0], np.cumsum(other.rows)[:-1]]).astype(np.int64)
+        other._nnz = sum(p["nnz"] for p in parts)
+        other.term_counts = sum(p["totals"] for p in parts)
+        other.document_frequency = sum(p["df"] for p in parts)
+        other._gathered, other._own_exchange = {}, False
+        return other
+
+    def drop_view(self) -> None:
+        self.call("drop_view", self.view)
+
     def window_counts(self, words, windows):
         from ..text.windows import WindowCounts
 
@@ -155,7 +179,7 @@ class DistributedMatrix(TermMatrix):
             if self.n_docs <= 1:
                 return np.ones(self.n_terms)
             totals = self.term_counts
-            xlogx = sum(self.call("xlogx"))
+            xlogx = sum(self.call("xlogx", self.view))
             with np.errstate(divide="ignore", invalid="ignore"):
                 plogp = np.where(totals > 0, xlogx / np.where(totals > 0, totals, 1.0) - np.log(np.where(totals > 0, totals, 1.0)), 0.0)
             return 1.0 + plogp / np.log(self.n_docs)
@@ -163,7 +187,7 @@ class DistributedMatrix(TermMatrix):
 
     def fit_input(self, weighting: str, global_weights) -> ClusterRows:
         """The blocks' rows, weighted, for the topic solvers (:class:`~topicmf.distributed.rows.ClusterRows`)."""
-        parts = self.call("prepare", weighting, global_weights)
+        parts = self.call("prepare", weighting, global_weights, self.view)
         stats = {"total": sum(x["total"] for x in parts), "norm2": sum(x["norm2"] for x in parts),
                  "df": np.asarray(self.document_frequency)}
         return ClusterRows(self.blocks, self.shape, self.nnz, stats)
@@ -207,7 +231,7 @@ def read_corpus(client, path, options: TextOptions | None = None, progress=None,
     options = options or TextOptions()
     started = time.perf_counter()
     corpus = open_corpus(path, text_column=options.text_column, id_column=options.id_column,
-                         label_column=options.label_column)
+                         label_column=options.label_column, time_column=options.time_column)
     if isinstance(corpus, CountMatrix):
         raise TopicmfError(f"{path} is a count matrix; --dask reads text corpora (run without --dask)")
     language, shares = choose_language(corpus, options)  # a sample of the documents, read here

@@ -29,7 +29,7 @@ from scipy.linalg import solve_triangular
 from ..factorize.engine.products import GATHER_LIMIT
 from ..model.elsewhere import RowsElsewhere
 from .cluster import ask
-from ..factorize.topics.rows import FLOOR, Rows, penalty_value
+from ..factorize.topics.rows import FLOOR, HeldStart, Rows, penalty_value
 
 __all__ = ["ClusterRows"]
 
@@ -151,8 +151,10 @@ class ClusterRows(Rows):
                          "would be drawn here and sent to every block")
 
     def set(self, into, array):
-        raise ValueError("On a cluster the factors start from NNDSVD (init 'nndsvda' or 'nndsvd'), not from given "
-                         "factors")
+        if not isinstance(array, HeldStart):
+            raise ValueError("On a cluster a custom start is made where the blocks are (a HeldStart): an n × k array "
+                             "given here would pass through this process")
+        self._each("use_start", array.name, into)
 
     def append_background(self, name, share, profile):
         self._rows("append_background", name, share, profile)

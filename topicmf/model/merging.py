@@ -21,7 +21,8 @@ from .about import topic_distributions
 from .hierarchy import topic_distances
 from .topicmodel import TopicModel
 
-__all__ = ["merged_start", "reduction_groups", "check_groups", "kept_settings"]
+__all__ = ["merged_start", "merge_members", "merged_rows", "merged_topics", "reduction_groups", "check_groups",
+           "kept_settings"]
 
 #: What a refit sets itself rather than taking from the fit's record.
 _NOT_KEPT = frozenset({"init", "W", "H", "random_state", "solver", "n_components", "X"})
@@ -56,14 +57,32 @@ def merged_start(model: TopicModel, groups: list[list[int]]) -> tuple[np.ndarray
 
     New topics are numbered by their smallest old topic, so untouched topics keep their order.
     """
-    groups = check_groups(model, groups)
-    phi = topic_distributions(model)
+    members = merge_members(model, groups)
     E = model.topic_words_expected()  # documents × topics: each topic's expected words per document
+    W0 = merged_rows(model.W, model.H.sum(axis=1), members)
+    return W0, merged_topics(model, E.sum(axis=0), members), members
+
+
+def merge_members(model: TopicModel, groups: list[list[int]]) -> list[list[int]]:
+    """The old topics each new topic holds (the groups checked, the topics left alone as groups of one), in
+    the order of their smallest old topic."""
+    groups = check_groups(model, groups)
     grouped = {t for g in groups for t in g}
-    members = sorted([[t] for t in range(model.n_topics) if t not in grouped] + groups, key=min)
-    W0 = np.column_stack([E[:, m].sum(axis=1) for m in members])
-    H0 = np.vstack([(E[:, m].sum(axis=0) @ phi[m]) / max(E[:, m].sum(), np.finfo(float).tiny) for m in members])
-    return np.ascontiguousarray(W0), np.ascontiguousarray(H0), members
+    return sorted([[t] for t in range(model.n_topics) if t not in grouped] + groups, key=min)
+
+
+def merged_rows(W: np.ndarray, scale: np.ndarray, members: list[list[int]]) -> np.ndarray:
+    """W0's rows for the rows of W (any of them: a cluster's block makes its own): E_dG = Σ_{t∈G} W_dt · scale_t,
+    ``scale``: the topics' row sums of H."""
+    E = np.asarray(W, dtype=np.float64) * scale
+    return np.ascontiguousarray(np.column_stack([E[:, m].sum(axis=1) for m in members]))
+
+
+def merged_topics(model: TopicModel, totals: np.ndarray, members: list[list[int]]) -> np.ndarray:
+    """H0: each group's share-weighted mixture of its topics' word distributions; ``totals``: Σ_d E_dt per topic."""
+    phi = topic_distributions(model)
+    return np.ascontiguousarray(np.vstack([(totals[m] @ phi[m]) / max(totals[m].sum(), np.finfo(float).tiny)
+                                           for m in members]))
 
 
 def reduction_groups(model: TopicModel, n_topics: int) -> list[list[int]]:

@@ -29,8 +29,8 @@ from ..factorize.topics.init import initialize
 from ..text import DocumentTermMatrix
 from .topicmodel import TopicModel
 
-__all__ = ["SeedTopic", "read_seed_topics", "seed_columns", "seeded_matrix", "seeded_start", "without_seeds",
-           "seed_report", "SEED_TOP"]
+__all__ = ["SeedTopic", "read_seed_topics", "seed_columns", "seed_rows", "seeded_matrix", "seeded_start",
+           "seed_topics_start", "pseudo_row", "seeded_order", "without_seeds", "seed_report", "SEED_TOP"]
 
 SEED_TOP = 20  # top words in which a seed's words are looked for
 _LINE = re.compile(r"^\s*([^:#]+?)\s*:\s*(.*?)\s*$")
@@ -89,18 +89,22 @@ def seed_columns(seeds: list[SeedTopic], terms, tokenizer) -> list[SeedTopic]:
     return out
 
 
-def seeded_matrix(dtm: DocumentTermMatrix, seeds: list[SeedTopic], strength: float) -> DocumentTermMatrix:
-    """The matrix with one pseudo-document per seed appended (none when ``strength`` is 0)."""
-    if strength <= 0:
-        return dtm
-    length = float(np.median(np.asarray(dtm.X.sum(axis=1)).ravel()))
+def seed_rows(seeds: list[SeedTopic], n_terms: int, strength: float, length: float) -> sp.csr_matrix:
+    """The pseudo-documents, one per seed: ``strength`` × ``length`` (a median document's) over its words."""
     rows, cols, vals = [], [], []
     for i, seed in enumerate(seeds):
         each = max(1.0, round(strength * length / len(seed.columns)))
         rows += [i] * len(seed.columns)
         cols += list(seed.columns)
         vals += [each] * len(seed.columns)
-    P = sp.csr_matrix((vals, (rows, cols)), shape=(len(seeds), dtm.n_terms))
+    return sp.csr_matrix((vals, (rows, cols)), shape=(len(seeds), n_terms))
+
+
+def seeded_matrix(dtm: DocumentTermMatrix, seeds: list[SeedTopic], strength: float) -> DocumentTermMatrix:
+    """The matrix with one pseudo-document per seed appended (none when ``strength`` is 0)."""
+    if strength <= 0:
+        return dtm
+    P = seed_rows(seeds, dtm.n_terms, strength, float(np.median(np.asarray(dtm.X.sum(axis=1)).ravel())))
     X = sp.vstack([dtm.X.astype(np.float64), P]).tocsr()
     return DocumentTermMatrix(X=X, vocabulary=dtm.vocabulary, terms=dtm.terms,
                               doc_ids=tuple(dtm.doc_ids) + tuple(f"(seed {s.name})" for s in seeds),
@@ -116,36 +120,58 @@ def seeded_start(X: sp.csr_matrix, k: int, seeds: list[SeedTopic], n_docs: int, 
     pseudo-documents (rows from ``n_docs`` on) start on their own topic."""
     n, m = X.shape
     W0, H0 = initialize(sp.csr_matrix(X, dtype=np.float64), k, "nndsvda", np.random.default_rng(seed), loss="poisson")
-    profile = np.asarray(X.sum(axis=0)).ravel()
-    profile = profile / max(profile.sum(), np.finfo(float).tiny)
+    mass = seed_topics_start(H0, np.asarray(X.sum(axis=0)).ravel(), seeds)
+    for t in range(min(len(seeds), n - n_docs)):
+        W0[n_docs + t] = pseudo_row(k, t, float(X[n_docs + t].sum()), mass)
+    return W0, H0
+
+
+def seed_topics_start(H0: np.ndarray, column_sums: np.ndarray, seeds: list[SeedTopic]) -> float:
+    """Replace H0's first rows by the seeds' (in place); returns the rows' mean mass, which the pseudo-documents'
+    rows of W0 are scaled by (:func:`pseudo_row`)."""
+    profile = column_sums / max(column_sums.sum(), np.finfo(float).tiny)
     mass = H0.sum(axis=1).mean()
     for t, s in enumerate(seeds):
         row = 0.5 * profile
         row[list(s.columns)] += 0.5 / len(s.columns)
         H0[t] = mass * row
-    for t in range(min(len(seeds), n - n_docs)):
-        W0[n_docs + t] = 0.0
-        W0[n_docs + t, t] = float(X[n_docs + t].sum()) / mass
-    return W0, H0
+    return mass
 
 
-def without_seeds(model: TopicModel, dtm: DocumentTermMatrix, seeds: list[SeedTopic]) -> TopicModel:
+def pseudo_row(k: int, topic: int, total: float, mass: float) -> np.ndarray:
+    """W0's row of the pseudo-document of seed ``topic`` (its words: ``total``): on that topic alone."""
+    row = np.zeros(k)
+    row[topic] = total / mass
+    return row
+
+
+def seeded_order(model: TopicModel, seeds: list[SeedTopic]) -> list[int]:
+    """The topics in their new order: the one each seed names (see :func:`without_seeds`), then the others."""
+    phi = np.maximum(np.asarray(model.factorization.H, dtype=np.float64), 0.0)
+    phi /= np.maximum(phi.sum(axis=1, keepdims=True), np.finfo(float).tiny)
+    score = np.array([[phi[t, list(s.columns)].sum() for t in range(model.n_topics)] for s in seeds])
+    _, chosen = linear_sum_assignment(-score)
+    return list(chosen) + [t for t in range(model.n_topics) if t not in set(chosen)]
+
+
+def without_seeds(model: TopicModel, dtm: DocumentTermMatrix, seeds: list[SeedTopic], W=None,
+                  documents: tuple | None = None) -> TopicModel:
     """The model of the real documents only (the pseudo-documents' rows dropped), its seeded topics named.
 
     A fit may move a seed's words to another topic than the one they started in (the solver moves
     every profile, the pseudo-documents' too); so each seed names the topic that holds the most of
     its words' probability (a one-to-one assignment, Hungarian algorithm), and the named topics are
-    put first, in the file's order.
+    put first, in the file's order.  ``W`` and ``documents`` (ids, labels): the documents' rows so
+    reordered and their ids and labels where they are (a cluster's blocks: placeholders here) — by default,
+    from the model and ``dtm``.
     """
+    order = seeded_order(model, seeds)
     f = model.factorization
-    phi = np.maximum(np.asarray(f.H, dtype=np.float64), 0.0)
-    phi /= np.maximum(phi.sum(axis=1, keepdims=True), np.finfo(float).tiny)
-    score = np.array([[phi[t, list(s.columns)].sum() for t in range(model.n_topics)] for s in seeds])
-    _, chosen = linear_sum_assignment(-score)
-    order = list(chosen) + [t for t in range(model.n_topics) if t not in set(chosen)]
-    f = replace(f, W=np.ascontiguousarray(f.W[:dtm.n_docs][:, order]), H=np.ascontiguousarray(f.H[order]))
+    W = np.ascontiguousarray(f.W[:dtm.n_docs][:, order]) if W is None else W
+    f = replace(f, W=W, H=np.ascontiguousarray(f.H[order]))
     names = tuple(s.name for s in seeds) + (None,) * (model.n_topics - len(seeds))
-    return TopicModel(f, model.vocabulary, model.terms, tuple(dtm.doc_ids), dtm.labels, model.tokenizer,
+    doc_ids, labels = documents or (tuple(dtm.doc_ids), dtm.labels)
+    return TopicModel(f, model.vocabulary, model.terms, doc_ids, labels, model.tokenizer,
                       model.weighting, model.global_weights, model.seed,
                       term_counts=np.asarray(dtm.term_counts, dtype=np.float64), word_order=model.word_order,
                       topic_names=names)

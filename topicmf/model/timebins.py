@@ -11,15 +11,18 @@ left out.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..errors import TopicmfError
 
-__all__ = ["TimeBins", "parse_times", "make_bins", "AUTO_BINS", "BIN_UNITS"]
+__all__ = ["TimeBins", "BinPlan", "parse_times", "make_bins", "time_summary", "merge_time_summaries", "plan_bins",
+           "bin_index", "used_bins", "AUTO_BINS", "BIN_UNITS"]
 
 AUTO_BINS = 40
+AUTO_NUMBER_BINS = 20
+MIXED_KINDS = "the time column mixes dates and plain numbers; give one kind"
 BIN_UNITS = ("auto", "year", "quarter", "month")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
                    r"(Z|[+-]\d{2}:?\d{2})?)?)?)?$")
@@ -72,14 +75,55 @@ def parse_times(values, doc_ids) -> tuple[np.ndarray, str]:
                                "number" if text else f"document {doc!r} has no time value")
         numbers.append(number)
     if dates and numbers:
-        raise TopicmfError("the time column mixes dates and plain numbers; give one kind")
+        raise TopicmfError(MIXED_KINDS)
     if dates:
         return np.array(dates, dtype="datetime64[s]"), "date"
     return np.array(numbers, dtype=np.float64), "number"
 
 
-def make_bins(times: np.ndarray, kind: str, how: str | int = "auto") -> TimeBins:
-    """The bins of ``times`` (see the module's docstring)."""
+def time_summary(times: np.ndarray, kind: str) -> dict:
+    """What the bins of ``times`` depend on: their first and last month (dates), their smallest and largest value
+    and up to :data:`AUTO_NUMBER_BINS` distinct values.  Summaries of a corpus's parts combine
+    (:func:`merge_time_summaries`), so a cluster's blocks bin their own documents."""
+    values = _values(times, kind)
+    distinct = np.unique(times)[:AUTO_NUMBER_BINS]
+    out = {"kind": kind, "lo": float(values.min()), "hi": float(values.max()), "distinct": distinct}
+    if kind == "date":
+        months = times.astype("datetime64[M]").astype(np.int64)
+        out["months"] = (int(months.min()), int(months.max()))
+    return out
+
+
+def merge_time_summaries(parts: list) -> dict:
+    """One summary of the parts' (in corpus order; parts without documents are None); a TopicmfError when one
+    part holds dates and another plain numbers."""
+    parts = [p for p in parts if p is not None]
+    if len({p["kind"] for p in parts}) > 1:
+        raise TopicmfError(MIXED_KINDS)
+    out = {"kind": parts[0]["kind"], "lo": min(p["lo"] for p in parts), "hi": max(p["hi"] for p in parts),
+           "distinct": np.unique(np.concatenate([p["distinct"] for p in parts]))[:AUTO_NUMBER_BINS]}
+    if "months" in parts[0]:
+        out["months"] = (min(p["months"][0] for p in parts), max(p["months"][1] for p in parts))
+    return out
+
+
+@dataclass(frozen=True)
+class BinPlan:
+    """Every bin between the first and last time (used or not): how a time finds its bin, and the bins' texts."""
+
+    unit: str
+    kind: str
+    first: float  # calendar: the first bin's month key; equal width: the smallest value
+    step: float  # calendar: months per bin; equal width: the width
+    n: int
+    names: list
+    starts: list
+    ends: list
+
+
+def plan_bins(summary: dict, how: str | int = "auto") -> BinPlan:
+    """The bins of the times ``summary`` describes (see the module's docstring)."""
+    kind = summary["kind"]
     if isinstance(how, str) and how.isdigit():
         how = int(how)
     if isinstance(how, str) and how not in BIN_UNITS:
@@ -91,22 +135,52 @@ def make_bins(times: np.ndarray, kind: str, how: str | int = "auto") -> TimeBins
     if kind == "date" and isinstance(how, str):
         units = ("month", "quarter", "year") if how == "auto" else (how,)
         for unit in units:
-            index, names, starts, ends = _calendar(times, unit)
-            if how != "auto" or len(names) <= AUTO_BINS:
-                return _used(TimeBins(index, names, starts, ends, unit, kind))
+            plan = _calendar(summary["months"], unit)
+            if how != "auto" or plan.n <= AUTO_BINS:
+                return plan
         how = AUTO_BINS
     if how == "auto":
-        how = int(min(20, np.unique(times).size))
-    return _used(_equal(times, kind, int(how)))
+        how = int(min(AUTO_NUMBER_BINS, summary["distinct"].size))
+    return _equal(summary["lo"], summary["hi"], kind, int(how))
 
 
-def _calendar(times, unit: str):
-    months = times.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+def bin_index(times: np.ndarray, plan: BinPlan) -> np.ndarray:
+    """Each time's bin among all the plan's bins."""
+    if plan.unit in ("month", "quarter", "year"):
+        step = int(plan.step)
+        key = (times.astype("datetime64[M]").astype(np.int64) // step) * step
+        return ((key - int(plan.first)) // step).astype(np.int64)
+    return np.minimum(((_values(times, plan.kind) - plan.first) // plan.step).astype(np.int64), plan.n - 1)
+
+
+def used_bins(plan: BinPlan, counts: np.ndarray) -> tuple[np.ndarray, TimeBins]:
+    """(renumbering, bins): the bins with documents in them (``counts``: documents per bin of the plan),
+    renumbered in order — ``renumbering[i]`` is bin i's new number (−1 when unused); the bins' ``index`` is
+    left empty for the caller to fill."""
+    used = np.flatnonzero(np.asarray(counts) > 0)
+    new = np.full(plan.n, -1, dtype=np.int64)
+    new[used] = np.arange(used.size)
+    pick = used.tolist()
+    return new, TimeBins(np.zeros(0, np.int64), [plan.names[i] for i in pick], [plan.starts[i] for i in pick],
+                         [plan.ends[i] for i in pick], plan.unit, plan.kind)
+
+
+def make_bins(times: np.ndarray, kind: str, how: str | int = "auto") -> TimeBins:
+    """The bins of ``times`` (see the module's docstring): the bins with documents, each document's bin."""
+    plan = plan_bins(time_summary(times, kind), how)
+    index = bin_index(times, plan)
+    new, bins = used_bins(plan, np.bincount(index, minlength=plan.n))
+    return replace(bins, index=new[index])
+
+
+def _values(times: np.ndarray, kind: str) -> np.ndarray:
+    return times.astype("datetime64[s]").astype(np.int64).astype(np.float64) if kind == "date" else times
+
+
+def _calendar(months: tuple, unit: str) -> BinPlan:
     step = {"month": 1, "quarter": 3, "year": 12}[unit]
-    key = (months // step) * step
-    first, last = key.min(), key.max()
+    first, last = (months[0] // step) * step, (months[1] // step) * step
     edges = np.arange(first, last + step + 1, step)
-    index = ((key - first) // step).astype(np.int64)
     names, starts, ends = [], [], []
     for lo, hi in zip(edges[:-1], edges[1:]):
         y, m = divmod(int(lo), 12)
@@ -115,28 +189,15 @@ def _calendar(times, unit: str):
                      else f"{year}-{month:02d}")
         starts.append(str(np.datetime64(int(lo), "M").astype("datetime64[D]")))
         ends.append(str(np.datetime64(int(hi), "M").astype("datetime64[D]")))
-    return index, names, starts, ends
+    return BinPlan(unit, "date", first, step, len(names), names, starts, ends)
 
 
-def _equal(times, kind: str, n: int) -> TimeBins:
-    values = times.astype("datetime64[s]").astype(np.int64).astype(np.float64) if kind == "date" else times
-    lo, hi = float(values.min()), float(values.max())
+def _equal(lo: float, hi: float, kind: str, n: int) -> BinPlan:
     width = (hi - lo) / n if hi > lo else 1.0
-    index = np.minimum(((values - lo) // width).astype(np.int64), n - 1)
     edges = [lo + i * width for i in range(n + 1)]
 
     def show(x):
         return str(np.datetime64(int(round(x)), "s")) if kind == "date" else f"{x:g}"
 
     names = [f"{show(a)} – {show(b)}" for a, b in zip(edges[:-1], edges[1:])]
-    return TimeBins(index, names, [show(a) for a in edges[:-1]], [show(b) for b in edges[1:]], str(n), kind)
-
-
-def _used(bins: TimeBins) -> TimeBins:
-    """The bins with documents in them, renumbered in order."""
-    used = np.unique(bins.index)
-    new = np.full(len(bins.names), -1, dtype=np.int64)
-    new[used] = np.arange(used.size)
-    pick = used.tolist()
-    return TimeBins(new[bins.index], [bins.names[i] for i in pick], [bins.starts[i] for i in pick],
-                    [bins.ends[i] for i in pick], bins.unit, bins.kind)
+    return BinPlan(str(n), kind, lo, width, n, names, [show(a) for a in edges[:-1]], [show(b) for b in edges[1:]])

@@ -24,10 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import TopicmfError
+from .manifest import MODEL_FILE
 from .npz import read_verified
 
 __all__ = ["DOCUMENTS", "PROFILES", "INDEX", "part_name", "read_documents", "read_part", "read_partitions",
-           "read_words", "concat_strings"]
+           "read_words", "read_profile_rows", "concat_strings"]
 
 DOCUMENTS = "documents"
 PROFILES = "profiles"  # the record of documents/part-NNNNN.W.npz
@@ -73,6 +74,21 @@ def read_documents(directory, manifest: dict) -> dict:
         out["neighbours_index"] = np.concatenate([p["neighbours_index"] for p in parts])
         out["neighbours_score"] = np.concatenate([p["neighbours_score"] for p in parts])
     return out
+
+
+def read_profile_rows(directory, manifest: dict, start: int, stop: int) -> np.ndarray:
+    """Rows ``start`` … ``stop − 1`` of a run's W, read where a cluster's block needs them (a merge's start): from
+    the parts holding them (each checked), or from ``model.npz`` for a run of one machine."""
+    if not manifest.get("parts"):
+        return read_verified(Path(directory) / MODEL_FILE, manifest["files"][MODEL_FILE]["sha256"])["W"][start:stop]
+    bounds = np.concatenate([[0], np.cumsum(manifest["parts"]["rows"])])
+    pieces = []
+    for block in range(len(bounds) - 1):
+        a, b = max(start, int(bounds[block])), min(stop, int(bounds[block + 1]))
+        if a < b:
+            W = read_part(directory, manifest, block, PROFILES)["W"]
+            pieces.append(W[a - bounds[block]:b - bounds[block]])
+    return np.concatenate(pieces) if pieces else np.zeros((0, 0), np.float32)
 
 
 def read_partitions(directory, manifest: dict, names: list[str]) -> list[dict]:

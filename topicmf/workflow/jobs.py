@@ -43,6 +43,7 @@ class Job:
     merged: dict | None = None  # how the topics were merged (recorded in the manifest)
     neighbour_effort: str = "normal"  # how far the approximate neighbour search reaches
     tables: str = "csv"  # how the tables are written: csv or parquet
+    before_fit: object = None  # on a cluster: called with the matrix once read, before the fit (a merge's start)
 
 
 @dataclass

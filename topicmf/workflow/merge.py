@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import TopicmfError
 from ..model.fitting import check_fit
-from ..model.merging import kept_settings, merged_start
+from ..model.merging import kept_settings, merge_members, merged_start
 from ..model.store import load_model
 from ..runfolder.staging import check_destination
 from ..spec import checked
@@ -33,13 +33,21 @@ def _options(recorded: dict) -> TextOptions:
     return TextOptions(**values)
 
 
-def merge(directory, topics: list[int], *, out, force: bool = False, command: str = "", stage=None) -> RunResult:
-    """Merge ``topics`` of the run in ``directory`` into one and refit; write the new run into ``out``."""
+def merge(directory, topics: list[int], *, out, force: bool = False, command: str = "", stage=None,
+          dask: str | None = None) -> RunResult:
+    """Merge ``topics`` of the run in ``directory`` into one and refit; write the new run into ``out``.
+
+    ``dask``: refit on that Dask cluster (an address, or ``local:N``), as ``topicmf run --dask`` fits — the
+    documents' rows of the start made by the workers from the run's W, which never comes here."""
     stage = stage or silent
     started = time.perf_counter()
-    model = load_model(directory)
+    model = load_model(directory, documents=dask is None)
     manifest = model.manifest
-    W0, H0, members = merged_start(model, [[int(t) for t in topics]])
+    groups = [[int(t) for t in topics]]
+    if dask is None:
+        W0, H0, members = merged_start(model, groups)
+    else:  # made on the workers once they have read the corpus (job.before_fit)
+        members, W0, H0 = merge_members(model, groups), None, None
     corpus = manifest["corpus"]["path"]
     if corpus is None:
         raise TopicmfError("this run was fitted on texts given in memory (topicmf.Topics), and merging reads the "
@@ -50,25 +58,38 @@ def merge(directory, topics: list[int], *, out, force: bool = False, command: st
     if not Path(corpus).exists():
         raise TopicmfError(f"the run's corpus {corpus} is not there any more: merging refits on it")
     options = _options(manifest.get("text_options") or {})
-    timings = {}
+    m = manifest["model"]
+    fit_params = kept_settings(m["name"], m.get("params") or {})
+    fit_params.update(init="custom", W=W0, H=H0, word_order=m.get("word_order"))
+    seed = int(m.get("seed", 0))
+    fit_params = check_fit(m["name"], m.get("solver"), weighting=m.get("weighting"), seed=seed, params=fit_params)
+    job = Job(corpus, out, m["name"], len(members), None, m.get("solver"), m.get("weighting"), seed, force,
+              options, fit_params, 2, command, stage, False, {}, started)
+    job.merged = {"from": str(Path(directory).resolve()), "from_k": model.n_topics, "topics": members}
+    job.tables = manifest.get("tables", "csv")  # the merged run's tables as the run's
+    job.neighbour_effort = (manifest.get("neighbours") or {}).get("effort") or "normal"
+    if dask is not None:
+        from .cluster.run import run_on_cluster
+        from .cluster.starts import run_merged_start
+
+        def start_on_blocks(dtm):
+            _same_corpus(manifest, dtm, corpus)
+            job.fit_params["W"], job.fit_params["H"] = run_merged_start(dtm, directory, model, members)
+
+        job.before_fit = start_on_blocks
+        return run_on_cluster(job, dask)
     with stage("reading") as progress:
         dtm = vectorize(corpus, options, progress=progress)
-    timings["reading"] = time.perf_counter() - started
+    job.timings["reading"] = time.perf_counter() - started
     with dtm:
-        recorded_print = manifest["corpus"].get("fingerprint")
-        if recorded_print not in (dtm.fingerprint(), dtm.legacy_fingerprint()):  # (runs before 2026-12: the latter)
-            raise TopicmfError(f"{corpus} no longer gives the run's matrix (its fingerprint changed): merge needs "
-                               "the corpus the run was fitted on")
-        m = manifest["model"]
-        recorded = m.get("params") or {}
-        fit_params = kept_settings(m["name"], recorded)
-        fit_params.update(init="custom", W=W0, H=H0, word_order=m.get("word_order"))
-        seed = int(m.get("seed", 0))
-        fit_params = check_fit(m["name"], m.get("solver"), weighting=m.get("weighting"), seed=seed, params=fit_params)
-        job = Job(corpus, out, m["name"], len(members), None, m.get("solver"), m.get("weighting"), seed, force,
-                  options, fit_params, 2, command, stage, False, timings, started)
-        job.merged = {"from": str(Path(directory).resolve()), "from_k": model.n_topics, "topics": members}
-        job.tables = manifest.get("tables", "csv")  # the merged run's tables as the run's
-        job.neighbour_effort = (manifest.get("neighbours") or {}).get("effort") or "normal"
+        _same_corpus(manifest, dtm, corpus)
         with checked():  # the recorded settings are checked above: the refit does not check them again
             return run_job(job, dtm)
+
+
+def _same_corpus(manifest: dict, dtm, corpus) -> None:
+    recorded_print = manifest["corpus"].get("fingerprint")
+    prints = (dtm.fingerprint(), dtm.legacy_fingerprint()) if dtm.local else (dtm.fingerprint(),)
+    if recorded_print not in prints:  # (runs before 2026-12: the legacy one, which hashes every id in order)
+        raise TopicmfError(f"{corpus} no longer gives the run's matrix (its fingerprint changed): merge needs "
+                           "the corpus the run was fitted on")

@@ -15,6 +15,10 @@ def fit_seeded(dtm, job, tokenizer, callback):
     seeds = seed_columns(read_seed_topics(path), dtm.terms, tokenizer)
     if len(seeds) > int(job.k):
         raise TopicmfError(f"{path} seeds {len(seeds)} topics but -k is {job.k}")
+    if not dtm.local:  # the matrix on a cluster's blocks
+        from .cluster.starts import cluster_seeded_fit
+
+        return cluster_seeded_fit(dtm, job, seeds, strength, tokenizer, callback), seeds
     augmented = seeded_matrix(dtm, seeds, strength)
     W0, H0 = seeded_start(augmented.X, int(job.k), seeds, dtm.n_docs)
     fitted = fit_topic_model(augmented, int(job.k), model=job.model, solver=job.solver, weighting=job.weighting,

@@ -179,11 +179,6 @@ def cluster_matrix(job: Job, address: str, exchange=None):
     the workers share, through which the blocks talk (:mod:`topicmf.distributed.exchange`)."""
     from ..distributed import open_client, read_corpus
 
-    seeds = None if job.seeds is None else job.seeds[0]
-    for given, name in ((job.options.time_column, "--time-column"), (job.reduce_to, "--reduce-to"),
-                        (job.heldout, "--heldout"), (seeds, "--seed-topics")):
-        if given is not None:
-            raise TopicmfError(f"{name} does not run on a Dask cluster yet; run without --dask")
     if job.auto:
         raise TopicmfError("-k auto is not run on a cluster; give the number of topics (or sweep on one machine)")
     if not isinstance(job.corpus, (str, os.PathLike)):
@@ -212,11 +207,57 @@ def run_job(job: Job, dtm: DocumentTermMatrix) -> RunResult:
     return RunResult(job.out, outcome.model, manifest, dtm)
 
 
+def fit_fixed_k(job: Job, dtm: DocumentTermMatrix, tokenizer):
+    """(model, seeds): the run's fit at its fixed k — seeded with ``--seed-topics`` (seeds: their topics, else
+    None), merged down the topic tree and refitted with ``--reduce-to``; the matrix here or on a cluster."""
+    stage, seed_topics = job.stage, None
+    ctx, callback = _fit_progress(stage, "fitting")
+    with ctx:
+        if job.seeds is not None:
+            fitted, seed_topics = fit_seeded(dtm, job, tokenizer, callback)
+        else:
+            fitted = fit_topic_model(dtm, int(job.k), model=job.model, solver=job.solver, weighting=job.weighting,
+                                     seed=job.seed, tokenizer=tokenizer, callback=callback, **job.fit_params)
+    if job.reduce_to is not None:  # merge down the topic tree, then refit from the merged start
+        groups = reduction_groups(fitted, job.reduce_to)
+        if dtm.local:
+            W0, H0, members = merged_start(fitted, groups)
+        else:  # W0 made by the blocks from their rows of W
+            from .cluster.starts import cluster_merged_start
+
+            W0, H0, members = cluster_merged_start(dtm, fitted, groups)
+        job.merged = {"from_k": fitted.n_topics, "topics": members}
+        refit, refit_callback = _fit_progress(stage, "refitting the merged topics")
+        with refit:
+            fitted = fit_topic_model(dtm, len(members), model=job.model, solver=job.solver, weighting=job.weighting,
+                                     seed=job.seed, tokenizer=tokenizer, callback=refit_callback,
+                                     **{**job.fit_params, "init": "custom", "W": W0, "H": H0})
+    return fitted, seed_topics
+
+
+def heldout_metrics(job: Job, dtm: DocumentTermMatrix, n_topics: int) -> dict:
+    """--heldout: a second fit without the held-out documents, with the same settings, and their completion
+    scored — on this machine or where a cluster's blocks are."""
+    if dtm.local:
+        score = heldout_score
+    else:
+        from .cluster.heldout import cluster_heldout_score as score
+    settings = {k: v for k, v in job.fit_params.items() if k not in ("W", "H", "init")}
+    with job.stage("held-out fit"):
+        return score(dtm, lambda sub: fit_topic_model(sub, n_topics, model=job.model, solver=job.solver,
+                                                      weighting=job.weighting, seed=job.seed, **settings),
+                     job.heldout, job.seed)
+
+
 def fit_job(job: Job, dtm: DocumentTermMatrix) -> Outcome:
     """Fit and evaluate, from the matrix: everything of a run but its neighbours and its files."""
     stage, timings = job.stage, job.timings
     if dtm.times is not None:  # checked before anything is fitted: a bad value stops the run here
         job.bins = make_bins(*parse_times(dtm.times, dtm.doc_ids), job.time_bins)
+    elif not dtm.local and job.options.time_column:  # parsed where the blocks are; the bins come here
+        from .cluster.times import cluster_bins
+
+        job.bins = cluster_bins(dtm, job.time_bins, gather=True)
     tokenizer = tokenizer_for(dtm, job.options)
     t = time.perf_counter()
     sweep_result = None
@@ -230,23 +271,7 @@ def fit_job(job: Job, dtm: DocumentTermMatrix) -> Outcome:
                                       **job.fit_params)
         words = sweep_words(fits)
     else:
-        ctx, callback = _fit_progress(stage, "fitting")
-        with ctx:
-            if job.seeds is not None:
-                fitted, seed_topics = fit_seeded(dtm, job, tokenizer, callback)
-            else:
-                fitted = fit_topic_model(dtm, int(job.k), model=job.model, solver=job.solver, weighting=job.weighting,
-                                         seed=job.seed, tokenizer=tokenizer, callback=callback, **job.fit_params)
-        if job.reduce_to is not None:  # merge down the topic tree, then refit from the merged start
-            groups = reduction_groups(fitted, job.reduce_to)
-            W0, H0, members = merged_start(fitted, groups)
-            job.merged = {"from_k": fitted.n_topics, "topics": members}
-            refit, refit_callback = _fit_progress(stage, "refitting the merged topics")
-            with refit:
-                fitted = fit_topic_model(dtm, len(members), model=job.model, solver=job.solver,
-                                         weighting=job.weighting, seed=job.seed, tokenizer=tokenizer,
-                                         callback=refit_callback,
-                                         **{**job.fit_params, "init": "custom", "W": W0, "H": H0})
+        fitted, seed_topics = fit_fixed_k(job, dtm, tokenizer)
         words = coherence_words([fitted])
         if not dtm.local:  # a model held in this process (topicmf.Topics): its documents come here
             fitted = replace(fitted, factorization=replace(fitted.factorization, W=np.concatenate(dtm.call("get", "W"))),
@@ -278,12 +303,7 @@ def fit_job(job: Job, dtm: DocumentTermMatrix) -> Outcome:
         if job.bins is not None:  # topics over time
             per_time = group_topics(fitted, dtm.X, job.bins.index, job.bins.names)
         progress(5, 5)
-    if job.heldout is not None:  # a second fit without the held-out documents, with the same settings
-        with stage("held-out fit"):
-            metrics["heldout"] = heldout_score(
-                dtm, lambda sub: fit_topic_model(sub, fitted.n_topics, model=job.model, solver=job.solver,
-                                                 weighting=job.weighting, seed=job.seed,
-                                                 **{k: v for k, v in job.fit_params.items() if k not in ("W", "H", "init")}),
-                job.heldout, job.seed)
+    if job.heldout is not None:
+        metrics["heldout"] = heldout_metrics(job, dtm, fitted.n_topics)
     timings["evaluating"] = time.perf_counter() - t
     return Outcome(fitted, metrics, per_label, per_time, sweep_result, manifest_of(job, dtm, metrics, sweep_result))

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from ...spec import INITS
 from .local import LocalRows
-from .rows import Rows
+from .rows import HeldStart, Rows
 from .svd import randomized_svd
 
 __all__ = ["initialize", "start", "start_with_background", "INITS"]
@@ -81,10 +81,15 @@ def start(rows: Rows, k: int, method: str, rng, *, loss: str, W=None, H=None) ->
 def _custom(W, H, n, m, k):
     if W is None or H is None:
         raise ValueError("init='custom' needs both W and H")
-    W = np.array(W, dtype=np.float64, order="C")
+    held = isinstance(W, HeldStart)  # made and checked where the rows are
+    W = W if held else np.array(W, dtype=np.float64, order="C")
     H = np.array(H, dtype=np.float64, order="C")
     if W.shape != (n, k) or H.shape != (k, m):
         raise ValueError(f"init='custom' needs W of shape {(n, k)} and H of shape {(k, m)}; got {W.shape} and {H.shape}")
+    if held:
+        if not np.all(np.isfinite(H)) or H.min() < 0:
+            raise ValueError("The initial H of an NMF must be finite and non-negative")
+        return W, H
     if not (np.all(np.isfinite(W)) and np.all(np.isfinite(H))):
         raise ValueError("The initial W and H must be finite")
     if W.min() < 0 or H.min() < 0:

@@ -15,7 +15,7 @@ from ..engine import kernels
 from ..engine.products import Products
 from .background import background_parts, residual
 from .losses import frobenius_loss, poisson_loss
-from .rows import FLOOR, MU_EPS, Rows
+from .rows import FLOOR, MU_EPS, HeldStart, Rows
 from .svd import cholesky_qr
 
 __all__ = ["LocalRows"]
@@ -147,6 +147,8 @@ class LocalRows(Rows):
         self.arrays[into] = scale * (np.abs(draws) if absolute else draws)
 
     def set(self, into: str, array) -> None:
+        if isinstance(array, HeldStart):
+            raise ValueError("a start held by a cluster's blocks cannot start a fit in this process")
         self.arrays[into] = np.array(array, dtype=np.float64, order="C")
 
     def append_background(self, name: str, share: float, profile) -> None:

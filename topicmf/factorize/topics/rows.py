@@ -25,10 +25,23 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-__all__ = ["Rows", "FLOOR", "MU_EPS", "penalty_value"]
+__all__ = ["Rows", "HeldStart", "FLOOR", "MU_EPS", "penalty_value"]
 
 FLOOR = 1e-10  # Poisson: entries of W, H stay >= this where data need them (zeros would be absorbing)
 MU_EPS = np.finfo(np.float32).eps  # a multiplicative update's smallest denominator
+
+
+class HeldStart:
+    """A custom start of the document factor that the rows already hold, under ``name``: made where the rows are
+    (a cluster's blocks: :meth:`topicmf.distributed.rows.ClusterRows.set`) and given to a fit as ``W`` with
+    ``init="custom"``, so that no n × k array passes through the process running the solver.  Whoever made it
+    checked it (finite, non-negative)."""
+
+    def __init__(self, name: str, shape: tuple):
+        self.name, self.shape = name, tuple(shape)
+
+    def __repr__(self) -> str:
+        return f"HeldStart({self.name!r}, {self.shape})"
 
 
 class Rows(ABC):

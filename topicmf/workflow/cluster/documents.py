@@ -47,9 +47,13 @@ def attach(block, skeleton: TopicModel, idf) -> dict:
     return block.model.document_sums()
 
 
-def groups_on(block, names: list):
-    at = {name: g for g, name in enumerate(names)}
-    block.group = np.array([at.get(x, -1) for x in block.labels], dtype=np.int64)
+def groups_on(block, by: str, names: list):
+    """This block's sums per group of documents: by ``labels`` (``names``: the labels) or ``time`` (its bins)."""
+    if by == "labels":
+        at = {name: g for g, name in enumerate(names)}
+        block.group = np.array([at.get(x, -1) for x in block.labels], dtype=np.int64)
+    else:
+        block.group = block.time_bin
     return group_sums(block.model, block.group, len(names))
 
 
@@ -191,10 +195,10 @@ class ClusterDocuments:
         model.idf = idf
         return model
 
-    def group_topics(self, model: TopicModel, names: list) -> GroupTopics:
-        """Topics per label (:func:`topicmf.model.groups.group_topics`), a label's words at a time: the client
-        holds one label's k × terms sums at once, whatever the number of labels."""
-        parts = self.call(groups_on, names)
+    def group_topics(self, model: TopicModel, by: str, names: list) -> GroupTopics:
+        """Topics per label or per time bin (``by``: "labels" or "time"; :func:`topicmf.model.groups.group_topics`),
+        a group's words at a time: the client holds one group's k × terms sums at once, whatever their number."""
+        parts = self.call(groups_on, by, names)
         totals, documents = sum(p[0] for p in parts), sum(p[1] for p in parts)
         share = group_shares(totals)
         words = []

@@ -23,9 +23,10 @@ import shutil
 import sys
 import time
 
-from ...model import evaluate, fit_topic_model
+from ...model import evaluate
 from ...model.evaluate import coherence_words
 from ...model.hierarchy import topic_tree
+from ...model.seeds import seed_report
 from ...model.store import save_model
 from ...report.html import render_run
 from ...report.tables import TOPIC_DOCS, write_hierarchy, write_topic_docs, write_topics, write_word_topics
@@ -33,10 +34,11 @@ from ...runfolder.staging import staged_directory, write_atomic
 from ...spec import checked
 from ..common import later_stage
 from ..jobs import Outcome, RunResult
-from ..topic_run import _fit_progress, cluster_matrix, tokenizer_for, window_counts
+from ..topic_run import cluster_matrix, fit_fixed_k, heldout_metrics, tokenizer_for, window_counts
 from ..topic_write import NEIGHBOURS, manifest_of, write_groups
 from .documents import ClusterDocuments
 from .graph import cluster_graph
+from .times import cluster_bins
 
 __all__ = ["run_on_cluster"]
 
@@ -62,28 +64,34 @@ def run_on_cluster(job, address: str) -> RunResult:
 
 def _fit_and_write(job, dtm, folder, exchange):
     stage, timings = job.stage, job.timings
+    if job.before_fit is not None:
+        job.before_fit(dtm)
+    if job.options.time_column:  # checked before anything is fitted: a bad value stops the run here
+        job.bins = cluster_bins(dtm, job.time_bins)
     t = time.perf_counter()
-    ctx, callback = _fit_progress(stage, "fitting")
-    with ctx:
-        fitted = fit_topic_model(dtm, int(job.k), model=job.model, solver=job.solver, weighting=job.weighting,
-                                 seed=job.seed, tokenizer=tokenizer_for(dtm, job.options), callback=callback,
-                                 **job.fit_params)
+    fitted, seed_topics = fit_fixed_k(job, dtm, tokenizer_for(dtm, job.options))
     timings["fitting"] = time.perf_counter() - t
     t = time.perf_counter()
     docs = ClusterDocuments(dtm, exchange)
     with stage("evaluating") as progress:  # coherence's counts, the blocks' models, metrics, groups
         counts = window_counts(dtm, coherence_words([fitted]))
-        progress(1, 4)
+        progress(1, 5)
         idf = dtm.global_weights("tfidf") if job.similarity == "words" else None
         fitted = docs.attach(fitted, idf)
         fitted.sample = dtm.sample
-        progress(2, 4)
+        progress(2, 5)
         metrics = evaluate(fitted, dtm, counts)
-        progress(3, 4)
-        per_label = docs.group_topics(fitted, dtm.label_names) if dtm.label_names else None
-        progress(4, 4)
+        if seed_topics is not None:
+            metrics["seeds"] = seed_report(fitted, seed_topics)
+        progress(3, 5)
+        per_label = docs.group_topics(fitted, "labels", dtm.label_names) if dtm.label_names else None
+        progress(4, 5)
+        per_time = docs.group_topics(fitted, "time", job.bins.names) if job.bins is not None else None
+        progress(5, 5)
+    if job.heldout is not None:  # after attach: the held-out fit reuses the blocks' rows
+        metrics["heldout"] = heldout_metrics(job, dtm, fitted.n_topics)
     timings["evaluating"] = time.perf_counter() - t
-    outcome = Outcome(fitted, metrics, per_label, None, None, manifest_of(job, dtm, metrics, None))
+    outcome = Outcome(fitted, metrics, per_label, per_time, None, manifest_of(job, dtm, metrics, None))
     tables = job.tables
     write_topics(folder / "topics.csv", fitted, tables=tables)
     write_topic_docs(folder / "topic_docs.csv", fitted, tables=tables, best=docs.best(TOPIC_DOCS))
