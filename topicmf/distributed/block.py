@@ -13,7 +13,6 @@ themselves; W's rows stay here too (:mod:`topicmf.workflow.cluster`).
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 import numpy as np
@@ -31,7 +30,7 @@ from ..text.counting import count_terms
 from ..runfolder.npz import pack_strings, unpack_strings
 from ..text.matrix import cooccurrence, ids_digest, matrix_digest
 from ..text.windows import stream_window_counts
-from .exchange import Exchange
+from .exchange import Exchange, stable_hashes
 
 __all__ = ["Block"]
 
@@ -86,7 +85,7 @@ class Block:
             ids = ["" if v is None else str(v).strip() for v in self.ids]
             first_empty = next((offset + i + 1 for i, v in enumerate(ids) if not v), None)
             self.ids = ids
-            buckets = _hashes(ids) % np.uint64(n_blocks)
+            buckets = stable_hashes(ids) % np.uint64(n_blocks)
             messages = {}
             for target in range(n_blocks):
                 rows = np.flatnonzero(buckets == target)
@@ -275,7 +274,4 @@ def _block_rows(X, width: int, arrays=None) -> LocalRows:
     return LocalRows(X, width, products=Products(X, width, transpose="scatter"), arrays=arrays)
 
 
-def _hashes(values) -> np.ndarray:
-    """A stable 64-bit hash of each string (the same in every process, unlike Python's ``hash``)."""
-    return np.array([int.from_bytes(hashlib.blake2b(v.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                                    "little") for v in values], dtype=np.uint64)
+

@@ -15,13 +15,22 @@ written under a temporary name and renamed, and deleted once read.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Exchange"]
+__all__ = ["Exchange", "stable_hashes"]
+
+
+def stable_hashes(values) -> np.ndarray:
+    """A stable 64-bit hash of each string (the same in every process, unlike Python's ``hash``): which block owns
+    an id."""
+    return np.array([int.from_bytes(hashlib.blake2b(v.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                                    "little") for v in values], dtype=np.uint64)
 
 
 class Exchange:
@@ -38,14 +47,35 @@ class Exchange:
         folder = self.root / name
         folder.mkdir(parents=True, exist_ok=True)
         for target, arrays in messages.items():
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".npz", dir=folder)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    np.savez(out, **arrays)
-                os.replace(tmp, self._path(name, source, target))
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            self._write(folder, self._path(name, source, target), arrays)
+
+    @staticmethod
+    def _write(folder: Path, path: Path, arrays: dict) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".npz", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                np.savez(out, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def publish(self, name: str, source: int, arrays: dict) -> None:
+        """Write ``arrays`` once for every block to read (:meth:`collect`): a broadcast, kept until :meth:`clear`."""
+        folder = self.root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        self._write(folder, folder / f"{source:05d}.npz", arrays)
+
+    def collect(self, name: str) -> list[dict]:
+        """Every block's published arrays of ``name``, in block order."""
+        out = []
+        for path in sorted((self.root / name).glob("[0-9]*.npz")):
+            with np.load(path, allow_pickle=False) as data:
+                out.append({key: data[key] for key in data.files})
+        return out
+
+    def clear(self, name: str) -> None:
+        shutil.rmtree(self.root / name, ignore_errors=True)
 
     def receive(self, name: str, target: int) -> list[tuple[int, dict]]:
         """Every message of ``name`` addressed to ``target``, as (source, arrays) in source order; deleted once read."""

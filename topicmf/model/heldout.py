@@ -47,17 +47,17 @@ def held_out_count(n_docs: int, share: float) -> int:
     return n_test
 
 
-def _stream(seed: int, purpose: int, first: int, n: int) -> np.ndarray:
-    """Draws ``first`` … ``first + n − 1`` of a seeded counter-based stream (Philox) of 64-bit words: any part of a
+def _stream(seed: int, purpose: int, first: int, count: int) -> np.ndarray:
+    """Draws ``first`` … ``first + count − 1`` of a seeded counter-based stream (Philox) of 64-bit words: any part of a
     corpus (a cluster's block) draws its own without drawing those before it."""
     bits = np.random.Philox(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, purpose]))
     bits.advance(first // 4)  # Philox makes four words per step of its counter
-    return bits.random_raw(first % 4 + n)[first % 4:].astype(np.uint64)
+    return bits.random_raw(first % 4 + count)[first % 4:].astype(np.uint64)
 
 
-def document_keys(seed: int, first: int, n: int) -> np.ndarray:
-    """The random keys of documents ``first`` … ``first + n − 1``: the held-out documents have the smallest."""
-    return _stream(seed, 0, first, n)
+def document_keys(seed: int, first: int, count: int) -> np.ndarray:
+    """The random keys of documents ``first`` … ``first + count − 1``: the held-out documents have the smallest."""
+    return _stream(seed, 0, first, count)
 
 
 def split_documents(n_docs: int, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from ..corpus.tables import sniff_encoding
 from ..errors import CorpusError, TopicmfWarning
 
-__all__ = ["Ratings", "read_ratings", "Cells", "assemble_cells", "parse_number", "no_column", "find_column", "delimiter_of", "USER_NAMES", "ITEM_NAMES", "RATING_NAMES", "TIME_NAMES"]
+__all__ = ["Ratings", "read_ratings", "Cells", "assemble_cells", "parse_number", "no_column", "find_column", "delimiter_of", "split_fields", "looks_like_data", "USER_NAMES", "ITEM_NAMES", "RATING_NAMES", "TIME_NAMES"]
 
 #: Column names recognised without an option (compared lowercased, a recbole ``:type`` suffix dropped).
 USER_NAMES = ("user", "user_id", "userid", "uid", "user id", "customer", "customer_id")
@@ -101,13 +101,13 @@ def delimiter_of(path: Path, first_line: str) -> str:
     return ","
 
 
-def _split(line: str, delimiter: str) -> list[str]:
+def split_fields(line: str, delimiter: str) -> list[str]:
     if delimiter == ",":
         return next(csv.reader([line]))
     return line.split(delimiter)
 
 
-def _looks_like_data(fields: list[str]) -> bool:
+def looks_like_data(fields: list[str]) -> bool:
     """A first line of MovieLens data (user, item, rating…), not a header."""
     if len(fields) < 3:
         return False
@@ -127,7 +127,7 @@ def _text_rows(path: Path, encoding: str):
         if first is None:
             raise CorpusError(f"{path} is empty: expected rows of user, item and rating")
         delimiter = delimiter_of(path, first[1])
-        yield first[0], _split(first[1], delimiter)
+        yield first[0], split_fields(first[1], delimiter)
         if delimiter == ",":  # quoted fields may span lines: let csv read the rest
             fh.seek(0)
             reader = csv.reader(fh)
@@ -175,7 +175,7 @@ def _from_text(path, encoding, user_column, item_column, rating_column, time_col
     rows = _text_rows(path, encoding)
     line, header = next(rows)
     header = [h.strip() for h in header]
-    if _looks_like_data(header) and not any((user_column, item_column, rating_column, time_column)):
+    if looks_like_data(header) and not any((user_column, item_column, rating_column, time_column)):
         # a MovieLens file without a header: user, item, rating[, timestamp]
         names = ["user", "item", "rating", "timestamp"][: len(header)] + [f"column {i + 1}" for i in range(4, len(header))]
         return _long_rows(path, names, itertools.chain([(line, header)], rows), 0, 1, 2, 3 if len(header) > 3 else None,
