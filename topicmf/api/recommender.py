@@ -10,6 +10,9 @@ recommend`` folder; :func:`topicmf.load` reads one back.
 from __future__ import annotations
 
 import html
+import shutil
+import tempfile
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +24,7 @@ from ..spec import FAMILIES, SPLITS
 from ..workflow.recommend import fit_recommend, prepare_recommend, read_job_ratings, write_recommend
 from .frames import pandas
 from .notebook import Display
+from ..corpus.memory import is_path
 from .runs import FittedRun
 from .params import call_text, Estimator, stage_factory
 
@@ -35,7 +39,7 @@ RECOMMENDER_DEFAULTS = {
     "n_factors": None, "model": None, "solver": None, **dict.fromkeys(SETTINGS), "seed": 0, "top": 10,
     "include_known": False, "test_size": 0.2, "folds": None, "split": SPLITS[0], "min_rating": None,
     "user_column": None, "item_column": None, "rating_column": None, "time_column": None, "items": None,
-    "users": None, "quiet": False,
+    "users": None, "dask": None, "quiet": False,
 }
 
 
@@ -60,9 +64,15 @@ class Recommender(Display, FittedRun, Estimator):
     _fit_call = "fit(ratings)"
 
     def fit(self, data, y=None) -> "Recommender":
-        """Fit on ``data``: a DataFrame, an iterable of (user, item[, rating[, time]]) tuples, or a rating file."""
+        """Fit on ``data``: a DataFrame, an iterable of (user, item[, rating[, time]]) tuples, or a rating file.
+
+        With ``dask`` (a scheduler's address, or ``local:N``) a rating file is read and fitted on that cluster, as
+        ``topicmf recommend --dask`` does, into a temporary run folder; the fitted model then comes into this
+        process (an estimator holds its fit), read from the parts the workers wrote."""
         settings = {name: getattr(self, name) for name in SETTINGS if getattr(self, name) is not None}
         columns = {key: getattr(self, f"{key}_column") for key in ("user", "item", "rating", "time")}
+        if self.dask is not None:
+            return self._fit_on_cluster(data, settings, columns)
         try:
             job = prepare_recommend(
                 data, model=self.model, k=self.n_factors, solver=self.solver, seed=self.seed, top=self.top,
@@ -75,6 +85,26 @@ class Recommender(Display, FittedRun, Estimator):
         except ValueError as exc:  # a family's own check of its settings
             raise TopicmfError(str(exc)) from None
         self._fitted(outcome.model, outcome.manifest, job=job, outcome=outcome)
+        return self
+
+    def _fit_on_cluster(self, data, settings: dict, columns: dict) -> "Recommender":
+        from ..workflow.recommend import recommend
+
+        if not is_path(data):
+            raise TopicmfError("A Dask cluster reads the ratings from their file: give a path, not data in memory (it "
+                               "would all pass through this process)")
+        folder = Path(tempfile.mkdtemp(prefix="topicmf-recommender-")) / "run"
+        weakref.finalize(self, shutil.rmtree, folder.parent, True)
+        try:
+            result = recommend(data, out=folder, model=self.model, k=self.n_factors, solver=self.solver,
+                               seed=self.seed, top=self.top, test_size=self.test_size, folds=self.folds,
+                               split=self.split, settings=settings, min_rating=self.min_rating,
+                               columns={k: v for k, v in columns.items() if v is not None},
+                               exclude_known=not self.include_known, command=call_text(self),
+                               stage=stage_factory(self.quiet), items=self.items, users=self.users, dask=self.dask)
+        except ValueError as exc:
+            raise TopicmfError(str(exc)) from None
+        self._fitted(load_rating_model(folder), result.manifest, directory=folder)
         return self
 
     # --- tables --------------------------------------------------------------

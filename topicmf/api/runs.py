@@ -42,6 +42,8 @@ class FittedRun:
                 for item in Path(self._directory).iterdir():
                     if item.is_file():
                         shutil.copy2(item, tmp / item.name)
+                    elif item.is_dir() and not item.name.startswith("."):  # a cluster run's parts
+                        shutil.copytree(item, tmp / item.name)
         self._directory = out
         return out
 

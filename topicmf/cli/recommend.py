@@ -70,10 +70,13 @@ def rating_options(command):
               help="Names of the users, as --items.")
 @click.option("--out", "-o", default=None, help="Output folder (default: reports/<file name>).")
 @click.option("--force", is_flag=True, help="Replace the output folder of an earlier run.")
+@click.option("--dask", metavar="ADDRESS|local:N", default=None,
+              help="Read and fit on a Dask cluster (a scheduler address, or local:N worker processes here): ALS, the "
+                   "per-user files written by the workers. Needs pip install 'topicmf[dask]'.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @friendly
 def recommend_command(ratings: str, family, k, solver, seed, top, include_known, test_size, folds, split, min_rating,
-                      items, users, out, force, quiet, **params) -> None:
+                      items, users, out, force, dask, quiet, **params) -> None:
     """Fit a rating model to RATINGS and write recommendations, similar items and a report.
 
     RATINGS is a long table (CSV, TSV, JSON Lines, MovieLens u.data or ratings.dat) with a user,
@@ -96,7 +99,7 @@ def recommend_command(ratings: str, family, k, solver, seed, top, include_known,
                        test_size=test_size, folds=folds, split=split, settings=settings, min_rating=min_rating,
                        columns={key: value for key, value in columns.items() if value is not None},
                        exclude_known=not include_known, command=command_line(),
-                       stage=lambda label: Progress(label, quiet=quiet), items=items, users=users)
+                       stage=lambda label: Progress(label, quiet=quiet), items=items, users=users, dask=dask)
     click.echo(summary(result))
 
 
@@ -115,18 +118,20 @@ def summary(result) -> str:
                f"{evaluation['test_size']:.0%} of the cells held out ({evaluation['method']} split)")
         lines.append(f"held out   {model.family.headline(evaluation['model'])}   by {how}")
         lines.append(f"reference  {model.family.headline(evaluation['reference'])}   {evaluation['reference_title']}")
-    shown = min(5, model.n_users)
+    shown = min(5, model.n_users)  # (a cluster run's model here: the page's users)
     lines.append("")
     for u in range(shown):
         recs = model.recommend(model.user_ids[u], 3)
         text = ", ".join(f"{_named(item, model.item_title(item))} ({score:.2f})" for item, score in recs
                          ) or "(every item is known)"
         lines.append(f"  {_named(model.user_ids[u], model.user_title(model.user_ids[u]))} → {text}")
-    if model.n_users > shown:
-        lines.append(f"  … and {model.n_users - shown:,} more users in recommendations.csv")
+    if data["users"] > shown:
+        lines.append(f"  … and {data['users'] - shown:,} more users in recommendations"
+                     f"{'/' if m.get('parts') else '.csv'}")
     lines.append("")
-    lines.append(f"written    {result.directory}/index.html (and recommendations.csv, similar_items.csv, "
-                 f"model.npz, manifest.json) in {m['timings']['total']:.1f} s")
+    files = ("recommendations/, similar_items/, users/ (parts), model.npz, manifest.json" if m.get("parts") else
+             "recommendations.csv, similar_items.csv, model.npz, manifest.json")
+    lines.append(f"written    {result.directory}/index.html (and {files}) in {m['timings']['total']:.1f} s")
     return "\n".join(lines)
 
 

@@ -25,7 +25,8 @@ import numpy as np
 
 from ..factorize.engine.common import Tracker
 from ..factorize.ratings import kernels as rk
-from ..spec.ratings import EXPLICIT, IMPLICIT
+from ..factorize.ratings.models import IMPLICIT_ROW_SOLVES
+from ..spec.ratings import FAMILIES
 from .exchange import Exchange
 
 __all__ = ["ClusterRatingFit", "fit_on_cluster", "CHUNK"]
@@ -37,7 +38,7 @@ CHUNK = 1 << 20  # normal draws skipped at a time
 class ClusterRatingFit:
     """A rating fit whose factors stay on the blocks (``U``, ``b`` with their users, ``V``, ``c`` with their items)."""
 
-    model: str
+    family: str
     solver: str
     k: int
     global_mean: float
@@ -54,12 +55,12 @@ class ClusterRatingFit:
 
 # --- on the blocks ------------------------------------------------------------------------------------------------
 
-def start_on(block, model: str, k: int, seed: int, init_scale: float, n_users: int, user_bounds, item_bounds):
+def start_on(block, family: str, k: int, seed: int, init_scale: float, n_users: int, user_bounds, item_bounds):
     """This block's rows of the starting factors, as one machine draws all of them from ``default_rng(seed)``."""
     users = (int(user_bounds[block.index]), int(user_bounds[block.index + 1]))
     items = (int(item_bounds[block.index]), int(item_bounds[block.index + 1]))
     a = block.arrays = {}
-    if model == "implicit":  # uniform draws: one 64-bit word each, so the stream is skipped exactly
+    if FAMILIES[family].start == "uniform":  # one 64-bit word a draw, so the stream is skipped exactly
         a["U"] = init_scale * _uniform(seed, users[0] * k, (users[1] - users[0], k))
         a["V"] = init_scale * _uniform(seed, (n_users + items[0]) * k, (items[1] - items[0], k))
     else:  # normal draws: U is overwritten by the first half-sweep; V follows n_users × k normals
@@ -92,30 +93,26 @@ def _other(exchange: str, name: str):
             np.ascontiguousarray(np.concatenate([p["bias"] for p in parts])))
 
 
-def solve_on(block, exchange: str, name: str, side: str, model: str, weights: dict) -> None:
+def solve_on(block, exchange: str, name: str, side: str, family: str, weights: dict) -> None:
     """Solve this block's rows of ``side`` from the other side's factors, published as ``name``."""
     G, g_bias = _other(exchange, name)
     M = block.R if side == "users" else block.Rt
     F, f_bias = (block.arrays["U"], block.arrays["b"]) if side == "users" else (block.arrays["V"], block.arrays["c"])
-    if model == "implicit":
-        gram = np.ascontiguousarray(G.T @ G)
-        if weights["solver"] == "exact":
-            rk.implicit_rows_exact(M.indptr, M.indices, M.data, F, G, gram, weights["alpha"], weights["reg"])
-        else:
-            rk.implicit_rows_cg(M.indptr, M.indices, M.data, F, G, gram, weights["alpha"], weights["reg"], weights["cg_steps"])
+    if not FAMILIES[family].biases:  # implicit feedback: every cell, weighted
+        IMPLICIT_ROW_SOLVES[weights["solver"]](M, F, G, np.ascontiguousarray(G.T @ G), weights)
         return
     reg, reg_bias = (weights["alpha"], weights["gamma"]) if side == "users" else (weights["beta"], weights["delta"])
     rk.explicit_rows(M.indptr, M.indices, M.data, F, f_bias, G, g_bias, weights["mu"], reg, reg_bias, weights["factors"],
                      weights["per_rating"])
 
 
-def objective_on(block, exchange: str, name: str, model: str, weights: dict):
+def objective_on(block, exchange: str, name: str, family: str, weights: dict):
     """This block's part of the objective: its users' cells and penalties, its items' penalties (for implicit
     also the two k × k Gram matrices' parts, added up by the client)."""
     V, c = _other(exchange, name)
     R, U, b = block.R, block.arrays["U"], block.arrays["b"]
     Vb, cb = block.arrays["V"], block.arrays["c"]
-    if model == "implicit":
+    if not FAMILIES[family].biases:
         stored = np.empty(R.shape[0])
         rk.implicit_stored_terms(R.indptr, R.indices, R.data, U, V, weights["alpha"], stored)
         return (float(stored.sum()) + weights["reg"] * (float(np.vdot(U, U)) + float(np.vdot(Vb, Vb))), U.T @ U,
@@ -133,45 +130,46 @@ def objective_on(block, exchange: str, name: str, model: str, weights: dict):
 
 # --- on the client ------------------------------------------------------------------------------------------------
 
-def fit_on_cluster(ratings, model: str, params: dict) -> ClusterRatingFit:
-    """Fit the explicit (``als``, ``baseline``) or implicit (``cg``, ``exact``) model to the ratings on the blocks
-    of ``ratings`` (:class:`~.rating_reading.DistributedRatings`), with an estimator's ``params``
+def fit_on_cluster(ratings, family: str, params: dict) -> ClusterRatingFit:
+    """Fit the ``family``'s model (:data:`topicmf.spec.ratings.FAMILIES`) by one of its cluster solvers to the ratings
+    on the blocks of ``ratings`` (:class:`~.rating_reading.DistributedRatings`), with an estimator's ``params``
     (:meth:`~sklearn.base.BaseEstimator.get_params`): the factors stay there."""
-    family = IMPLICIT if model == "implicit" else EXPLICIT
+    spec = FAMILIES[family]
     solver = params["solver"]
-    if model == "explicit" and solver == "sgd":
-        raise ValueError("On a cluster the explicit model is fitted by ALS (solver 'als' or 'baseline'): SGD's "
-                         "steps run one stratum at a time over shared rows, which would move the blocks between the "
-                         "workers every sub-epoch")
+    if solver not in spec.cluster_solvers:
+        raise ValueError(f"On a cluster the {family} model is fitted by {' or '.join(spec.cluster_solvers)}, not "
+                         f"{solver}: SGD's steps run one stratum at a time over shared rows, which would move the "
+                         "blocks between the workers every sub-epoch")
     n_users, n_items = ratings.shape
-    factors = family.solver(solver).factors if model == "explicit" else True
-    k = int(params["n_components"]) if factors else 0
+    k = int(params["n_components"]) if spec.solver(solver).factors else 0
     seed = params.get("random_state")
-    if not isinstance(seed, (int, np.integer)):
+    if k == 0:  # the biases alone start at 0: nothing is drawn
+        seed = 0
+    elif not isinstance(seed, (int, np.integer)):
         raise ValueError("On a cluster the factors start from a seed: give random_state as an int")
     w = dict(params)
-    if model == "explicit":
-        w.update(mu=ratings.total / ratings.nnz, factors=factors, per_rating=params["penalty"] == "per_rating")
-    init_scale = family.init_scale.default
-    ratings.run(start_on, model, k, int(seed), init_scale, n_users, ratings.user_bounds, ratings.item_bounds)
+    if spec.biases:
+        w.update(mu=ratings.total / ratings.nnz, factors=k > 0, per_rating=params["penalty"] == "per_rating")
+    init_scale = spec.init_scale.default
+    ratings.run(start_on, family, k, int(seed), init_scale, n_users, ratings.user_bounds, ratings.item_bounds)
     exchange = str(ratings.exchange)
-    tracker = Tracker(f"{'ImplicitMF' if model == 'implicit' else 'ExplicitMF'}(solver={solver!r})",
-                      params["max_iter"], params["tol"])
+    tracker = Tracker(f"{spec.params.owner}(solver={solver!r})", params["max_iter"], params["tol"])
     sweep = 0
     ratings.run(publish_on, exchange, "items-0", "items")
     try:
         while True:
-            ratings.run(solve_on, exchange, f"items-{sweep}", "users", model, w)
+            ratings.run(solve_on, exchange, f"items-{sweep}", "users", family, w)
             Exchange(exchange).clear(f"items-{sweep}")
             sweep += 1
             ratings.run(publish_on, exchange, f"users-{sweep}", "users")
-            ratings.run(solve_on, exchange, f"users-{sweep}", "items", model, w)
+            ratings.run(solve_on, exchange, f"users-{sweep}", "items", family, w)
             Exchange(exchange).clear(f"users-{sweep}")
             ratings.run(publish_on, exchange, f"items-{sweep}", "items")
-            parts = ratings.run(objective_on, exchange, f"items-{sweep}", model, w)
-            value = sum(p[0] if model == "implicit" else p for p in parts)
-            if model == "implicit":
-                value += float(np.vdot(sum(p[1] for p in parts), sum(p[2] for p in parts)))
+            parts = ratings.run(objective_on, exchange, f"items-{sweep}", family, w)
+            if spec.biases:
+                value = sum(parts)
+            else:  # the Gram matrices' parts add up before their product
+                value = sum(p[0] for p in parts) + float(np.vdot(sum(p[1] for p in parts), sum(p[2] for p in parts)))
             if tracker.add(value):
                 break
     finally:
@@ -180,5 +178,5 @@ def fit_on_cluster(ratings, model: str, params: dict) -> ClusterRatingFit:
         tracker.finish()
     recorded = {key: params[key] for key in params if key != "random_state"}
     recorded.update(n_components=k, init_scale=init_scale)
-    return ClusterRatingFit(model, solver, k, float(w.get("mu", 0.0)), tuple(ratings.rating_range),
+    return ClusterRatingFit(family, solver, k, float(w.get("mu", 0.0)), tuple(ratings.rating_range),
                             np.array(tracker.curve), len(tracker.curve), tracker.converged, recorded)

@@ -15,11 +15,15 @@ import scipy.sparse as sp
 from ..errors import TopicmfError
 from ..neighbours.graph import NeighbourGraph
 from ..runfolder.npz import pack_strings, read_verified, unpack_strings
+from ..runfolder.parts import concat_strings
 from ..runfolder.manifest import MANIFEST_FILE, MODEL_FILE, RATINGS_FORMAT, file_record, read_manifest, write_manifest
 from .families import FAMILIES
 from .model import RatingModel
 
-__all__ = ["save_rating_model", "load_rating_model", "describe_rating_model", "RATINGS_FORMAT"]
+__all__ = ["save_rating_model", "save_rating_head", "load_rating_model", "describe_rating_model", "user_part_arrays",
+           "RATINGS_FORMAT", "USERS"]
+
+USERS = "users"  # a cluster run's folder of user parts: users/part-NNNNN.npz
 
 _REMEDY = "re-run `topicmf recommend`"
 _FLOATS = ("user_factors", "item_factors", "user_bias", "item_bias", "loss_curve")
@@ -53,6 +57,47 @@ def save_rating_model(model: RatingModel, directory, manifest: dict) -> dict:
     manifest["files"] = {MODEL_FILE: file_record(path)}
     write_manifest(directory, manifest)
     return manifest
+
+
+def user_part_arrays(user_factors, user_bias, user_ids, known) -> dict:
+    """The arrays of one part of a cluster run's users (``users/part-N.npz``): their rows of what ``model.npz``
+    holds for every user in a run of one machine."""
+    known = sp.csr_matrix(known)
+    arrays = {"user_factors": np.ascontiguousarray(user_factors, dtype=np.float64),
+              "user_bias": np.asarray(user_bias, dtype=np.float64), "known_indptr": known.indptr.astype(np.int64),
+              "known_indices": known.indices.astype(np.int32), "known_data": known.data.astype(np.float64)}
+    pack_strings(tuple(user_ids), arrays, "user_ids")
+    return arrays
+
+
+def save_rating_head(directory, manifest: dict, arrays: dict) -> dict:
+    """``model.npz`` and ``manifest.json`` of a cluster run: the items' arrays (``arrays``, as
+    :func:`save_rating_model` writes them) without the users', which are in the parts the manifest lists
+    (``"parts"``); returns the manifest written."""
+    directory = Path(directory)
+    path = directory / MODEL_FILE
+    with open(path, "wb") as out:
+        np.savez(out, **arrays)
+    manifest = dict(manifest, format=RATINGS_FORMAT)
+    manifest["files"] = {MODEL_FILE: file_record(path)}
+    write_manifest(directory, manifest)
+    return manifest
+
+
+def _user_parts(directory: Path, manifest: dict) -> dict:
+    """Every user part of a cluster run, checked against its SHA-256, as the user arrays of one ``model.npz``."""
+    try:
+        records = manifest["parts"]["files"]
+    except (KeyError, TypeError):
+        raise TopicmfError(f"{directory / MANIFEST_FILE} lists its parts wrongly; {_REMEDY}") from None
+    parts = [read_verified(directory / r[USERS]["file"], r[USERS]["sha256"], _REMEDY) for r in records]
+    out = {key: np.concatenate([p[key] for p in parts]) for key in ("user_factors", "user_bias", "known_indices",
+                                                                   "known_data")}
+    shifts = np.cumsum([0] + [p["known_indices"].size for p in parts[:-1]])
+    out["known_indptr"] = np.concatenate([parts[0]["known_indptr"][:1]] + [
+        p["known_indptr"][1:] + shift for p, shift in zip(parts, shifts)])
+    out.update(concat_strings(parts, "user_ids"))
+    return out
 
 
 def describe_rating_model(model: RatingModel, manifest: dict) -> dict:
@@ -89,6 +134,8 @@ def load_rating_model(directory) -> RatingModel:
     if not path.is_file():
         raise TopicmfError(f"{directory} has no {MODEL_FILE}")
     a = read_verified(path, expected, _REMEDY)
+    if manifest.get("parts"):  # a cluster run: its users' arrays are in the parts its workers wrote
+        a.update(_user_parts(directory, manifest))
     users = unpack_strings(a, "user_ids", path)
     items = unpack_strings(a, "item_ids", path)
     _check(a, users, items, path)

@@ -56,12 +56,15 @@ def write_recommendations(path, model: RatingModel, items: np.ndarray, scores: n
                  model.item_titles, model.user_titles, "user_title")
 
 
-def write_similar_items(path, model: RatingModel) -> None:
+def write_similar_items(path, model: RatingModel, rows=None) -> None:
     """similar_items.csv: ``item, rank, neighbour, score`` (cosine of the item factors); with names, the neighbour's
-    ``title`` and the ``item_title``."""
+    ``title`` and the ``item_title``.  ``rows``: the items the graph's rows are (a part of them; default all)."""
     g = model.similar
-    _write_pairs(path, ("item", "rank", "neighbour", "score"), model.item_ids, g.index, g.score, model.item_ids,
-                 model.item_titles, model.item_titles, "item_title")
+    owners = model.item_ids if rows is None else [model.item_ids[j] for j in rows]
+    owner_titles = model.item_titles if rows is None or model.item_titles is None else [
+        model.item_titles[j] for j in rows]
+    _write_pairs(path, ("item", "rank", "neighbour", "score"), owners, g.index, g.score, model.item_ids,
+                 model.item_titles, owner_titles, "item_title")
 
 
 def csv_text(header, rows) -> str:
@@ -73,17 +76,27 @@ def csv_text(header, rows) -> str:
     return "\n".join(lines) + "\n"
 
 
-def histogram(values: np.ndarray, max_bars: int = 20, width: int = 420, height: int = 170) -> dict:
-    """Bars of a rating histogram: one per distinct value when there are few, else equal bins."""
+MAX_BARS = 20
+
+
+def histogram_counts(values: np.ndarray, max_bars: int = MAX_BARS, distinct=None, edges=None) -> tuple:
+    """(labels, counts, one bar per value) of a rating histogram: a bar per distinct value when there are few, else
+    ``max_bars`` equal bins.  A part of the values (a cluster's block) is counted in the bars of all of them, given
+    their ``distinct`` values (when few) or the bins' ``edges``."""
     values = np.asarray(values, dtype=np.float64)
-    distinct = np.unique(values)
-    if distinct.size <= max_bars:
-        labels = [f"{v:g}" for v in distinct]
-        counts = np.searchsorted(distinct, values)
-        counts = np.bincount(counts, minlength=distinct.size)
-    else:
-        counts, edges = np.histogram(values, bins=max_bars)
-        labels = [f"{compact(a)}–{compact(b)}" for a, b in zip(edges[:-1], edges[1:])]
+    distinct = np.unique(values) if distinct is None and edges is None else distinct
+    if distinct is not None and distinct.size <= max_bars:
+        counts = np.bincount(np.searchsorted(distinct, values), minlength=distinct.size)
+        return [f"{v:g}" for v in distinct], counts, True
+    counts, edges = np.histogram(values, bins=max_bars if edges is None else edges)
+    return [f"{compact(a)}–{compact(b)}" for a, b in zip(edges[:-1], edges[1:])], counts, False
+
+
+def histogram(values: np.ndarray, max_bars: int = MAX_BARS, width: int = 420, height: int = 170,
+              counted: tuple | None = None) -> dict:
+    """Bars of a rating histogram (:func:`histogram_counts`, or ``counted``: its answer added up over parts)."""
+    labels, counts, per_value = counted or histogram_counts(values, max_bars)
+    counts = np.asarray(counts)
     left, bottom, top = 48, height - 26, 20
     step = (width - left - 8) / len(counts)
     peak = max(1, int(counts.max()))
@@ -92,7 +105,7 @@ def histogram(values: np.ndarray, max_bars: int = 20, width: int = 420, height: 
         h = (bottom - top) * count / peak
         bars.append({"x": round(left + n * step + 1, 1), "w": round(max(step - 2, 1), 1), "y": round(bottom - h, 1),
                      "h": round(h, 1), "label": label, "count": int(count),
-                     "show_label": distinct.size <= max_bars or n % 4 == 0})
+                     "show_label": per_value or n % 4 == 0})
     return {"bars": bars, "width": width, "height": height, "left": left, "bottom": bottom, "top": top,
             "peak": compact(peak), "step": round(step, 1)}
 
@@ -114,22 +127,25 @@ def _map(V: np.ndarray, counts: np.ndarray) -> np.ndarray | None:
     return np.column_stack([shown, xy])
 
 
-def page_data(model: RatingModel, items: np.ndarray, scores: np.ndarray, seed: int = 0) -> dict:
+def page_data(model: RatingModel, items: np.ndarray, scores: np.ndarray, seed: int = 0, totals=None) -> dict:
     """What the page's script draws, bounded whatever the data's size.
 
     Users: all, or a seeded sample of :data:`PAGE_USERS`, each with up to :data:`KNOWN_SHOWN`
     known items and their recommendations.  Items: those the map and these users name; the
     :data:`PAGE_ITEMS` most-rated of them carry their neighbour lists, and the neighbours are
     named too.  Every index in the data is an index into ``items``.
+
+    ``totals`` (n_users, item counts, item sums): a model of the sampled users only (a cluster run's), with what
+    the page says of every user and item.
     """
     known = model.known
-    n_users = model.n_users
-    if n_users <= PAGE_USERS:
-        users = np.arange(n_users)
+    n_users = model.n_users if totals is None else totals[0]
+    users = page_users(n_users, seed) if totals is None else np.arange(model.n_users)
+    if totals is None:
+        counts = np.bincount(known.indices, minlength=model.n_items)
+        sums = np.bincount(known.indices, weights=known.data, minlength=model.n_items)
     else:
-        users = np.sort(np.random.default_rng(seed).choice(n_users, PAGE_USERS, replace=False))
-    counts = np.bincount(known.indices, minlength=model.n_items)
-    sums = np.bincount(known.indices, weights=known.data, minlength=model.n_items)
+        counts, sums = totals[1], totals[2]
     means = np.divide(sums, counts, out=np.zeros(model.n_items), where=counts > 0)
     placed = _map(model.estimator.item_factors_, counts)
     user_rows, named = [], set() if placed is None else set(placed[:, 0].astype(np.int64).tolist())
@@ -142,7 +158,7 @@ def page_data(model: RatingModel, items: np.ndarray, scores: np.ndarray, seed: i
         named.update(j for j, _ in recs)
         user_rows.append((model.user_ids[u], None if model.user_titles is None else model.user_titles[u], int(hi - lo), [(int(cols[q]), float(vals[q])) for q in order], recs))
     g = model.similar
-    listed = np.array(sorted(named), dtype=np.int64)
+    listed = np.array(sorted(named), dtype=np.int64)  # (sampled users: their rows, in order)
     listed = listed[np.argsort(-counts[listed], kind="stable")[:PAGE_ITEMS]] if g is not None else listed[:0]
     if g is not None:
         named.update(g.index[listed].ravel().tolist())
@@ -167,17 +183,33 @@ def page_data(model: RatingModel, items: np.ndarray, scores: np.ndarray, seed: i
     }
 
 
-def render_ratings(model: RatingModel, ratings: Ratings, manifest: dict, items: np.ndarray,
-                   scores: np.ndarray) -> str:
-    """``index.html`` of a recommend run: one self-contained, offline page."""
+def page_users(n_users: int, seed: int) -> np.ndarray:
+    """The users the page shows: all, or a seeded sample of :data:`PAGE_USERS` (rows, ascending)."""
+    if n_users <= PAGE_USERS:
+        return np.arange(n_users)
+    return np.sort(np.random.default_rng(seed).choice(n_users, PAGE_USERS, replace=False))
+
+
+def rating_stats(R) -> dict:
+    """What the page says of the whole matrix: the histogram's bars, the users' and items' numbers of ratings."""
+    per_user = np.diff(R.indptr)
+    return {"hist": histogram_counts(R.data), "per_user": (int(np.median(per_user)), int(per_user.max())),
+            "per_item": np.bincount(R.indices, minlength=R.shape[1])}
+
+
+def render_ratings(model: RatingModel, ratings: Ratings | None, manifest: dict, items: np.ndarray,
+                   scores: np.ndarray, stats: dict | None = None, totals=None) -> str:
+    """``index.html`` of a recommend run: one self-contained, offline page.  A cluster run gives a model of the
+    page's users only with ``totals`` (:func:`page_data`) and ``stats`` (:func:`rating_stats`) instead of the
+    ratings."""
     script, script_hash = page_script("ratings.js")
-    data = page_data(model, items, scores, seed=int(model.estimator.random_state or 0))
-    R = ratings.R
+    data = page_data(model, items, scores, seed=int(model.estimator.random_state or 0), totals=totals)
+    stats = stats or rating_stats(ratings.R)
     e = model.estimator
     curve = line_chart(range(1, len(e.loss_curve_) + 1), [float(v) for v in e.loss_curve_],
                        title="objective per sweep (lower is better)", width=420)
-    per_user = np.diff(R.indptr)
-    per_item = np.bincount(R.indices, minlength=R.shape[1])
+    per_item = stats["per_item"]
+    n_users = model.n_users if totals is None else totals[0]
     family = model.family
     evaluation = manifest.get("metrics")
     rows = []
@@ -191,11 +223,11 @@ def render_ratings(model: RatingModel, ratings: Ratings, manifest: dict, items: 
     shown = len(data["users"])
     return TEMPLATES.get_template("ratings.html").render(
         m=manifest, family=family, evaluation=evaluation, metric_rows=rows, curve=curve,
-        hist=histogram(R.data), per_user=(int(np.median(per_user)), int(per_user.max())),
+        hist=histogram(None, counted=stats["hist"]), per_user=stats["per_user"],
         per_item=(int(np.median(per_item)), int(per_item.max())), never=int((per_item == 0).sum()),
         params=manifest["model"]["params"], shown=shown,
-        sample_note="" if shown == model.n_users else (
-            f"The page shows {shown:,} of the {model.n_users:,} users, a seeded uniform sample, so that it stays "
+        sample_note="" if shown == n_users else (
+            f"The page shows {shown:,} of the {n_users:,} users, a seeded uniform sample, so that it stays "
             f"small; every user is in recommendations.csv, and `topicmf suggest DIR --user ID` answers for any."),
         items_note="" if len(data["items"]["id"]) == model.n_items else (
             f"The page names {len(data['items']['id']):,} of the {model.n_items:,} items: those on the map, those of "

@@ -34,11 +34,13 @@ class Metric:
 
 @dataclass(frozen=True)
 class RatingSolver:
-    """One solver of a family; ``factors`` False: it fits μ and the biases alone (no factors, no k)."""
+    """One solver of a family; ``factors`` False: it fits μ and the biases alone (no factors, no k); ``cluster``
+    False: it does not run on a Dask cluster (:mod:`topicmf.distributed.als`)."""
 
     name: str
     description: str
     factors: bool = True
+    cluster: bool = True
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class RatingFamilySpec(SolverTable):
         (``evaluate(model, test) -> dict``) and a factory of the reference estimator.
     init_scale : Param
         The fit function's own parameter beside the estimator's: the factors' scale at the start.
+    start : {"normal", "uniform"}
+        How the starting factors are drawn (times ``init_scale``): N(0, 1), or uniform in [0, 1).
     """
 
     name: str
@@ -84,11 +88,17 @@ class RatingFamilySpec(SolverTable):
     evaluate_path: str
     reference_path: str
     init_scale: Param
+    start: str = "normal"
 
     @cached_property
     def function_params(self) -> ParamTable:
         """The fit function's parameters: the estimator's and ``init_scale``."""
         return ParamTable(self.params.owner, (*self.params, self.init_scale))
+
+    @property
+    def cluster_solvers(self) -> tuple:
+        """The solvers that run on a Dask cluster, the family's default there first."""
+        return tuple(s.name for s in self.solver_table if s.cluster)
 
     @property
     def default_k(self) -> int:
@@ -163,7 +173,8 @@ def _init_scale(default):
 FAMILIES = {
     "explicit": RatingFamilySpec(
         name="explicit", title="explicit ratings", description="ratings on known cells (μ + biases + factors)",
-        solver_table=(RatingSolver("sgd", "Funk's per-entry steps, by strata: parallel and reproducible"),
+        solver_table=(RatingSolver("sgd", "Funk's per-entry steps, by strata: parallel and reproducible",
+                                   cluster=False),
                       RatingSolver("als", "exact alternating ridge solves of each row over its known cells"),
                       RatingSolver("baseline", "μ + user and item biases alone, by the same ALS", factors=False)),
         params=ParamTable("ExplicitMF", (
@@ -209,7 +220,7 @@ FAMILIES = {
         estimator_path="topicmf.factorize.ratings.estimators:ImplicitMF",
         fit_path="topicmf.factorize.ratings.models:fit_implicit",
         evaluate_path="topicmf.ratings.evaluate:ranking_metrics",
-        reference_path="topicmf.ratings.reference:MostPopular", init_scale=_init_scale(0.01)),
+        reference_path="topicmf.ratings.reference:MostPopular", init_scale=_init_scale(0.01), start="uniform"),
 }
 
 EXPLICIT, IMPLICIT = FAMILIES["explicit"], FAMILIES["implicit"]

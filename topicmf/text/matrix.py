@@ -281,19 +281,20 @@ def cooccurrence(X, cols) -> np.ndarray:
     return np.asarray((B.T @ B).todense(), dtype=np.int64)
 
 
-def matrix_digest(X, row_offset: int = 0) -> int:
+def matrix_digest(X, row_offset: int = 0, keep_zeros: bool = False) -> int:
     """A 64-bit digest of a sparse matrix's entries: Σ over stored (row, column, value) of a mixing hash, mod 2⁶⁴.
 
     A sum, so the digest of a matrix held in row blocks is the sum of the
     blocks' digests (each told where its rows start): the same matrix gives
     the same fingerprint on one machine and on a cluster.  Explicit zeros
-    are left out.
+    are left out, unless ``keep_zeros`` (a rating matrix's known zeros are cells).
     """
     from ._digest import digest  # compiled; loaded only when a fingerprint is made
 
     X = sp.csr_matrix(X)
-    X = X if not (X.data == 0).any() else X.copy()
-    X.eliminate_zeros()
+    if not keep_zeros:
+        X = X if not (X.data == 0).any() else X.copy()
+        X.eliminate_zeros()
     return int(digest(X.indptr, X.indices, X.data, int(row_offset), X.shape[1]))
 
 

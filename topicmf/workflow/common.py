@@ -9,6 +9,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+
 from .. import __version__
 
 __all__ = ["versions", "peak_memory_mb", "silent", "later_stage", "corpus_name", "corpus_path", "default_out"]
@@ -87,3 +89,15 @@ def corpus_name(corpus) -> str:
 def default_out(corpus, suffix: str = "") -> Path:
     """``reports/<corpus name><suffix>`` under the current folder."""
     return Path("reports") / (corpus_name(corpus) + suffix)
+
+
+def median_of_counts(values, counts) -> float:
+    """The median of a multiset given as its distinct ``values`` and how many times each occurs (as np.median of
+    all of them: the mean of the two middle ones for an even number) — sums a cluster's blocks send."""
+    values, counts = np.asarray(values), np.asarray(counts)
+    order = np.argsort(values, kind="stable")
+    values, ends = values[order], np.cumsum(counts[order])
+    n = int(ends[-1])
+    lower = values[np.searchsorted(ends, (n - 1) // 2, side="right")]
+    upper = values[np.searchsorted(ends, n // 2, side="right")]
+    return float((lower + upper) / 2)

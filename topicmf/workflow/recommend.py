@@ -27,10 +27,12 @@ from ..ratings.names import Names, frame_names, read_names
 from ..ratings.memory import MEMORY_SOURCE, ratings_in_memory
 from ..runfolder.staging import check_destination, staged_directory
 from ..spec import SPLITS, checked
+from ..text.matrix import ids_digest, matrix_digest
 from ..report.ratings import render_ratings, write_recommendations, write_similar_items
 from .common import default_out, peak_memory_mb, silent, versions
 
-__all__ = ["RecommendResult", "recommend", "SIMILAR_ITEMS", "SPLITS"]
+__all__ = ["RecommendResult", "recommend", "SIMILAR_ITEMS", "SPLITS", "manifest_of", "data_summary", "evaluation_result",
+           "ratings_fingerprint"]
 
 SIMILAR_ITEMS = 10
 
@@ -45,14 +47,12 @@ class RecommendResult:
     ratings: Ratings
 
 
-def fingerprint(R: sp.csr_matrix, users, items) -> str:
-    """SHA-256 of the known cells and the ids: two runs on the same data share it."""
-    digest = hashlib.sha256()
-    for array in (R.indptr.astype(np.int64), R.indices.astype(np.int64), R.data.astype(np.float64)):
-        digest.update(array.tobytes())
-    for ids in (users, items):
-        digest.update("\x00".join(ids).encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+def ratings_fingerprint(shape, cells: int, users: int, items: int) -> str:
+    """SHA-256 of the matrix's shape and the 64-bit digests of its known cells (their rows, columns and values) and
+    of its user and item ids in their rows (:func:`topicmf.text.matrix.matrix_digest`, ``ids_digest``): sums, so a
+    cluster's blocks give the same fingerprint as one machine."""
+    text = f"ratings:{shape[0]}x{shape[1]}:{cells % 2**64}:{users % 2**64}:{items % 2**64}"
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 def positives(ratings: Ratings, threshold: float) -> Ratings:
@@ -129,6 +129,12 @@ def _evaluate(family, ratings: Ratings, make, *, test_size, folds, split, seed, 
             except ValueError as exc:
                 raise TopicmfError(str(exc)) from None
             progress(n + 1, len(splits))
+    return evaluation_result(family, how, found, reference, started)
+
+
+def evaluation_result(family, how: dict, found: list, reference: list, started: float) -> dict:
+    """The evaluation's record from each split's metrics of the model and of the reference (a warning when the model
+    does worse), here or on a cluster."""
     result = dict(how, seconds=round(time.perf_counter() - started, 3), model=_mean(found),
                   reference=_mean(reference), reference_title=family.reference_title)
     headline = family.metrics[0]
@@ -136,7 +142,7 @@ def _evaluate(family, ratings: Ratings, make, *, test_size, folds, split, seed, 
     if (mine < theirs) if headline.higher_is_better else (mine > theirs):
         warnings.warn(f"On the held-out cells the model does worse than the {family.reference_title} "
                       f"({headline.title} {mine:.3f} against {theirs:.3f}); fewer factors (-k), larger penalties or "
-                      f"{'fewer sweeps' if family.biases else 'a larger --reg'} may help", TopicmfWarning, stacklevel=3)
+                      f"{'fewer sweeps' if family.biases else 'a larger --reg'} may help", TopicmfWarning, stacklevel=4)
     if len(found) > 1:
         result["model_std"] = {k: float(np.std([f[k] for f in found])) for k in found[0] if isinstance(found[0][k], float)}
     return result
@@ -155,7 +161,7 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
               seed: int = 0, force: bool = False, top: int = 10, test_size: float = 0.2, folds: int | None = None,
               split: str = "random", settings: dict | None = None, min_rating: float | None = None,
               columns: dict | None = None, exclude_known: bool = True, command: str = "",
-              stage=None, items=None, users=None) -> RecommendResult:
+              stage=None, items=None, users=None, dask: str | None = None) -> RecommendResult:
     """Read a rating file, evaluate, fit, and write a run folder.
 
     Parameters
@@ -184,12 +190,19 @@ def recommend(path, *, out=None, model: str | None = None, k: int | None = None,
         Leave each user's known items out of their recommendations (the default).
     items, users : path, DataFrame or None
         Tables of names (:mod:`topicmf.ratings.names`): titles beside the ids in the files and on the page.
+    dask : str or None
+        Read and fit on that Dask cluster (an address, or ``local:N``): the workers hold the ratings and write
+        the per-user files as parts (:mod:`topicmf.workflow.cluster.recommend`).
     """
     out = check_destination(out if out is not None else default_out(path), path, force=force)
     job = prepare_recommend(path, out=out, model=model, k=k, solver=solver, seed=seed, force=force, top=top,
                             test_size=test_size, folds=folds, split=split, settings=settings, min_rating=min_rating,
                             columns=columns, exclude_known=exclude_known, command=command, stage=stage,
                             items=items, users=users)
+    if dask is not None:
+        from .cluster.recommend import recommend_on_cluster
+
+        return recommend_on_cluster(job, dask)
     ratings = read_job_ratings(job)
     outcome = fit_recommend(job, ratings)
     manifest = write_recommend(job, outcome)
@@ -304,7 +317,7 @@ def fit_recommend(job: RatingJob, ratings: Ratings) -> RatingOutcome:
         fitted.find_similar(SIMILAR_ITEMS, seed=job.seed)
         progress(2, 2)
     timings["recommending"] = time.perf_counter() - t
-    manifest = _manifest(job.source, ratings, chosen, fitted, evaluation, job.command, timings, k_used, job.top)
+    manifest = manifest_of(job, data_summary(ratings), chosen, evaluation, timings, k_used, job.top)
     manifest = describe_rating_model(fitted, manifest)
     if job.items is not None or job.users is not None:
         manifest["names"] = {what: names.report(ids, titles) for what, names, ids, titles in
@@ -334,28 +347,39 @@ def write_recommend(job: RatingJob, outcome: RatingOutcome, out=None, force: boo
     return manifest
 
 
-def _manifest(path, ratings, family, fitted, evaluation, command, timings, k, n) -> dict:
+def data_summary(ratings: Ratings) -> dict:
+    """What a run's manifest says of its data (:func:`manifest_of`), from the ratings here."""
     R = ratings.R
+    return {"users": int(R.shape[0]), "items": int(R.shape[1]), "known": int(R.nnz),
+            "rating_range": [float(R.data.min()), float(R.data.max())],
+            "digests": [matrix_digest(R, keep_zeros=True), ids_digest(ratings.user_ids), ids_digest(ratings.item_ids)],
+            "info": ratings.info}
+
+
+def manifest_of(job: RatingJob, data: dict, family, evaluation, timings, k, top: int) -> dict:
+    """The manifest of a recommend run so far, from its data's summary (:func:`data_summary`, or a cluster's)."""
+    path, info = job.source, data["info"]
     here = isinstance(path, (str, os.PathLike))
+    users, items = data["users"], data["items"]
     return {
-        "command": command or f"topicmf recommend {path if here else MEMORY_SOURCE}",
+        "command": job.command or f"topicmf recommend {path if here else MEMORY_SOURCE}",
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "versions": versions(),
         "data": {
             "path": str(Path(path).expanduser().resolve()) if here else None,
             "name": Path(path).stem if here else "ratings",
-            "format": ratings.info.get("format"),
-            "columns": ratings.info.get("columns"),
-            "users": int(R.shape[0]),
-            "items": int(R.shape[1]),
-            "known": int(R.nnz),
-            "density": float(R.nnz / max(1, R.shape[0] * R.shape[1])),
-            "rating_range": [float(R.data.min()), float(R.data.max())],
-            "duplicates": int(ratings.info.get("duplicates", 0)),
-            "min_rating": ratings.info.get("min_rating"),
-            "fingerprint": fingerprint(R, ratings.user_ids, ratings.item_ids),
+            "format": info.get("format"),
+            "columns": info.get("columns"),
+            "users": users,
+            "items": items,
+            "known": data["known"],
+            "density": float(data["known"] / max(1, users * items)),
+            "rating_range": data["rating_range"],
+            "duplicates": int(info.get("duplicates", 0)),
+            "min_rating": info.get("min_rating"),
+            "fingerprint": ratings_fingerprint((users, items), *data["digests"]),
         },
-        "model": {"k": int(k), "recommendations_per_user": int(n), "title": family.title},
+        "model": {"k": int(k), "recommendations_per_user": int(top), "title": family.title},
         "metrics": evaluation,
         "timings": timings,
     }

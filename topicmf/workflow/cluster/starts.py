@@ -21,6 +21,7 @@ from ...model import fit_topic_model
 from ...model.elsewhere import Elsewhere, RowsElsewhere
 from ...model.merging import merge_members, merged_rows, merged_topics
 from ...runfolder.parts import read_profile_rows
+from ..common import median_of_counts
 from ...model.seeds import pseudo_row, seed_rows, seed_topics_start, seeded_order, without_seeds
 
 __all__ = ["cluster_merged_start", "run_merged_start", "cluster_seeded_fit", "median_row_sum"]
@@ -88,14 +89,7 @@ def run_merged_start(dtm, directory, model, members: list) -> tuple:
 def median_row_sum(dtm) -> float:
     """The median of the documents' row sums, from each block's distinct sums and their counts."""
     parts = dtm.call("run", row_sums_on)
-    values = np.concatenate([p[0] for p in parts])
-    counts = np.concatenate([p[1] for p in parts])
-    order = np.argsort(values, kind="stable")
-    values, ends = values[order], np.cumsum(counts[order])
-    n = int(ends[-1])
-    lower = values[np.searchsorted(ends, (n - 1) // 2, side="right")]
-    upper = values[np.searchsorted(ends, n // 2, side="right")]
-    return float((lower + upper) / 2)
+    return median_of_counts(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
 
 
 def cluster_seeded_fit(dtm, job, seeds: list, strength: float, tokenizer, callback):
