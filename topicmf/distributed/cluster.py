@@ -8,13 +8,24 @@ from contextlib import contextmanager
 
 from ..errors import TopicmfError
 
-__all__ = ["open_client", "require_dask", "ask", "answers", "create_blocks", "WorkerLost", "PAUSE_LIMIT", "WORKER_ENV", "POLL"]
+__all__ = ["Closing", "open_client", "require_dask", "ask", "answers", "create_blocks", "WorkerLost", "PAUSE_LIMIT", "WORKER_ENV", "POLL"]
 
 POLL = 2.0  # seconds between checks that the workers of pending calls are still there
 
 #: Every worker is one process with one thread; BLAS uses that thread only (numba's kernels are limited by
 #: the blocks themselves, see :class:`~topicmf.distributed.block.Block`).
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+class Closing:
+    """What holds blocks on a cluster, as a context manager: ``close()`` on leaving."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
 
 
 class WorkerLost(TopicmfError):

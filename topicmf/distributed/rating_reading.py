@@ -25,9 +25,8 @@ import numpy as np
 
 from ..corpus.tables import sniff_encoding
 from ..errors import CorpusError, TopicmfError, TopicmfWarning
-from ..ratings.reading import (ITEM_NAMES, RATING_NAMES, TIME_NAMES, USER_NAMES, looks_like_data, split_fields,
-                               delimiter_of, find_column, no_column)
-from .cluster import ask, create_blocks
+from ..ratings.reading import delimiter_of, json_columns, long_columns, split_fields
+from .cluster import Closing, ask, create_blocks
 from .rating_block import RatingBlock
 
 __all__ = ["table_spec", "byte_ranges", "DistributedRatings", "read_ratings_on_cluster"]
@@ -61,34 +60,20 @@ def table_spec(path, columns: dict) -> dict:
             raise CorpusError(f"{path}:{line}: not a JSON object ({exc.msg})") from None
         if not isinstance(record, dict):
             raise CorpusError(f"{path}:{line}: expected a JSON object per line")
-        keys = [str(k) for k in record]
-        u = find_column(keys, user, USER_NAMES, "users", path)
-        i = find_column(keys, item, ITEM_NAMES, "items", path)
-        if u is None or i is None:
-            raise CorpusError(f"{path}:{line}: no {'users' if u is None else 'items'} field found "
-                              f"(fields: {', '.join(keys)}); name it with --{'user' if u is None else 'item'}-column")
-        r = None if no_column(rating) else find_column(keys, rating, RATING_NAMES, "ratings", path)
-        t = find_column(keys, when, TIME_NAMES, "times", path)
-        names = [keys[c] if c is not None else None for c in (u, i, r, t)]
+        names = json_columns(record, path, line, user, item, rating, when)
         return dict(spec, kind="json", start=0, line_offset=0, fields=names, format="long",
                     columns=dict(zip(("user", "item", "rating", "time"), names)))
     delimiter = delimiter_of(path, first)
     header = [h.strip() for h in split_fields(first, delimiter)]
     spec.update(delimiter=delimiter)
-    if looks_like_data(header) and not any((user, item, rating, when)):
-        names = ["user", "item", "rating", "timestamp"][: len(header)] + [
-            f"column {n + 1}" for n in range(4, len(header))]
-        return dict(spec, start=0, line_offset=0, header=names, index=(0, 1, 2, 3 if len(header) > 3 else None),
-                    format="long (no header)", columns=_names(names, (0, 1, 2, 3 if len(header) > 3 else None)))
-    u = find_column(header, user, USER_NAMES, "users", path)
-    i = find_column(header, item, ITEM_NAMES, "items", path)
-    if u is None or i is None:
+    found = long_columns(header, path, user, item, rating, when)
+    if found is None:
         raise TopicmfError(f"{path} is a wide table (a row per user, a column per item): --dask reads long tables "
                            "(a row per rating); run without --dask")
-    r = None if no_column(rating) else find_column(header, rating, RATING_NAMES, "ratings", path)
-    t = find_column(header, when, TIME_NAMES, "times", path)
-    return dict(spec, start=header_end, line_offset=line, header=header, index=(u, i, r, t), format="long",
-                columns=_names(header, (u, i, r, t)))
+    names, index, kind = found
+    no_header = kind == "long (no header)"  # the first line is data
+    return dict(spec, start=0 if no_header else header_end, line_offset=0 if no_header else line, header=names,
+                index=index, format=kind, columns=_names(names, index))
 
 
 def _names(header, index) -> dict:
@@ -117,7 +102,7 @@ def _bounds(n: int, parts: int) -> np.ndarray:
     return np.linspace(0, n, parts + 1).round().astype(np.int64)
 
 
-class DistributedRatings:
+class DistributedRatings(Closing):
     """A rating matrix held by a cluster's blocks: block b owns users ``user_bounds[b]`` … and items
     ``item_bounds[b]`` …; the client holds counts and sums (:func:`read_ratings_on_cluster`)."""
 
@@ -150,13 +135,6 @@ class DistributedRatings:
     def close(self) -> None:
         if self._own_exchange:
             shutil.rmtree(self.exchange, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
 
 def read_ratings_on_cluster(client, path, columns: dict | None = None, min_rating=None, exchange=None,

@@ -34,7 +34,7 @@ from ..text.merge import best_surfaces
 from ..text.prune import even_terms, prune_terms
 from ..text.stream import DocumentSample
 from .block import Block
-from .cluster import answers, ask, create_blocks
+from .cluster import Closing, answers, ask, create_blocks
 from .rows import ClusterRows
 
 __all__ = ["read_corpus", "DistributedMatrix"]
@@ -45,7 +45,7 @@ def _call(actors, method: str, *args):
     return ask(actors, method, [args] * len(actors), method.replace("_", " "))
 
 
-class DistributedMatrix(TermMatrix):
+class DistributedMatrix(Closing, TermMatrix):
     """A document-term matrix held in row blocks on Dask workers; the client holds what grows with the vocabulary.
 
     It offers what the rest of a run needs of a matrix
@@ -199,13 +199,6 @@ class DistributedMatrix(TermMatrix):
             pass
         if self._own_exchange:
             shutil.rmtree(self.exchange, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
 
 def _split(units: list, n_parts: int) -> list[tuple[int, list]]:

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from ..corpus.tables import sniff_encoding
 from ..errors import CorpusError, TopicmfWarning
 
-__all__ = ["Ratings", "read_ratings", "Cells", "assemble_cells", "parse_number", "no_column", "find_column", "delimiter_of", "split_fields", "looks_like_data", "USER_NAMES", "ITEM_NAMES", "RATING_NAMES", "TIME_NAMES"]
+__all__ = ["Ratings", "read_ratings", "Cells", "assemble_cells", "parse_number", "no_column", "find_column", "delimiter_of", "split_fields", "looks_like_data", "long_columns", "json_columns", "USER_NAMES", "ITEM_NAMES", "RATING_NAMES", "TIME_NAMES"]
 
 #: Column names recognised without an option (compared lowercased, a recbole ``:type`` suffix dropped).
 USER_NAMES = ("user", "user_id", "userid", "uid", "user id", "customer", "customer_id")
@@ -175,22 +175,47 @@ def _from_text(path, encoding, user_column, item_column, rating_column, time_col
     rows = _text_rows(path, encoding)
     line, header = next(rows)
     header = [h.strip() for h in header]
+    found = long_columns(header, path, user_column, item_column, rating_column, time_column)
+    if found is None:
+        return _wide_rows(path, header, rows)
+    names, index, kind = found
+    if kind == "long (no header)":  # the first line is data
+        rows = itertools.chain([(line, header)], rows)
+    return _long_rows(path, names, rows, *index, kind, progress)
+
+
+def long_columns(header: list, path, user_column=None, item_column=None, rating_column=None, time_column=None):
+    """(column names, (user, item, rating, time) indexes, format) of a long table with this first line — a MovieLens
+    file without a header when the line looks like data and no column is named —, or None for a wide table."""
     if looks_like_data(header) and not any((user_column, item_column, rating_column, time_column)):
         # a MovieLens file without a header: user, item, rating[, timestamp]
         names = ["user", "item", "rating", "timestamp"][: len(header)] + [f"column {i + 1}" for i in range(4, len(header))]
-        return _long_rows(path, names, itertools.chain([(line, header)], rows), 0, 1, 2, 3 if len(header) > 3 else None,
-                          "long (no header)", progress)
+        return names, (0, 1, 2, 3 if len(header) > 3 else None), "long (no header)"
     u = find_column(header, user_column, USER_NAMES, "users", path)
     i = find_column(header, item_column, ITEM_NAMES, "items", path)
     if u is not None and i is not None:
         r = None if no_column(rating_column) else find_column(header, rating_column, RATING_NAMES, "ratings", path)
         t = find_column(header, time_column, TIME_NAMES, "times", path)
-        return _long_rows(path, header, rows, u, i, r, t, "long", progress)
+        return header, (u, i, r, t), "long"
     if item_column is not None or (rating_column is not None and not no_column(rating_column)):
         missing = "users" if u is None else "items"
         raise CorpusError(f"{path}: no {missing} column found (columns: {', '.join(header)}); "
                           f"name it with --{missing[:-1]}-column")
-    return _wide_rows(path, header, rows)
+    return None
+
+
+def json_columns(record: dict, path, line: int, user_column=None, item_column=None, rating_column=None,
+                 time_column=None) -> list:
+    """The fields of the user, item, rating and time (None where absent) of JSON Lines whose first record this is."""
+    keys = [str(k) for k in record]
+    u = find_column(keys, user_column, USER_NAMES, "users", path)
+    i = find_column(keys, item_column, ITEM_NAMES, "items", path)
+    if u is None or i is None:
+        raise CorpusError(f"{path}:{line}: no {'users' if u is None else 'items'} field found "
+                          f"(fields: {', '.join(keys)}); name it with --{'user' if u is None else 'item'}-column")
+    r = None if no_column(rating_column) else find_column(keys, rating_column, RATING_NAMES, "ratings", path)
+    t = find_column(keys, time_column, TIME_NAMES, "times", path)
+    return [keys[c] if c is not None else None for c in (u, i, r, t)]
 
 
 class Cells:
@@ -245,15 +270,7 @@ def _long_from_json(path, encoding, user_column, item_column, rating_column, tim
     columns = None
     for line, record in _json_rows(path, encoding):
         if columns is None:
-            keys = [str(k) for k in record]
-            u = find_column(keys, user_column, USER_NAMES, "users", path)
-            i = find_column(keys, item_column, ITEM_NAMES, "items", path)
-            if u is None or i is None:
-                raise CorpusError(f"{path}:{line}: no {'users' if u is None else 'items'} field found "
-                                  f"(fields: {', '.join(keys)}); name it with --{'user' if u is None else 'item'}-column")
-            r = None if no_column(rating_column) else find_column(keys, rating_column, RATING_NAMES, "ratings", path)
-            t = find_column(keys, time_column, TIME_NAMES, "times", path)
-            columns = [keys[c] if c is not None else None for c in (u, i, r, t)]
+            columns = json_columns(record, path, line, user_column, item_column, rating_column, time_column)
         cu, ci, cr, ct = columns
         if cu not in record or ci not in record:
             raise CorpusError(f"{path}:{line}: the record has no {cu if cu not in record else ci!r} field")
