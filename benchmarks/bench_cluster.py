@@ -13,6 +13,7 @@ by the run on 1,000 random documents against exact search), NMI against the plan
 time of ``topicmf similar`` and ``topicmf query`` on the saved run (median of 3, loading included).
 
     python benchmarks/bench_cluster.py [--sizes 100000,1000000] [--data ../bench-data] [--keep]
+                                       [--address tcp://127.0.0.1:8786]
 
 The corpora are those of bench_scale.py (benchmarks/synthetic.py, seed 0), generated when missing.
 """
@@ -77,14 +78,14 @@ def run_measured(cmd: list[str]) -> dict:
             "descendant_peaks_gb": sorted((v / 2**30 for v in others.values()), reverse=True)}
 
 
-def measure(n_docs: int, data: Path, keep: bool, workers: int) -> dict:
+def measure(n_docs: int, data: Path, keep: bool, workers: int, address: str | None = None) -> dict:
     corpus = data / f"synthetic-{n_docs}.jsonl"
     if not corpus.exists():
         write_corpus(corpus, n_docs, seed=0)
     out = Path(tempfile.mkdtemp(prefix="bench_cluster_", dir=data)) / "run"
     try:
         row = run_measured([sys.executable, "-m", "topicmf", "run", str(corpus), "-k", "50", "--dask",
-                            f"local:{workers}", "--out", str(out), "-q"])
+                            address or f"local:{workers}", "--out", str(out), "-q"])
         manifest = json.loads((out / "manifest.json").read_text())
         first_id = json.loads(corpus.open().readline())["id"]
         row.update({
@@ -108,11 +109,14 @@ def main():
     parser.add_argument("--data", type=Path, default=HERE.parents[1] / "bench-data")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the run folders")
+    parser.add_argument("--address", default=None,
+                        help="a running scheduler (tcp://…) instead of a LocalCluster: the scheduler and the workers "
+                             "then live outside the client's process (the workers' memory is not sampled)")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in args.sizes.split(","):
-        rows.append(measure(int(n), args.data, args.keep, args.workers))
+        rows.append(measure(int(n), args.data, args.keep, args.workers, args.address))
         print(json.dumps(rows[-1], indent=1), flush=True)
     print(f"\nmachine: {os.cpu_count()} cores; `topicmf run CORPUS -k 50 --dask local:{args.workers}` "
           "(one thread per worker process)\n")
