@@ -85,19 +85,19 @@ def popularity_on(block) -> np.ndarray:
 def score_on(block, exchange: str, family_name: str, params, mean: float, rating_range: tuple, popularity):
     """This block's sums of the held-out scores: of the fitted model (``params``), or of the most popular items
     (``popularity``)."""
-    family = FAMILIES[family_name]
+    spec = FAMILIES[family_name]
     if popularity is not None:
         model = MostPopular()
         model.popularity_, model.known_ = popularity, block.R
     else:
         parts = Exchange(exchange).collect("items-scored")
-        model = family.estimator(**params)
+        model = spec.estimator(**params)
         model.user_factors_, model.user_bias_ = block.arrays["U"], block.arrays["b"]
         model.item_factors_ = np.ascontiguousarray(np.concatenate([p["F"] for p in parts]))
         model.item_bias_ = np.ascontiguousarray(np.concatenate([p["bias"] for p in parts]))
         model.global_mean_, model.rating_range_, model.known_ = mean, tuple(rating_range), block.R
     test = block.test
-    if family.biases:
+    if spec.biases:
         return error_sums(model, test)
     positive = test.copy()
     positive.data = (positive.data > 0).astype(np.float64)
@@ -146,7 +146,8 @@ def evaluate_on_cluster(ratings, family, params: dict, *, test_size, folds, seed
         (None, bounds[0])]
     exchange = str(ratings.exchange)
     found, reference = [], []
-    reference_params = family.reference().get_params() if family.biases else None
+    reference_model = family.reference()  # an ALS estimator (the baseline), or the most popular items
+    reference_params = reference_model.get_params() if hasattr(reference_model, "get_params") else None
     with stage("evaluating") as progress:
         for number, (low, high) in enumerate(splits):
             kept = ratings.run(split_on, low, high)

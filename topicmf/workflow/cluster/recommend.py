@@ -70,16 +70,16 @@ def finish_on(block, exchange: str, family_name: str, params: dict, mean: float,
               counted) -> dict:
     """Recommend for this block's users, find its items' neighbours, write its parts; returns their records, the
     page's users among its own, its items' factors and neighbour lists, and its part of the histogram."""
-    family = FAMILIES[family_name]
+    spec = FAMILIES[family_name]
     parts = Exchange(exchange).collect("items-final")
     V = np.ascontiguousarray(np.concatenate([p["F"] for p in parts]))
     c = np.ascontiguousarray(np.concatenate([p["bias"] for p in parts]))
     item_ids = [x for p in Exchange(exchange).collect("item-ids") for x in unpack_strings(p, "ids", "exchange")]
-    estimator = family.estimator(**params)
+    estimator = spec.estimator(**params)
     estimator.user_factors_, estimator.user_bias_ = block.arrays["U"], block.arrays["b"]
     estimator.item_factors_, estimator.item_bias_ = V, c
     estimator.global_mean_, estimator.rating_range_, estimator.known_ = mean, tuple(rating_range), block.R
-    model = RatingModel(family, estimator, tuple(block.ids["users"]), tuple(item_ids))
+    model = RatingModel(spec, estimator, tuple(block.ids["users"]), tuple(item_ids))
     items, scores = model.recommend_rows(np.arange(block.R.shape[0]), top, exclude_known)
     folder, name, written = Path(folder), part_name(block.index), {}
     for table in (RECOMMENDATIONS, SIMILAR, USERS):
@@ -194,7 +194,7 @@ def _finish(job, ratings, chosen, estimator, fit, folder, exchange, n_similar, m
         low, high = min(s["low"] for s in summaries), max(s["high"] for s in summaries)
         counted = {"distinct": distinct} if distinct.size <= MAX_BARS else {
             "edges": np.linspace(low, high, MAX_BARS + 1)}
-        page_rows = _page_rows(n_users, int(job.seed))
+        page_rows = page_users(n_users, int(job.seed))  # the users one machine's page shows
         params = estimator.get_params()
         done = ask(blocks, "run", [(finish_on, exchange, chosen.name, params, fit.global_mean, fit.rating_range,
                                     job.top, job.exclude_known, n_similar, str(folder), int(ub[b]), int(ib[b]),
@@ -248,7 +248,3 @@ def _finish(job, ratings, chosen, estimator, fit, folder, exchange, n_similar, m
         progress(1, 1)
     manifest["timings"]["writing"] = time.perf_counter() - t
     return shown, manifest
-
-
-def _page_rows(n_users: int, seed: int) -> np.ndarray:
-    return page_users(n_users, seed)
