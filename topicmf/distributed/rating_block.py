@@ -10,11 +10,11 @@ what moves between blocks goes through the exchange folder.
 from __future__ import annotations
 
 import csv
-import json
 
 import numpy as np
 import scipy.sparse as sp
 
+from ..ratings.reading import json_record, number_problem
 from ..runfolder.npz import pack_strings, unpack_strings
 from .exchange import Exchange, stable_hashes
 
@@ -85,18 +85,15 @@ class RatingBlock:
         for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                return n, f"not a JSON object ({exc.msg})"
-            if not isinstance(record, dict):
-                return n, "expected a JSON object per line"
+            record, problem = json_record(line)
+            if problem:
+                return n, problem
             if cu not in record or ci not in record:
                 return n, f"the record has no {cu if cu not in record else ci!r} field"
             c["users"].append(str(record[cu]))
             c["items"].append(str(record[ci]))
             if cr is not None:
-                bad = _number_problem(record.get(cr), cr)
+                bad = number_problem(record.get(cr), cr)
                 if bad is not None:
                     return n, bad
                 c["texts"].append(record.get(cr))
@@ -288,17 +285,6 @@ def _named(numbers, names, mask) -> dict:
     return arrays
 
 
-def _number_problem(value, what: str) -> str | None:
-    """The reason ``value`` is not a finite number, or None (the text of :func:`topicmf.ratings.reading.parse_number`)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return f"the {what} {value!r} is not a number"
-    if not np.isfinite(number):
-        return f"the {what} {value!r} is not a finite number"
-    return None
-
-
 def _values(cells: dict, spec: dict):
     """The cells' values (1 each without a rating column) and the first that is not a finite number."""
     texts = cells["texts"]
@@ -312,7 +298,7 @@ def _values(cells: dict, spec: dict):
         if values is None or not np.isfinite(values).all():
             what = spec["fields"][2] if spec["kind"] == "json" else spec["header"][spec["index"][2]]
             for text, line in zip(texts, cells["lines"]):
-                bad = _number_problem(text, what)
+                bad = number_problem(text, what)
                 if bad is not None:
                     return np.zeros(len(texts)), (line, bad)
         return values, None

@@ -14,7 +14,6 @@ owning their item.  Every message goes through the exchange folder (:mod:`.excha
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -25,7 +24,7 @@ import numpy as np
 
 from ..corpus.tables import sniff_encoding
 from ..errors import CorpusError, TopicmfError, TopicmfWarning
-from ..ratings.reading import delimiter_of, json_columns, long_columns, split_fields
+from ..ratings.reading import delimiter_of, json_columns, json_record, long_columns, split_fields
 from .cluster import Closing, ask, create_blocks
 from .rating_block import RatingBlock
 
@@ -54,12 +53,9 @@ def table_spec(path, columns: dict) -> dict:
         raise CorpusError(f"{path} is empty: expected rows of user, item and rating")
     spec = {"path": str(path), "encoding": encoding, "kind": "text", "first_line": line}
     if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-        try:
-            record = json.loads(first)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(f"{path}:{line}: not a JSON object ({exc.msg})") from None
-        if not isinstance(record, dict):
-            raise CorpusError(f"{path}:{line}: expected a JSON object per line")
+        record, problem = json_record(first)
+        if problem:
+            raise CorpusError(f"{path}:{line}: {problem}")
         names = json_columns(record, path, line, user, item, rating, when)
         return dict(spec, kind="json", start=0, line_offset=0, fields=names, format="long",
                     columns=dict(zip(("user", "item", "rating", "time"), names)))

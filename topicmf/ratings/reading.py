@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from ..corpus.tables import sniff_encoding
 from ..errors import CorpusError, TopicmfWarning
 
-__all__ = ["Ratings", "read_ratings", "Cells", "assemble_cells", "parse_number", "no_column", "find_column", "delimiter_of", "split_fields", "looks_like_data", "long_columns", "json_columns", "USER_NAMES", "ITEM_NAMES", "RATING_NAMES", "TIME_NAMES"]
+__all__ = ["Ratings", "read_ratings", "Cells", "assemble_cells", "parse_number", "no_column", "find_column", "delimiter_of", "split_fields", "looks_like_data", "long_columns", "json_columns", "json_record", "number_problem", "USER_NAMES", "ITEM_NAMES", "RATING_NAMES", "TIME_NAMES"]
 
 #: Column names recognised without an option (compared lowercased, a recbole ``:type`` suffix dropped).
 USER_NAMES = ("user", "user_id", "userid", "uid", "user id", "customer", "customer_id")
@@ -83,14 +83,20 @@ def no_column(column: str | None) -> bool:
     return column is not None and column.strip().lower() == "none"
 
 
-def parse_number(text, path, line: int, what: str) -> float:
+def number_problem(text, what: str) -> str | None:
+    """Why ``text`` is not a finite number (naming it as ``what``), or None."""
     try:
         value = float(text)
     except (TypeError, ValueError):
-        raise CorpusError(f"{path}:{line}: the {what} {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise CorpusError(f"{path}:{line}: the {what} {text!r} is not a finite number")
-    return value
+        return f"the {what} {text!r} is not a number"
+    return None if math.isfinite(value) else f"the {what} {text!r} is not a finite number"
+
+
+def parse_number(text, path, line: int, what: str) -> float:
+    problem = number_problem(text, what)
+    if problem:
+        raise CorpusError(f"{path}:{line}: {problem}")
+    return float(text)
 
 
 def delimiter_of(path: Path, first_line: str) -> str:
@@ -139,17 +145,25 @@ def _text_rows(path: Path, encoding: str):
                 yield n, line.split(delimiter)
 
 
+def json_record(line: str) -> tuple:
+    """(record, None) for a line holding a JSON object, else (None, why not)."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, f"not a JSON object ({exc.msg})"
+    if not isinstance(record, dict):
+        return None, "expected a JSON object per line"
+    return record, None
+
+
 def _json_rows(path: Path, encoding: str):
     with open(path, encoding=encoding) as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(f"{path}:{n}: not a JSON object ({exc.msg})") from None
-            if not isinstance(record, dict):
-                raise CorpusError(f"{path}:{n}: expected a JSON object per line")
+            record, problem = json_record(line)
+            if problem:
+                raise CorpusError(f"{path}:{n}: {problem}")
             yield n, record
 
 
