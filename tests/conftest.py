@@ -60,3 +60,42 @@ def labelled_corpus(tmp_path: Path) -> Path:
             "sport/f.txt": "The match ended after the team scored twice in the match.",
         },
     )
+
+
+class _KillingStage:
+    """A stage (a context manager and a ``(done, total)`` callback) that kills one Dask worker process the first time
+    a stage whose label holds ``label_part`` reports progress; the worker's address goes into ``killed``."""
+
+    def __init__(self, label: str, label_part: str, killed: list):
+        self.label, self.label_part, self.killed = label, label_part, killed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __call__(self, done, total=None):
+        if self.label_part in self.label and not self.killed:
+            import signal
+
+            import distributed
+
+            pids = distributed.default_client().run(os.getpid)
+            address, pid = sorted(pids.items())[-1]
+            self.killed.append(address)
+            os.kill(pid, signal.SIGKILL)
+
+
+def kill_a_worker_when(label_part: str, killed: list):
+    """A stage factory for a run on a cluster that kills a worker in the stage named by ``label_part``."""
+    return lambda label: _KillingStage(label, label_part, killed)
+
+
+def page_data(folder: Path) -> dict:
+    """The data a run folder's page draws from (its JSON script)."""
+    import json
+    import re
+
+    text = (Path(folder) / "index.html").read_text(encoding="utf-8")
+    return json.loads(re.search(r'<script type="application/json" id="[^"]*">(.*?)</script>', text, re.S).group(1))

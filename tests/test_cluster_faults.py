@@ -3,43 +3,16 @@ hang, never a partial run folder, never a damaged earlier run."""
 
 from __future__ import annotations
 
-import os
-import signal
 
 import pytest
 
-from conftest import DEMO
+from conftest import DEMO, kill_a_worker_when
 from topicmf.errors import TopicmfError
 
 distributed = pytest.importorskip("distributed")
 
 from topicmf.distributed.cluster import WorkerLost  # noqa: E402
 from topicmf.workflow import run  # noqa: E402
-
-
-class _KillingStage:
-    """A stage (a context manager and a ``(done, total)`` callback) that kills one worker process the first time a
-    stage whose label holds ``label_part`` reports progress."""
-
-    def __init__(self, label: str, label_part: str, killed: list):
-        self.label, self.label_part, self.killed = label, label_part, killed
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def __call__(self, done, total=None):
-        if self.label_part in self.label and not self.killed:
-            pids = distributed.default_client().run(os.getpid)
-            address, pid = sorted(pids.items())[-1]
-            self.killed.append(address)
-            os.kill(pid, signal.SIGKILL)
-
-
-def _kill_a_worker_when(label_part: str, killed: list):
-    return lambda label: _KillingStage(label, label_part, killed)
 
 
 @pytest.mark.parametrize("stage_label", ["reading", "fitting", "neighbours", "writing the documents"])
@@ -49,7 +22,7 @@ def test_a_worker_killed_mid_run_stops_it_cleanly(tmp_path, stage_label):
     killed = []
     with pytest.raises(WorkerLost) as lost:
         run(DEMO, out=tmp_path / "run", k=4, seed=0, force=True, dask="local:2",
-            stage=_kill_a_worker_when(stage_label, killed))
+            stage=kill_a_worker_when(stage_label, killed))
     message = str(lost.value)
     assert killed and killed[0] in message and "\n" not in message and "writes nothing" in message
     assert {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir() if p.is_file()} == before  # untouched

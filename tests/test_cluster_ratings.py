@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import glob
 import json
-import os
-import signal
 import sys
 import warnings
 from pathlib import Path
@@ -16,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 from click.testing import CliRunner
 
+from conftest import kill_a_worker_when, page_data
 from topicmf.errors import CorpusError, TopicmfError
 from topicmf.factorize.ratings.estimators import ExplicitMF, ImplicitMF
 from topicmf.ratings import load_rating_model, read_ratings
@@ -173,18 +172,11 @@ def test_recommend_on_the_cluster_equals_one_machine(tmp_path, table, options):
     assert A.user_ids == B.user_ids and A.item_ids == B.item_ids and (A.known != B.known).nnz == 0
     np.testing.assert_allclose(B.estimator.user_factors_, A.estimator.user_factors_, rtol=1e-8, atol=1e-10)
     assert B.recommend(A.user_ids[7], 3) == A.recommend(A.user_ids[7], 3)
-    pages = [_page_data(tmp_path / name) for name in ("one", "two")]
+    pages = [page_data(tmp_path / name) for name in ("one", "two")]
     assert pages[0]["n_users"] == pages[1]["n_users"] == a["data"]["users"]
     assert [u["id"] for u in pages[0]["users"]] == [u["id"] for u in pages[1]["users"]]
     assert [u["recs"] for u in pages[0]["users"]] == [u["recs"] for u in pages[1]["users"]]
     assert pages[0]["items"]["count"] == pages[1]["items"]["count"]
-
-
-def _page_data(folder):
-    import re
-
-    text = (folder / "index.html").read_text(encoding="utf-8")
-    return json.loads(re.search(r'<script type="application/json" id="[^"]*">(.*?)</script>', text, re.S).group(1))
 
 
 def test_the_recommender_on_a_cluster_holds_the_whole_model(tmp_path, table):
@@ -218,31 +210,13 @@ def test_the_command_line_recommends_on_a_cluster(tmp_path, table):
         assert not (tmp_path / "x").exists()
 
 
-class _Killing:
-    def __init__(self, label, part, killed):
-        self.label, self.part, self.killed = label, part, killed
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def __call__(self, done, total=None):
-        if self.part in self.label and not self.killed:
-            pids = distributed.default_client().run(os.getpid)
-            address, pid = sorted(pids.items())[-1]
-            self.killed.append(address)
-            os.kill(pid, signal.SIGKILL)
-
-
 @pytest.mark.parametrize("stage_label", ["reading", "evaluating"])
 def test_a_worker_killed_mid_recommend_stops_it_cleanly(tmp_path, table, stage_label):
     killed = []
     with pytest.raises(WorkerLost) as lost, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         recommend(table, out=tmp_path / "run", k=4, solver="als", folds=2, settings={"max_iter": 3}, dask="local:2",
-                  stage=lambda label: _Killing(label, stage_label, killed))
+                  stage=kill_a_worker_when(stage_label, killed))
     assert killed and killed[0] in str(lost.value) and "\n" not in str(lost.value)
     assert list(tmp_path.iterdir()) == []  # nothing staged, nothing written
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import DEMO, write_tree
+from conftest import DEMO, page_data, write_tree
 from topicmf.errors import TopicmfError
 from topicmf.model import fit_topic_model
 from topicmf.neighbours.scores import word_vectors
@@ -129,13 +129,6 @@ def _same_neighbours(a, b, tol=2e-6):
     assert differ.mean() < 0.02
 
 
-def _page(folder):
-    import re
-
-    text = (folder / "index.html").read_text(encoding="utf-8")
-    return json.loads(re.search(r'<script type="application/json" id="[^"]*">(.*?)</script>', text, re.S).group(1))
-
-
 def test_run_on_a_cluster_keeps_the_documents_on_the_workers_and_equals_one_machine(tmp_path):
     from topicmf.model.store import load_model
     from topicmf.workflow import run
@@ -165,7 +158,7 @@ def test_run_on_a_cluster_keeps_the_documents_on_the_workers_and_equals_one_mach
     assert (two.word_vectors() != one.word_vectors()).nnz == 0
     np.testing.assert_array_equal(two.idf, one.idf)
     # the page draws the same documents, neighbours and topics
-    pa, pb = _page(tmp_path / "local"), _page(cluster)
+    pa, pb = page_data(tmp_path / "local"), page_data(cluster)
     for key in ("labels", "outside", "k"):
         assert pa[key] == pb[key], key
     assert pa["docs"]["id"] == pb["docs"]["id"] and pa["docs"]["near"] == pb["docs"]["near"]

@@ -29,7 +29,7 @@ from ..factorize.ratings.models import IMPLICIT_ROW_SOLVES
 from ..spec.ratings import FAMILIES
 from .exchange import Exchange
 
-__all__ = ["ClusterRatingFit", "fit_on_cluster", "CHUNK"]
+__all__ = ["ClusterRatingFit", "fit_on_cluster", "fitted_on", "published", "CHUNK"]
 
 CHUNK = 1 << 20  # normal draws skipped at a time
 
@@ -47,6 +47,7 @@ class ClusterRatingFit:
     n_iter: int
     converged: bool
     params: dict = field(default_factory=dict)
+    published: str = ""  # the exchange's name of the fitted item factors and biases (clear it when done)
 
     @property
     def objective(self) -> float:
@@ -87,7 +88,8 @@ def publish_on(block, exchange: str, name: str, side: str) -> None:
     Exchange(exchange).publish(name, block.index, {"F": block.arrays[f], "bias": block.arrays[bias]})
 
 
-def _other(exchange: str, name: str):
+def published(exchange: str, name: str):
+    """Every block's published rows of one side, concatenated: (factors, biases)."""
     parts = Exchange(exchange).collect(name)
     return (np.ascontiguousarray(np.concatenate([p["F"] for p in parts])),
             np.ascontiguousarray(np.concatenate([p["bias"] for p in parts])))
@@ -95,7 +97,7 @@ def _other(exchange: str, name: str):
 
 def solve_on(block, exchange: str, name: str, side: str, family: str, weights: dict) -> None:
     """Solve this block's rows of ``side`` from the other side's factors, published as ``name``."""
-    G, g_bias = _other(exchange, name)
+    G, g_bias = published(exchange, name)
     M = block.R if side == "users" else block.Rt
     F, f_bias = (block.arrays["U"], block.arrays["b"]) if side == "users" else (block.arrays["V"], block.arrays["c"])
     if not FAMILIES[family].biases:  # implicit feedback: every cell, weighted
@@ -106,10 +108,20 @@ def solve_on(block, exchange: str, name: str, side: str, family: str, weights: d
                      weights["per_rating"])
 
 
+def fitted_on(block, exchange: str, name: str, family: str, params: dict, mean: float, rating_range: tuple):
+    """The family's estimator fitted to this block's users: their factors and biases and known cells, every item's
+    factors and biases (published as ``name``)."""
+    estimator = FAMILIES[family].estimator(**params)
+    estimator.user_factors_, estimator.user_bias_ = block.arrays["U"], block.arrays["b"]
+    estimator.item_factors_, estimator.item_bias_ = published(exchange, name)
+    estimator.global_mean_, estimator.rating_range_, estimator.known_ = mean, tuple(rating_range), block.R
+    return estimator
+
+
 def objective_on(block, exchange: str, name: str, family: str, weights: dict):
     """This block's part of the objective: its users' cells and penalties, its items' penalties (for implicit
     also the two k × k Gram matrices' parts, added up by the client)."""
-    V, c = _other(exchange, name)
+    V, c = published(exchange, name)
     R, U, b = block.R, block.arrays["U"], block.arrays["b"]
     Vb, cb = block.arrays["V"], block.arrays["c"]
     if not FAMILIES[family].biases:
@@ -133,7 +145,8 @@ def objective_on(block, exchange: str, name: str, family: str, weights: dict):
 def fit_on_cluster(ratings, family: str, params: dict) -> ClusterRatingFit:
     """Fit the ``family``'s model (:data:`topicmf.spec.ratings.FAMILIES`) by one of its cluster solvers to the ratings
     on the blocks of ``ratings`` (:class:`~.rating_reading.DistributedRatings`), with an estimator's ``params``
-    (:meth:`~sklearn.base.BaseEstimator.get_params`): the factors stay there."""
+    (:meth:`~sklearn.base.BaseEstimator.get_params`): the factors stay there, the items' last published as the
+    fit's ``published`` (:func:`fitted_on`)."""
     spec = FAMILIES[family]
     solver = params["solver"]
     if solver not in spec.cluster_solvers:
@@ -172,11 +185,13 @@ def fit_on_cluster(ratings, family: str, params: dict) -> ClusterRatingFit:
                 value = sum(p[0] for p in parts) + float(np.vdot(sum(p[1] for p in parts), sum(p[2] for p in parts)))
             if tracker.add(value):
                 break
-    finally:
+    except BaseException:
         Exchange(exchange).clear(f"items-{sweep}")
+        raise
     if params["tol"] > 0:
         tracker.finish()
     recorded = {key: params[key] for key in params if key != "random_state"}
     recorded.update(n_components=k, init_scale=init_scale)
     return ClusterRatingFit(family, solver, k, float(w.get("mu", 0.0)), tuple(ratings.rating_range),
-                            np.array(tracker.curve), len(tracker.curve), tracker.converged, recorded)
+                            np.array(tracker.curve), len(tracker.curve), tracker.converged, recorded,
+                            published=f"items-{sweep}")

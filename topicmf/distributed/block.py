@@ -27,10 +27,10 @@ from ..factorize.topics.local import LocalRows
 from ..neighbours.scores import word_vectors
 from ..text.weighting import weigh
 from ..text.counting import count_terms
-from ..runfolder.npz import pack_strings, unpack_strings
+from ..runfolder.npz import unpack_strings
 from ..text.matrix import cooccurrence, ids_digest, matrix_digest
 from ..text.windows import stream_window_counts
-from .exchange import Exchange, stable_hashes
+from .exchange import Exchange, by_owner, stable_hashes
 
 __all__ = ["Block"]
 
@@ -85,15 +85,8 @@ class Block:
             ids = ["" if v is None else str(v).strip() for v in self.ids]
             first_empty = next((offset + i + 1 for i, v in enumerate(ids) if not v), None)
             self.ids = ids
-            buckets = stable_hashes(ids) % np.uint64(n_blocks)
-            messages = {}
-            for target in range(n_blocks):
-                rows = np.flatnonzero(buckets == target)
-                if rows.size:
-                    arrays = {"number": rows + offset + 1}
-                    pack_strings([ids[i] for i in rows], arrays, "ids")
-                    messages[target] = arrays
-            Exchange(exchange).send("ids", self.index, messages)
+            owner = stable_hashes(ids) % np.uint64(n_blocks)
+            Exchange(exchange).send("ids", self.index, by_owner(owner, ids, number=np.arange(len(ids)) + offset + 1))
         return {"first_empty": first_empty, "digest": ids_digest(self.ids, offset)}
 
     def duplicate_ids(self, exchange) -> tuple | None:

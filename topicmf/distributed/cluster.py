@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from ..errors import TopicmfError
 
-__all__ = ["Closing", "open_client", "require_dask", "ask", "answers", "create_blocks", "WorkerLost", "PAUSE_LIMIT", "WORKER_ENV", "POLL"]
+__all__ = ["Closing", "open_client", "require_dask", "ask", "ask_all", "kth_smallest_key", "answers", "create_blocks", "WorkerLost", "PAUSE_LIMIT", "WORKER_ENV", "POLL"]
 
 POLL = 2.0  # seconds between checks that the workers of pending calls are still there
 
@@ -42,6 +42,24 @@ def ask(blocks: list, method: str, args: list, what: str = "") -> list:
         except RuntimeError as exc:  # Dask knows already: "Worker holding Actor was lost"
             _lost(block, str(exc), what)
     return answers(calls, blocks, what)
+
+
+def ask_all(blocks: list, method: str, *args) -> list:
+    """``method`` on every block with the same ``args``, all at once; their answers in block order (:func:`ask`)."""
+    return ask(blocks, method, [args] * len(blocks), method.replace("_", " "))
+
+
+def kth_smallest_key(count_at_most, kth: int) -> int:
+    """The ``kth`` smallest (from 1) of the 64-bit keys the blocks hold, by bisection: ``count_at_most(key)`` is how
+    many of them lie at or below ``key`` (a number from each block a round, at most 64 rounds)."""
+    low, high = 0, 2**64 - 1
+    while low < high:
+        middle = (low + high) // 2
+        if count_at_most(middle) >= kth:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def answers(calls: list, blocks: list, what: str = "") -> list:

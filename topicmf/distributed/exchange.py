@@ -23,7 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Exchange", "stable_hashes"]
+from ..runfolder.npz import pack_strings
+
+__all__ = ["Exchange", "stable_hashes", "by_owner"]
 
 
 def stable_hashes(values) -> np.ndarray:
@@ -31,6 +33,18 @@ def stable_hashes(values) -> np.ndarray:
     an id."""
     return np.array([int.from_bytes(hashlib.blake2b(v.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
                                     "little") for v in values], dtype=np.uint64)
+
+
+def by_owner(owner: np.ndarray, ids: list, **arrays) -> dict:
+    """Messages for :meth:`Exchange.send` addressed by ``owner`` (each row's block): per block, its rows of
+    ``arrays`` and of the strings ``ids`` (packed as ``ids``)."""
+    messages = {}
+    for target in np.unique(owner).tolist():
+        rows = np.flatnonzero(owner == target)
+        message = {name: values[rows] for name, values in arrays.items()}
+        pack_strings([ids[j] for j in rows], message, "ids")
+        messages[int(target)] = message
+    return messages
 
 
 class Exchange:

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from ..ratings.reading import json_record, number_problem
 from ..runfolder.npz import pack_strings, unpack_strings
-from .exchange import Exchange, stable_hashes
+from .exchange import Exchange, by_owner, stable_hashes
 
 __all__ = ["RatingBlock"]
 
@@ -120,15 +120,8 @@ class RatingBlock:
             ids = list(first)
             positions = np.fromiter(first.values(), np.int64, len(ids)) + offset
             self.distinct[side] = ids
-            owner = stable_hashes(ids) % np.uint64(n_blocks)
-            messages = {}
-            for target in range(n_blocks):
-                rows = np.flatnonzero(owner == target)
-                if rows.size:
-                    arrays = {"position": positions[rows]}
-                    pack_strings([ids[j] for j in rows], arrays, "ids")
-                    messages[target] = arrays
-            ex.send(f"{side}-ids", self.index, messages)
+            ex.send(f"{side}-ids", self.index, by_owner(stable_hashes(ids) % np.uint64(n_blocks), ids,
+                                                       position=positions))
 
     def find_firsts(self, exchange: str, offsets: np.ndarray) -> None:
         """As an owner: where each id first appears; tell the blocks holding those positions."""
@@ -163,14 +156,8 @@ class RatingBlock:
         for side, base in zip(SIDES, bases):
             ids = [self.cells[side][p - self.offset] for p in self.firsts[side].tolist()]
             numbers = base + np.arange(len(ids), dtype=np.int64)
-            owner = stable_hashes(ids) % np.uint64(n_blocks)
-            messages = {}
-            for target in np.unique(owner).tolist():
-                rows = np.flatnonzero(owner == target)
-                arrays = {"number": numbers[rows]}
-                pack_strings([ids[j] for j in rows], arrays, "ids")
-                messages[int(target)] = arrays
-            ex.send(f"{side}-numbered", self.index, messages)
+            ex.send(f"{side}-numbered", self.index, by_owner(stable_hashes(ids) % np.uint64(n_blocks), ids,
+                                                            number=numbers))
         del self.firsts
 
     def answer_numbers(self, exchange: str, bounds: dict) -> None:
@@ -191,8 +178,7 @@ class RatingBlock:
             numbers = np.fromiter(number.values(), np.int64, len(number))
             names = list(number)
             owner = np.searchsorted(bounds[side], numbers, side="right") - 1
-            ex.send(f"{side}-names", self.index, {int(b): _named(numbers, names, owner == b)
-                                                   for b in np.unique(owner).tolist()})
+            ex.send(f"{side}-names", self.index, by_owner(owner, names, number=numbers))
         del self.owned
 
     def take_numbers(self, exchange: str) -> None:
@@ -277,12 +263,6 @@ class RatingBlock:
     # --- the rest runs functions where the block is (:mod:`.als`, :mod:`topicmf.workflow.cluster`) ---------------
     def run(self, function, *args):
         return function(self, *args)
-
-
-def _named(numbers, names, mask) -> dict:
-    arrays = {"number": numbers[mask]}
-    pack_strings([names[j] for j in np.flatnonzero(mask)], arrays, "ids")
-    return arrays
 
 
 def _values(cells: dict, spec: dict):

@@ -25,7 +25,7 @@ import numpy as np
 from ..corpus.tables import sniff_encoding
 from ..errors import CorpusError, TopicmfError, TopicmfWarning
 from ..ratings.reading import delimiter_of, json_columns, json_record, long_columns, split_fields
-from .cluster import Closing, ask, create_blocks
+from .cluster import Closing, ask, ask_all, create_blocks
 from .rating_block import RatingBlock
 
 __all__ = ["table_spec", "byte_ranges", "DistributedRatings", "read_ratings_on_cluster"]
@@ -119,7 +119,7 @@ class DistributedRatings(Closing):
         return self.binary
 
     def call(self, method: str, *args) -> list:
-        return ask(self.blocks, method, [args] * len(self.blocks), method.replace("_", " "))
+        return ask_all(self.blocks, method, *args)
 
     def call_each(self, method: str, args: list) -> list:
         return ask(self.blocks, method, args, method.replace("_", " "))
@@ -161,16 +161,16 @@ def read_ratings_on_cluster(client, path, columns: dict | None = None, min_ratin
         offsets = np.concatenate([[0], np.cumsum(cells)[:-1]]).astype(np.int64)
         n = len(blocks)
         ask(blocks, "send_ids", [(exchange, int(o), n) for o in offsets], "numbering the ids")
-        _all(blocks, "find_firsts", exchange, offsets)
-        counts = np.array(_all(blocks, "count_firsts", exchange), np.int64)  # blocks × (users, items)
+        ask_all(blocks, "find_firsts", exchange, offsets)
+        counts = np.array(ask_all(blocks, "count_firsts", exchange), np.int64)  # blocks × (users, items)
         bases = np.concatenate([np.zeros((1, 2), np.int64), np.cumsum(counts, axis=0)[:-1]])
         n_users, n_items = (int(x) for x in counts.sum(axis=0))
         bounds = {"users": _bounds(n_users, n), "items": _bounds(n_items, n)}
         ask(blocks, "number_firsts", [(exchange, [int(x) for x in base], n) for base in bases], "numbering the ids")
-        _all(blocks, "answer_numbers", exchange, bounds)
-        _all(blocks, "take_numbers", exchange)
-        _all(blocks, "send_cells", exchange, bounds["users"], n_items)
-        built = _all(blocks, "build_users", exchange, bounds["users"], min_rating)
+        ask_all(blocks, "answer_numbers", exchange, bounds)
+        ask_all(blocks, "take_numbers", exchange)
+        ask_all(blocks, "send_cells", exchange, bounds["users"], n_items)
+        built = ask_all(blocks, "build_users", exchange, bounds["users"], min_rating)
         duplicates = sum(b["duplicates"] for b in built)
         if duplicates:
             position = min(b["first_replaced"] for b in built if b["first_replaced"] is not None)
@@ -178,14 +178,14 @@ def read_ratings_on_cluster(client, path, columns: dict | None = None, min_ratin
             user, item, line = ask([blocks[owner]], "where", [(position, int(offsets[owner]))], "reading")[0]
             warnings.warn(f"{spec['path']}: {duplicates} duplicate (user, item) rows (e.g. {user!r} × {item!r}, line "
                           f"{int(lines[owner] + line)}); the last of each is kept", TopicmfWarning, stacklevel=2)
-        _all(blocks, "drop_cells")
+        ask_all(blocks, "drop_cells")
         nnz = sum(b["nnz"] for b in built)
         if min_rating is not None and nnz == 0:
             low, high = min(b["min"] for b in built), max(b["max"] for b in built)
             raise TopicmfError(f"no rating is at least {min_rating:g} (ratings run from {low:g} to {high:g})")
         ask(blocks, "send_columns", [(exchange, bounds["items"], int(bounds["users"][b])) for b in range(n)],
             "sending the cells")
-        _all(blocks, "build_items", exchange, bounds["items"], n_users)
+        ask_all(blocks, "build_items", exchange, bounds["items"], n_users)
     except BaseException:
         if own:
             shutil.rmtree(exchange, ignore_errors=True)
@@ -200,7 +200,3 @@ def read_ratings_on_cluster(client, path, columns: dict | None = None, min_ratin
     return DistributedRatings(client, blocks, exchange, n_users, n_items, int(nnz), bounds["users"],
                               bounds["items"], info, sum(b["sum"] for b in built),
                               all(b["binary"] for b in built if b["nnz"]), rating_range, own)
-
-
-def _all(blocks, method: str, *args) -> list:
-    return ask(blocks, method, [args] * len(blocks), method.replace("_", " "))

@@ -34,15 +34,10 @@ from ..text.merge import best_surfaces
 from ..text.prune import even_terms, prune_terms
 from ..text.stream import DocumentSample
 from .block import Block
-from .cluster import Closing, answers, ask, create_blocks
+from .cluster import Closing, answers, ask, ask_all, create_blocks
 from .rows import ClusterRows
 
 __all__ = ["read_corpus", "DistributedMatrix"]
-
-
-def _call(actors, method: str, *args):
-    """Call a method on every block at once; their answers, in block order."""
-    return ask(actors, method, [args] * len(actors), method.replace("_", " "))
 
 
 class DistributedMatrix(Closing, TermMatrix):
@@ -117,7 +112,7 @@ class DistributedMatrix(Closing, TermMatrix):
         return self.gather("lengths")
 
     def call(self, method: str, *args) -> list:
-        return _call(self.blocks, method, *args)
+        return ask_all(self.blocks, method, *args)
 
     def call_each(self, method: str, args: list) -> list:
         """A method on every block at once with arguments of its own (``args[b]``: block b's tuple)."""
@@ -249,7 +244,7 @@ def read_corpus(client, path, options: TextOptions | None = None, progress=None,
         matrix = _merge(client, blocks, summaries, corpus, options, language, shares, tokenizer, path, started,
                         exchange)
     except BaseException:
-        _call(blocks, "close")
+        ask_all(blocks, "close")
         if own:
             shutil.rmtree(exchange, ignore_errors=True)
         raise
@@ -352,7 +347,7 @@ def _number_ids(blocks, offsets, corpus, exchange) -> int:
     if empty:
         problems.append((min(empty), f"{numbering.path}: record {min(empty)} has an empty {column!r} id"))
     if column:
-        duplicates = [d for d in _call(blocks, "duplicate_ids", str(exchange)) if d is not None]
+        duplicates = [d for d in ask_all(blocks, "duplicate_ids", str(exchange)) if d is not None]
         if duplicates:
             second, first, value = min(duplicates)
             problems.append((second, f"{numbering.path}: id {value!r} appears in records {first} and {second}; ids "

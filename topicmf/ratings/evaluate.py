@@ -12,15 +12,18 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["split_known", "kfold_known", "rating_errors", "ranking_metrics", "cell_keys", "split_seed", "test_count",
-           "fold_sizes", "error_sums", "errors_from", "ranking_sums", "ranking_from"]
+__all__ = ["known_cells", "split_known", "kfold_known", "rating_errors", "ranking_metrics", "cell_keys", "split_seed",
+           "test_count", "fold_sizes", "error_sums", "errors_from", "ranking_sums", "ranking_from"]
 
 _BLOCK_CELLS = 4_000_000
 
 
-def _cells(R, index):
+def known_cells(R, index):
+    """The matrix of R's shape holding the stored cells ``index`` (numbered in row order, columns ascending) of R."""
     coo = R.tocoo()
-    return sp.csr_matrix((coo.data[index], (coo.row[index], coo.col[index])), shape=R.shape)
+    out = sp.csr_matrix((coo.data[index], (coo.row[index], coo.col[index])), shape=R.shape)
+    out.sort_indices()
+    return out
 
 
 def cell_keys(seed: int, rows, cols, n_items: int) -> np.ndarray:
@@ -74,7 +77,7 @@ def split_known(R, test_size: float = 0.2, random_state=0):
     R = sp.csr_matrix(R)
     n_test = test_count(R.nnz, test_size)
     order = np.argsort(_keys(R, random_state), kind="stable")
-    return _cells(R, np.sort(order[n_test:])), _cells(R, np.sort(order[:n_test]))
+    return known_cells(R, np.sort(order[n_test:])), known_cells(R, np.sort(order[:n_test]))
 
 
 def kfold_known(R, folds: int = 5, random_state=0):
@@ -86,7 +89,7 @@ def kfold_known(R, folds: int = 5, random_state=0):
     for f in range(folds):
         test = np.sort(parts[f])
         train = np.sort(np.concatenate([parts[g] for g in range(folds) if g != f]))
-        yield _cells(R, train), _cells(R, test)
+        yield known_cells(R, train), known_cells(R, test)
 
 
 def error_sums(model, test) -> dict:

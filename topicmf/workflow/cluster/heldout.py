@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...distributed.cluster import kth_smallest_key
 from ...model.heldout import completion_score, completion_sums, document_keys, held_out_count
 
 __all__ = ["cluster_heldout_score"]
-
-_TOP = 2**64 - 1
-
 
 def keys_on(block, seed: int) -> None:
     block.heldout_keys = document_keys(seed, block.offset, len(block.ids))
@@ -60,13 +58,7 @@ def cluster_heldout_score(dtm, fit, share: float, seed: int = 0) -> dict:
     out, the same fit (``fit(view of the training rows)``), the same score."""
     n_test = held_out_count(dtm.n_docs, share)
     dtm.call("run", keys_on, seed)
-    lo, hi = 0, _TOP
-    while lo < hi:  # the smallest key with at least n_test keys at or below it
-        mid = (lo + hi) // 2
-        if sum(c[1] for c in dtm.call("run", count_on, mid)) >= n_test:
-            hi = mid
-        else:
-            lo = mid + 1
+    lo = kth_smallest_key(lambda key: sum(c[1] for c in dtm.call("run", count_on, key)), n_test)
     below = sum(c[0] for c in dtm.call("run", count_on, lo))
     tied = np.sort(np.concatenate(dtm.call("run", ties_on, lo)))[:n_test - below]  # ties: the lower rows first
     entries = dtm.call("run", split_on, lo, tied)

@@ -18,17 +18,17 @@ import time
 
 import numpy as np
 
-from ...distributed.als import fit_on_cluster, publish_on
+from ...distributed.als import fit_on_cluster, fitted_on
+from ...distributed.cluster import kth_smallest_key
 from ...distributed.exchange import Exchange
 from ...errors import TopicmfError
-from ...ratings.evaluate import (cell_keys, error_sums, errors_from, fold_sizes, ranking_from, ranking_sums,
-                                 test_count)
+from ...ratings.evaluate import (cell_keys, error_sums, errors_from, fold_sizes, known_cells, ranking_from,
+                                 ranking_sums, test_count)
 from ...ratings.reference import MostPopular
 from ...spec.ratings import FAMILIES
 
 __all__ = ["evaluate_on_cluster"]
 
-_TOP = 2**64 - 1
 K = 10  # as topicmf.ratings.evaluate.ranking_metrics
 
 
@@ -61,19 +61,11 @@ def split_on(block, low, high: int) -> dict:
         return out if low is None else out & (keys > np.uint64(low))
 
     test, test_t = held(block.user_keys), held(block.item_keys)
-    block.R, block.test, block.Rt = _cells(R, ~test), _cells(R, test), _cells(Rt, ~test_t)
+    block.R, block.test, block.Rt = (known_cells(M, np.flatnonzero(mask))
+                                     for M, mask in ((R, ~test), (R, test), (Rt, ~test_t)))
     data = block.R.data
     return {"nnz": int(data.size), "sum": float(data.sum()), "low": float(data.min()) if data.size else np.inf,
             "high": float(data.max()) if data.size else -np.inf}
-
-
-def _cells(M, mask):
-    import scipy.sparse as sp
-
-    rows = _rows(M)
-    out = sp.csr_matrix((M.data[mask], (rows[mask], M.indices[mask])), shape=M.shape)
-    out.sort_indices()
-    return out
 
 
 def popularity_on(block) -> np.ndarray:
@@ -82,20 +74,16 @@ def popularity_on(block) -> np.ndarray:
     return np.bincount(_rows(Rt)[Rt.data > 0], minlength=Rt.shape[0]).astype(np.float64)
 
 
-def score_on(block, exchange: str, family_name: str, params, mean: float, rating_range: tuple, popularity):
-    """This block's sums of the held-out scores: of the fitted model (``params``), or of the most popular items
-    (``popularity``)."""
+def score_on(block, exchange: str, fitted: str, family_name: str, params, mean: float, rating_range: tuple,
+             popularity):
+    """This block's sums of the held-out scores: of the fitted model (``params``; its item factors published as
+    ``fitted``), or of the most popular items (``popularity``)."""
     spec = FAMILIES[family_name]
     if popularity is not None:
         model = MostPopular()
         model.popularity_, model.known_ = popularity, block.R
     else:
-        parts = Exchange(exchange).collect("items-scored")
-        model = spec.estimator(**params)
-        model.user_factors_, model.user_bias_ = block.arrays["U"], block.arrays["b"]
-        model.item_factors_ = np.ascontiguousarray(np.concatenate([p["F"] for p in parts]))
-        model.item_bias_ = np.ascontiguousarray(np.concatenate([p["bias"] for p in parts]))
-        model.global_mean_, model.rating_range_, model.known_ = mean, tuple(rating_range), block.R
+        model = fitted_on(block, exchange, fitted, family_name, params, mean, rating_range)
     test = block.test
     if spec.biases:
         return error_sums(model, test)
@@ -111,18 +99,6 @@ def restore_on(block) -> None:
 
 
 # --- on the client ------------------------------------------------------------------------------------------------
-
-def _kth_key(ratings, kth: int) -> int:
-    """The ``kth`` smallest key (1-based) of all the known cells."""
-    lo, hi = 0, _TOP
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if sum(ratings.run(count_on, mid)) >= kth:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
 
 def evaluate_on_cluster(ratings, family, params: dict, *, test_size, folds, seed: int, stage) -> tuple:
     """(how, the model's metrics per split, the reference's per split, when it started), as
@@ -141,7 +117,7 @@ def evaluate_on_cluster(ratings, family, params: dict, *, test_size, folds, seed
     ub, ib = ratings.user_bounds, ratings.item_bounds
     ratings.call_each("run", [(keys_on, seed, int(ub[b]), int(ib[b]), ratings.n_items)
                               for b in range(len(ratings.blocks))])
-    bounds = [_kth_key(ratings, int(c)) for c in cuts]
+    bounds = [kth_smallest_key(lambda key: sum(ratings.run(count_on, key)), int(c)) for c in cuts]
     splits = [(None, bounds[0])] + [(bounds[f - 1], bounds[f]) for f in range(1, len(bounds))] if folds else [
         (None, bounds[0])]
     exchange = str(ratings.exchange)
@@ -158,16 +134,15 @@ def evaluate_on_cluster(ratings, family, params: dict, *, test_size, folds, seed
             for fitted_params in (params, reference_params):
                 if fitted_params is None:  # the most popular items
                     popularity = np.concatenate(ratings.run(popularity_on))
-                    parts = ratings.run(score_on, exchange, family.name, None, 0.0, (0.0, 0.0), popularity)
+                    parts = ratings.run(score_on, exchange, "", family.name, None, 0.0, (0.0, 0.0), popularity)
                 else:
                     try:
                         fit = fit_on_cluster(train, family.name, fitted_params)
                     except ValueError as exc:
                         raise TopicmfError(str(exc)) from None
-                    ratings.run(publish_on, exchange, "items-scored", "items")
-                    parts = ratings.run(score_on, exchange, family.name, fitted_params, fit.global_mean,
-                                        fit.rating_range, None)
-                    Exchange(exchange).clear("items-scored")
+                    parts = ratings.run(score_on, exchange, fit.published, family.name, fitted_params,
+                                        fit.global_mean, fit.rating_range, None)
+                    Exchange(exchange).clear(fit.published)
                 sums = {key: sum(p[key] for p in parts) for key in parts[0]}
                 if sums.get("cells", sums.get("users")) == 0:
                     raise TopicmfError("the held-out cells hold no positive interaction to score" if not family.biases

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ...distributed.als import fit_on_cluster, publish_on
+from ...distributed.als import fit_on_cluster, fitted_on
 from ...distributed.cluster import ask
 from ...distributed.exchange import Exchange
 from ...errors import TopicmfError
@@ -65,21 +65,16 @@ def summary_on(block, first_user: int, first_item: int) -> dict:
             "items": ids_digest(block.ids["items"], first_item)}
 
 
-def finish_on(block, exchange: str, family_name: str, params: dict, mean: float, rating_range: tuple, top: int,
-              exclude_known: bool, n_similar: int, folder: str, first_user: int, first_item: int, page_rows,
+def finish_on(block, exchange: str, fitted: str, family_name: str, params: dict, mean: float, rating_range: tuple,
+              top: int, exclude_known: bool, n_similar: int, folder: str, first_user: int, first_item: int, page_rows,
               counted) -> dict:
     """Recommend for this block's users, find its items' neighbours, write its parts; returns their records, the
-    page's users among its own, its items' factors and neighbour lists, and its part of the histogram."""
-    spec = FAMILIES[family_name]
-    parts = Exchange(exchange).collect("items-final")
-    V = np.ascontiguousarray(np.concatenate([p["F"] for p in parts]))
-    c = np.ascontiguousarray(np.concatenate([p["bias"] for p in parts]))
+    page's users among its own, its items' factors and neighbour lists, and its part of the histogram.  ``fitted``:
+    where the fit published the item factors."""
     item_ids = [x for p in Exchange(exchange).collect("item-ids") for x in unpack_strings(p, "ids", "exchange")]
-    estimator = spec.estimator(**params)
-    estimator.user_factors_, estimator.user_bias_ = block.arrays["U"], block.arrays["b"]
-    estimator.item_factors_, estimator.item_bias_ = V, c
-    estimator.global_mean_, estimator.rating_range_, estimator.known_ = mean, tuple(rating_range), block.R
-    model = RatingModel(spec, estimator, tuple(block.ids["users"]), tuple(item_ids))
+    estimator = fitted_on(block, exchange, fitted, family_name, params, mean, rating_range)
+    V = estimator.item_factors_
+    model = RatingModel(FAMILIES[family_name], estimator, tuple(block.ids["users"]), tuple(item_ids))
     items, scores = model.recommend_rows(np.arange(block.R.shape[0]), top, exclude_known)
     folder, name, written = Path(folder), part_name(block.index), {}
     for table in (RECOMMENDATIONS, SIMILAR, USERS):
@@ -186,7 +181,6 @@ def _finish(job, ratings, chosen, estimator, fit, folder, exchange, n_similar, m
     blocks = ratings.blocks
     t = time.perf_counter()
     with stage("recommending") as progress:
-        ratings.run(publish_on, exchange, "items-final", "items")
         ratings.run(publish_ids_on, exchange)
         summaries = ask(blocks, "run", [(summary_on, int(ub[b]), int(ib[b])) for b in range(len(blocks))],
                         "summing up")
@@ -196,7 +190,8 @@ def _finish(job, ratings, chosen, estimator, fit, folder, exchange, n_similar, m
             "edges": np.linspace(low, high, MAX_BARS + 1)}
         page_rows = page_users(n_users, int(job.seed))  # the users one machine's page shows
         params = estimator.get_params()
-        done = ask(blocks, "run", [(finish_on, exchange, chosen.name, params, fit.global_mean, fit.rating_range,
+        done = ask(blocks, "run", [(finish_on, exchange, fit.published, chosen.name, params, fit.global_mean,
+                                    fit.rating_range,
                                     job.top, job.exclude_known, n_similar, str(folder), int(ub[b]), int(ib[b]),
                                     page_rows, counted) for b in range(len(blocks))], "recommending")
         progress(1, 1)

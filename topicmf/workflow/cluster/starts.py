@@ -29,18 +29,21 @@ __all__ = ["cluster_merged_start", "run_merged_start", "cluster_seeded_fit", "me
 
 # --- on the blocks ------------------------------------------------------------------------------------------------
 
-def merged_on(block, scale: np.ndarray, members: list) -> np.ndarray:
-    """Keep this block's rows of the merged start; returns its Σ_d E_dt per old topic."""
-    W = block.rows.arrays["W"]
+def _keep_merged(block, W, scale: np.ndarray, members: list) -> np.ndarray:
+    """Keep the merged start's rows made of the block's rows ``W``; returns their Σ_d E_dt per old topic."""
     block.starts["merged"] = merged_rows(W, scale, members)
     return (np.asarray(W, dtype=np.float64) * scale).sum(axis=0)
+
+
+def merged_on(block, scale: np.ndarray, members: list) -> np.ndarray:
+    """Keep this block's rows of the merged start, from the fit's W in its rows."""
+    return _keep_merged(block, block.rows.arrays["W"], scale, members)
 
 
 def run_merged_on(block, directory: str, manifest: dict, scale: np.ndarray, members: list) -> np.ndarray:
     """Keep this block's rows of a merge's start, from its documents' rows of W in the run at ``directory``."""
-    W = read_profile_rows(directory, manifest, block.offset, block.offset + len(block.ids))
-    block.starts["merged"] = merged_rows(W, scale, members)
-    return (np.asarray(W, dtype=np.float64) * scale).sum(axis=0)
+    return _keep_merged(block, read_profile_rows(directory, manifest, block.offset, block.offset + len(block.ids)),
+                        scale, members)
 
 
 def row_sums_on(block) -> tuple:
