@@ -75,6 +75,15 @@ def test_ctrl_c_leaves_no_partial_run_and_no_temporary_files(big_corpus, tmp_pat
     _nothing_left(out, tmpdir)
 
 
+def test_a_token_stream_interrupted_while_it_is_made_closes_quietly():
+    """Ctrl-C can land inside __init__, before the file exists; __del__ then runs on a half-made object."""
+    from topicmf.text.stream import StreamWriter, TokenStream
+
+    for cls in (StreamWriter, TokenStream):
+        half = cls.__new__(cls)
+        half.__del__()  # raised AttributeError before: printed as a traceback after "Aborted!"
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the worker processes")
 def test_a_killed_worker_stops_the_run_with_a_message_and_leaves_nothing(big_corpus, tmp_path):
     tmpdir = tmp_path / "tmp"

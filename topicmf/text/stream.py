@@ -65,6 +65,8 @@ class TokenStream:
         Memory-mapped from the anonymous file (an ordinary array when empty).
     """
 
+    _file = None  # as StreamWriter's: close() works on a half-made stream
+
     def __init__(self, keys, offsets, file):
         self.keys = keys
         self.offsets = offsets
@@ -109,6 +111,8 @@ class TokenStream:
 
 class StreamWriter:
     """Appends chunks of token ids to an anonymous temporary file."""
+
+    _file = None  # an interrupt can land before __init__ sets it; abort() must still work
 
     def __init__(self):
         self._file = tempfile.TemporaryFile(prefix="topicmf-tokens-")
