@@ -107,3 +107,61 @@ def test_movielens_100k_from_the_recbole_wheel():
     r = read_ratings(files("recbole") / "dataset_example" / "ml-100k" / "ml-100k.inter")
     assert r.shape == (943, 1682) and r.R.nnz == 100_000 and r.info["duplicates"] == 0
     assert set(np.unique(r.R.data)) == {1.0, 2.0, 3.0, 4.0, 5.0} and r.times is not None
+
+
+def _read_both(path, monkeypatch):
+    """The table read by the compiled reader of plain tables and by the row reader (the plain one turned off)."""
+    import warnings
+
+    import topicmf.ratings.reading as reading
+
+    results = []
+    for plain in (True, False):
+        with monkeypatch.context() as patch, warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            if not plain:
+                patch.setattr(reading, "plain_cells", lambda *args: None)
+            r = read_ratings(path)
+        results.append((r, [str(w.message) for w in said]))
+    return results
+
+
+_ROWS = [("u1", "i1", "4", "1000"), ("u2", "i1", "3.5", "1001"), ("Маша", "Пила", "-2", "999"), ("u1", "i2", "5", "1002"),
+         ("u1", "i1", "2", "1003"), ("u3", "i3", "+1.25", "1004"), ("u2", "i3", "0", "1005")]
+
+
+@pytest.mark.parametrize("name, text", [
+    ("headed.csv", "user,item,rating,timestamp\n" + "".join(",".join(r) + "\n" for r in _ROWS)),
+    ("crlf_spaces.csv", "user , item,rating,time\r\n" + "".join(f" {a} ,{b}, {c} ,{d}\r\n" for a, b, c, d in _ROWS)),
+    ("bom.csv", "\ufeffuserId,movieId,rating\n" + "".join(",".join(r[:3]) + "\n" for r in _ROWS)),
+    ("movielens.tsv", "".join("\t".join(r) + "\n" for r in _ROWS)),
+    ("dates.csv", "user,item,rating,date\n" + "".join(f"{a},{b},{c},2020-01-0{i + 1}\n" for i, (a, b, c, _) in enumerate(_ROWS))),
+    ("no_end.csv", "user,item\n" + "\n".join(f"{a},{b}" for a, b, _, _ in _ROWS)),
+    # not plain: the row reader reads these, and the compiled reader must step aside
+    ("quoted.csv", "user,item,rating\n" + "".join(f'"{a}","{b}",{c}\n' for a, b, c, _ in _ROWS)),
+    ("blank.csv", "user,item,rating\n" + "".join(f"{a},{b},{c}\n\n" for a, b, c, _ in _ROWS)),
+    ("exponent.csv", "user,item,rating\n" + "".join(f"{a},{b},{c}e0\n" for a, b, c, _ in _ROWS)),
+    ("unicode_space.csv", "user,item,rating\n" + "".join(f"{a}\u00a0,{b},{c}\n" for a, b, c, _ in _ROWS)),
+])
+def test_the_compiled_reader_of_plain_tables_reads_what_the_row_reader_reads(tmp_path, monkeypatch, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    (fast, fast_said), (rows, rows_said) = _read_both(path, monkeypatch)
+    assert fast.user_ids == rows.user_ids and fast.item_ids == rows.item_ids
+    assert (fast.R != rows.R).nnz == 0 and np.array_equal(fast.R.indptr, rows.R.indptr)
+    assert fast.R.has_canonical_format and fast_said == rows_said and fast.info == rows.info
+    if rows.times is not None:
+        assert [str(t) for t in fast.times] == [str(t) for t in rows.times]
+    if name in ("headed.csv", "crlf_spaces.csv"):
+        assert fast_said == [f"{path}: 1 duplicate (user, item) rows (e.g. 'u1' × 'i1', line 2); the last of each is kept"]
+        assert fast.R[0, 0] == 2 and fast.times.dtype == np.int64  # the last of the pair; Unix times as numbers
+
+
+@pytest.mark.parametrize("body, error", [("u1,i1,4\nu2\n", ":3: 1 fields, expected at least 3"),
+                                         ("u1,i1,4\nu2,i2,nan\n", ":3: the rating 'nan' is not a finite number"),
+                                         ("u1,i1,4\nu2,i2,four\n", ":3: the rating 'four' is not a number")])
+def test_bad_rows_are_named_by_line_whichever_reader_meets_them(tmp_path, body, error):
+    path = tmp_path / "bad.csv"
+    path.write_text("user,item,rating\n" + body)
+    with pytest.raises(CorpusError, match=error):
+        read_ratings(path)

@@ -11,10 +11,12 @@ a known zero.  Every error names the file and the line; nothing is ever written.
 from __future__ import annotations
 
 import csv
+import gc
 import itertools
 import json
 import math
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,7 @@ import scipy.sparse as sp
 
 from ..corpus.tables import sniff_encoding
 from ..errors import CorpusError, TopicmfWarning
+from .plain import last_cells, plain_cells
 
 __all__ = ["Ratings", "read_ratings", "Cells", "assemble_cells", "parse_number", "no_column", "find_column", "delimiter_of", "split_fields", "looks_like_data", "long_columns", "json_columns", "json_record", "number_problem", "USER_NAMES", "ITEM_NAMES", "RATING_NAMES", "TIME_NAMES"]
 
@@ -145,6 +148,13 @@ def _text_rows(path: Path, encoding: str):
                 yield n, line.split(delimiter)
 
 
+def _delimiter(path: Path, encoding: str) -> str:
+    """The delimiter :func:`_text_rows` reads the file with (chosen by its first line that is not blank)."""
+    with open(path, encoding=encoding, newline="") as fh:
+        first = next((line for line in fh if line.strip()), "")
+    return delimiter_of(path, first.rstrip("\r\n"))
+
+
 def json_record(line: str) -> tuple:
     """(record, None) for a line holding a JSON object, else (None, why not)."""
     try:
@@ -178,11 +188,26 @@ def read_ratings(path, *, user_column: str | None = None, item_column: str | Non
     if not path.is_file():
         raise CorpusError(f"{path}: no such file")
     encoding = sniff_encoding(str(path)) or "utf-8-sig"
-    if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-        cells, info = _long_from_json(path, encoding, user_column, item_column, rating_column, time_column)
-    else:
-        cells, info = _from_text(path, encoding, user_column, item_column, rating_column, time_column, progress)
-    return assemble_cells(path, cells, info)
+    with _no_cycle_collection():
+        if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
+            cells, info = _long_from_json(path, encoding, user_column, item_column, rating_column, time_column)
+        else:
+            cells, info = _from_text(path, encoding, user_column, item_column, rating_column, time_column, progress)
+        return assemble_cells(path, cells, info)
+
+
+@contextmanager
+def _no_cycle_collection():
+    """Reading row by row makes millions of small lists and strings and no reference cycle: Python's cycle
+    collector, run every few hundred allocations over a heap that keeps growing, took most of the time
+    (measured on 5·10⁶ rows split in Python: 57 s with it, 19 s without)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _from_text(path, encoding, user_column, item_column, rating_column, time_column, progress=None):
@@ -193,9 +218,21 @@ def _from_text(path, encoding, user_column, item_column, rating_column, time_col
     if found is None:
         return _wide_rows(path, header, rows)
     names, index, kind = found
-    if kind == "long (no header)":  # the first line is data
+    headed = kind != "long (no header)"
+    fast = plain_cells(str(path), encoding, line - 1 + headed, index, _delimiter(path, encoding), progress)
+    if fast is not None:
+        rows.close()
+        fast.what = itertools.repeat(names[index[2]] if index[2] is not None else "")
+        return fast, _long_info(names, *index, kind)
+    if not headed:  # the first line is data
         rows = itertools.chain([(line, header)], rows)
     return _long_rows(path, names, rows, *index, kind, progress)
+
+
+def _long_info(header, u, i, r, t, kind) -> dict:
+    return {"format": kind, "columns": {"user": header[u], "item": header[i],
+                                        "rating": header[r] if r is not None else None,
+                                        "time": header[t] if t is not None else None}}
 
 
 def long_columns(header: list, path, user_column=None, item_column=None, rating_column=None, time_column=None):
@@ -241,6 +278,20 @@ class Cells:
     def __len__(self) -> int:
         return len(self.users)
 
+    def codes(self, header_items=None):
+        """(user codes, user ids, item codes, item ids): ids in order of first appearance (a wide table's items:
+        its header's, rated or not)."""
+        out = []
+        for names, given in ((self.users, None), (self.items, header_items)):
+            ids = list(given or dict.fromkeys(names))
+            index = {name: n for n, name in enumerate(ids)}
+            out += [np.fromiter(map(index.__getitem__, names), np.int64, len(names)), ids]
+        return tuple(out)
+
+    def time_values(self, rows) -> np.ndarray:
+        """The times of the given cells (by their place in the file), as strings."""
+        return np.array(self.times, dtype=object)[rows]
+
     def values(self, path, what) -> np.ndarray:
         """The values as numbers (1 each when the table has no rating column); the first bad one named by line."""
         if not self.texts:
@@ -273,10 +324,7 @@ def _long_rows(path, header, rows, u, i, r, t, kind, progress=None):
         if progress is not None and not len(lines) & 0xFFFF:
             progress(len(lines))
     cells.what = itertools.repeat(header[r] if r is not None else "")
-    info = {"format": kind, "columns": {"user": header[u], "item": header[i],
-                                        "rating": header[r] if r is not None else None,
-                                        "time": header[t] if t is not None else None}}
-    return cells, info
+    return cells, _long_info(header, u, i, r, t, kind)
 
 
 def _long_from_json(path, encoding, user_column, item_column, rating_column, time_column):
@@ -328,33 +376,16 @@ def assemble_cells(path, cells: Cells, info) -> Ratings:
     if not len(cells):
         raise CorpusError(f"{path} holds no ratings")
     vals = cells.values(path, cells.what)
-    users = list(dict.fromkeys(cells.users))
-    # a wide table keeps every item of its header, rated or not
-    items = list(info.pop("header_items", None) or dict.fromkeys(cells.items))
-    user_index = {u: n for n, u in enumerate(users)}
-    item_index = {i: n for n, i in enumerate(items)}
+    rows, users, cols, items = cells.codes(info.pop("header_items", None))
     n = len(cells)
-    rows = np.fromiter(map(user_index.__getitem__, cells.users), np.int64, n)
-    cols = np.fromiter(map(item_index.__getitem__, cells.items), np.int64, n)
-    key = rows * len(items) + cols
-    # the last row of each (user, item) pair wins: a stable sort keeps each pair's rows in file order
-    order = np.argsort(key, kind="stable")
-    ends = np.ones(n, dtype=bool)
-    ends[:-1] = key[order[1:]] != key[order[:-1]]
-    last = order[ends]
-    duplicates = n - last.size
-    if duplicates:
-        first = int(order[~ends].min())  # the first line that a later one replaces
-        warnings.warn(f"{path}: {duplicates} duplicate (user, item) rows (e.g. {cells.users[first]!r} × "
-                      f"{cells.items[first]!r}, line {cells.lines[first]}); the last of each is kept", TopicmfWarning,
+    indptr, indices, source, duplicates, first = last_cells(rows, cols, len(users), len(items))
+    if duplicates:  # first: the first line that a later one replaces
+        warnings.warn(f"{path}: {duplicates} duplicate (user, item) rows (e.g. {users[rows[first]]!r} × "
+                      f"{items[cols[first]]!r}, line {cells.lines[first]}); the last of each is kept", TopicmfWarning,
                       stacklevel=3)
-    last.sort()
-    R = sp.csr_matrix((vals[last], (rows[last], cols[last])), shape=(len(users), len(items)))
-    R.sort_indices()
-    times = None
-    if info["columns"].get("time"):
-        order = np.lexsort((cols[last], rows[last]))  # CSR order: by user, then item
-        times = np.array(cells.times, dtype=object)[last[order]]
+    R = sp.csr_matrix((vals[source], indices, indptr), shape=(len(users), len(items)))
+    R.has_sorted_indices = True
+    times = cells.time_values(source) if info["columns"].get("time") else None
     info = dict(info, source=str(path), cells_read=n, duplicates=int(duplicates), users=len(users),
                 items=len(items), known=int(R.nnz))
     return Ratings(R, tuple(users), tuple(items), times, info)

@@ -75,11 +75,14 @@ def as_ratings(R) -> sp.csr_matrix:
     if not sp.issparse(R):
         raise ValueError("R must be a scipy sparse matrix whose stored entries are the known cells "
                          "(a dense array cannot tell an unknown cell from a zero)")
-    coo = R.tocoo()
-    if coo.nnz and np.unique(coo.row.astype(np.int64) * R.shape[1] + coo.col).size != coo.nnz:
-        raise ValueError("R stores some (user, item) cell more than once; keep one rating per cell")
-    R = sp.csr_matrix((coo.data.astype(np.float64), (coo.row, coo.col)), shape=R.shape)
-    R.sort_indices()
+    if R.format == "csr" and R.dtype == np.float64 and R.has_canonical_format:
+        pass  # sorted and unique already (scipy checks it in one pass): as the readers make it, no copy
+    else:
+        coo = R.tocoo()
+        if coo.nnz and np.unique(coo.row.astype(np.int64) * R.shape[1] + coo.col).size != coo.nnz:
+            raise ValueError("R stores some (user, item) cell more than once; keep one rating per cell")
+        R = sp.csr_matrix((coo.data.astype(np.float64), (coo.row, coo.col)), shape=R.shape)
+        R.sort_indices()
     if R.nnz == 0:
         raise ValueError("R has no known cells")
     if not np.all(np.isfinite(R.data)):
