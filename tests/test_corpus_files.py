@@ -103,10 +103,10 @@ def test_unreadable_file_is_skipped_and_listed(tmp_path, monkeypatch):
     write_tree(tmp_path, {"a.txt": "real words", "locked.txt": "secret words"})
     real_read = files_module._read_bytes
 
-    def guarded_read(path):
+    def guarded_read(path, *limit):
         if str(path).endswith("locked.txt"):
             raise PermissionError(13, "Permission denied", str(path))
-        return real_read(path)
+        return real_read(path, *limit)
 
     monkeypatch.setattr(files_module, "_read_bytes", guarded_read)
     with pytest.warns(TopicmfWarning, match="Skipped locked.txt: permission denied"):

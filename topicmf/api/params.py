@@ -60,6 +60,8 @@ TOPICS_DEFAULTS = {
     "id_column": _TEXT["id_column"],
     "label_column": _TEXT["label_column"],
     "time_column": _TEXT["time_column"],
+    "follow_symlinks": _TEXT["follow_symlinks"],
+    "max_document_size": _TEXT["max_document_size"],
     "jobs": 0,
     "quiet": False,
 }

@@ -19,7 +19,7 @@ from ..corpus.memory import frame_columns, is_path, memory_corpus
 from ..errors import TopicmfError
 from ..model.store import load_model
 from ..runfolder.manifest import RATINGS_FORMAT, read_manifest
-from ..resources import limit
+from ..resources import limit, parse_size
 from ..spec import checked
 from ..text import TextOptions
 from ..workflow.topic_run import cluster_matrix, fit_job, prepare, read
@@ -43,7 +43,7 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, FittedRun, Estimator):
     text is read (``language``, ``stem``, ``ngrams``, ``stopwords``, ``extra_stopwords``,
     ``corpus_stopwords``, ``min_df``, ``max_df``, ``max_terms``, ``min_length``, ``keep_numbers``,
     ``keep_urls``, ``clean``, ``text_column``, ``id_column``, ``label_column``, ``time_column``,
-    ``jobs``); ``quiet`` turns the progress on stderr off.
+    ``follow_symlinks``, ``max_document_size``, ``jobs``); ``quiet`` turns the progress on stderr off.
 
     Attributes
     ----------
@@ -118,7 +118,8 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, FittedRun, Estimator):
             extra_stopwords=extra, min_df=self.min_df, max_df=self.max_df, max_terms=self.max_terms,
             min_length=self.min_length, keep_numbers=self.keep_numbers, strip_urls=not self.keep_urls,
             n_jobs=self.jobs or None, clean=self.clean, corpus_stopwords=self.corpus_stopwords,
-            time_column=self.time_column)
+            time_column=self.time_column, follow_symlinks=self.follow_symlinks,
+            max_document_size=_size(self.max_document_size))
 
     # --- profiles ------------------------------------------------------------
     def fit_transform(self, docs, y=None, **fit_params) -> np.ndarray:
@@ -137,6 +138,16 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, FittedRun, Estimator):
 
     def _write_folder(self, out, force: bool) -> dict:
         return write_job(self._job, self._outcome, out=out, force=force)
+
+
+def _size(value) -> int:
+    """A size given as the command line takes it ("64M") or as bytes."""
+    if isinstance(value, str):
+        try:
+            return parse_size(value)
+        except ValueError as exc:
+            raise TopicmfError(f"max_document_size: {exc}") from None
+    return value
 
 
 def _texts(docs, text_column: str) -> list[str]:

@@ -13,11 +13,13 @@ import functools
 import logging
 import warnings
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import click
 
 from .. import __version__
 from ..console import DocFraction, Progress, show_warnings
+from ..corpus import DEFAULT_LIMITS
 from ..errors import TopicmfError
 from ..text import STEMMER_LANGUAGES, STOPWORD_LANGUAGES, DocumentTermMatrix, TextOptions, vectorize
 from ..text.stopwords import LANGUAGE_CODES
@@ -25,10 +27,40 @@ from ..text.stopwords import LANGUAGE_CODES
 _LANGUAGES = ("auto", "none", *sorted(set(STOPWORD_LANGUAGES) | set(STEMMER_LANGUAGES)), *sorted(LANGUAGE_CODES.values()))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Command(click.Group):
+    """The group: whatever a command raises reaches the user as one line (``--debug``: the traceback)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place that turns any failure into a message
+            if _DEBUG.get():
+                raise
+            raise click.ClickException(unexpected(exc)) from None
+
+
+def unexpected(exc: BaseException) -> str:
+    """One line for an exception nobody caught: what it is, and how to see more."""
+    if isinstance(exc, MemoryError):
+        return ("Out of memory: the system refused an allocation. Give topicmf less to hold (--max-terms, a larger "
+                "--min-df, fewer --jobs, --max-document-size) or more memory; --memory-limit stops a run early "
+                "with what to change")
+    text = " ".join(str(exc).split())
+    text = text[:300] + ("…" if len(text) > 300 else "")
+    return (f"Unexpected {type(exc).__name__}{': ' + text if text else ''} — a bug in topicmf: rerun as topicmf --debug … "
+            "for the traceback, and please report it")
+
+
+_DEBUG: ContextVar = ContextVar("topicmf_debug", default=False)
+
+
+@click.group(cls=_Command, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="topicmf")
 @click.option("-v", "--verbose", count=True, help="Log what the library decides (-vv for more).")
-def main(verbose: int) -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error instead of one line.")
+def main(verbose: int, debug: bool) -> None:
     """Topic models by matrix factorization: from a folder of documents to topics; and rating
     matrices to recommendations.
 
@@ -41,8 +73,25 @@ def main(verbose: int) -> None:
       topicmf vocab corpora/demo --json --stem
       topicmf recommend corpora/ratings_lecture.csv
     """
+    _DEBUG.set(debug)
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+class MemorySize(click.ParamType):
+    """A memory size: 8G, 512M, 1.5GB or bytes."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        from ..resources import parse_size
+
+        try:
+            return parse_size(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def corpus_options(command):
@@ -85,6 +134,12 @@ def corpus_options(command):
                      help="Column holding document ids (default: one named id or doc_id, else the record number)."),
         click.option("--label-column", default=None, metavar="COLUMN|none",
                      help="Column holding document labels (default: one named label, category or class)."),
+        click.option("--follow-symlinks", is_flag=True,
+                     help="Read files and folders that symbolic links in the corpus folder point to outside it "
+                          "(skipped and listed by default)."),
+        click.option("--max-document-size", type=MemorySize(), default=DEFAULT_LIMITS.max_chars, show_default="64M",
+                     help="Skip (and list) a document with more text than this, or a file or decompressed archive "
+                          "member of more bytes."),
         click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Processes for tokenizing; 0 uses every core."),
         click.option("--quiet", "-q", is_flag=True, help="No progress on stderr."),
@@ -116,6 +171,8 @@ def text_options(params: dict) -> TextOptions:
         n_jobs=params.pop("jobs") or None,
         clean=params.pop("clean"),
         corpus_stopwords=params.pop("corpus_stopwords"),
+        follow_symlinks=params.pop("follow_symlinks"),
+        max_document_size=params.pop("max_document_size"),
     )
 
 
@@ -129,6 +186,9 @@ def _user_errors():
         except TopicmfError as exc:
             show_warnings(caught)
             raise click.ClickException(str(exc)) from None
+        except BaseException:
+            show_warnings(caught)  # what was said before the failure still counts
+            raise
     show_warnings(caught)
 
 

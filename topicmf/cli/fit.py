@@ -10,7 +10,7 @@ import click
 from ..console import Progress
 from ..spec import FIT_PARAMS, MODELS, listing, model_spec
 from ..spec.runs import DEFAULT_K_RANGE, RUN_PARAMS
-from . import corpus_options, friendly, main, text_options
+from . import MemorySize, corpus_options, friendly, main, text_options
 from .options import check_family_options, option_values, param_option, shared_option, shared_options
 
 # The registries (topicmf.spec) import neither numba nor scikit-learn: `topicmf --help` stays fast.
@@ -46,22 +46,6 @@ class TimeBinsType(click.ParamType):
         if text.isdigit() and int(text) >= 1:
             return int(text)
         self.fail(f"{value!r}: time bins are auto, year, quarter, month or a positive number", param, ctx)
-
-
-class MemorySize(click.ParamType):
-    """A memory size: 8G, 512M, 1.5GB or bytes."""
-
-    name = "SIZE"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, int):
-            return value
-        from ..resources import parse_size
-
-        try:
-            return parse_size(value)
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
 
 
 def _solver_help() -> str:

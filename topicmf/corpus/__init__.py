@@ -25,8 +25,9 @@ from .counts import (
     read_uci_bag_of_words,
 )
 from .files import (DOCUMENT_EXTENSIONS, MAILBOX_EXTENSIONS, TEXT_EXTENSIONS, FileRef, UnreadableFile, html_to_text,
-                    read_document_file, read_file_bytes, walk_documents)
+                    read_document_file, read_file_bytes, visible_text, walk_documents)
 from .formats import DOCUMENT_READERS, read_pdf
+from .limits import DEFAULT_LIMITS, ReadLimits, too_long
 from .mail import mailbox_documents, spread_messages
 from .memory import memory_corpus
 from .sample import spread_rows
@@ -44,6 +45,8 @@ __all__ = [
     "load_text",
     "memory_corpus",
     "UnreadableFile",
+    "ReadLimits",
+    "DEFAULT_LIMITS",
     "html_to_text",
     "TEXT_EXTENSIONS",
     "DOCUMENT_EXTENSIONS",
@@ -62,20 +65,24 @@ class DocRef(NamedTuple):
     time: str | None = None  # a table's time value, when a time column is named
 
 
-def load_text(ref: DocRef) -> tuple[str, str | None]:
+def load_text(ref: DocRef, limits: ReadLimits = DEFAULT_LIMITS) -> tuple[str, str | None]:
     """Return the text of ``ref`` and the fallback encoding used, if any.
 
-    Raises :class:`UnreadableFile` for files that cannot become documents.
+    Raises :class:`UnreadableFile` for files that cannot become documents,
+    among them those past one of ``limits`` (their text is not read).
     """
     if ref.text is not None:
-        return ref.text, None
+        text = ref.text
+        if len(text) > limits.max_chars:
+            raise UnreadableFile(too_long("a text", len(text), limits.max_chars))
+        return visible_text(text), None
     ending = os.path.splitext(ref.path)[1].lower()
     if ending == ".pdf":
-        return read_pdf(ref.path), None
+        return visible_text(read_pdf(ref.path, limits)), None
     reader = DOCUMENT_READERS.get(ending)
-    if reader is not None:
-        return reader(read_file_bytes(ref.path)), None
-    return read_document_file(ref.path)
+    if reader is not None:  # mail keeps undecodable header bytes, RTF \u escapes can name lone surrogates
+        return visible_text(reader(read_file_bytes(ref.path, limits.max_chars), limits)), None
+    return read_document_file(ref.path, limits.max_chars)
 
 
 @dataclass
@@ -102,6 +109,7 @@ class TextCorpus:
     columns: dict | None = None  # tables: the text, id and label columns used, and which were found by name
     _records: object = None  # texts in memory (topicmf.corpus.memory.MemoryRecords)
     has_times: bool = False  # texts in memory given with times (a table's come from its time column)
+    limits: ReadLimits = DEFAULT_LIMITS  # what one document may cost to read (topicmf.corpus.limits)
 
     @property
     def n_docs_hint(self) -> int | None:
@@ -124,7 +132,7 @@ class TextCorpus:
             for ref in self._files:
                 if ref.path.lower().endswith(MAILBOX_EXTENSIONS):  # a document per message, read here
                     for doc_id, text in mailbox_documents(ref.path, ref.doc_id,
-                                                          self.skipped if skipped is None else skipped):
+                                                          self.skipped if skipped is None else skipped, self.limits):
                         yield DocRef(doc_id, ref.label, None, text)
                 else:
                     yield DocRef(ref.doc_id, ref.label, ref.path, None)
@@ -180,7 +188,7 @@ class TextCorpus:
         t = self._table
         cut = csv_shares if self.format == "csv" else line_shares
         yield from cut(self.path, t["encoding"], (t["text_column"], t["id_column"], t["label_column"],
-                                                  t.get("time_column")))
+                                                  t.get("time_column")), max_chars=self.limits.max_chars)
 
     def record_ids(self) -> RecordIds:
         """Numbering and checking of the ids of a table's records (see :class:`RecordIds`)."""
@@ -199,6 +207,8 @@ def open_corpus(
     id_column: str | None = None,
     label_column: str | None = None,
     time_column: str | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    follow_symlinks: bool = False,
 ) -> TextCorpus | CountMatrix:
     """Open the corpus at ``path``.
 
@@ -216,6 +226,11 @@ def open_corpus(
     time_column : str or None
         A column (field) of a table of texts holding each document's date or
         time (read as text here; :mod:`topicmf.model.timebins` parses it).
+    limits : ReadLimits
+        What one document may cost to read; a document past them is skipped.
+    follow_symlinks : bool
+        Read what symbolic links in a folder point to outside it (skipped and
+        listed by default: see :func:`~topicmf.corpus.files.walk_documents`).
 
     Returns
     -------
@@ -232,20 +247,21 @@ def open_corpus(
     if time_column is not None and (os.path.isdir(path) or not path.lower().endswith(_TABLE_EXTENSIONS)):
         raise CorpusError(f"--time-column needs a table of texts (.csv, .tsv or .jsonl); {path} is not one")
     if os.path.isdir(path):
-        files, skipped = walk_documents(path)
+        files, skipped = walk_documents(path, follow_symlinks=follow_symlinks)
         if not files:
             raise NoDocumentsError(
                 f"No documents found under {path} (looked for {', '.join(DOCUMENT_EXTENSIONS)})"
                 + (f"; {len(skipped)} unreadable entries skipped" if skipped else "")
             )
-        return TextCorpus(path, "directory", files[0].label is not None, list(skipped), _files=files)
+        return TextCorpus(path, "directory", files[0].label is not None, list(skipped), _files=files, limits=limits)
     if not os.path.exists(path):
         raise CorpusError(f"No such file or folder: {path}")
     if not os.path.isfile(path):
         raise CorpusError(f"{path} is neither a folder nor a regular file")
     name = os.path.basename(path).lower()
     if name.endswith(MAILBOX_EXTENSIONS):  # a mail archive given as the corpus: its messages
-        return TextCorpus(path, "mbox", False, _files=[FileRef(os.path.basename(path), None, os.path.abspath(path))])
+        return TextCorpus(path, "mbox", False, _files=[FileRef(os.path.basename(path), None, os.path.abspath(path))],
+                          limits=limits)
     if name.endswith(".mtx"):
         return read_matrix_market(path)
     if UCI_DOCWORD.match(os.path.basename(path)):
@@ -292,7 +308,7 @@ def open_corpus(
              "time_column": time_column}
     columns = {"text": text_column, "id": id_column, "label": label_column, "time": time_column,
                "detected": [what for what, found in (("id", id_found), ("label", label_found)) if found]}
-    return TextCorpus(path, fmt, label_column is not None, _table=table, columns=columns)
+    return TextCorpus(path, fmt, label_column is not None, _table=table, columns=columns, limits=limits)
 
 
 #: Column names taken for document ids and labels when no column is named (case does not matter).

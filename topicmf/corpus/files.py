@@ -7,6 +7,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
 
+from .limits import too_long
+
 __all__ = [
     "TEXT_EXTENSIONS",
     "DOCUMENT_EXTENSIONS",
@@ -15,6 +17,8 @@ __all__ = [
     "FileRef",
     "UnreadableFile",
     "walk_documents",
+    "visible_name",
+    "visible_text",
     "read_document_file",
     "decode_bytes",
     "html_to_text",
@@ -45,14 +49,20 @@ class UnreadableFile(Exception):
     """A file that cannot become a document; the message is the reason."""
 
 
-def walk_documents(root: str | os.PathLike) -> tuple[list[FileRef], list[tuple[str, str]]]:
+def walk_documents(root: str | os.PathLike, *, follow_symlinks: bool = False
+                   ) -> tuple[list[FileRef], list[tuple[str, str]]]:
     """Find every document file below ``root`` in a deterministic sorted order.
 
-    Symbolic links to directories are followed once: a directory already
-    visited (same device and inode) is not entered again, so link loops end,
-    and real folders are walked before linked ones, so a folder reachable
-    both ways keeps its real path.
-    Hidden files and folders (names starting with ".") are ignored.
+    Symbolic links that resolve outside ``root`` are skipped and listed
+    (``follow_symlinks=True`` reads them): a folder shared by someone else
+    must not carry ``/etc/passwd`` into the outputs.  Links inside it are read
+    once: a directory already visited (same device and inode) is not entered
+    again, so link loops end, real folders are walked before linked ones (a
+    folder reachable both ways keeps its real path), and a file link whose
+    target is found under its real name (or through an earlier link) is left
+    out.  Hidden files and folders (names starting with ".") are ignored.
+    A name that is not valid UTF-8 keeps its bytes as a visible ``\\xff``
+    escape in the document's id and label (:func:`visible_name`).
 
     Returns
     -------
@@ -60,12 +70,15 @@ def walk_documents(root: str | os.PathLike) -> tuple[list[FileRef], list[tuple[s
         Sorted by document id.  Labels are the first sub-folder name when any
         document sits in a sub-folder, else None.
     skipped : list of (doc_id, reason)
-        Entries with a document ending that are not readable regular files.
+        Entries with a document ending that are not readable regular files,
+        and links leading out of the corpus.
     """
     root = os.path.abspath(os.fspath(root))
-    found: list[tuple[str, str]] = []  # (relative id, absolute path)
+    real_root = os.path.realpath(root)
+    found: list[tuple[str, str, tuple | None]] = []  # (relative id, absolute path, (dev, inode) of a link's target)
     skipped: list[tuple[str, str]] = []
     seen_dirs: set[tuple[int, int]] = set()
+    real_files: set[tuple[int, int]] = set()
     # Real folders are walked first, so a folder also reachable through a
     # symbolic link keeps its real path as the id; linked folders come after.
     stack = [root]
@@ -94,30 +107,76 @@ def walk_documents(root: str | os.PathLike) -> tuple[list[FileRef], list[tuple[s
             wanted = name.lower().endswith(DOCUMENT_EXTENSIONS)
             try:
                 # DirEntry answers from the directory listing unless the entry is a symlink
+                link = entry.is_symlink()
                 is_dir = entry.is_dir()
                 is_file = not is_dir and entry.is_file()
-                if not (is_dir or is_file) and entry.is_symlink():
+                if not (is_dir or is_file) and link:
                     os.stat(entry.path)  # raises for a broken link
             except OSError:
                 if wanted:
                     skipped.append((_relative(entry.path, root), "broken symbolic link or vanished file"))
                 continue
+            if link and (is_dir or (is_file and wanted)) and not follow_symlinks:
+                target = os.path.realpath(entry.path)
+                if not _inside(target, real_root):
+                    skipped.append((_relative(entry.path, root) + ("/" if is_dir else ""),
+                                    "a symbolic link to outside the corpus (--follow-symlinks reads it)"))
+                    continue
             if is_dir:
-                (linked if entry.is_symlink() else subfolders).append(entry.path)
+                (linked if link else subfolders).append(entry.path)
             elif wanted:
-                if is_file:
-                    found.append((_relative(entry.path, root), entry.path))
-                else:
+                if not is_file:
                     skipped.append((_relative(entry.path, root), "not a regular file"))
+                elif link:
+                    target = os.stat(entry.path)
+                    found.append((_relative(entry.path, root), entry.path, (target.st_dev, target.st_ino)))
+                else:
+                    real_files.add((info.st_dev, entry.inode()))
+                    found.append((_relative(entry.path, root), entry.path, None))
         stack.extend(reversed(subfolders))
     found.sort()
-    nested = any("/" in doc_id for doc_id, _ in found)
+    kept = []
+    for doc_id, path, target in found:  # a link to a file read under another name is left out
+        if target is not None:
+            if target in real_files:
+                continue
+            real_files.add(target)
+        kept.append((visible_name(doc_id), path))
+    nested = any("/" in doc_id for doc_id, _ in kept)
     refs = [
         FileRef(doc_id, (doc_id.split("/", 1)[0] if "/" in doc_id else UNLABELLED) if nested else None, path)
-        for doc_id, path in found
+        for doc_id, path in kept
     ]
-    skipped.sort()
+    skipped = sorted((visible_name(doc_id), reason) for doc_id, reason in skipped)
     return refs, skipped
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def visible_text(text: str) -> str:
+    """``text`` with any lone surrogate (a JSON ``\\ud800`` escape, a Python string made from bad bytes) written
+    as a visible escape, so every output can be written as UTF-8; other text is returned as it is."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") if _bytes_only(text) \
+            else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _bytes_only(text: str) -> bool:
+    """Whether every lone surrogate of ``text`` stands for a byte (U+DC80–U+DCFF, as os.fsdecode makes them)."""
+    return all("\udc80" <= c <= "\udcff" for c in text if "\ud800" <= c <= "\udfff")
+
+
+def visible_name(name: str) -> str:
+    """A file name as text every output can hold: bytes that are not UTF-8 (kept by Python as lone
+    surrogates) shown as ``\\xff`` escapes, so ``bad\\xff.txt`` is the same id in every file and on the page."""
+    return visible_text(name)
 
 
 def _relative(path: str, root: str) -> str:
@@ -127,7 +186,7 @@ def _relative(path: str, root: str) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
 
-def read_document_file(path: str) -> tuple[str, str | None]:
+def read_document_file(path: str, max_bytes: int | None = None) -> tuple[str, str | None]:
     """Read one document file and return ``(text, fallback_encoding)``.
 
     ``fallback_encoding`` is None for UTF-8 (with or without BOM) and UTF-16
@@ -137,31 +196,35 @@ def read_document_file(path: str) -> tuple[str, str | None]:
     Raises
     ------
     UnreadableFile
-        With the reason: permission denied, binary content, ...
+        With the reason: permission denied, binary content, larger than
+        ``max_bytes``...
     """
-    text, encoding = decode_bytes(read_file_bytes(path))
+    text, encoding = decode_bytes(read_file_bytes(path, max_bytes))
     if path.lower().endswith(_HTML_EXTENSIONS):
         text = html_to_text(text)
     return text, encoding
 
 
-def read_file_bytes(path: str) -> bytes:
-    """The whole file; UnreadableFile (with the reason) when it cannot be read."""
+def read_file_bytes(path: str, max_bytes: int | None = None) -> bytes:
+    """The whole file; UnreadableFile (with the reason) when it cannot be read or has over ``max_bytes``."""
     try:
-        return _read_bytes(path)
+        return _read_bytes(path, max_bytes)
     except PermissionError:
         raise UnreadableFile("permission denied") from None
     except OSError as exc:
         raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
 
 
-def _read_bytes(path: str) -> bytes:
+def _read_bytes(path: str, max_bytes: int | None) -> bytes:
     """The whole file, read with unbuffered system calls (faster than open() for small files)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
-        parts = []
+        parts, size = [], 0
         while block := os.read(fd, 1 << 20):
             parts.append(block)
+            size += len(block)
+            if max_bytes is not None and size > max_bytes:  # counted as read: a file that grows is caught too
+                raise UnreadableFile(too_long("a file", max(size, os.fstat(fd).st_size), max_bytes))
     finally:
         os.close(fd)
     return parts[0] if len(parts) == 1 else b"".join(parts)

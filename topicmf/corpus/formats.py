@@ -6,7 +6,9 @@ package.  PDFs need ``pypdfium2`` (``pip install 'topicmf[pdf]'``: PDFium, the e
 Chromium's viewer, with wheels for every platform, Apache-2.0/BSD-3-Clause; about ten times the
 pages per second of ``pypdf``, see benchmarks/bench_readers.py).  Every failure is an
 :class:`~topicmf.corpus.files.UnreadableFile` with a reason, so a corrupt, encrypted or
-truncated file is skipped and listed, never fatal.
+truncated file is skipped and listed, never fatal, and so is a file past one of the bounds of
+:mod:`~topicmf.corpus.limits` (a decompression bomb, a PDF of millions of pages, MIME or XML nested
+thousands deep): each reader takes a :class:`~topicmf.corpus.limits.ReadLimits`.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import email.policy
 import posixpath
 import re
 import zipfile
+import zlib
 from io import BytesIO
 from xml.etree import ElementTree
 
 from .files import UnreadableFile, decode_bytes, html_to_text
+from .limits import DEFAULT_LIMITS, ReadLimits, too_long
 
 __all__ = ["DOCUMENT_READERS", "read_docx", "read_odt", "read_epub", "read_rtf", "read_pdf", "read_eml",
            "message_text", "PDF_INSTALL"]
@@ -39,19 +43,56 @@ def _zip(data: bytes, what: str) -> zipfile.ZipFile:
         raise UnreadableFile(f"not a readable {what} (damaged or truncated zip)") from None
 
 
-def _xml(archive: zipfile.ZipFile, name: str, what: str) -> ElementTree.Element:
+def _member(archive: zipfile.ZipFile, name: str, what: str, limits: ReadLimits) -> bytes:
+    """An archive member's bytes, never more than ``limits.max_chars`` of them decompressed."""
     try:
-        return ElementTree.fromstring(archive.read(name))
+        info = archive.getinfo(name)
     except KeyError:
         raise UnreadableFile(f"not a {what}: no {name}") from None
-    except (zipfile.BadZipFile, ElementTree.ParseError, EOFError, RuntimeError) as exc:
-        # RuntimeError: an encrypted member
+    if info.file_size > limits.max_chars:
+        raise UnreadableFile(too_long(f"{name} decompressed", info.file_size, limits.max_chars))
+    try:
+        with archive.open(info) as member:  # zipfile stops at the declared size and checks the CRC there
+            data = member.read(limits.max_chars + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
+        # RuntimeError: an encrypted member; NotImplementedError: a compression zipfile does not know
         raise UnreadableFile(f"damaged {what} ({type(exc).__name__}: {exc})") from None
+    if len(data) > limits.max_chars:
+        raise UnreadableFile(too_long(f"{name} decompressed", len(data), limits.max_chars))
+    return data
 
 
-def read_docx(data: bytes) -> str:
+def _xml(archive: zipfile.ZipFile, name: str, what: str, limits: ReadLimits) -> ElementTree.Element:
+    """A member parsed as XML, refused past ``limits.max_xml_depth`` levels of nesting.
+
+    Expat refuses entity expansion bombs (billion laughs) itself, and ElementTree resolves no
+    external entity, so nothing outside the file is read.
+    """
+    data = _member(archive, name, what, limits)
+    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    depth, root, step = 0, None, 1 << 20
+    try:
+        for at in range(0, max(len(data), 1), step):
+            parser.feed(data[at : at + step])
+            for event, element in parser.read_events():
+                if event == "start":
+                    depth += 1
+                    root = element if root is None else root
+                    if depth > limits.max_xml_depth:
+                        raise UnreadableFile(f"{name} nests its elements over {limits.max_xml_depth} levels deep")
+                else:
+                    depth -= 1
+        parser.close()
+    except ElementTree.ParseError as exc:
+        raise UnreadableFile(f"damaged {what} (ParseError: {exc})") from None
+    if root is None:
+        raise UnreadableFile(f"damaged {what}: {name} is empty")
+    return root
+
+
+def read_docx(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> str:
     """Body text of a Word document: paragraphs in order, tables' cells included, one line each."""
-    root = _xml(_zip(data, "Word document"), "word/document.xml", "Word document")
+    root = _xml(_zip(data, "Word document"), "word/document.xml", "Word document", limits)
     lines = []
     for paragraph in root.iter(f"{_W}p"):
         parts = []
@@ -87,9 +128,10 @@ def _odf_text(node, out: list) -> None:
             out.append(child.tail)
 
 
-def read_odt(data: bytes) -> str:
+def read_odt(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> str:
     """Body text of an OpenDocument text: headings, paragraphs, lists and tables' cells, in order."""
-    root = _xml(_zip(data, "OpenDocument text"), "content.xml", "OpenDocument text")
+    # _odf_text recurses once a level: the depth bound keeps it far from Python's recursion limit
+    root = _xml(_zip(data, "OpenDocument text"), "content.xml", "OpenDocument text", limits)
     body = root.find(f"{_OFFICE}body")
     if body is None:
         raise UnreadableFile("not an OpenDocument text: content.xml has no body")
@@ -98,30 +140,31 @@ def read_odt(data: bytes) -> str:
     return "".join(out)
 
 
-def read_epub(data: bytes) -> str:
+def read_epub(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> str:
     """The chapters of an EPUB in reading order (its spine), as text."""
     archive = _zip(data, "EPUB")
-    container = _xml(archive, "META-INF/container.xml", "EPUB")
+    container = _xml(archive, "META-INF/container.xml", "EPUB", limits)
     rootfile = next((e.get("full-path") for e in container.iter() if e.tag.endswith("rootfile")), None)
     if not rootfile:
         raise UnreadableFile("not an EPUB: no package file named in META-INF/container.xml")
-    package = _xml(archive, rootfile, "EPUB")
+    package = _xml(archive, rootfile, "EPUB", limits)
     base = posixpath.dirname(rootfile)
     manifest = {e.get("id"): e.get("href") for e in package.iter() if e.tag.endswith("}item")}
     chapters = []
+    length = 0
     for itemref in (e for e in package.iter() if e.tag.endswith("}itemref")):
         href = manifest.get(itemref.get("idref"))
         if not href:
             continue
         name = posixpath.normpath(posixpath.join(base, href.split("#")[0]))
-        try:
-            markup = archive.read(name)
-        except KeyError:
-            raise UnreadableFile(f"damaged EPUB: the chapter {name} is missing") from None
-        except (zipfile.BadZipFile, EOFError, RuntimeError) as exc:
-            raise UnreadableFile(f"damaged EPUB ({type(exc).__name__})") from None
+        if name not in archive.NameToInfo:
+            raise UnreadableFile(f"damaged EPUB: the chapter {name} is missing")
+        markup = _member(archive, name, "EPUB", limits)
         # a chapter's head holds the book's title again, not its text
         chapters.append(html_to_text(_HEAD.sub("", decode_bytes(markup)[0])))
+        length += len(chapters[-1])
+        if length > limits.max_chars:
+            raise UnreadableFile(too_long("the text of its chapters", length, limits.max_chars))
     if not chapters:
         raise UnreadableFile("an EPUB with no chapters in its spine")
     return "\n\n".join(chapters)
@@ -137,7 +180,7 @@ _RTF_BREAKS = {"par": "\n", "line": "\n", "sect": "\n", "page": "\n", "row": "\n
                "rdblquote": "”", "emspace": " ", "enspace": " ", "qmspace": " "}
 
 
-def read_rtf(data: bytes) -> str:
+def read_rtf(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> str:
     """The visible text of an RTF document (``\\'hh`` bytes in its code page, ``\\u`` characters)."""
     text = data.decode("latin-1")
     if not text.lstrip().startswith("{\\rtf"):
@@ -199,7 +242,10 @@ def read_rtf(data: bytes) -> str:
             flush()
             out.append(plain)
     flush()
-    return "".join(out)
+    text = "".join(out)
+    # \uN gives UTF-16 code units: join the surrogate pairs of characters beyond U+FFFF (lone ones stay)
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass") if not text.isascii() \
+        else text
 
 
 def _rejoin(page: str) -> str:
@@ -210,11 +256,12 @@ def _rejoin(page: str) -> str:
     return re.sub(r"(\w)-\n(?=[a-zà-ÿа-я])", r"\1", page)
 
 
-def read_pdf(path: str) -> str:
+def read_pdf(path: str, limits: ReadLimits = DEFAULT_LIMITS) -> str:
     """The text layer of a PDF, pages in order; pages without text are left out.
 
     Raises UnreadableFile when pypdfium2 is missing (naming the install), when the file is
-    encrypted, damaged or truncated, and when no page has text (a scan).
+    encrypted, damaged or truncated, when it has more pages than ``limits.max_pdf_pages`` or more
+    text than ``limits.max_chars``, and when no page has text (a scan).
     """
     try:
         import pypdfium2 as pdfium
@@ -226,17 +273,24 @@ def read_pdf(path: str) -> str:
         reason = str(exc).lower()
         if "password" in reason:
             raise UnreadableFile("encrypted PDF (a password is needed)") from None
-        raise UnreadableFile(f"damaged or truncated PDF ({exc})") from None
+        raise UnreadableFile(f"damaged or truncated PDF ({_pdfium_reason(exc)})") from None
     try:
+        n_pages = len(document)
+        if n_pages > limits.max_pdf_pages:
+            raise UnreadableFile(f"a PDF of {n_pages:,} pages, over the limit of {limits.max_pdf_pages:,}")
         pages = []
-        for n in range(len(document)):
+        length = 0
+        for n in range(n_pages):
             page = document[n]
             textpage = page.get_textpage()
             pages.append(_rejoin(textpage.get_text_range()))
             textpage.close()
             page.close()
+            length += len(pages[-1])
+            if length > limits.max_chars:
+                raise UnreadableFile(too_long(f"the text of its first {n + 1} pages", length, limits.max_chars))
     except pdfium.PdfiumError as exc:
-        raise UnreadableFile(f"damaged PDF ({exc})") from None
+        raise UnreadableFile(f"damaged PDF ({_pdfium_reason(exc)})") from None
     finally:
         document.close()
     if not any(p.strip() for p in pages):
@@ -244,8 +298,18 @@ def read_pdf(path: str) -> str:
     return "\n\n".join(p for p in pages if p.strip())
 
 
-def message_text(message) -> str:
-    """A mail message as a document: its Subject line, then its text (plain parts, else HTML), no attachments."""
+def _pdfium_reason(exc) -> str:
+    """PDFium's reason, unless it has none: it says "Success" for a page tree it could not load."""
+    reason = str(exc).strip()
+    return "PDFium could not load its pages" if not reason or reason.endswith("Success") else reason
+
+
+def message_text(message, limits: ReadLimits = DEFAULT_LIMITS) -> str:
+    """A mail message as a document: its Subject line, then its text (plain parts, else HTML), no attachments.
+
+    A message whose parts nest deeper than ``limits.max_mime_depth`` is refused (UnreadableFile).
+    """
+    _check_nesting(message, limits.max_mime_depth)
     subject = str(message.get("Subject", "") or "").strip()
     parts = []
     html = []
@@ -265,8 +329,27 @@ def message_text(message) -> str:
     return (f"Subject: {subject}\n\n" if subject else "") + body
 
 
-def read_eml(data: bytes) -> str:
-    return message_text(email.message_from_bytes(data, policy=email.policy.default))
+def _check_nesting(message, limit: int) -> None:
+    """Refuse a message whose multipart parts nest over ``limit`` levels (walked without recursion)."""
+    stack = [(message, 1)]
+    while stack:
+        part, depth = stack.pop()
+        if depth > limit:
+            raise UnreadableFile(f"mail parts nested over {limit} levels deep")
+        if part.is_multipart():
+            stack.extend((child, depth + 1) for child in part.get_payload())
+
+
+def parse_message(data: bytes):
+    """A mail message parsed from its bytes; UnreadableFile when its parts nest too deep to parse at all."""
+    try:
+        return email.message_from_bytes(data, policy=email.policy.default)
+    except RecursionError:  # the standard library's parser recurses once a level of multipart
+        raise UnreadableFile("mail parts nested too deep to parse (thousands of levels)") from None
+
+
+def read_eml(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> str:
+    return message_text(parse_message(data), limits)
 
 
 #: File ending → reader of the file's bytes (PDFs are read from their path by PDFium).

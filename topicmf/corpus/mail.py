@@ -8,19 +8,20 @@ the mail cleaning rules (headers, quoted replies, signatures) apply to it as to 
 
 from __future__ import annotations
 
-import email.policy
 import mailbox
 from collections.abc import Iterator
-from email.parser import BytesParser
 
-from .formats import message_text
+from .formats import message_text, parse_message
+from .files import UnreadableFile, visible_text
+from .limits import DEFAULT_LIMITS, ReadLimits, too_long
 
 __all__ = ["mailbox_documents", "spread_messages"]
 
 
-def mailbox_documents(path: str, name: str, skipped: list) -> Iterator[tuple[str, str]]:
-    """(id, text) of every message of the mbox at ``path``; unreadable messages go to ``skipped``."""
-    parser = BytesParser(policy=email.policy.default)
+def mailbox_documents(path: str, name: str, skipped: list,
+                      limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[tuple[str, str]]:
+    """(id, text) of every message of the mbox at ``path``; unreadable messages (and those past
+    ``limits``) go to ``skipped``."""
     try:
         box = mailbox.mbox(path, factory=None, create=False)
         keys = box.keys()
@@ -32,13 +33,19 @@ def mailbox_documents(path: str, name: str, skipped: list) -> Iterator[tuple[str
         for position, key in enumerate(keys, 1):
             where = f"{name}#{position}"
             try:
-                message = parser.parsebytes(box.get_bytes(key))
-                text = message_text(message)
+                data = box.get_bytes(key)
+                if len(data) > limits.max_chars:
+                    raise UnreadableFile(too_long("a message", len(data), limits.max_chars))
+                message = parse_message(data)
+                text = message_text(message, limits)
+            except UnreadableFile as exc:
+                skipped.append((where, str(exc)))
+                continue
             except Exception as exc:  # noqa: BLE001 - one bad message must not stop the archive
                 skipped.append((where, f"unreadable message ({type(exc).__name__}: {exc})"))
                 continue
             message_id = str(message.get("Message-ID", "") or "").strip().strip("<>").strip()
-            doc_id = f"{name}/{message_id}" if message_id and message_id not in seen else where
+            doc_id = visible_text(f"{name}/{message_id}") if message_id and message_id not in seen else where
             seen.add(message_id)
             yield doc_id, text
     finally:
@@ -48,7 +55,6 @@ def mailbox_documents(path: str, name: str, skipped: list) -> Iterator[tuple[str
 def spread_messages(path: str, n_messages: int) -> list[str]:
     """The texts of up to ``n_messages`` messages spread evenly over the mbox at ``path`` (a sample: unreadable
     messages and archives give nothing)."""
-    parser = BytesParser(policy=email.policy.default)
     texts = []
     try:
         box = mailbox.mbox(path, factory=None, create=False)
@@ -59,7 +65,7 @@ def spread_messages(path: str, n_messages: int) -> list[str]:
         step = max(1, len(keys) // max(1, n_messages))
         for key in keys[::step][:n_messages]:
             try:
-                texts.append(message_text(parser.parsebytes(box.get_bytes(key))))
+                texts.append(message_text(parse_message(box.get_bytes(key))))
             except Exception:  # noqa: BLE001, S112 - a sample skips what it cannot read
                 continue
     except (OSError, mailbox.Error):

@@ -13,6 +13,7 @@ import numbers
 import os
 
 from ..errors import CorpusError, NoDocumentsError
+from .files import visible_text
 
 __all__ = ["MEMORY_PATH", "MemoryRecords", "memory_corpus", "is_path", "frame_columns"]
 
@@ -51,7 +52,7 @@ def _time(value, number: int) -> str:
 
 def _text(value, number: int) -> str:
     if isinstance(value, str):
-        return value
+        return visible_text(value)
     if value is None or (isinstance(value, float) and value != value):
         raise CorpusError(f"Document {number} is missing (None or NaN); give every document a text "
                           "(a pandas column: .fillna(\"\"))")
@@ -100,14 +101,14 @@ class MemoryRecords:
                 raise CorpusError(f"Fewer {name} than documents (none for document {number}); give one for each")
             values.append(value)
         self._read += 1
-        doc_id = str(number) if values[0] is None else _name(values[0], "The id", number).strip()
+        doc_id = str(number) if values[0] is None else visible_text(_name(values[0], "The id", number).strip())
         if not doc_id:
             raise CorpusError(f"Document {number} has an empty id")
         if doc_id in self._seen:
             raise CorpusError(f"Id {doc_id!r} is given to documents {self._seen[doc_id]} and {number}; ids must "
                               "be unique")
         self._seen[doc_id] = number
-        label = None if values[1] is None else _name(values[1], "The label", number)
+        label = None if values[1] is None else visible_text(_name(values[1], "The label", number))
         time = None if values[2] is None else _time(values[2], number)
         return DocRef(doc_id, label, None, _text(text, number), time)
 

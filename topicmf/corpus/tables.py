@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from ..errors import CorpusError
+from .files import visible_text
+from .limits import too_long
 
 __all__ = ["Row", "sniff_encoding", "read_header", "first_record_fields", "iter_rows", "table_dialect", "Share",
            "line_shares", "csv_shares", "read_share", "record_values", "RecordIds", "RawRecordIds"]
@@ -134,7 +136,11 @@ class RawRecordIds:
 
 def record_values(record: dict, text_column: str, id_column: str | None, label_column: str | None,
             time_column: str | None = None):
-    """(id value, label, text, time) of one record (a JSON object or a CSV row by column name)."""
+    """(id value, label, text, time) of one record (a JSON object or a CSV row by column name).
+
+    A JSON string may hold a lone surrogate (``"\\ud800"``), which no output could write: it is kept
+    as that visible escape (:func:`~topicmf.corpus.files.visible_text`).
+    """
     text = record.get(text_column)
     if text is None:
         text = ""
@@ -143,12 +149,13 @@ def record_values(record: dict, text_column: str, id_column: str | None, label_c
     label = None
     if label_column is not None:
         value = record.get(label_column)
-        label = str(value).strip() if value not in (None, "") else _UNLABELLED
+        label = visible_text(str(value).strip()) if value not in (None, "") else _UNLABELLED
     when = None
     if time_column is not None:
         value = record.get(time_column)
-        when = None if value is None else str(value).strip()
-    return (record.get(id_column) if id_column is not None else None), label, text, when
+        when = None if value is None else visible_text(str(value).strip())
+    value = record.get(id_column) if id_column is not None else None
+    return (visible_text(value) if isinstance(value, str) else value), label, visible_text(text), when
 
 
 def iter_rows(
@@ -196,12 +203,14 @@ class Share(NamedTuple):
     columns: tuple  # text, id, label and time column (None when unused)
     header: tuple | None  # a TSV's or CSV's column names
     kind: str = "jsonl"  # "jsonl", "tsv" or "csv"
+    max_chars: int | None = None  # a longer record is a bad line (topicmf.corpus.limits.ReadLimits.max_chars)
 
 
 SHARE_BYTES = 1 << 20  # bytes of a table per share: a few hundred records
 
 
-def line_shares(path: str, encoding: str, columns: tuple, size: int = SHARE_BYTES) -> Iterator[Share]:
+def line_shares(path: str, encoding: str, columns: tuple, size: int = SHARE_BYTES,
+                max_chars: int | None = None) -> Iterator[Share]:
     """Cut a JSON Lines or TSV file into shares of about ``size`` bytes, each ending at a line end.
 
     The encodings tables are read with (UTF-8, cp1252, latin-1) all write a
@@ -220,7 +229,7 @@ def line_shares(path: str, encoding: str, columns: tuple, size: int = SHARE_BYTE
             fh.seek(min(total, start + size))
             fh.readline()  # to the end of the line the cut falls in
             end = min(total, fh.tell()) if start + size < total else total
-            yield Share(path, encoding, start, end, columns, header, kind)
+            yield Share(path, encoding, start, end, columns, header, kind, max_chars)
             start = end
 
 
@@ -244,7 +253,8 @@ class _TrackedLines:
         return text
 
 
-def csv_shares(path: str, encoding: str, columns: tuple, size: int = SHARE_BYTES) -> Iterator[Share]:
+def csv_shares(path: str, encoding: str, columns: tuple, size: int = SHARE_BYTES,
+               max_chars: int | None = None) -> Iterator[Share]:
     """Cut a CSV file into shares of about ``size`` bytes at record boundaries.
 
     A quoted field may hold line ends, so the boundaries come from parsing
@@ -265,12 +275,12 @@ def csv_shares(path: str, encoding: str, columns: tuple, size: int = SHARE_BYTES
             for _ in reader:
                 number += 1
                 if lines.offset - start >= size:
-                    yield Share(path, encoding, start, lines.offset, columns, header, "csv")
+                    yield Share(path, encoding, start, lines.offset, columns, header, "csv", max_chars)
                     start = lines.offset
         except csv.Error as exc:
             raise CorpusError(f"{path}: malformed record after record {number} ({exc})") from None
         if lines.offset > start:
-            yield Share(path, encoding, start, lines.offset, columns, header, "csv")
+            yield Share(path, encoding, start, lines.offset, columns, header, "csv", max_chars)
 
 
 def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
@@ -278,27 +288,39 @@ def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
 
     ``rows`` are ``(id value or None, label, text, time)``; ``bad lines`` are
     ``(line number within the share, reason)`` for JSON Lines that are not
-    JSON objects; ``lines`` is the number of lines read.
+    JSON objects and records longer than ``share.max_chars``; ``lines`` is
+    the number of lines read.
     """
     with open(share.path, "rb") as fh:
         fh.seek(share.start)
         data = fh.read(share.end - share.start)
-    text = data.decode("utf-8-sig" if share.start == 0 else share.encoding.replace("-sig", ""))
+    # the file's encoding, found by sniffing it whole (a BOM only where the file starts)
+    text = data.decode(share.encoding if share.start == 0 else share.encoding.replace("-sig", ""))
+    del data
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     columns = tuple(share.columns) + (None,) * (4 - len(share.columns))
     rows, bad = [], []
+    limit = share.max_chars
     if share.kind == "csv":
         index = {name: share.header.index(name) for name in share.columns if name is not None}
-        for fields in csv.reader(io.StringIO(text, newline=""), **table_dialect(share.path)):
+        reader = csv.reader(io.StringIO(text, newline=""), **table_dialect(share.path))
+        for fields in reader:
             if fields:
                 record = {name: fields[i] if i < len(fields) else None for name, i in index.items()}
-                rows.append(record_values(record, *columns))
+                values = record_values(record, *columns)
+                if limit is not None and len(values[2]) > limit:
+                    bad.append((reader.line_num, too_long("a record", len(values[2]), limit)))
+                    continue
+                rows.append(values)
         return rows, bad, len(lines)
     if share.header is not None:
         index = {name: share.header.index(name) for name in share.columns if name is not None}
-        for line in lines:
+        for number, line in enumerate(lines, 1):
+            if limit is not None and len(line) > limit:
+                bad.append((number, too_long("a record", len(line), limit)))
+                continue
             fields = line.rstrip("\r").split("\t")
             if fields == [""]:
                 continue  # a blank line
@@ -307,6 +329,9 @@ def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
         return rows, bad, len(lines)
     decode = json.loads
     for number, line in enumerate(lines, 1):
+        if limit is not None and len(line) > limit:
+            bad.append((number, too_long("a record", len(line), limit)))
+            continue
         if not line.strip():
             continue
         try:

@@ -50,11 +50,11 @@ class Block:
         self.starts = {}  # custom starts of W made here (topicmf.factorize.topics.rows.HeldStart), by name
 
     # --- reading -------------------------------------------------------------------------------
-    def read(self, units: list, tokenizer, first_position: int) -> dict:
+    def read(self, units: list, tokenizer, first_position: int, limits=None) -> dict:
         """Read and count this part; returns what the client needs to merge the parts: sums over the vocabulary
         and the sample, never a value per document (ids, labels and lengths stay here)."""
         r = count_terms(units, tokenizer, record_ids=RawRecordIds(), n_jobs=1, first_position=first_position,
-                        keep_stream=True)
+                        keep_stream=True, **({} if limits is None else {"limits": limits}))
         self.result = r
         self.ids, self.labels = list(r.doc_ids), None if r.labels is None else list(r.labels)
         self.times = list(r.times) if r.times is not None else None  # raw values; binned on the blocks

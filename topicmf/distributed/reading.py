@@ -219,7 +219,8 @@ def read_corpus(client, path, options: TextOptions | None = None, progress=None,
     options = options or TextOptions()
     started = time.perf_counter()
     corpus = open_corpus(path, text_column=options.text_column, id_column=options.id_column,
-                         label_column=options.label_column, time_column=options.time_column)
+                         label_column=options.label_column, time_column=options.time_column, limits=options.limits,
+                         follow_symlinks=options.follow_symlinks)
     if isinstance(corpus, CountMatrix):
         raise TopicmfError(f"{path} is a count matrix; --dask reads text corpora (run without --dask)")
     language, shares = choose_language(corpus, options)  # a sample of the documents, read here
@@ -234,7 +235,7 @@ def read_corpus(client, path, options: TextOptions | None = None, progress=None,
     if not parts:
         raise NoDocumentsError(f"No documents in {corpus.path}")
     blocks = create_blocks(client, Block, workers, len(parts))
-    futures = [b.read(part, tokenizer, first) for b, (first, part) in zip(blocks, parts)]
+    futures = [b.read(part, tokenizer, first, options.limits) for b, (first, part) in zip(blocks, parts)]
     summaries = []
     for future, block in zip(futures, blocks):
         summaries += answers([future], [block], "reading")

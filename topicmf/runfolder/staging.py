@@ -10,13 +10,15 @@ or empty: a folder of other files is never deleted.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import TopicmfError
+from ..errors import TopicmfError, TopicmfWarning
 
 __all__ = ["check_destination", "staged_directory", "write_atomic", "current_umask"]
 
@@ -74,20 +76,45 @@ def check_destination(out, corpus=None, *, force: bool = False) -> Path:
     return out
 
 
+#: Errors of the disk rather than of the program: said in one line naming the folder.
+_FULL = {errno.ENOSPC: "no space left on the device", getattr(errno, "EDQUOT", -1): "over the disk quota",
+         errno.EFBIG: "a file too large for the file system"}
+_DENIED = {errno.EACCES: "permission denied", errno.EPERM: "permission denied", errno.EROFS: "a read-only file system"}
+
+
+def _identity(out: Path):
+    """What tells one run in ``out`` from another: the folder's inode and its manifest's change time."""
+    try:
+        folder = os.stat(out)
+        manifest = os.stat(out / "manifest.json")
+        return folder.st_dev, folder.st_ino, manifest.st_mtime_ns
+    except OSError:
+        return None
+
+
 @contextmanager
 def staged_directory(out, *, force: bool = False):
     """Yield a fresh temporary folder that becomes ``out`` when the block succeeds.
 
     The destination is re-checked at the end (``check_destination``'s rules);
     an old run it replaces is removed only after the new one is in place.
+    A run that another process wrote to ``out`` while this one worked is
+    replaced (with ``force``) with a warning saying so.  A full disk or a
+    folder that cannot be written is a :class:`TopicmfError` naming the
+    folder; nothing of this run is left and the earlier run is intact.
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    except OSError as exc:
+        raise _disk_error(exc, out) or exc from None
+    before = _identity(out)
     try:
         os.chmod(tmp, 0o777 & ~current_umask())
         yield tmp
         check_destination(out, force=force)
+        replaced = _identity(out)
         old = None
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
@@ -100,6 +127,36 @@ def staged_directory(out, *, force: bool = False):
             raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        if replaced is not None and replaced != before:
+            warnings.warn(f"{out}: replaced a run that another process wrote there while this one was working "
+                          f"(the last to finish wins)", TopicmfWarning, stacklevel=3)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        error = _disk_error(exc, out, tmp)
+        if error is None:
+            raise
+        raise error from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _disk_error(exc: OSError, out: Path, tmp: Path | None = None) -> TopicmfError | None:
+    """The one-line error for a disk that is full or a folder that cannot be written, else None."""
+    if exc.errno in _FULL:
+        why = _FULL[exc.errno]
+    elif exc.errno in _DENIED and _about(exc, out, tmp):
+        why = _DENIED[exc.errno]
+    else:
+        return None
+    return TopicmfError(f"Cannot write the run to {out}: {why}; nothing was written"
+                        + (" and the run already there is intact" if out.exists() else ""))
+
+
+def _about(exc: OSError, out: Path, tmp: Path | None) -> bool:
+    """Whether the error is about the output folder (a denied read of some input is not)."""
+    name = exc.filename
+    if name is None:
+        return True
+    name = Path(os.fsdecode(name)).resolve()
+    return any(_inside(name, place.resolve()) for place in (out.parent,) + ((tmp,) if tmp else ()))

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..corpus import CountMatrix, TextCorpus, open_corpus
+from ..corpus import DEFAULT_LIMITS, CountMatrix, ReadLimits, TextCorpus, open_corpus
 from ..corpus.tables import SHARE_BYTES
 from ..errors import NoDocumentsError, TopicmfError, TopicmfWarning
 from .clean import TEXT_RULES, Cleaner, parse_clean, stats_report
@@ -84,6 +84,11 @@ class TextOptions:
         blobs and junk (junk tokens), applied to every document.
     time_column : str or None
         A table's column of dates or times, kept for topics over time.
+    follow_symlinks : bool, default=False
+        Read what symbolic links in a corpus folder point to outside it (else skipped and listed).
+    max_document_size : int, default=64 MB
+        Characters of a document's text, bytes of a file or of a decompressed archive member;
+        a document over it is skipped and listed (:class:`~topicmf.corpus.limits.ReadLimits`).
     corpus_stopwords : {"auto", "on", "off"}, default="auto"
         Remove the words spread evenly over most documents
         (:func:`~topicmf.text.prune.even_terms`), whatever the language: "auto" does so unless
@@ -111,6 +116,13 @@ class TextOptions:
     clean: str = "auto"
     corpus_stopwords: str = "auto"
     time_column: str | None = None
+    follow_symlinks: bool = False
+    max_document_size: int = DEFAULT_LIMITS.max_chars
+
+    @property
+    def limits(self) -> ReadLimits:
+        """The bounds a document is read within (:mod:`topicmf.corpus.limits`)."""
+        return ReadLimits(max_chars=self.max_document_size)
 
     def __post_init__(self):
         object.__setattr__(self, "language", resolve_language(self.language))
@@ -129,6 +141,8 @@ class TextOptions:
             raise TopicmfError(f"corpus_stopwords must be auto, on or off; got {self.corpus_stopwords!r}")
         if self.n_jobs is not None and self.n_jobs < 0:
             raise TopicmfError(f"jobs must be >= 0 (0 means every core); got {self.n_jobs}")
+        if not isinstance(self.max_document_size, int) or self.max_document_size < 1:
+            raise TopicmfError(f"max_document_size must be a positive number of bytes; got {self.max_document_size!r}")
 
 
 def make_tokenizer(options: TextOptions, language: str | None, also: tuple = ()) -> Tokenizer:
@@ -250,7 +264,7 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
     else:
         corpus = open_corpus(
             path, text_column=options.text_column, id_column=options.id_column, label_column=options.label_column,
-            time_column=options.time_column,
+            time_column=options.time_column, limits=options.limits, follow_symlinks=options.follow_symlinks,
         )
     if isinstance(corpus, CountMatrix):
         if progress is not None:
@@ -262,7 +276,7 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
     small_table = corpus.format in ("jsonl", "tsv", "csv") and os.path.getsize(corpus.path) <= SHARE_BYTES
     result = count_terms(corpus.units(), tokenizer, record_ids=corpus.record_ids(),
                          n_jobs=1 if small_table else options.n_jobs, n_docs_hint=corpus.n_docs_hint,
-                         progress=progress, keep_stream=keep_stream, meanwhile=meanwhile)
+                         progress=progress, keep_stream=keep_stream, meanwhile=meanwhile, limits=options.limits)
     skipped = corpus.skipped + result.skipped
     say_skipped(corpus, skipped, result.fallbacks)
     if not result.doc_ids:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 
 from ..resources import Watch
-from ..corpus import DocRef, RecordIds, Share, UnreadableFile, load_text, read_share
+from ..corpus import DEFAULT_LIMITS, DocRef, ReadLimits, RecordIds, Share, UnreadableFile, load_text, read_share
 from .clean import empty_stats
 from .parallel import default_jobs, ordered_map
 from .merge import CountResult, Index, Merger
@@ -45,9 +45,10 @@ class _WorkerState:
     results in that order, so the descriptions arrive in sequence.
     """
 
-    def __init__(self, tokenizer: Tokenizer, keep_stream: bool = True):
+    def __init__(self, tokenizer: Tokenizer, keep_stream: bool = True, limits: ReadLimits = DEFAULT_LIMITS):
         self.tokenizer = tokenizer
         self.keep_stream = keep_stream
+        self.limits = limits
         self.index = Index()
         self.kept = array("b")  # per column: counts towards document length
         self.junk = array("b")  # per column: dropped as a junk token
@@ -57,9 +58,9 @@ class _WorkerState:
         self.repeats = False  # whether two columns share a term (stemming, ё folding)
 
 
-def _start_worker(tokenizer: Tokenizer, keep_stream: bool) -> None:
+def _start_worker(tokenizer: Tokenizer, keep_stream: bool, limits: ReadLimits = DEFAULT_LIMITS) -> None:
     global _worker
-    _worker = _WorkerState(tokenizer, keep_stream)
+    _worker = _WorkerState(tokenizer, keep_stream, limits)
 
 
 def _count_chunk(job: tuple[int, list[DocRef] | Share, int]):
@@ -99,14 +100,27 @@ def _count_chunk(job: tuple[int, list[DocRef] | Share, int]):
     stats = empty_stats()
     changed = 0
     junk: Counter = Counter()
+    limits = state.limits
     for ref, h in zip(refs, hashes):
         try:
-            text, encoding = load_text(ref)
+            text, encoding = load_text(ref, limits)
         except UnreadableFile as exc:
             skipped.append((ref.doc_id, str(exc)))
             continue
         if encoding:
             fallbacks.append((ref.doc_id, encoding))
+        if len(text) > PIECE_CHARS:  # a long document: cleaned and tokenized a piece at a time
+            counts, n_tokens, was_changed = _count_pieces(text, tokenizer, stats, surfaces, junk, sequence,
+                                                          column_of, excerpts if h < threshold else None, n_docs, h)
+            changed += was_changed
+            del text
+            if not by_type:
+                lengths.append(n_tokens)
+            indices.extend(map(column_of, counts))
+            data.extend(counts.values())
+            indptr.append(len(indices))
+            n_docs += 1
+            continue
         if cleaner is not None:
             text, was_changed = cleaner.clean(text, stats)
             changed += was_changed
@@ -171,6 +185,58 @@ def _count_chunk(job: tuple[int, list[DocRef] | Share, int]):
     )
 
 
+#: Characters of a document cleaned and tokenized at a time: a longer one is cut into pieces at line
+#: ends (or spaces), so a document of hundreds of megabytes costs its text, its token ids (4 bytes a
+#: token, for the token stream) and its vocabulary, never a token list of the whole (about 13 times
+#: its size).  A pair of words (--ngrams 2) across a cut is not counted.
+PIECE_CHARS = 1 << 20
+
+
+def text_pieces(text: str, size: int = PIECE_CHARS) -> Iterator[str]:
+    """``text`` in pieces of at most ``size`` characters, cut after a line end, else after a space."""
+    start, n = 0, len(text)
+    while start < n:
+        end = min(n, start + size)
+        if end < n:
+            cut = text.rfind("\n", start, end)
+            if cut <= start:
+                cut = text.rfind(" ", start, end)
+            if cut > start:
+                end = cut + 1
+        yield text[start:end]
+        start = end
+
+
+def _count_pieces(text, tokenizer, stats, surfaces, junk, sequence, column_of, excerpts, row, h):
+    """(counts, kept tokens, whether cleaning changed it) of a long document, a piece at a time; its tokens
+    are added to ``sequence`` as worker columns, and its excerpt to ``excerpts`` (unless None)."""
+    cleaner = tokenizer.cleaner
+    by_type = tokenizer.ngrams == 1
+    keep = _worker.keep_stream
+    counts: Counter = Counter()
+    n_tokens, changed, keys = 0, False, []
+    for piece in text_pieces(text):
+        if cleaner is not None:
+            piece, was_changed = cleaner.clean(piece, stats)
+            changed = changed or was_changed
+        if excerpts is not None:
+            excerpts.append((row, h, excerpt(piece)))
+            excerpts = None
+        if by_type:
+            found = tokenizer.raw_tokens(piece, cleaned=True)
+            counts.update(found)
+            if keep:
+                sequence.extend(map(column_of, found))
+        else:
+            piece_counts, n = tokenizer.count(piece, surfaces, cleaned=True, junk=junk, sequence=keys)
+            counts.update(piece_counts)
+            n_tokens += n
+            if keep:
+                sequence.extend(map(column_of, keys))
+            keys.clear()
+    return counts, n_tokens, changed
+
+
 def _jobs(units: Iterable, size: int, sample: SampleBuilder, position: int = 0) -> Iterator[tuple[int, list | Share, int]]:
     """Chunks of ``size`` documents, or shares as they come, with their hash base and the sample threshold now.
 
@@ -209,6 +275,7 @@ def count_terms(
     keep_stream: bool = True,
     meanwhile=None,
     first_position: int = 0,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> CountResult:
     """Count the terms of every document in ``refs``, keeping its token stream and a sample of excerpts.
 
@@ -240,6 +307,9 @@ def count_terms(
     first_position : int
         Position in the corpus of the first document of ``units`` (when they
         are a part of it), so that sampling hashes are those of the whole.
+    limits : ReadLimits
+        What one document may cost to read (:mod:`topicmf.corpus.limits`); a
+        document past them is skipped with the reason.
     """
     n_jobs = default_jobs() if n_jobs is None or n_jobs <= 0 else n_jobs
     if n_docs_hint is not None:
@@ -254,7 +324,7 @@ def count_terms(
                   "(--dask).")
     try:
         for job, result in ordered_map(_count_chunk, _jobs(units, chunk_size, merger.sample, first_position), n_jobs, _start_worker,
-                                       (tokenizer, keep_stream), meanwhile):
+                                       (tokenizer, keep_stream, limits), meanwhile):
             merger.add(job[1], result)
             watch(merger.seen)
             if progress is not None:

@@ -54,6 +54,9 @@ class Index(dict):
         return value
 
 
+_MAP_STEP = 1 << 20  # tokens mapped to global ids at a time (8 MB of int64)
+
+
 class Merger:
     """The main process's side of counting: worker columns to global term ids, in corpus order."""
 
@@ -124,9 +127,10 @@ class Merger:
         self.parts_indices.append(cols.astype(np.int32) if len(vocab.order) < 2**31 else cols)
         self.parts_data.append(data)
         self.nnz += len(cols)
-        if self.stream is not None:
-            tokens = w["map"][sequence]
-            self.stream.append(tokens[tokens >= 0])  # the kept tokens, as global ids
+        if self.stream is not None:  # the kept tokens, as global ids; a long document's a few million at a time
+            for at in range(0, len(sequence), _MAP_STEP):
+                tokens = w["map"][sequence[at : at + _MAP_STEP]]
+                self.stream.append(tokens[tokens >= 0])
         for row, h, text in excerpts:
             self.sample.offer(h, self.rows + row, text)
         self.ids += [ref.doc_id for ref in chunk]
