@@ -143,7 +143,7 @@ def _deep_message(levels: int) -> bytes:
 
 
 @pytest.mark.parametrize("levels, reason", [(100, "mail parts nested over 64 levels deep"),
-                                            (3000, "mail parts nested too deep to parse")])
+                                            (3000, "mail of 3,000 multipart parts, over the limit of 1,000")])
 def test_deeply_nested_mail_is_skipped_as_a_file_and_inside_a_mailbox(tmp_path, levels, reason):
     message = _deep_message(levels)
     box = b"From a@b Thu Jan  1 00:00:00 2026\n" + message + b"\nFrom c@d Thu Jan  1 00:00:00 2026\nSubject: ok\n\nfine\n"
@@ -155,6 +155,19 @@ def test_deeply_nested_mail_is_skipped_as_a_file_and_inside_a_mailbox(tmp_path, 
     assert f"box.mbox#1: {reason}" in result.stderr
     assert "Traceback" not in result.stderr
     assert SECRET.encode() not in _outputs(out)
+
+
+def test_mail_nested_past_what_the_parser_can_recurse_is_skipped():
+    from topicmf.corpus.files import UnreadableFile
+    from topicmf.corpus.formats import read_eml
+
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(250)  # the parser recurses about once a level: past ~900 levels under the default
+    try:
+        with pytest.raises(UnreadableFile, match="mail parts nested too deep to parse"):
+            read_eml(_deep_message(300))
+    finally:
+        sys.setrecursionlimit(before)
 
 
 def test_a_pdf_of_too_many_pages_is_skipped_with_a_reason(tmp_path):
@@ -339,3 +352,34 @@ def test_a_run_that_another_replaced_meanwhile_says_so(tmp_path):
     said = [str(w.message) for w in caught if issubclass(w.category, TopicmfWarning)]
     assert said == [f"{out}: replaced a run that another process wrote there while this one was working "
                     "(the last to finish wins)"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="samples memory from /proc")
+def test_memory_limit_guards_every_stage_not_only_reading_and_fitting():
+    import time
+
+    from topicmf.errors import MemoryLimitError
+    from topicmf.resources import limit, tree_rss
+
+    with pytest.raises(MemoryLimitError, match=r"The run went past --memory-limit .*: it used .* fewer terms"):
+        with limit(tree_rss() + (100 << 20)):
+            held = [np.ones(300 << 17)]  # 300 MB in a stage nothing else watches
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+            held.clear()
+    with limit(tree_rss() + (500 << 20)):  # within the budget: nothing happens
+        time.sleep(0.6)
+
+
+def test_a_full_temporary_folder_is_the_system_s_condition_not_a_bug(tmp_path, monkeypatch):
+    import topicmf.text.stream as stream
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "/tmp/topicmf-tokens-x")
+
+    monkeypatch.setattr(stream.tempfile, "TemporaryFile", full)
+    result = _run(["run", _corpus(tmp_path / "corpus"), "-k", 2, "--min-df", 1, "--out", tmp_path / "run", "-q"])
+    assert _one_line_error(result) == ("Error: No space left on device (/tmp/topicmf-tokens-x): the run stopped and "
+                                       "wrote nothing")
+    assert not (tmp_path / "run").exists()

@@ -12,8 +12,11 @@ run's estimated peak is checked (:func:`check_fits`).
 
 from __future__ import annotations
 
+import _thread
 import os
 import re
+import signal
+import threading
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -133,16 +136,68 @@ def budget() -> tuple[int, str] | None:
 
 @contextmanager
 def limit(nbytes: int | None):
-    """Run the block with a fixed budget (None: what is available when it starts)."""
+    """Run the block with a fixed budget (None: what is available when it starts).
+
+    A budget given (``--memory-limit``) is also guarded in every stage, not only where reading
+    and fitting check it: a thread samples the process tree twice a second and, past the budget,
+    stops the run with :class:`MemoryLimitError` raised in the main thread (between two Python
+    steps: a compiled kernel finishes first).
+    """
     if nbytes is None:
         free = available_bytes()
         token = _budget.set(free)
     else:
         token = _budget.set(int(nbytes))
+    guard = _Guard(int(nbytes)) if nbytes is not None else None
     try:
+        if guard is not None:
+            guard.start()
         yield
     finally:
+        if guard is not None:
+            guard.stop()
         _budget.reset(token)
+
+
+class _Guard:
+    """Samples the process tree's memory; past ``cap``, interrupts the main thread with a MemoryLimitError."""
+
+    every = 0.5
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.used = 0
+        self.stopped = threading.Event()
+        self.thread = None
+        self.previous = None
+
+    def start(self) -> None:
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGUSR1") \
+                or not tree_rss():
+            return  # signals reach the main thread only; without /proc there is nothing to sample
+        self.previous = signal.signal(signal.SIGUSR1, self._over)
+        self.thread = threading.Thread(target=self._watch, name="topicmf-memory-guard", daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        while not self.stopped.wait(self.every):
+            used = tree_rss()
+            if used > self.cap:
+                self.used = used
+                _thread.interrupt_main(signal.SIGUSR1)
+                return
+
+    def _over(self, signum, frame):
+        raise MemoryLimitError(f"The run went past --memory-limit {fmt_bytes(self.cap)}: it used "
+                               f"{fmt_bytes(self.used)}. Give it more memory, or less to hold: fewer terms "
+                               "(--min-df 5, --max-terms 100000), fewer topics, --similarity topics, or a cluster "
+                               "(--dask)")
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.thread is not None:
+            self.thread.join()
+            signal.signal(signal.SIGUSR1, self.previous)
 
 
 def check_fits(extra: int, what: str, remedy: str) -> None:

@@ -340,8 +340,17 @@ def _check_nesting(message, limit: int) -> None:
             stack.extend((child, depth + 1) for child in part.get_payload())
 
 
+#: Multipart parts a message may declare: the standard library's parser recurses once a level and
+#: slows down with the square of the depth, so a message of thousands is refused before it is parsed.
+MAX_MULTIPART = 1_000
+
+
 def parse_message(data: bytes):
-    """A mail message parsed from its bytes; UnreadableFile when its parts nest too deep to parse at all."""
+    """A mail message parsed from its bytes; UnreadableFile when it declares over :data:`MAX_MULTIPART`
+    multipart parts or its parts nest too deep to parse at all."""
+    declared = data.count(b"multipart/") + data.count(b"Multipart/") + data.count(b"MULTIPART/")
+    if declared > MAX_MULTIPART:
+        raise UnreadableFile(f"mail of {declared:,} multipart parts, over the limit of {MAX_MULTIPART:,}")
     try:
         return email.message_from_bytes(data, policy=email.policy.default)
     except RecursionError:  # the standard library's parser recurses once a level of multipart
