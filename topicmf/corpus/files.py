@@ -75,10 +75,9 @@ def walk_documents(root: str | os.PathLike, *, follow_symlinks: bool = False
     """
     root = os.path.abspath(os.fspath(root))
     real_root = os.path.realpath(root)
-    found: list[tuple[str, str, tuple | None]] = []  # (relative id, absolute path, (dev, inode) of a link's target)
+    found: list[tuple[str, str, str | None]] = []  # (relative id, absolute path, a file link's real target)
     skipped: list[tuple[str, str]] = []
     seen_dirs: set[tuple[int, int]] = set()
-    real_files: set[tuple[int, int]] = set()
     # Real folders are walked first, so a folder also reachable through a
     # symbolic link keeps its real path as the id; linked folders come after.
     stack = [root]
@@ -127,21 +126,20 @@ def walk_documents(root: str | os.PathLike, *, follow_symlinks: bool = False
             elif wanted:
                 if not is_file:
                     skipped.append((_relative(entry.path, root), "not a regular file"))
-                elif link:
-                    target = os.stat(entry.path)
-                    found.append((_relative(entry.path, root), entry.path, (target.st_dev, target.st_ino)))
                 else:
-                    real_files.add((info.st_dev, entry.inode()))
-                    found.append((_relative(entry.path, root), entry.path, None))
+                    found.append((_relative(entry.path, root), entry.path, os.path.realpath(entry.path) if link else None))
         stack.extend(reversed(subfolders))
     found.sort()
-    kept = []
-    for doc_id, path, target in found:  # a link to a file read under another name is left out
-        if target is not None:
-            if target in real_files:
-                continue
-            real_files.add(target)
-        kept.append((visible_name(doc_id), path))
+    kept = [(visible_name(doc_id), path) for doc_id, path, _ in found]
+    if any(target for _, _, target in found):  # a link to a file read under another name is left out
+        read = {os.path.join(real_root, doc_id) for doc_id, _, target in found if target is None}
+        kept = []
+        for doc_id, path, target in found:
+            if target is not None:
+                if target in read:
+                    continue
+                read.add(target)
+            kept.append((visible_name(doc_id), path))
     nested = any("/" in doc_id for doc_id, _ in kept)
     refs = [
         FileRef(doc_id, (doc_id.split("/", 1)[0] if "/" in doc_id else UNLABELLED) if nested else None, path)

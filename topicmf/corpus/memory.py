@@ -52,7 +52,7 @@ def _time(value, number: int) -> str:
 
 def _text(value, number: int) -> str:
     if isinstance(value, str):
-        return visible_text(value)
+        return value  # made writable where every text is loaded (topicmf.corpus.load_text)
     if value is None or (isinstance(value, float) and value != value):
         raise CorpusError(f"Document {number} is missing (None or NaN); give every document a text "
                           "(a pandas column: .fillna(\"\"))")

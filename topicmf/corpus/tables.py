@@ -138,8 +138,9 @@ def record_values(record: dict, text_column: str, id_column: str | None, label_c
             time_column: str | None = None):
     """(id value, label, text, time) of one record (a JSON object or a CSV row by column name).
 
-    A JSON string may hold a lone surrogate (``"\\ud800"``), which no output could write: it is kept
-    as that visible escape (:func:`~topicmf.corpus.files.visible_text`).
+    A JSON string may hold a lone surrogate (``"\\ud800"``), which no output could write: an id, label or
+    time keeps it as that visible escape (:func:`~topicmf.corpus.files.visible_text`; the text gets the same
+    where every text is loaded, :func:`topicmf.corpus.load_text`).
     """
     text = record.get(text_column)
     if text is None:
@@ -155,7 +156,7 @@ def record_values(record: dict, text_column: str, id_column: str | None, label_c
         value = record.get(time_column)
         when = None if value is None else visible_text(str(value).strip())
     value = record.get(id_column) if id_column is not None else None
-    return (visible_text(value) if isinstance(value, str) else value), label, visible_text(text), when
+    return (visible_text(value) if isinstance(value, str) else value), label, text, when
 
 
 def iter_rows(
