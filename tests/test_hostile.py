@@ -383,3 +383,25 @@ def test_a_full_temporary_folder_is_the_system_s_condition_not_a_bug(tmp_path, m
     assert _one_line_error(result) == ("Error: No space left on device (/tmp/topicmf-tokens-x): the run stopped and "
                                        "wrote nothing")
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("ngrams", [1, 2])
+def test_a_long_document_counted_in_pieces_gives_the_counts_of_the_whole(tmp_path, monkeypatch, ngrams):
+    import topicmf.text.counting as counting
+    from topicmf.text import TextOptions, vectorize
+
+    rng = np.random.default_rng(1)
+    words = [f"word{i}" for i in range(300)]
+    text = "\n".join(" ".join(rng.choice(words, 12)) for _ in range(2000))  # 2,000 lines, ~180,000 characters
+    corpus = write_tree(tmp_path / "c", {"long.txt": text, "short.txt": "word1 word2 word3"})
+    options = TextOptions(min_df=1, max_df=1.0, ngrams=ngrams, language="none", clean="none")
+    whole = vectorize(corpus, options)
+    monkeypatch.setattr(counting, "PIECE_CHARS", 5_000)  # about 36 pieces
+    pieces = vectorize(corpus, options)
+    assert whole.terms == pieces.terms or ngrams == 2
+    a = dict(zip(whole.terms, whole.X.toarray()[0])); b = dict(zip(pieces.terms, pieces.X.toarray()[0]))
+    unigrams = [t for t in a if " " not in t]
+    assert all(a[t] == b[t] for t in unigrams)  # cut at line ends: no word is split
+    lost = sum(a.values()) - sum(b.values())
+    assert lost == 0, lost  # pieces end at line ends, where pairs of words end too
+    assert np.array_equal(whole.doc_lengths, pieces.doc_lengths)

@@ -188,7 +188,9 @@ def _count_chunk(job: tuple[int, list[DocRef] | Share, int]):
 #: Characters of a document cleaned and tokenized at a time: a longer one is cut into pieces at line
 #: ends (or spaces), so a document of hundreds of megabytes costs its text, its token ids (4 bytes a
 #: token, for the token stream) and its vocabulary, never a token list of the whole (about 13 times
-#: its size).  A pair of words (--ngrams 2) across a cut is not counted.
+#: its size).  Pairs of words (--ngrams 2) do not cross line ends, so a cut there loses none (tested); a
+#: line longer than a piece is cut at a space, and the pair across it is lost.  The cleaning rules see each
+#: piece as a document (a header block is looked for at the top of each).
 PIECE_CHARS = 1 << 20
 
 
