@@ -188,6 +188,8 @@ class _Guard:
                 return
 
     def _over(self, signum, frame):
+        if self.stopped.is_set():
+            return  # the block ended before the signal was handled: nothing left to stop
         raise MemoryLimitError(f"The run went past --memory-limit {fmt_bytes(self.cap)}: it used "
                                f"{fmt_bytes(self.used)}. Give it more memory, or less to hold: fewer terms "
                                "(--min-df 5, --max-terms 100000), fewer topics, --similarity topics, or a cluster "
@@ -197,7 +199,8 @@ class _Guard:
         self.stopped.set()
         if self.thread is not None:
             self.thread.join()
-            signal.signal(signal.SIGUSR1, self.previous)
+            if not self.used:  # a signal sent may still be pending: then this (now quiet) handler stays
+                signal.signal(signal.SIGUSR1, self.previous)
 
 
 def check_fits(extra: int, what: str, remedy: str) -> None:
