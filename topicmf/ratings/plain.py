@@ -12,7 +12,8 @@ table), without sorting all the cells.  Measured on this 2-core machine: 5·10�
 Anything else — a quote, a NUL byte, a blank line, a short row, an empty id, a field that Unicode
 whitespace may end, a rating that is not a plain decimal — returns None, and the row reader
 (:mod:`topicmf.ratings.reading`) reads the file with its exact rules and its line-numbered errors.
-The results are the same either way (tests/test_hostile.py compares them).
+The results are the same either way — matrix, ids, warnings, times (whole-number times as int64 here,
+as their text there) — tests/test_ratings_reading.py compares them.
 """
 
 from __future__ import annotations
