@@ -45,6 +45,11 @@ def _ratings(out: Path) -> None:
     corpora = Path(sys.argv[1])
     recommend(corpora / "ratings_lecture.csv", out=out / "ratings")
     recommend(corpora / "purchases_lecture.csv", out=out / "purchases", k=2)
+    from .ratings import read_ratings
+
+    log = out / "log.csv"  # a long table, as most rating logs are: read by ratings/plain.py's kernels
+    log.write_text("user,item,rating,timestamp\nu1,i1,4,1\nu2,i1,3.5,2\nu1,i2,5,3\nu1,i1,2,4\n")
+    read_ratings(log)
 
 
 def main() -> None:
