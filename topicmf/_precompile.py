@@ -45,11 +45,9 @@ def _ratings(out: Path) -> None:
     corpora = Path(sys.argv[1])
     recommend(corpora / "ratings_lecture.csv", out=out / "ratings")
     recommend(corpora / "purchases_lecture.csv", out=out / "purchases", k=2)
-    from .ratings import read_ratings
-
     log = out / "log.csv"  # a long table, as most rating logs are: read by ratings/plain.py's kernels
-    log.write_text("user,item,rating,timestamp\nu1,i1,4,1\nu2,i1,3.5,2\nu1,i2,5,3\nu1,i1,2,4\n")
-    read_ratings(log)
+    log.write_text("user,item,rating,timestamp\n" + "".join(f"u{n % 7},i{n % 5},{1 + n % 5},{n}\n" for n in range(40)))
+    recommend(log, out=out / "log", k=2)
 
 
 def main() -> None:
