@@ -11,6 +11,7 @@ from topicmf.errors import TopicmfError
 
 distributed = pytest.importorskip("distributed")
 
+from topicmf.distributed import cluster  # noqa: E402
 from topicmf.distributed.cluster import WorkerLost  # noqa: E402
 from topicmf.workflow import run  # noqa: E402
 
@@ -38,6 +39,7 @@ def test_a_worker_over_its_memory_limit_stops_the_run_cleanly(tmp_path, monkeypa
         return original(*args, **{**kwargs, "memory_limit": "180MB"})
 
     monkeypatch.setattr(distributed, "LocalCluster", small)
+    monkeypatch.setattr(cluster, "PAUSE_LIMIT", 4.0)  # a worker paused that long is over its limit for good here
     with pytest.raises(TopicmfError, match=r"Dask worker tcp://\S+ .*memory limit"):
         run(DEMO, out=tmp_path / "run", k=4, seed=0, dask="local:1")
     assert not (tmp_path / "run").exists() and list(tmp_path.iterdir()) == []
