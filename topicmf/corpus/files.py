@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,6 +21,7 @@ __all__ = [
     "visible_name",
     "visible_text",
     "read_document_file",
+    "LongText",
     "decode_bytes",
     "html_to_text",
 ]
@@ -199,10 +201,103 @@ def read_document_file(path: str, max_bytes: int | None = None) -> tuple[str, st
         With the reason: permission denied, binary content, larger than
         ``max_bytes``...
     """
+    html = path.lower().endswith(_HTML_EXTENSIONS)
+    if not html:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = 0
+        if size > STREAM_BYTES and (max_bytes is None or size <= max_bytes):
+            return _long_text(path, size)
     text, encoding = decode_bytes(read_file_bytes(path, max_bytes))
-    if path.lower().endswith(_HTML_EXTENSIONS):
+    if html:
         text = html_to_text(text)
     return text, encoding
+
+
+#: A plain text file larger than this is not read whole: it is checked for its encoding in one pass and
+#: read in pieces in another (:class:`LongText`), so a huge one-line file costs blocks, not its text.
+STREAM_BYTES = 8 << 20
+_READ_BLOCK = 1 << 20
+
+
+class LongText:
+    """The text of a large plain file, read a piece at a time (its encoding found beforehand, as
+    :func:`decode_bytes` would choose it for the whole)."""
+
+    def __init__(self, path: str, codec: str, length: int):
+        self.path, self.codec, self.length = path, codec, length
+
+    def __len__(self) -> int:
+        return self.length  # bytes: an upper bound of its characters (all but UTF-16), enough for a limit
+
+    def __getitem__(self, part: slice) -> str:
+        """The text's start (``text[:n]``: all a sample needs)."""
+        if not isinstance(part, slice) or part.start not in (None, 0) or part.step not in (None, 1):
+            raise TypeError("a LongText gives its start only: text[:n]")
+        head = []
+        got = 0
+        for piece in self.pieces(min(part.stop or self.length, _READ_BLOCK)):
+            head.append(piece)
+            got += len(piece)
+            if got >= (part.stop or self.length):
+                break
+        return "".join(head)[: part.stop]
+
+    def pieces(self, size: int):
+        """The text in pieces of about ``size`` characters, each cut after a line end, else after a space."""
+        decoder = codecs.getincrementaldecoder(self.codec)()
+        carry = ""
+        with open(self.path, "rb") as fh:
+            while True:
+                block = fh.read(_READ_BLOCK)
+                carry += decoder.decode(block, final=not block)
+                while len(carry) >= size or (not block and carry):
+                    if len(carry) <= size:
+                        yield carry
+                        carry = ""
+                        break
+                    cut = carry.rfind("\n", 0, size)
+                    if cut <= 0:
+                        cut = carry.rfind(" ", 0, size)
+                    end = cut + 1 if cut > 0 else size
+                    yield carry[:end]
+                    carry = carry[end:]
+                if not block:
+                    return
+
+
+def _long_text(path: str, size: int) -> tuple[LongText, str | None]:
+    """A large plain file as a :class:`LongText`, with the fallback encoding :func:`decode_bytes` would name."""
+    try:
+        with open(path, "rb") as fh:
+            start = fh.read(2)
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+    if start in (b"\xff\xfe", b"\xfe\xff") and _decodes(path, "utf-16"):
+        return LongText(path, "utf-16", size), None
+    for codec, fallback in (("utf-8-sig", None), ("cp1252", "cp1252"), ("latin-1", "latin-1")):
+        # each pass stops at its first undecodable byte, so each looks for NUL bytes (binary) too
+        if _decodes(path, codec, refuse_nul=True):
+            return LongText(path, codec, size), fallback
+    raise UnreadableFile("undecodable")  # not reached: latin-1 decodes every byte
+
+
+def _decodes(path: str, codec: str, refuse_nul: bool = False) -> bool:
+    """Whether the whole file decodes with ``codec`` (read in blocks); UnreadableFile for a NUL byte when asked."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    try:
+        with open(path, "rb") as fh:
+            while block := fh.read(_READ_BLOCK):
+                if refuse_nul and b"\x00" in block:
+                    raise UnreadableFile("binary file (contains NUL bytes)")
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+    return True
 
 
 def read_file_bytes(path: str, max_bytes: int | None = None) -> bytes:

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..resources import Watch
 from ..corpus import DEFAULT_LIMITS, DocRef, ReadLimits, RecordIds, Share, UnreadableFile, load_text, read_share
+from ..corpus.files import LongText
 from .clean import empty_stats
 from .parallel import default_jobs, ordered_map
 from .merge import CountResult, Index, Merger
@@ -109,7 +110,7 @@ def _count_chunk(job: tuple[int, list[DocRef] | Share, int]):
             continue
         if encoding:
             fallbacks.append((ref.doc_id, encoding))
-        if len(text) > PIECE_CHARS:  # a long document: cleaned and tokenized a piece at a time
+        if len(text) > PIECE_CHARS:  # a long document (or a large file, unread yet): a piece at a time
             counts, n_tokens, was_changed = _count_pieces(text, tokenizer, stats, surfaces, junk, sequence,
                                                           column_of, excerpts if h < threshold else None, n_docs, h)
             changed += was_changed
@@ -186,16 +187,21 @@ def _count_chunk(job: tuple[int, list[DocRef] | Share, int]):
 
 
 #: Characters of a document cleaned and tokenized at a time: a longer one is cut into pieces at line
-#: ends (or spaces), so a document of hundreds of megabytes costs its text, its token ids (4 bytes a
-#: token, for the token stream) and its vocabulary, never a token list of the whole (about 13 times
-#: its size).  Pairs of words (--ngrams 2) do not cross line ends, so a cut there loses none (tested); a
-#: line longer than a piece is cut at a space, and the pair across it is lost.  The cleaning rules see each
-#: piece as a document (a header block is looked for at the top of each).
+#: ends (or spaces), so a document of hundreds of megabytes costs its text (a plain file over 8 MB, not
+#: even that: it is read a piece at a time), its token ids (4 bytes a token, for the token stream) and its
+#: vocabulary, never a token list of the whole (about 13 times its size).  Pairs of words (--ngrams 2) do
+#: not cross line ends, so a cut there loses none (tested); a line longer than a piece is cut at a space,
+#: and the pair across it is lost.  The cleaning rules see each piece as a document (a header block is
+#: looked for at the top of each).
 PIECE_CHARS = 1 << 20
 
 
-def text_pieces(text: str, size: int = PIECE_CHARS) -> Iterator[str]:
-    """``text`` in pieces of at most ``size`` characters, cut after a line end, else after a space."""
+def text_pieces(text, size: int = PIECE_CHARS) -> Iterator[str]:
+    """``text`` in pieces of at most ``size`` characters, cut after a line end, else after a space (a large file's
+    :class:`~topicmf.corpus.files.LongText` is read from the file a piece at a time)."""
+    if isinstance(text, LongText):
+        yield from text.pieces(size)
+        return
     start, n = 0, len(text)
     while start < n:
         end = min(n, start + size)
