@@ -410,6 +410,7 @@ def test_a_long_document_counted_in_pieces_gives_the_counts_of_the_whole(tmp_pat
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16"])
 def test_a_large_file_read_in_pieces_is_the_file_read_whole(tmp_path, monkeypatch, encoding):
+    import topicmf.corpus.decoding as decoding
     import topicmf.corpus.files as files
 
     rng = np.random.default_rng(0)
@@ -419,11 +420,11 @@ def test_a_large_file_read_in_pieces_is_the_file_read_whole(tmp_path, monkeypatc
     data = (b"\xef\xbb\xbf" if encoding == "utf-8-sig" else b"") + data + (b"\x81" if encoding == "latin-1" else b"")
     path = tmp_path / "big.txt"
     path.write_bytes(data)
-    whole = files.decode_bytes(data)
+    whole = decoding.decode_bytes(data)
     monkeypatch.setattr(files, "STREAM_BYTES", 50_000)  # the file is ~180 KB
     long_text, fallback = files.read_document_file(str(path))
-    assert isinstance(long_text, files.LongText) and fallback == whole[1]
+    assert isinstance(long_text, decoding.LongText) and fallback == whole[1]
     assert "".join(long_text.pieces(7_000)) == whole[0] and long_text[:100] == whole[0][:100]
     path.write_bytes(data + b"\x00")
-    with pytest.raises(files.UnreadableFile, match="binary file"):
+    with pytest.raises(decoding.UnreadableFile, match="binary file"):
         files.read_document_file(str(path))

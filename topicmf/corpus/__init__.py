@@ -24,8 +24,9 @@ from .counts import (
     read_matrix_market,
     read_uci_bag_of_words,
 )
-from .files import (DOCUMENT_EXTENSIONS, MAILBOX_EXTENSIONS, TEXT_EXTENSIONS, FileRef, UnreadableFile, html_to_text,
-                    read_document_file, read_file_bytes, visible_text, walk_documents)
+from .decoding import UnreadableFile, visible_text
+from .files import (DOCUMENT_EXTENSIONS, MAILBOX_EXTENSIONS, TEXT_EXTENSIONS, FileRef, html_to_text,
+                    read_document_file, read_file_bytes, walk_documents)
 from .formats import DOCUMENT_READERS, read_pdf
 from .limits import DEFAULT_LIMITS, ReadLimits, too_long
 from .mail import mailbox_documents, spread_messages

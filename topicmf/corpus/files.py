@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import codecs
 import os
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
 
+from .decoding import UnreadableFile, decode_bytes, long_text, visible_text
 from .limits import too_long
 
 __all__ = [
@@ -19,9 +19,7 @@ __all__ = [
     "UnreadableFile",
     "walk_documents",
     "visible_name",
-    "visible_text",
     "read_document_file",
-    "LongText",
     "decode_bytes",
     "html_to_text",
 ]
@@ -45,10 +43,6 @@ class FileRef(NamedTuple):
     doc_id: str  # path relative to the corpus root, with "/" separators
     label: str | None
     path: str  # absolute path, as given to open()
-
-
-class UnreadableFile(Exception):
-    """A file that cannot become a document; the message is the reason."""
 
 
 def walk_documents(root: str | os.PathLike, *, follow_symlinks: bool = False
@@ -157,24 +151,6 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def visible_text(text: str) -> str:
-    """``text`` with any lone surrogate (a JSON ``\\ud800`` escape, a Python string made from bad bytes) written
-    as a visible escape, so every output can be written as UTF-8; other text is returned as it is."""
-    if text.isascii():
-        return text
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") if _bytes_only(text) \
-            else text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _bytes_only(text: str) -> bool:
-    """Whether every lone surrogate of ``text`` stands for a byte (U+DC80–U+DCFF, as os.fsdecode makes them)."""
-    return all("\udc80" <= c <= "\udcff" for c in text if "\ud800" <= c <= "\udfff")
-
-
 def visible_name(name: str) -> str:
     """A file name as text every output can hold: bytes that are not UTF-8 (kept by Python as lone
     surrogates) shown as ``\\xff`` escapes, so ``bad\\xff.txt`` is the same id in every file and on the page."""
@@ -208,7 +184,7 @@ def read_document_file(path: str, max_bytes: int | None = None) -> tuple[str, st
         except OSError:
             size = 0
         if size > STREAM_BYTES and (max_bytes is None or size <= max_bytes):
-            return _long_text(path, size)
+            return long_text(path, size)
     text, encoding = decode_bytes(read_file_bytes(path, max_bytes))
     if html:
         text = html_to_text(text)
@@ -216,88 +192,8 @@ def read_document_file(path: str, max_bytes: int | None = None) -> tuple[str, st
 
 
 #: A plain text file larger than this is not read whole: it is checked for its encoding in one pass and
-#: read in pieces in another (:class:`LongText`), so a huge one-line file costs blocks, not its text.
+#: read in pieces in another (:class:`~topicmf.corpus.decoding.LongText`): a huge file costs blocks, not its text.
 STREAM_BYTES = 8 << 20
-_READ_BLOCK = 1 << 20
-
-
-class LongText:
-    """The text of a large plain file, read a piece at a time (its encoding found beforehand, as
-    :func:`decode_bytes` would choose it for the whole)."""
-
-    def __init__(self, path: str, codec: str, length: int):
-        self.path, self.codec, self.length = path, codec, length
-
-    def __len__(self) -> int:
-        return self.length  # bytes: an upper bound of its characters (all but UTF-16), enough for a limit
-
-    def __getitem__(self, part: slice) -> str:
-        """The text's start (``text[:n]``: all a sample needs)."""
-        if not isinstance(part, slice) or part.start not in (None, 0) or part.step not in (None, 1):
-            raise TypeError("a LongText gives its start only: text[:n]")
-        head = []
-        got = 0
-        for piece in self.pieces(min(part.stop or self.length, _READ_BLOCK)):
-            head.append(piece)
-            got += len(piece)
-            if got >= (part.stop or self.length):
-                break
-        return "".join(head)[: part.stop]
-
-    def pieces(self, size: int):
-        """The text in pieces of about ``size`` characters, each cut after a line end, else after a space."""
-        decoder = codecs.getincrementaldecoder(self.codec)()
-        carry = ""
-        with open(self.path, "rb") as fh:
-            while True:
-                block = fh.read(_READ_BLOCK)
-                carry += decoder.decode(block, final=not block)
-                while len(carry) >= size or (not block and carry):
-                    if len(carry) <= size:
-                        yield carry
-                        carry = ""
-                        break
-                    cut = carry.rfind("\n", 0, size)
-                    if cut <= 0:
-                        cut = carry.rfind(" ", 0, size)
-                    end = cut + 1 if cut > 0 else size
-                    yield carry[:end]
-                    carry = carry[end:]
-                if not block:
-                    return
-
-
-def _long_text(path: str, size: int) -> tuple[LongText, str | None]:
-    """A large plain file as a :class:`LongText`, with the fallback encoding :func:`decode_bytes` would name."""
-    try:
-        with open(path, "rb") as fh:
-            start = fh.read(2)
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
-    if start in (b"\xff\xfe", b"\xfe\xff") and _decodes(path, "utf-16"):
-        return LongText(path, "utf-16", size), None
-    for codec, fallback in (("utf-8-sig", None), ("cp1252", "cp1252"), ("latin-1", "latin-1")):
-        # each pass stops at its first undecodable byte, so each looks for NUL bytes (binary) too
-        if _decodes(path, codec, refuse_nul=True):
-            return LongText(path, codec, size), fallback
-    raise UnreadableFile("undecodable")  # not reached: latin-1 decodes every byte
-
-
-def _decodes(path: str, codec: str, refuse_nul: bool = False) -> bool:
-    """Whether the whole file decodes with ``codec`` (read in blocks); UnreadableFile for a NUL byte when asked."""
-    decoder = codecs.getincrementaldecoder(codec)()
-    try:
-        with open(path, "rb") as fh:
-            while block := fh.read(_READ_BLOCK):
-                if refuse_nul and b"\x00" in block:
-                    raise UnreadableFile("binary file (contains NUL bytes)")
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
-    return True
 
 
 def read_file_bytes(path: str, max_bytes: int | None = None) -> bytes:
@@ -323,33 +219,6 @@ def _read_bytes(path: str, max_bytes: int | None) -> bytes:
     finally:
         os.close(fd)
     return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-def decode_bytes(data: bytes) -> tuple[str, str | None]:
-    """Decode document bytes with the stated fallback chain.
-
-    UTF-16 with a byte-order mark, then UTF-8 (a BOM is dropped); bytes that
-    are not valid UTF-8 are decoded as cp1252 and, where cp1252 leaves a byte
-    undefined, as latin-1 (which accepts every byte).  Data holding NUL bytes
-    that is not UTF-16 is binary and raises :class:`UnreadableFile`.
-
-    Returns the text and None, or the fallback encoding's name.
-    """
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return data.decode("utf-16"), None
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data:
-        raise UnreadableFile("binary file (contains NUL bytes)")
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
 
 
 # Tags whose content is never shown, and tags that break a line of text.

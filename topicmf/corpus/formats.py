@@ -22,7 +22,8 @@ import zlib
 from io import BytesIO
 from xml.etree import ElementTree
 
-from .files import UnreadableFile, decode_bytes, html_to_text
+from .decoding import UnreadableFile, decode_bytes
+from .files import html_to_text
 from .limits import DEFAULT_LIMITS, ReadLimits, too_long
 
 __all__ = ["DOCUMENT_READERS", "read_docx", "read_odt", "read_epub", "read_rtf", "read_pdf", "read_eml",

@@ -12,7 +12,7 @@ import mailbox
 from collections.abc import Iterator
 
 from .formats import message_text, parse_message
-from .files import UnreadableFile, visible_text
+from .decoding import UnreadableFile, visible_text
 from .limits import DEFAULT_LIMITS, ReadLimits, too_long
 
 __all__ = ["mailbox_documents", "spread_messages"]

@@ -13,7 +13,7 @@ import numbers
 import os
 
 from ..errors import CorpusError, NoDocumentsError
-from .files import visible_text
+from .decoding import visible_text
 
 __all__ = ["MEMORY_PATH", "MemoryRecords", "memory_corpus", "is_path", "frame_columns"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -12,7 +11,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from ..errors import CorpusError
-from .files import visible_text
+from .decoding import stream_encoding, visible_text
 from .limits import too_long
 
 __all__ = ["Row", "sniff_encoding", "read_header", "first_record_fields", "iter_rows", "table_dialect", "Share",
@@ -37,17 +36,7 @@ def sniff_encoding(path: str) -> str | None:
     Returns None when it is (a BOM is allowed), else the fallback encoding
     that decodes it: cp1252, or latin-1 where cp1252 leaves a byte undefined.
     """
-    for encoding in ("utf-8-sig", "cp1252"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with open(path, "rb") as fh:
-                while block := fh.read(1 << 20):
-                    decoder.decode(block)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return None if encoding == "utf-8-sig" else encoding
-    return "latin-1"
+    return stream_encoding(path)[1]
 
 
 def table_dialect(path: str) -> dict:
@@ -139,7 +128,7 @@ def record_values(record: dict, text_column: str, id_column: str | None, label_c
     """(id value, label, text, time) of one record (a JSON object or a CSV row by column name).
 
     A JSON string may hold a lone surrogate (``"\\ud800"``), which no output could write: an id, label or
-    time keeps it as that visible escape (:func:`~topicmf.corpus.files.visible_text`; the text gets the same
+    time keeps it as that visible escape (:func:`~topicmf.corpus.decoding.visible_text`; the text gets the same
     where every text is loaded, :func:`topicmf.corpus.load_text`).
     """
     text = record.get(text_column)

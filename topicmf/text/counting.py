@@ -21,7 +21,7 @@ import numpy as np
 
 from ..resources import Watch
 from ..corpus import DEFAULT_LIMITS, DocRef, ReadLimits, RecordIds, Share, UnreadableFile, load_text, read_share
-from ..corpus.files import LongText
+from ..corpus.decoding import LongText
 from .clean import empty_stats
 from .parallel import default_jobs, ordered_map
 from .merge import CountResult, Index, Merger
@@ -198,7 +198,7 @@ PIECE_CHARS = 1 << 20
 
 def text_pieces(text, size: int = PIECE_CHARS) -> Iterator[str]:
     """``text`` in pieces of at most ``size`` characters, cut after a line end, else after a space (a large file's
-    :class:`~topicmf.corpus.files.LongText` is read from the file a piece at a time)."""
+    :class:`~topicmf.corpus.decoding.LongText` is read from the file a piece at a time)."""
     if isinstance(text, LongText):
         yield from text.pieces(size)
         return
