@@ -90,7 +90,10 @@ class LongText:
 
 def long_text(path: str, size: int) -> tuple[LongText, str | None]:
     """A large plain file as a :class:`LongText`, with the fallback encoding :func:`decode_bytes` would name."""
-    codec, fallback = stream_encoding(path, binary_check=True)
+    try:
+        codec, fallback = stream_encoding(path, binary_check=True)
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
     return LongText(path, codec, size), fallback
 
 
@@ -100,15 +103,12 @@ def stream_encoding(path: str, *, binary_check: bool = False) -> tuple[str, str 
     The chain of :func:`decode_bytes`: UTF-16 with a byte-order mark (when ``binary_check``, as for
     documents), UTF-8 with or without a BOM, cp1252, latin-1.  With ``binary_check`` a NUL byte
     (outside UTF-16) raises :class:`UnreadableFile`; each pass stops at its first undecodable byte,
-    so each looks for NUL bytes too.
+    so each looks for NUL bytes too.  A file that cannot be read raises OSError.
     """
     chain = [("utf-8-sig", None), ("cp1252", "cp1252"), ("latin-1", "latin-1")]
     if binary_check:
-        try:
-            with open(path, "rb") as fh:
-                start = fh.read(2)
-        except OSError as exc:
-            raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+        with open(path, "rb") as fh:
+            start = fh.read(2)
         if start in (b"\xff\xfe", b"\xfe\xff") and _decodes(path, "utf-16"):
             return "utf-16", None
     for codec, fallback in chain[:-1]:
@@ -131,8 +131,6 @@ def _decodes(path: str, codec: str, refuse_nul: bool = False) -> bool:
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
     return True
 
 
