@@ -128,14 +128,22 @@ def looks_like_data(fields: list[str]) -> bool:
 
 
 def _text_rows(path: Path, encoding: str):
-    """(line number, fields) of a delimited file, blank lines skipped; the delimiter chosen by the first line."""
-    with open(path, encoding=encoding, newline="") as fh:
-        lines = ((n, line.rstrip("\r\n")) for n, line in enumerate(fh, 1))
-        lines = ((n, line) for n, line in lines if line.strip())
-        first = next(lines, None)
+    """(delimiter, rows): the delimiter chosen by the first line that is not blank, and the (line number, fields)
+    of every such line, read as it is asked for."""
+    fh = open(path, encoding=encoding, newline="")
+    try:
+        first = next(((n, line.rstrip("\r\n")) for n, line in enumerate(fh, 1) if line.strip()), None)
         if first is None:
             raise CorpusError(f"{path} is empty: expected rows of user, item and rating")
-        delimiter = delimiter_of(path, first[1])
+    except BaseException:
+        fh.close()
+        raise
+    delimiter = delimiter_of(path, first[1])
+    return delimiter, _delimited_rows(fh, first, delimiter)
+
+
+def _delimited_rows(fh, first: tuple, delimiter: str):
+    with fh:
         yield first[0], split_fields(first[1], delimiter)
         if delimiter == ",":  # quoted fields may span lines: let csv read the rest
             fh.seek(0)
@@ -144,15 +152,10 @@ def _text_rows(path: Path, encoding: str):
                 if reader.line_num > first[0] and fields and (fields[0].strip() or any(f.strip() for f in fields)):
                     yield reader.line_num, fields
         else:
-            for n, line in lines:
-                yield n, line.split(delimiter)
-
-
-def _delimiter(path: Path, encoding: str) -> str:
-    """The delimiter :func:`_text_rows` reads the file with (chosen by its first line that is not blank)."""
-    with open(path, encoding=encoding, newline="") as fh:
-        first = next((line for line in fh if line.strip()), "")
-    return delimiter_of(path, first.rstrip("\r\n"))
+            for n, line in enumerate(fh, first[0] + 1):
+                line = line.rstrip("\r\n")
+                if line.strip():
+                    yield n, line.split(delimiter)
 
 
 def json_record(line: str) -> tuple:
@@ -211,7 +214,7 @@ def _no_cycle_collection():
 
 
 def _from_text(path, encoding, user_column, item_column, rating_column, time_column, progress=None):
-    rows = _text_rows(path, encoding)
+    delimiter, rows = _text_rows(path, encoding)
     line, header = next(rows)
     header = [h.strip() for h in header]
     found = long_columns(header, path, user_column, item_column, rating_column, time_column)
@@ -219,7 +222,7 @@ def _from_text(path, encoding, user_column, item_column, rating_column, time_col
         return _wide_rows(path, header, rows)
     names, index, kind = found
     headed = kind != "long (no header)"
-    fast = plain_cells(str(path), encoding, line - 1 + headed, index, _delimiter(path, encoding), progress)
+    fast = plain_cells(str(path), encoding, line - 1 + headed, index, delimiter, progress)
     if fast is not None:
         rows.close()
         fast.what = itertools.repeat(names[index[2]] if index[2] is not None else "")
