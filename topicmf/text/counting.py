@@ -113,34 +113,27 @@ def _count_chunk(job: tuple[int, list[DocRef] | Share, int]):
         if len(text) > PIECE_CHARS:  # a long document (or a large file, unread yet): a piece at a time
             counts, n_tokens, was_changed = _count_pieces(text, tokenizer, stats, surfaces, junk, sequence,
                                                           column_of, excerpts if h < threshold else None, n_docs, h)
-            changed += was_changed
             del text
-            if not by_type:
-                lengths.append(n_tokens)
-            indices.extend(map(column_of, counts))
-            data.extend(counts.values())
-            indptr.append(len(indices))
-            n_docs += 1
-            continue
-        if cleaner is not None:
-            text, was_changed = cleaner.clean(text, stats)
-            changed += was_changed
-        if h < threshold:
-            excerpts.append((n_docs, h, excerpt(text)))
-        if by_type:
-            found = tokenizer.raw_tokens(text, cleaned=True)
-            counts = Counter(found)
+            pending = ()  # its tokens are in the sequence already
         else:
-            counts, n_tokens = tokenizer.count(text, surfaces, cleaned=True, junk=junk, sequence=keys_in_order)
+            was_changed = False
+            if cleaner is not None:
+                text, was_changed = cleaner.clean(text, stats)
+            if h < threshold:
+                excerpts.append((n_docs, h, excerpt(text)))
+            if by_type:
+                pending = tokenizer.raw_tokens(text, cleaned=True)
+                counts = Counter(pending)
+            else:
+                counts, n_tokens = tokenizer.count(text, surfaces, cleaned=True, junk=junk, sequence=keys_in_order)
+                pending = keys_in_order
+        changed += was_changed
+        if not by_type:
             lengths.append(n_tokens)
         indices.extend(map(column_of, counts))
-        if not state.keep_stream:
-            keys_in_order.clear()
-        elif by_type:
-            sequence.extend(map(column_of, found))
-        else:
-            sequence.extend(map(column_of, keys_in_order))
-            keys_in_order.clear()
+        if state.keep_stream:  # the document's tokens in order, numbered after its counts' columns
+            sequence.extend(map(column_of, pending))
+        keys_in_order.clear()
         data.extend(counts.values())
         indptr.append(len(indices))
         n_docs += 1
