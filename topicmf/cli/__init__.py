@@ -51,7 +51,7 @@ def unexpected(exc: BaseException) -> str:
                 "with what to change")
     if isinstance(exc, OSError) and exc.errno in _SYSTEM_ERRORS:  # the system's condition, not a bug
         where = f" ({os.fsdecode(exc.filename)})" if exc.filename else ""
-        return f"{exc.strerror or _SYSTEM_ERRORS[exc.errno]}{where}: the run stopped and wrote nothing"
+        return f"{exc.strerror or os.strerror(exc.errno)}{where}: the run stopped and wrote nothing"
     text = " ".join(str(exc).split())
     text = text[:300] + ("…" if len(text) > 300 else "")
     return (f"Unexpected {type(exc).__name__}{': ' + text if text else ''} — a bug in topicmf: rerun as topicmf --debug … "
@@ -60,9 +60,7 @@ def unexpected(exc: BaseException) -> str:
 
 _DEBUG: ContextVar = ContextVar("topicmf_debug", default=False)
 #: Errors of the machine rather than of topicmf (a full temporary folder, a file it may not read or write).
-_SYSTEM_ERRORS = {errno.ENOSPC: "No space left on device", errno.EACCES: "Permission denied",
-                  errno.EROFS: "Read-only file system", errno.EMFILE: "Too many open files",
-                  getattr(errno, "EDQUOT", -1): "Disk quota exceeded"}
+_SYSTEM_ERRORS = frozenset({errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EMFILE, getattr(errno, "EDQUOT", -1)})
 
 
 @click.group(cls=_Command, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -273,6 +273,15 @@ def csv_shares(path: str, encoding: str, columns: tuple, size: int = SHARE_BYTES
             yield Share(path, encoding, start, lines.offset, columns, header, "csv", max_chars)
 
 
+def _within(lines: list[str], limit: int | None, bad: list):
+    """(number, line) of the lines of at most ``limit`` characters; the others go to ``bad`` with the reason."""
+    for number, line in enumerate(lines, 1):
+        if limit is not None and len(line) > limit:
+            bad.append((number, too_long("a record", len(line), limit)))
+        else:
+            yield number, line
+
+
 def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
     """The records of a share: ``(rows, bad lines, lines)``.
 
@@ -307,10 +316,7 @@ def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
         return rows, bad, len(lines)
     if share.header is not None:
         index = {name: share.header.index(name) for name in share.columns if name is not None}
-        for number, line in enumerate(lines, 1):
-            if limit is not None and len(line) > limit:
-                bad.append((number, too_long("a record", len(line), limit)))
-                continue
+        for number, line in _within(lines, limit, bad):
             fields = line.rstrip("\r").split("\t")
             if fields == [""]:
                 continue  # a blank line
@@ -318,10 +324,7 @@ def read_share(share: Share) -> tuple[list[tuple], list[tuple[int, str]], int]:
             rows.append(record_values(record, *columns))
         return rows, bad, len(lines)
     decode = json.loads
-    for number, line in enumerate(lines, 1):
-        if limit is not None and len(line) > limit:
-            bad.append((number, too_long("a record", len(line), limit)))
-            continue
+    for number, line in _within(lines, limit, bad):
         if not line.strip():
             continue
         try:

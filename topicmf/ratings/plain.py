@@ -287,7 +287,7 @@ def plain_cells(path, encoding: str, skip: int, index, delimiter: str, progress=
     if len(delimiter) != 1 or not delimiter.isascii():
         return None  # MovieLens' "::"
     u, i, r, t = (-2 if c is None else c for c in index)
-    mapped = np.memmap(path, np.uint8, mode="r") if _size(path) else np.zeros(0, np.uint8)
+    mapped = np.memmap(path, np.uint8, mode="r") if os.path.getsize(path) else np.zeros(0, np.uint8)
     start = 0
     for _ in range(skip):
         found = _line_end(mapped, start)
@@ -308,15 +308,13 @@ def plain_cells(path, encoding: str, skip: int, index, delimiter: str, progress=
                       encoding.replace("-sig", ""))
 
 
-def _size(path) -> int:
-    return os.path.getsize(path)
-
-
-def _line_end(buf, start: int) -> int:
-    found = np.flatnonzero(buf[start : start + (1 << 20)] == 10)
-    if len(found):
-        return start + int(found[0])
-    return -1 if start + (1 << 20) >= len(buf) else _line_end(buf, start + (1 << 20))
+@numba.njit(cache=True, nogil=True)
+def _line_end(buf, start):
+    """The position of the first line end at or after ``start``, or -1."""
+    for p in range(start, len(buf)):
+        if buf[p] == 10:
+            return p
+    return -1
 
 
 @numba.njit(cache=True, nogil=True)
