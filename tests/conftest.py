@@ -99,3 +99,33 @@ def page_data(folder: Path) -> dict:
 
     text = (Path(folder) / "index.html").read_text(encoding="utf-8")
     return json.loads(re.search(r'<script type="application/json" id="[^"]*">(.*?)</script>', text, re.S).group(1))
+
+
+# --- a small corpus and the command line, for the tests of hostile inputs and failing outputs -----------
+
+TOPIC_TEXTS = ["the rocket reached orbit with its crew and the launch of the space shuttle went well",
+               "apples and oranges at the fruit market where farmers sell the harvest at a fair price"]
+
+
+def six_documents(root: Path, extra: dict | None = None) -> Path:
+    """Six ordinary documents of two topics below ``root``, and the ``extra`` files given."""
+    files = {f"d{i}.txt": TOPIC_TEXTS[i % 2] + f" note{i}" for i in range(6)}
+    return write_tree(root, {**files, **(extra or {})})
+
+
+def invoke(args, *, debug: bool = False):
+    """``topicmf [--debug] ARGS`` through click's runner (stderr apart)."""
+    from click.testing import CliRunner
+
+    from topicmf.cli import main
+
+    return CliRunner().invoke(main, (["--debug"] if debug else []) + [str(a) for a in args])
+
+
+def one_line_error(result) -> str:
+    """The single ``Error:`` line of a failed command, checked to be alone and without a traceback."""
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return errors[0]

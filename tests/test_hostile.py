@@ -1,4 +1,5 @@
-"""Hostile and broken inputs: nothing outside the corpus is read, nothing ends in a traceback.
+"""Hostile and broken inputs: nothing outside the corpus is read, nothing ends in a traceback (failing outputs
+and unexpected errors: tests/test_hostile_outputs.py).
 
 Six ordinary documents and one hostile file (or link, or name) each time, `topicmf run -k 2 --min-df 1`:
 the run ends with its exit status, one line on stderr per problem (never "Traceback"), the reason named,
@@ -7,48 +8,25 @@ and nothing from outside the corpus in any output.  Bombs are built as streams a
 
 from __future__ import annotations
 
-import errno
 import io
 import json
 import os
 import subprocess
 import sys
-import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from conftest import ROOT, snapshot, write_tree
-from topicmf.cli import main
+from conftest import ROOT, TOPIC_TEXTS, invoke, six_documents, write_tree
+
 
 SECRET = "zyxqwvsecret"  # a word no corpus has: found in an output, it came from outside the corpus
-TOPICS = ["the rocket reached orbit with its crew and the launch of the space shuttle went well",
-          "apples and oranges at the fruit market where farmers sell the harvest at a fair price"]
-
-
-def _corpus(root: Path, extra: dict | None = None) -> Path:
-    files = {f"d{i}.txt": TOPICS[i % 2] + f" note{i}" for i in range(6)}
-    return write_tree(root, {**files, **(extra or {})})
-
-
-def _run(args, *, debug: bool = False):
-    result = CliRunner().invoke(main, (["--debug"] if debug else []) + [str(a) for a in args])
-    return result
 
 
 def _outputs(out: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file())
-
-
-def _one_line_error(result) -> str:
-    assert result.exit_code == 1, result.output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    return errors[0]
 
 
 # --- nothing outside the corpus ---------------------------------------------------------------------
@@ -56,13 +34,13 @@ def _one_line_error(result) -> str:
 def test_links_out_of_the_corpus_are_skipped_and_listed(tmp_path):
     outside = write_tree(tmp_path / "outside", {"passwd.txt": f"root {SECRET} nologin " * 20,
                                                  "etc/shadow.txt": f"{SECRET} daemon " * 20})
-    corpus = _corpus(tmp_path / "corpus")
+    corpus = six_documents(tmp_path / "corpus")
     (corpus / "passwd.txt").symlink_to(outside / "passwd.txt")
     (corpus / "etclink").symlink_to(outside / "etc", target_is_directory=True)
     (corpus / "again.txt").symlink_to(corpus / "d1.txt")  # inside: read once, under its real name
     (corpus / "loop").symlink_to(corpus, target_is_directory=True)  # a loop ends
     out = tmp_path / "run"
-    result = _run(["run", corpus, "-k", 2, "--min-df", 1, "--out", out, "-q"])
+    result = invoke(["run", corpus, "-k", 2, "--min-df", 1, "--out", out, "-q"])
     assert result.exit_code == 0, result.stderr
     assert "Skipped passwd.txt: a symbolic link to outside the corpus (--follow-symlinks reads it)" in result.stderr
     assert "Skipped etclink/: a symbolic link to outside the corpus" in result.stderr
@@ -71,7 +49,7 @@ def test_links_out_of_the_corpus_are_skipped_and_listed(tmp_path):
     assert ids == [f"d{i}.txt" for i in range(6)]  # no again.txt, nothing through loop/
 
     followed = tmp_path / "followed"
-    result = _run(["run", corpus, "-k", 2, "--min-df", 1, "--out", followed, "-q", "--follow-symlinks"])
+    result = invoke(["run", corpus, "-k", 2, "--min-df", 1, "--out", followed, "-q", "--follow-symlinks"])
     assert result.exit_code == 0, result.stderr
     ids = [line.split(",")[0] for line in (followed / "doc_topics.csv").read_text().splitlines()[1:]]
     assert "passwd.txt" in ids and "etclink/shadow.txt" in ids and "again.txt" not in ids
@@ -107,8 +85,8 @@ def test_a_decompression_bomb_is_skipped_with_its_size(tmp_path, name, member):
         members = {"META-INF/container.xml": _CONTAINER, "book.opf": _OPF, **members}
     data = _zip(members)
     assert len(data) < 100_000
-    corpus = _corpus(tmp_path / "corpus", {name: data})
-    result = _run(["run", corpus, "-k", 2, "--min-df", 1, "--out", tmp_path / "run", "-q",
+    corpus = six_documents(tmp_path / "corpus", {name: data})
+    result = invoke(["run", corpus, "-k", 2, "--min-df", 1, "--out", tmp_path / "run", "-q",
                    "--max-document-size", "2M"])
     assert result.exit_code == 0, result.stderr
     assert f"Skipped {name}: {member} decompressed of 3 MB is over the limit of 2 MB a document " \
@@ -147,9 +125,9 @@ def _deep_message(levels: int) -> bytes:
 def test_deeply_nested_mail_is_skipped_as_a_file_and_inside_a_mailbox(tmp_path, levels, reason):
     message = _deep_message(levels)
     box = b"From a@b Thu Jan  1 00:00:00 2026\n" + message + b"\nFrom c@d Thu Jan  1 00:00:00 2026\nSubject: ok\n\nfine\n"
-    corpus = _corpus(tmp_path / "corpus", {"deep.eml": message, "box.mbox": box})
+    corpus = six_documents(tmp_path / "corpus", {"deep.eml": message, "box.mbox": box})
     out = tmp_path / "run"
-    result = _run(["run", corpus, "-k", 2, "--min-df", 1, "--out", out, "-q"])
+    result = invoke(["run", corpus, "-k", 2, "--min-df", 1, "--out", out, "-q"])
     assert result.exit_code == 0, result.stderr
     assert f"Skipped deep.eml: {reason}" in result.stderr
     assert f"box.mbox#1: {reason}" in result.stderr
@@ -182,20 +160,20 @@ def test_a_pdf_of_too_many_pages_is_skipped_with_a_reason(tmp_path):
     start = sum(map(len, body))
     body.append(b"xref\n0 4\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets))
     body.append(b"trailer << /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % start)
-    corpus = _corpus(tmp_path / "corpus", {"many.pdf": b"".join(body)})
-    result = _run(["run", corpus, "-k", 2, "--min-df", 1, "--out", tmp_path / "run", "-q"])
+    corpus = six_documents(tmp_path / "corpus", {"many.pdf": b"".join(body)})
+    result = invoke(["run", corpus, "-k", 2, "--min-df", 1, "--out", tmp_path / "run", "-q"])
     assert result.exit_code == 0, result.stderr
     assert "Skipped many.pdf: a PDF of 30,000 pages, over the limit of 20,000" in result.stderr
     assert "Success" not in result.stderr
 
 
 def test_a_table_record_over_the_limit_is_a_bad_line(tmp_path):
-    rows = [{"id": f"r{i}", "text": TOPICS[i % 2]} for i in range(6)]
+    rows = [{"id": f"r{i}", "text": TOPIC_TEXTS[i % 2]} for i in range(6)]
     rows.insert(3, {"id": "huge", "text": "word " * 300_000})
     table = tmp_path / "docs.jsonl"
     table.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "run"
-    result = _run(["run", table, "-k", 2, "--min-df", 1, "--out", out, "-q", "--max-document-size", "1M"])
+    result = invoke(["run", table, "-k", 2, "--min-df", 1, "--out", out, "-q", "--max-document-size", "1M"])
     assert result.exit_code == 0, result.stderr
     assert f"{table}:4: a record of 1.43 MB is over the limit of 1 MB a document" in result.stderr
     ids = [line.split(",")[0] for line in (out / "doc_topics.csv").read_text().splitlines()[1:]]
@@ -221,8 +199,8 @@ def test_a_huge_one_line_document_is_tokenized_in_bounded_memory(tmp_path):
     is read a piece at a time)."""
     rng = np.random.default_rng(0)
     words = np.array([f"w{i}x" for i in range(5000)])
-    small = _corpus(tmp_path / "small")
-    big = _corpus(tmp_path / "big")
+    small = six_documents(tmp_path / "small")
+    big = six_documents(tmp_path / "big")
     with open(big / "huge.txt", "w") as f:  # 24 MB on one line
         for _ in range(10):
             f.write(" ".join(words[rng.zipf(1.3, 400_000) % 5000]) + " ")
@@ -239,23 +217,23 @@ def test_a_huge_one_line_document_is_tokenized_in_bounded_memory(tmp_path):
 
 def test_a_jsonl_table_with_bytes_that_are_not_utf8_is_read_as_cp1252(tmp_path):
     table = tmp_path / "docs.jsonl"
-    lines = [json.dumps({"id": f"r{i}", "text": TOPICS[i % 2]}).encode() for i in range(6)]
-    lines[2] = b'{"id": "r2", "text": "caf\xe9 cr\xe8me ' + TOPICS[0].encode() + b'"}'
+    lines = [json.dumps({"id": f"r{i}", "text": TOPIC_TEXTS[i % 2]}).encode() for i in range(6)]
+    lines[2] = b'{"id": "r2", "text": "caf\xe9 cr\xe8me ' + TOPIC_TEXTS[0].encode() + b'"}'
     table.write_bytes(b"\n".join(lines) + b"\n")
     out = tmp_path / "run"
-    result = _run(["run", table, "-k", 2, "--min-df", 1, "--out", out, "-q"])
+    result = invoke(["run", table, "-k", 2, "--min-df", 1, "--out", out, "-q"])
     assert result.exit_code == 0, result.stderr
     assert "cp1252" in result.stderr
     assert "café" in (out / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_file_name_that_is_not_utf8_is_one_id_everywhere(tmp_path):
-    corpus = _corpus(tmp_path / "corpus")
+    corpus = six_documents(tmp_path / "corpus")
     os.rename(corpus / "d3.txt", os.path.join(os.fsencode(corpus), b"bad\xff.txt"))
     os.mkdir(os.path.join(os.fsencode(corpus), b"sub\xfe"))
     os.rename(corpus / "d4.txt", os.path.join(os.fsencode(corpus), b"sub\xfe", b"d4.txt"))
     out = tmp_path / "run"
-    result = _run(["run", corpus, "-k", 2, "--min-df", 1, "--out", out, "-q"])
+    result = invoke(["run", corpus, "-k", 2, "--min-df", 1, "--out", out, "-q"])
     assert result.exit_code == 0, result.stderr
     for name in ("doc_topics.csv", "similar.csv", "topic_docs.csv"):
         text = (out / name).read_text(encoding="utf-8")
@@ -270,120 +248,13 @@ def test_a_file_name_that_is_not_utf8_is_one_id_everywhere(tmp_path):
 
 def test_lone_surrogates_in_a_json_table_are_kept_visible(tmp_path):
     table = tmp_path / "docs.jsonl"
-    rows = [{"id": f"r{i}", "label": "a", "text": TOPICS[i % 2]} for i in range(6)]
-    rows[1] = {"id": "r1\ud800", "label": "x\udfff", "text": TOPICS[1] + " \ud83d"}
+    rows = [{"id": f"r{i}", "label": "a", "text": TOPIC_TEXTS[i % 2]} for i in range(6)]
+    rows[1] = {"id": "r1\ud800", "label": "x\udfff", "text": TOPIC_TEXTS[1] + " \ud83d"}
     table.write_text("".join(json.dumps(r) + "\n" for r in rows))  # json.dumps writes them as \\ud800 escapes
     out = tmp_path / "run"
-    result = _run(["run", table, "-k", 2, "--min-df", 1, "--out", out, "-q"])
+    result = invoke(["run", table, "-k", 2, "--min-df", 1, "--out", out, "-q"])
     assert result.exit_code == 0, result.stderr
     assert "r1\\ud800,x\\udfff," in (out / "doc_topics.csv").read_text(encoding="utf-8")
-
-
-@pytest.mark.parametrize("code, why", [(errno.ENOSPC, "no space left on the device"),
-                                       (errno.EACCES, "permission denied")])
-def test_a_full_disk_or_a_denied_folder_is_one_line_and_the_earlier_run_stays(tmp_path, monkeypatch, code, why):
-    corpus = _corpus(tmp_path / "corpus")
-    out = tmp_path / "run"
-    assert _run(["run", corpus, "-k", 2, "--min-df", 1, "--out", out, "-q"]).exit_code == 0
-    before = snapshot(out)
-
-    def full(file, *args, **kwargs):
-        raise OSError(code, os.strerror(code), os.fspath(file) if isinstance(file, (str, Path)) else None)
-
-    monkeypatch.setattr(np, "savez", full)
-    result = _run(["run", corpus, "-k", 2, "--min-df", 1, "--out", out, "-q", "--force"])
-    line = _one_line_error(result)
-    assert line == f"Error: Cannot write the run to {out}: {why}; nothing was written and the run already there " \
-                   "is intact"
-    assert snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "run"]  # no staged folder left
-
-
-def test_an_unexpected_error_is_one_line_with_a_hint_and_debug_shows_the_traceback(tmp_path, monkeypatch):
-    import topicmf.workflow.topic_run as topic_run
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("something\nnobody expected")
-
-    monkeypatch.setattr(topic_run, "vectorize", broken)
-    corpus = _corpus(tmp_path / "corpus")
-    result = _run(["run", corpus, "-k", 2, "--out", tmp_path / "run", "-q"])
-    assert _one_line_error(result) == ("Error: Unexpected RuntimeError: something nobody expected — a bug in topicmf: "
-                                       "rerun as topicmf --debug … for the traceback, and please report it")
-    result = _run(["run", corpus, "-k", 2, "--out", tmp_path / "run", "-q"], debug=True)
-    assert isinstance(result.exception, RuntimeError)
-
-    def no_memory(*args, **kwargs):
-        raise MemoryError()
-
-    monkeypatch.setattr(topic_run, "vectorize", no_memory)
-    line = _one_line_error(_run(["run", corpus, "-k", 2, "--out", tmp_path / "run", "-q"]))
-    assert line.startswith("Error: Out of memory") and "--memory-limit" in line
-    assert not (tmp_path / "run").exists()
-
-
-def test_an_unexpected_error_in_a_process_prints_no_traceback(tmp_path):
-    """The same through `python -m topicmf`: a corrupt stopword file that is a folder, say, or any bug."""
-    corpus = _corpus(tmp_path / "corpus")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    code = ("import sys, topicmf.workflow.topic_run as t\n"
-            "def broken(*a, **k): raise KeyError('boom')\n"
-            "t.vectorize = broken\n"
-            "from topicmf.cli import main\n"
-            "main(sys.argv[1:], prog_name='topicmf')\n")
-    done = subprocess.run([sys.executable, "-c", code, "run", str(corpus), "-k", "2", "-q", "--out",
-                           str(tmp_path / "run")], capture_output=True, text=True, env=env)
-    assert done.returncode == 1
-    assert "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1].startswith("Error: Unexpected KeyError: 'boom'")
-
-
-def test_a_run_that_another_replaced_meanwhile_says_so(tmp_path):
-    from topicmf.errors import TopicmfWarning
-    from topicmf.runfolder.staging import staged_directory
-
-    out = tmp_path / "run"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        with staged_directory(out, force=True) as first:
-            (first / "manifest.json").write_text("{}")
-            with staged_directory(out, force=True) as second:  # another process, finishing first
-                (second / "manifest.json").write_text('{"second": 1}')
-        assert (out / "manifest.json").read_text() == "{}"
-    said = [str(w.message) for w in caught if issubclass(w.category, TopicmfWarning)]
-    assert said == [f"{out}: replaced a run that another process wrote there while this one was working "
-                    "(the last to finish wins)"]
-
-
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="samples memory from /proc")
-def test_memory_limit_guards_every_stage_not_only_reading_and_fitting():
-    import time
-
-    from topicmf.errors import MemoryLimitError
-    from topicmf.resources import limit, tree_rss
-
-    with pytest.raises(MemoryLimitError, match=r"The run went past --memory-limit .*: it used .* fewer terms"):
-        with limit(tree_rss() + (100 << 20)):
-            held = [np.ones(300 << 17)]  # 300 MB in a stage nothing else watches
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                time.sleep(0.05)
-            held.clear()
-    with limit(tree_rss() + (500 << 20)):  # within the budget: nothing happens
-        time.sleep(0.6)
-
-
-def test_a_full_temporary_folder_is_the_system_s_condition_not_a_bug(tmp_path, monkeypatch):
-    import topicmf.text.stream as stream
-
-    def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device", "/tmp/topicmf-tokens-x")
-
-    monkeypatch.setattr(stream.tempfile, "TemporaryFile", full)
-    result = _run(["run", _corpus(tmp_path / "corpus"), "-k", 2, "--min-df", 1, "--out", tmp_path / "run", "-q"])
-    assert _one_line_error(result) == ("Error: No space left on device (/tmp/topicmf-tokens-x): the run stopped and "
-                                       "wrote nothing")
-    assert not (tmp_path / "run").exists()
 
 
 @pytest.mark.parametrize("ngrams", [1, 2])
