@@ -28,6 +28,7 @@ from .topics.frobenius import fit_frobenius, frobenius_transform
 from .topics.losses import frobenius_loss, poisson_loss
 from .topics.lsa import fit_lsa, lsa_transform
 from .topics.poisson import fit_poisson, poisson_transform
+from .topics.seanmf import fit_seanmf, seanmf_transform
 from .topics.result import Factorization
 
 __all__ = [
@@ -38,14 +39,17 @@ __all__ = [
     "LSA",
     "FrobeniusNMF",
     "PoissonNMF",
+    "SeaNMF",
     "ExplicitMF",
     "ImplicitMF",
     "fit_lsa",
     "fit_frobenius",
     "fit_poisson",
+    "fit_seanmf",
     "lsa_transform",
     "frobenius_transform",
     "poisson_transform",
+    "seanmf_transform",
     "frobenius_loss",
     "poisson_loss",
     "SIGMA_SPLITS",
@@ -82,6 +86,7 @@ def factorize(X, n_components: int, *, model: str = "pnmf", solver: str | None =
 
 
 _ESTIMATORS = {"LSA": ".topics.estimators", "FrobeniusNMF": ".topics.estimators", "PoissonNMF": ".topics.estimators",
+               "SeaNMF": ".topics.estimators",
                "ExplicitMF": ".ratings.estimators", "ImplicitMF": ".ratings.estimators"}
 
 

@@ -18,7 +18,7 @@ from .params import Param, ParamTable, SolverTable
 
 __all__ = ["TopicKind", "Solver", "GenericWords", "ModelSpec", "MODELS", "DISTRIBUTIONS", "DIRECTIONS",
            "WEIGHTINGS", "WORD_ORDERS", "GENERIC_WORDS", "SIMILARITIES", "NEIGHBOUR_EFFORTS", "INITS", "SIGMA_SPLITS", "model_spec",
-           "POISSON_NMF", "FROBENIUS_NMF", "LSA", "FIT_PARAMS"]
+           "POISSON_NMF", "FROBENIUS_NMF", "LSA", "SEANMF", "FIT_PARAMS"]
 
 #: How counts are weighted before factorizing ("sqrt": square roots of the counts, so a word repeated in one
 #: document counts less than the same occurrences spread over documents).
@@ -221,6 +221,10 @@ _LSA_SOLVERS = (
 )
 
 _NMF_PARAMS = (_K, _INIT, _MAX_ITER, _TOL, _ALPHA_W, _ALPHA_H, _L1_W, _L1_H)
+_SEANMF_SOLVERS = (
+    Solver("hals", "exact coordinate descent on the documents', words' and contexts' factors in turn, then EM of "
+           "the one-topic mixture"),
+)
 
 MODELS = {
     "pnmf": ModelSpec(
@@ -290,10 +294,38 @@ MODELS = {
         fit_path="topicmf.factorize.topics.lsa:fit_lsa",
         transform_path="topicmf.factorize.topics.lsa:lsa_transform",
         estimator_path="topicmf.factorize.topics.estimators:LSA", fit_bytes=(4, 0)),
+    "seanmf": ModelSpec(
+        name="seanmf", title="SeaNMF (short texts)",
+        description="NMF of the documents jointly with a word–context PMI matrix (Shi et al. 2018), then one topic "
+                    "per document: the model for short texts",
+        topics=DISTRIBUTIONS, loss="squared", solver_table=_SEANMF_SOLVERS,
+        params=ParamTable("SeaNMF", (
+            _K, Param("solver", "str", "hals", "Solver of the model.", choices=("hals",)),
+            _INIT.but(default="random", choices=("random", "custom")), _MAX_ITER.but(default=150),
+            _TOL.but(default=1e-5),
+            Param("context_weight", "float", 3.0, "α: the weight of the word–context matrix beside the documents.",
+                  low=0, cli=False),
+            Param("context_shift", "float", 1.0, "κ: PMI shifted down by log κ before its negative part is cut.",
+                  low=1, cli=False),
+            Param("smoothing", "float", 0.5, "The mixture's smoothing of each topic's word distribution by the words' "
+                  "contexts (0: none).", low=0, high=1, cli=False),
+            Param("expansion", "float", 0.5, "The mixture's expansion of each topic's word counts by the words' "
+                  "contexts (0: none).", low=0, cli=False),
+            Param("mixture_iter", "int", 50, "EM rounds of the one-topic-per-document mixture at most (0: keep "
+                  "SeaNMF's shares).", low=0, cli=False),
+            _SEED, _W0, _H0)),
+        weightings=WEIGHTINGS, weightings_reason="",
+        generic_words={
+            "discount": GenericWords("tfidf", "weight"),
+            "keep": GenericWords("tfidf", "weight"),
+        },
+        fit_path="topicmf.factorize.topics.seanmf:fit_seanmf",
+        transform_path="topicmf.factorize.topics.seanmf:seanmf_transform",
+        estimator_path="topicmf.factorize.topics.estimators:SeaNMF", fit_bytes=(40, 6000)),
 }
 
 
-POISSON_NMF, FROBENIUS_NMF, LSA = MODELS["pnmf"], MODELS["nmf"], MODELS["lsa"]
+POISSON_NMF, FROBENIUS_NMF, LSA, SEANMF = MODELS["pnmf"], MODELS["nmf"], MODELS["lsa"], MODELS["seanmf"]
 
 #: The parameters of a topic fit beside the model's own (:attr:`topicmf.spec.ModelSpec.params`).
 FIT_PARAMS = {

@@ -1,4 +1,4 @@
-"""scikit-learn estimators over the factorization functions: LSA, FrobeniusNMF, PoissonNMF."""
+"""scikit-learn estimators over the factorization functions: LSA, FrobeniusNMF, PoissonNMF, SeaNMF."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ...spec.topics import FROBENIUS_NMF, LSA as LSA_SPEC, POISSON_NMF
+from ...spec.topics import FROBENIUS_NMF, LSA as LSA_SPEC, POISSON_NMF, SEANMF as SEANMF_SPEC
 from .frobenius import fit_frobenius, frobenius_transform
 from .lsa import fit_lsa, lsa_transform
 from .poisson import fit_poisson, poisson_transform
+from .seanmf import fit_seanmf, seanmf_transform
 
-__all__ = ["LSA", "FrobeniusNMF", "PoissonNMF"]
+__all__ = ["LSA", "FrobeniusNMF", "PoissonNMF", "SeaNMF"]
 
 # every default comes from the model's parameter table (topicmf.spec.topics)
-_L, _F, _P = LSA_SPEC.params.default, FROBENIUS_NMF.params.default, POISSON_NMF.params.default
+_L, _F, _P, _S = (LSA_SPEC.params.default, FROBENIUS_NMF.params.default, POISSON_NMF.params.default,
+                  SEANMF_SPEC.params.default)
 
 
 class _Factorizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -277,3 +279,65 @@ class PoissonNMF(_NMF):
         return poisson_transform(X, self.components_, alpha_W=self.alpha_W, l1_W=self.l1_W,
                                  background=self.background if self.background_ is not None else 0.0,
                                  background_profile=self.background_)
+
+
+class SeaNMF(_NMF):
+    """The short-text model: SeaNMF, then one topic per document (:mod:`topicmf.factorize.topics.seanmf`).
+
+    The documents (X, non-negative, typically tf-idf rows) are factorized jointly with the shifted
+    positive PMI of the word pairs that share a document, so that short documents borrow which words
+    go together from the whole corpus; a context-smoothed mixture of unigrams then gives each
+    document its topic; the topics' words are refitted to those documents.
+
+    Parameters
+    ----------
+    n_components : int, default=10
+    solver : {"hals"}, default="hals"
+    init : {"random"}, default="random"
+        ``fit_transform(X, W=..., H=...)`` starts from given factors.
+    max_iter : int, default=150
+    tol : float, default=1e-4
+    context_weight : float, default=3
+        α, the weight of the word–context matrix.
+    context_shift : float, default=1
+        κ, the PMI shift.
+    smoothing, expansion : float, default=0.5
+        The mixture's context smoothing of the topics' distributions and counts.
+    mixture_iter : int, default=50
+        EM rounds at most; 0 keeps SeaNMF's own shares.
+    random_state : int, Generator or None
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+    n_iter_, loss_curve_, objective_, converged_
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1., 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1], [0, 0, 1, 1], [1, 0, 0, 0], [0, 0, 0, 1]])
+    >>> W = SeaNMF(n_components=2, random_state=0).fit_transform(X)
+    >>> bool(W[0].argmax() == W[1].argmax() != W[2].argmax() == W[3].argmax())
+    True
+    """
+
+    _fit_function = staticmethod(fit_seanmf)
+
+    def __init__(self, n_components=_S("n_components"), *, solver=_S("solver"), init=_S("init"),
+                 max_iter=_S("max_iter"), tol=_S("tol"), context_weight=_S("context_weight"),
+                 context_shift=_S("context_shift"), smoothing=_S("smoothing"), expansion=_S("expansion"),
+                 mixture_iter=_S("mixture_iter"), random_state=_S("random_state")):
+        self.n_components = n_components
+        self.solver = solver
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.context_weight = context_weight
+        self.context_shift = context_shift
+        self.smoothing = smoothing
+        self.expansion = expansion
+        self.mixture_iter = mixture_iter
+        self.random_state = random_state
+
+    def _transform(self, X):
+        return seanmf_transform(X, self.components_)
