@@ -26,7 +26,8 @@ MODEL_SETTINGS = ("max_iter", "tol", "alpha_W", "alpha_H", "sigma")
 #: ``topicmf.Topics``'s parameters and defaults, in the order ``help(Topics)`` shows them.
 TOPICS_DEFAULTS = {
     "n_topics": RUN_PARAMS["k"].default,
-    "model": "pnmf",
+    "model": None,
+    "short_texts": RUN_PARAMS["short_texts"].default,
     "solver": None,
     "weighting": FIT_PARAMS["weighting"].default,
     "generic_words": FIT_PARAMS["generic_words"].default,

@@ -32,11 +32,12 @@ __all__ = ["Topics", "load"]
 
 
 class Topics(notebook.TopicDisplay, frames.TopicTables, FittedRun, Estimator):
-    """Topics of a collection of texts (LSA, Poisson NMF, Frobenius NMF), as ``topicmf run`` fits them.
+    """Topics of a collection of texts (LSA, Poisson NMF, Frobenius NMF, SeaNMF), as ``topicmf run`` fits them.
 
     Every parameter is the ``topicmf run`` option of the same name, with the same default
     (``n_topics`` is ``-k``; see ``topicmf run --help`` and docs/parameters.md): the model and its
-    solver (``model``, ``solver``, ``weighting``, ``generic_words``, ``seed``, ``max_iter``, ``tol``,
+    solver (``model``: None fits Poisson NMF, or SeaNMF for short texts as ``short_texts`` says; ``solver``,
+    ``weighting``, ``generic_words``, ``seed``, ``max_iter``, ``tol``,
     ``alpha_W``, ``alpha_H``, ``sigma``), the run (``k_range``, ``similarity``, ``heldout``,
     ``seed_topics``, ``seed_strength``, ``reduce_to``, ``time_bins``, ``memory_limit``, ``dask``: a
     scheduler address or "local:N", for a corpus given by its path), and how
@@ -91,7 +92,8 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, FittedRun, Estimator):
                           command=call_text(self), stage=stage_factory(self.quiet),
                           similarity=self.similarity, time_bins=self.time_bins, reduce_to=self.reduce_to,
                           heldout=self.heldout, seed_topics=seed_topics, seed_strength=self.seed_strength,
-                          neighbour_effort=self.neighbour_effort, tables=self.tables)
+                          neighbour_effort=self.neighbour_effort, tables=self.tables,
+                          short_texts=self.short_texts)
         except TopicmfError as exc:  # the run's k is this estimator's n_topics
             raise TopicmfError(str(exc).replace("'k' parameter of topicmf run", "'n_topics' parameter of Topics")
                                ) from None
@@ -199,6 +201,7 @@ def _recorded_params(manifest: dict) -> dict:
         if m.get(name) is not None:
             params[name] = m[name]
     params["model"] = m.get("name", "pnmf")
+    params["short_texts"] = (manifest.get("short_texts") or {}).get("setting", "off")
     params["n_topics"] = m.get("k_requested", m.get("n_topics", 10))
     settings = m.get("params") or {}
     for name in ("max_iter", "tol", "alpha_W", "alpha_H", "sigma"):

@@ -9,7 +9,7 @@ import click
 
 from ..console import Progress
 from ..spec import FIT_PARAMS, MODELS, listing, model_spec
-from ..spec.runs import DEFAULT_K_RANGE, RUN_PARAMS
+from ..spec.runs import DEFAULT_K_RANGE, DEFAULT_MODEL, RUN_PARAMS, SHORT_MODEL, first_model
 from . import MemorySize, corpus_options, friendly, main, text_options
 from .options import check_family_options, option_values, param_option, shared_option, shared_options
 
@@ -58,8 +58,10 @@ def model_options(command):
     """Options of the model and its solver, shared by run and sweep (from the models' parameter tables)."""
     solvers = tuple(dict.fromkeys(s for spec in MODELS.values() for s in spec.solvers))
     options = [
-        click.option("--model", "-m", type=click.Choice(tuple(MODELS)), default="pnmf", show_default=True,
-                     help="; ".join(f"{name}: {spec.description}" for name, spec in MODELS.items()) + "."),
+        click.option("--model", "-m", type=click.Choice(tuple(MODELS)), default=None,
+                     help="; ".join(f"{name}: {spec.description}" for name, spec in MODELS.items())
+                          + f". Default: {DEFAULT_MODEL}, or {SHORT_MODEL} for short texts (see --short-texts)."),
+        param_option(RUN_PARAMS["short_texts"]),
         click.option("--solver", type=click.Choice(solvers), default=None, help=_solver_help()),
         param_option(FIT_PARAMS["weighting"]),
         param_option(FIT_PARAMS["generic_words"]),
@@ -80,8 +82,8 @@ def fit_parameters(params: dict) -> dict:
     """The fit's keywords from the parsed model options (removing them from ``params``); an option the chosen
     model or solver does not take is a usage error naming it."""
     given = option_values(params, _MODEL_OPTIONS)
-    check_family_options(model_spec(params["model"]), params.get("solver"), given, _MODEL_OPTIONS,
-                         family_option="--model")
+    check_family_options(model_spec(first_model(params["model"], params["short_texts"])), params.get("solver"), given,
+                         _MODEL_OPTIONS, family_option="--model")
     return {"generic_words": params.pop("generic_words"), **given}
 
 
@@ -163,7 +165,7 @@ def run_command(corpus: str, k, k_range: str, dask, similarity: str, neighbour_e
                      fit_params=fit, command=command_line(), stage=lambda label: Progress(label, quiet=quiet),
                      dask=dask, similarity=similarity, time_bins=time_bins, reduce_to=reduce_to,
                      heldout=heldout, seed_topics=seed_topics, seed_strength=seed_strength,
-                     neighbour_effort=neighbour_effort, tables=tables)
+                     neighbour_effort=neighbour_effort, tables=tables, short_texts=params["short_texts"])
     click.echo(summary(result))
 
 
@@ -246,7 +248,8 @@ def sweep_command(corpus: str, ks: str, n_seeds: int, heldout, **params) -> None
         out, result = sweep(corpus, ks, out=params["out"], model=params["model"], solver=params["solver"],
                             weighting=params["weighting"], seed=params["seed"], n_seeds=n_seeds, force=params["force"],
                             options=options, fit_params=fit, command=command_line(),
-                            stage=lambda label: Progress(label, quiet=quiet), heldout=heldout)
+                            stage=lambda label: Progress(label, quiet=quiet), heldout=heldout,
+                            short_texts=params["short_texts"])
 
     def fmt(x, d=3):
         return "n/a" if x is None else f"{x:.{d}f}"

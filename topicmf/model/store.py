@@ -48,6 +48,7 @@ def tokenizer_spec(tokenizer: Tokenizer | None) -> dict | None:
         "clean": None if tokenizer.cleaner is None else {"rules": list(tokenizer.cleaner.rules),
                                                            "auto": tokenizer.cleaner.auto},
         "junk": tokenizer.junk,
+        "foreign": [sorted(words) for words in tokenizer.foreign],
     }
 
 
@@ -55,7 +56,8 @@ def _tokenizer_from_spec(spec: dict) -> Tokenizer:
     spec = dict(spec)
     clean = spec.pop("clean", None)
     cleaner = None if clean is None else Cleaner(rules=tuple(clean["rules"]), auto=bool(clean["auto"]))
-    return Tokenizer(**{**spec, "stopwords": frozenset(spec["stopwords"]), "cleaner": cleaner})
+    foreign = tuple(frozenset(words) for words in spec.pop("foreign", ()))  # absent from runs saved before it
+    return Tokenizer(**{**spec, "stopwords": frozenset(spec["stopwords"]), "cleaner": cleaner, "foreign": foreign})
 
 
 def save_model(model: TopicModel, directory, manifest: dict) -> dict:

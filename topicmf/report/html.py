@@ -161,7 +161,7 @@ def render_run(model: TopicModel, manifest: dict, *, graph, directory=None, show
                               + ("" if ratio is None else f", mean score {ratio:.3f} of the exact neighbours'") + ".")
     return TEMPLATES.get_template("report.html").render(
         m=manifest, ext=ext, metrics=metrics, labels=metrics.get("labels"), k=model.n_topics, distributions=kind.distributions,
-        model_name=model.spec.title,
+        model_name=model.spec.title, model_description=model.spec.description,
         share_note=kind.share_note_background if model.background_share else kind.share_note,
         background=metrics.get("background"),
         distance_note=kind.distance_note,

@@ -145,9 +145,10 @@ class TextOptions:
             raise TopicmfError(f"max_document_size must be a positive number of bytes; got {self.max_document_size!r}")
 
 
-def make_tokenizer(options: TextOptions, language: str | None, also: tuple = ()) -> Tokenizer:
+def make_tokenizer(options: TextOptions, language: str | None, also: tuple = (), minority: tuple = ()) -> Tokenizer:
     """The tokenizer for ``options`` once the language is known (None: no language); ``also``: other
-    languages of the corpus whose stopwords are removed too (a mixed corpus)."""
+    languages of the corpus whose stopwords are removed too (a mixed corpus); ``minority``: languages of a
+    few short documents, whose stopwords those documents lose (:meth:`Tokenizer.without_foreign`)."""
     if options.stopwords == "none":
         words: frozenset = frozenset()
     elif options.stopwords is not None:
@@ -162,6 +163,9 @@ def make_tokenizer(options: TextOptions, language: str | None, also: tuple = ())
                 TopicmfWarning,
                 stacklevel=3,
             )
+    foreign = ()
+    if options.stopwords is None and language:
+        foreign = tuple(builtin_stopwords(other) - words for other in minority if builtin_stopwords(other) - words)
     words = words | {fold(w.lower()) for w in options.extra_stopwords}
     if options.stem and not language:
         raise TopicmfError("Stemming needs a language: pass --language (e.g. english or russian)")
@@ -175,6 +179,7 @@ def make_tokenizer(options: TextOptions, language: str | None, also: tuple = ())
         strip_urls=options.strip_urls,
         cleaner=make_cleaner(options),
         junk="junk" in parse_clean(options.clean),
+        foreign=foreign,
     )
 
 
@@ -272,7 +277,7 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
         return _from_count_matrix(corpus, options, started)
     language, shares = choose_language(corpus, options)
     say_language(options, language, shares)
-    tokenizer = make_tokenizer(options, language, tuple(shares.get("also", ())))
+    tokenizer = make_tokenizer(options, language, tuple(shares.get("also", ())), tuple(shares.get("minority", ())))
     small_table = corpus.format in ("jsonl", "tsv", "csv") and os.path.getsize(corpus.path) <= SHARE_BYTES
     result = count_terms(corpus.units(), tokenizer, record_ids=corpus.record_ids(),
                          n_jobs=1 if small_table else options.n_jobs, n_docs_hint=corpus.n_docs_hint,

@@ -122,7 +122,7 @@ def _count_chunk(job: tuple[int, list[DocRef] | Share, int]):
             if h < threshold:
                 excerpts.append((n_docs, h, excerpt(text)))
             if by_type:
-                pending = tokenizer.raw_tokens(text, cleaned=True)
+                pending = tokenizer.without_foreign(tokenizer.raw_tokens(text, cleaned=True))
                 counts = Counter(pending)
             else:
                 counts, n_tokens = tokenizer.count(text, surfaces, cleaned=True, junk=junk, sequence=keys_in_order)

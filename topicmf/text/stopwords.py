@@ -126,6 +126,8 @@ _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _MIN_WORDS = 20  # words a document needs before its language is judged
 _SECOND = 0.02  # share of the judged documents from which a second language counts (at least two documents)
 _MIXED = 0.10  # share from which the corpus is reported as mixed
+_SHORT_HITS = 2  # stopwords of another language a short document needs to be judged in it
+_MINORITY = 0.01  # share of the short documents judged from which their language is a minority (two at least)
 
 
 def _script_language(text: str) -> str | None:
@@ -167,13 +169,15 @@ def detect_languages(texts: Iterable[str], *, threshold: float = 0.05) -> dict:
     ``shares`` (each list's share of all the words), ``documents`` (each language's share of
     the judged texts), ``judged`` and ``texts`` (how many texts had enough words to judge, of
     how many), ``also`` (other languages of at least 2% of the judged texts and two of them: their
-    stopwords are removed too) and ``mixed`` (a second language has 10% or more).
+    stopwords are removed too), ``mixed`` (a second language has 10% or more) and ``minority``
+    (languages of a few of the texts too short to judge on their own: :func:`_minority`).
     """
     index = _languages_of_words()
     lists = [lang for lang in STOPWORD_LANGUAGES if lang not in UNSEGMENTED]
     total_hits = dict.fromkeys(lists, 0)
     total = n_texts = 0
     found: list[str] = []
+    short: list[dict] = []  # the stopword hits of each short text, for the minority languages
     for text in texts:
         n_texts += 1
         script = _script_language(text)
@@ -187,6 +191,8 @@ def detect_languages(texts: Iterable[str], *, threshold: float = 0.05) -> dict:
             total_hits[lang] += n
         if language is not None and len(words) >= _MIN_WORDS:
             found.append(language)
+        elif len(words) < _MIN_WORDS:
+            short.append({lang: n for lang, n in hits.items() if n})
     shares = {lang: (total_hits[lang] / total if total else 0.0) for lang in lists}
     counts: dict[str, int] = {}
     for lang in found:
@@ -199,7 +205,31 @@ def detect_languages(texts: Iterable[str], *, threshold: float = 0.05) -> dict:
         language = max(shares, key=shares.get)
     also = [lang for lang in order[1:] if counts[lang] >= 2 and documents[lang] >= _SECOND]
     return {"language": language, "shares": shares, "documents": documents, "judged": judged, "texts": n_texts,
-            "also": also, "mixed": any(documents[lang] >= _MIXED for lang in order[1:])}
+            "also": also, "mixed": any(documents[lang] >= _MIXED for lang in order[1:]),
+            "minority": _minority(short, language, also)}
+
+
+def _minority(short: list[dict], language: str | None, also: list[str]) -> dict[str, float]:
+    """Languages of a few short texts: {language: share of the short texts in it}.
+
+    A short text is in another language when that language's stopwords in it are at least
+    :data:`_SHORT_HITS` and more than the corpus language's (every language tied at the top counts:
+    Spanish and Portuguese share most of theirs); a language of at least two texts and
+    :data:`_MINORITY` of them is a minority, whose stopwords each such document loses
+    (:meth:`topicmf.text.Tokenizer.foreign_words`)."""
+    if language is None or not short:
+        return {}
+    votes: dict[str, int] = {}
+    for hits in short:
+        own = hits.get(language, 0)
+        others = {lang: n for lang, n in hits.items() if lang != language and lang not in also}
+        top = max(others.values(), default=0)
+        if top >= _SHORT_HITS and top > own:
+            for lang, n in others.items():
+                if n == top:
+                    votes[lang] = votes.get(lang, 0) + 1
+    return {lang: round(n / len(short), 4) for lang, n in sorted(votes.items(), key=lambda kv: -kv[1])
+            if n >= 2 and n >= _MINORITY * len(short)}
 
 
 def detect_language(texts: Iterable[str], *, threshold: float = 0.05) -> tuple[str | None, dict[str, float]]:

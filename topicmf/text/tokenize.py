@@ -107,6 +107,9 @@ class Tokenizer:
         (see :mod:`topicmf.text.clean`).
     junk : bool, default=False
         Drop junk tokens (:func:`is_junk`).
+    foreign : tuple of frozenset, default=()
+        The stopwords of the corpus's minority languages (those not in ``stopwords``): a
+        document written in one of them loses its stopwords too (:meth:`without_foreign`).
 
     Examples
     --------
@@ -122,6 +125,7 @@ class Tokenizer:
     strip_urls: bool = True
     cleaner: Cleaner | None = None
     junk: bool = False
+    foreign: tuple = ()
     _state: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -197,6 +201,22 @@ class Tokenizer:
         st = self._parts()
         return (st["ascii"] if text.isascii() else st["pattern"]).findall(text)
 
+    def without_foreign(self, raws: list[str]) -> list[str]:
+        """A document's raw tokens without the stopwords of the minority language it is written in, if any.
+
+        A document is in a minority language when it holds at least two distinct stopwords of that
+        language's list beyond the corpus's own, and more than of the corpus's own list (every list tied
+        at the top counts); other documents are returned as they are."""
+        if not self.foreign or len(raws) < 2:
+            return raws
+        types = set(raws)
+        hits = [len(types & words) for words in self.foreign]
+        top = max(hits)
+        if top < max(2, len(types & self.stopwords) + 1):
+            return raws
+        drop = frozenset().union(*(words for words, n in zip(self.foreign, hits) if n == top))
+        return [raw for raw in raws if raw not in drop]
+
     def token_types(self, text: str, *, cleaned: bool = False) -> Counter:
         """Raw lowercase tokens of ``text`` with their counts, before any filtering."""
         return Counter(self.raw_tokens(text, cleaned=cleaned))
@@ -218,7 +238,7 @@ class Tokenizer:
         """The kept tokens of ``text`` in order, as surface forms (before stemming)."""
         st = self._parts()
         out = []
-        for raw in st["pattern"].findall(self._prepare(text)):
+        for raw in self.without_foreign(st["pattern"].findall(self._prepare(text))):
             entry = self._entry(raw, st)
             if entry is not None:
                 out.append(entry[1])
@@ -233,7 +253,7 @@ class Tokenizer:
     def unigrams(self, text: str, *, cleaned: bool = False) -> list[str]:
         """The keys of the kept tokens of ``text``, in order (no n-grams)."""
         st = self._parts()
-        found = st["pattern"].findall(self._prepare(text, cleaned))
+        found = self.without_foreign(st["pattern"].findall(self._prepare(text, cleaned)))
         return [e[0] for e in map(lambda r: self._entry(r, st), found) if e]
 
     def terms(self, text: str) -> list[str]:
@@ -252,7 +272,7 @@ class Tokenizer:
         extended with the keys of the kept tokens in order (with n-grams only).
         """
         st = self._parts()
-        found = st["pattern"].findall(self._prepare(text, cleaned))
+        found = self.without_foreign(st["pattern"].findall(self._prepare(text, cleaned)))
         if self.ngrams == 1:
             counts: dict[str, int] = {}
             n_tokens = 0

@@ -44,6 +44,9 @@ class Job:
     neighbour_effort: str = "normal"  # how far the approximate neighbour search reaches
     tables: str = "csv"  # how the tables are written: csv or parquet
     before_fit: object = None  # on a cluster: called with the matrix once read, before the fit (a merge's start)
+    short_texts_setting: str | None = None  # --short-texts: auto, on or off (None: the model is settled already)
+    model_given: str | None = None  # the option that chose the model (--model, --solver, a model option), if any
+    short_texts: dict | None = None  # how the model was chosen, once the corpus is read (for the manifest)
 
 
 @dataclass

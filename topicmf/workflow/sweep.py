@@ -17,25 +17,29 @@ from ..spec import checked
 from ..spec.runs import RUN_PARAMS
 from ..text import TextOptions, vectorize
 from .common import default_out, silent
+from .short_texts import first_model, model_given, settle_model
 from .topic_run import tokenizer_for, window_counts, write_sweep_files
 
 __all__ = ["sweep"]
 
 
-def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None = None,
+def sweep(corpus, ks: str, *, out=None, model: str | None = None, solver: str | None = None,
           weighting: str | None = None, seed: int = 0, n_seeds: int = 2, force: bool = False,
           options: TextOptions | None = None, fit_params: dict | None = None, command: str = "", stage=None,
-          heldout: float | None = None):
+          heldout: float | None = None, short_texts: str = "auto"):
     """Fit every k of ``ks`` ("5:50:5" or "5,10,20") and write sweep.csv and sweep.html into ``out``.
 
     Returns ``(directory, SweepResult)``.  ``out`` defaults to
     ``reports/<corpus name>-sweep``.  ``heldout``: also score each k by document completion
     (:mod:`topicmf.model.heldout`, the first seed), a criterion beside the rule's, in its own chart.
+    ``model`` None and ``short_texts``: as for :func:`topicmf.workflow.run`.
     """
     try:
-        RUN_PARAMS.check({"n_seeds": n_seeds, "heldout": heldout})
+        RUN_PARAMS.check({"n_seeds": n_seeds, "heldout": heldout, "short_texts": short_texts})
     except ValueError as exc:
         raise TopicmfError(str(exc)) from None
+    given = model_given(model, solver, fit_params)
+    model = first_model(model, short_texts)
     fit_params = check_fit(model, solver, weighting=weighting, seed=seed, params=fit_params)
     stage = stage or silent
     options = options or TextOptions()
@@ -43,6 +47,7 @@ def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None 
     with stage("reading") as progress:
         dtm = vectorize(corpus, options, progress=progress)
     with dtm, checked():  # every parameter is checked above: the fits do not check them again
+        model, short = settle_model(short_texts, model, given, dtm)
         k_list = parse_k_range(ks, limit=min(dtm.n_docs, dtm.n_terms))
         tokenizer = tokenizer_for(dtm, options)
         with stage("sweeping k") as progress:
@@ -67,6 +72,7 @@ def sweep(corpus, ks: str, *, out=None, model: str = "pnmf", solver: str | None 
     with staged_directory(out, force=force) as tmp:
         write_sweep_files(tmp, result, corpus, model, n_seeds, command or f"topicmf sweep {corpus} --k {ks}")
         write_atomic(Path(tmp) / "sweep.json", json.dumps(
-            {"rule": RULE, "suggested": result.suggested, "seeds": n_seeds, "model": model, "rows": result.rows},
+            {"rule": RULE, "suggested": result.suggested, "seeds": n_seeds, "model": model, "short_texts": short,
+             "rows": result.rows},
             indent=2))
     return out, result

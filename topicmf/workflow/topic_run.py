@@ -35,6 +35,7 @@ from .common import default_out, silent
 from .jobs import Job, Outcome, RunResult
 from .topic_write import NEIGHBOURS, manifest_of, rerender, write_job, write_sweep_files
 from .seeding import fit_seeded
+from .short_texts import choose_model, first_model, model_given
 
 __all__ = ["RunResult", "Job", "run", "run_job", "prepare", "read", "fit_job", "cluster_matrix", "rerender", "tokenizer_for", "window_counts", "write_sweep_files",
            "NEIGHBOURS", "DEFAULT_K_RANGE"]
@@ -43,8 +44,9 @@ def tokenizer_for(dtm: DocumentTermMatrix, options: TextOptions):
     if dtm.info.get("language") == "n/a":  # a count matrix: no text
         return None
     language = dtm.info["language"]
-    also = tuple((dtm.info.get("languages") or {}).get("also", ()))
-    return make_tokenizer(options, None if language == "none" else language, also)
+    found = dtm.info.get("languages") or {}
+    return make_tokenizer(options, None if language == "none" else language, tuple(found.get("also", ())),
+                          tuple(found.get("minority", ())))
 
 
 def _load_compiled_code() -> None:
@@ -65,13 +67,13 @@ def _fit_progress(stage, label):
     return ctx, (lambda it, max_iter: ctx(it))
 
 
-def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: str = DEFAULT_K_RANGE,
+def run(corpus, *, out=None, model: str | None = None, k: int | str = 10, k_range: str = DEFAULT_K_RANGE,
         solver: str | None = None, weighting: str | None = None, seed: int = 0, force: bool = False,
         options: TextOptions | None = None, fit_params: dict | None = None, n_seeds: int = 2,
         command: str = "", stage=None, dask: str | None = None, similarity: str = "words",
         time_bins: str | int = "auto", reduce_to: int | None = None, heldout: float | None = None,
         seed_topics=None, seed_strength: float = 1.0, neighbour_effort: str = "normal",
-        tables: str = "csv") -> RunResult:
+        tables: str = "csv", short_texts: str = "auto") -> RunResult:
     """Read, fit, evaluate and write a run directory.
 
     Parameters
@@ -80,7 +82,8 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
     out : path or None
         Default ``reports/<corpus name>``.  Replaced only with ``force``.
     model, solver, weighting, seed, fit_params :
-        As for :func:`topicmf.model.fit_topic_model`.
+        As for :func:`topicmf.model.fit_topic_model`.  ``model`` None: Poisson NMF, or the short-text model
+        for short texts (``short_texts``).
     k : int or "auto"
         "auto" sweeps ``k_range`` with ``n_seeds`` seeds and takes the
         suggested k (see :data:`topicmf.model.RULE`).
@@ -100,6 +103,9 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
         (:data:`topicmf.neighbours.graph.EFFORTS`).
     tables : {"csv", "parquet"}
         How the tables are written (:mod:`topicmf.report.tables`).
+    short_texts : {"auto", "on", "off"}
+        Fit the short-text model (seanmf) when the median document is short and neither ``model``,
+        ``solver`` nor a model option is given, always, or never (:mod:`topicmf.workflow.short_texts`).
     time_bins : {"auto", "year", "quarter", "month"} or int
         With a time column (``options.time_column``): the bins of topics_over_time.csv
         (:mod:`topicmf.model.timebins`).
@@ -119,7 +125,7 @@ def run(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: st
                   force=force, options=options, fit_params=fit_params, n_seeds=n_seeds, command=command, stage=stage,
                   similarity=similarity, time_bins=time_bins, reduce_to=reduce_to, heldout=heldout,
                   seed_topics=seed_topics, seed_strength=seed_strength, neighbour_effort=neighbour_effort,
-                  tables=tables)
+                  tables=tables, short_texts=short_texts)
     if dask is not None:
         from .cluster.run import run_on_cluster
 
@@ -138,20 +144,26 @@ def read(job: Job, meanwhile=_load_compiled_code) -> DocumentTermMatrix:
     return dtm
 
 
-def prepare(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range: str = DEFAULT_K_RANGE,
+def prepare(corpus, *, out=None, model: str | None = None, k: int | str = 10, k_range: str = DEFAULT_K_RANGE,
             solver: str | None = None, weighting: str | None = None, seed: int = 0, force: bool = False,
             options: TextOptions | None = None, fit_params: dict | None = None, n_seeds: int = 2,
             command: str = "", stage=None, similarity: str = "words", time_bins: str | int = "auto",
             reduce_to: int | None = None, heldout: float | None = None, seed_topics=None,
-            seed_strength: float = 1.0, neighbour_effort: str = "normal", tables: str = "csv") -> Job:
-    """A run's parameters checked, once, as a :class:`Job` (``out`` None: a fit kept in memory until saved)."""
+            seed_strength: float = 1.0, neighbour_effort: str = "normal", tables: str = "csv",
+            short_texts: str = "auto") -> Job:
+    """A run's parameters checked, once, as a :class:`Job` (``out`` None: a fit kept in memory until saved).
+
+    The model is settled when the corpus has been read (:func:`topicmf.workflow.short_texts.choose_model`)."""
     stage = stage or silent
     options = options or TextOptions()
     fit_params = dict(fit_params or {})
     try:
         run_params = RUN_PARAMS.check({"k": k, "similarity": similarity, "heldout": heldout, "reduce_to": reduce_to,
                                        "seed_strength": seed_strength, "n_seeds": n_seeds,
-                                       "neighbour_effort": neighbour_effort, "tables": tables})
+                                       "neighbour_effort": neighbour_effort, "tables": tables,
+                                       "short_texts": short_texts})
+        given = model_given(model, solver, fit_params)
+        model = first_model(model, run_params["short_texts"])
         spec = model_spec(model)
     except ValueError as exc:
         raise TopicmfError(str(exc)) from None
@@ -169,7 +181,8 @@ def prepare(corpus, *, out=None, model: str = "pnmf", k: int | str = 10, k_range
                command, stage, auto, {}, time.perf_counter(), similarity=similarity, time_bins=time_bins,
                reduce_to=reduce_to, heldout=heldout,
                seeds=None if seed_topics is None else (seed_topics, seed_strength),
-               neighbour_effort=run_params["neighbour_effort"], tables=run_params["tables"])
+               neighbour_effort=run_params["neighbour_effort"], tables=run_params["tables"],
+               short_texts_setting=run_params["short_texts"], model_given=given)
 
 
 @contextmanager
@@ -185,6 +198,9 @@ def cluster_matrix(job: Job, address: str, exchange=None):
         raise TopicmfError("A Dask cluster reads the corpus from its path: give a folder or a table, not texts in "
                            "memory (they would all pass through this process)")
     spec = model_spec(job.model)
+    if not spec.cluster_solvers:
+        raise TopicmfError(f"{spec.title} (--model {job.model}{', --short-texts on' if job.model_given is None else ''}) "
+                           "does not run on a cluster; fit it on one machine")
     if job.solver is not None and job.solver not in spec.cluster_solvers:
         raise TopicmfError(f"On a cluster, --model {job.model} is fitted with "
                            f"{' or '.join(spec.cluster_solvers)}; got --solver {job.solver}")
@@ -252,6 +268,7 @@ def heldout_metrics(job: Job, dtm: DocumentTermMatrix, n_topics: int) -> dict:
 def fit_job(job: Job, dtm: DocumentTermMatrix) -> Outcome:
     """Fit and evaluate, from the matrix: everything of a run but its neighbours and its files."""
     stage, timings = job.stage, job.timings
+    choose_model(job, dtm)
     if dtm.times is not None:  # checked before anything is fitted: a bad value stops the run here
         job.bins = make_bins(*parse_times(dtm.times, dtm.doc_ids), job.time_bins)
     elif not dtm.local and job.options.time_column:  # parsed where the blocks are; the bins come here

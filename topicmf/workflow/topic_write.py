@@ -99,6 +99,8 @@ def manifest_of(job: Job, dtm: DocumentTermMatrix, metrics: dict, sweep_result) 
     if sweep_result is not None:
         manifest["sweep"] = {"rule": sweep_result.rule, "suggested": sweep_result.suggested, "seeds": job.n_seeds,
                              "rows": sweep_result.rows}
+    if job.short_texts is not None:
+        manifest["short_texts"] = job.short_texts
     if job.cluster is not None:
         manifest["cluster"] = job.cluster
     if job.merged is not None:

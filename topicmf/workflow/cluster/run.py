@@ -34,6 +34,7 @@ from ...runfolder.staging import staged_directory, write_atomic
 from ...spec import checked
 from ..common import later_stage
 from ..jobs import Outcome, RunResult
+from ..short_texts import choose_model
 from ..topic_run import cluster_matrix, fit_fixed_k, heldout_metrics, tokenizer_for, window_counts
 from ..topic_write import NEIGHBOURS, manifest_of, write_groups
 from .documents import ClusterDocuments
@@ -66,6 +67,7 @@ def _fit_and_write(job, dtm, folder, exchange):
     stage, timings = job.stage, job.timings
     if job.before_fit is not None:
         job.before_fit(dtm)
+    choose_model(job, dtm)
     if job.options.time_column:  # checked before anything is fitted: a bad value stops the run here
         job.bins = cluster_bins(dtm, job.time_bins)
     t = time.perf_counter()
