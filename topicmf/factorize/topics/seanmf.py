@@ -14,8 +14,9 @@ little about which words go together.  The fit borrows that from the whole corpu
 2. **One topic per document**: a mixture of unigrams started from D, fitted by EM on which words each
    document holds, its topic–word distributions smoothed by the word contexts (a topic's
    distribution φ is mixed with φP, P the row-normalised S, weight ``smoothing``; its counts are
-   expanded by the contexts of the words counted, weight ``expansion``) — the context-smoothed
-   one-topic mixture that short-text clustering uses (Yin & Wang 2014; Nguyen et al. 2015).
+   expanded by the contexts of the words counted, weight ``expansion``): Yin & Wang's (2014)
+   one-topic assumption, with related words promoted as GPU-DMM (Li et al. 2016) does with word
+   embeddings — here with the corpus's own word contexts.
 3. **Topics refitted to the documents**: W solved again for the documents' topic shares R (the EM's
    posteriors), the context term still in, then each topic scaled by least squares so that
    A ≈ R H with H = diag(s) Wᵀ.
@@ -45,6 +46,8 @@ _S = SEANMF.params.default
 FLOOR = 1e-4
 #: The mixture has settled when at most this share of the documents changes its main topic in a round.
 MIXTURE_TOL = 1e-3
+#: Rounds of the words' and contexts' factors refitted to the documents' final shares.
+REFIT_ROUNDS = 10
 #: The mixture's Dirichlet priors: on the topics' sizes and on their word counts.
 PRIOR_TOPICS, PRIOR_WORDS = 1.0, 0.1
 
@@ -246,7 +249,7 @@ def fit_seanmf(X, n_components: int = _S("n_components"), *, solver: str = _S("s
         P = _row_stochastic(S)
         R, rounds, settled = _mixture(B, P, R + 1e-3, smoothing, expansion, mixture_iter, MIXTURE_TOL)
         mixture = {"iterations": rounds, "converged": settled}
-        for _ in range(50):  # the words again, for the documents' final shares
+        for _ in range(REFIT_ROUNDS):  # the words again, for the documents' final shares
             joint.words(Wt, R.copy(), C)
             joint.sweep(C, _products(joint.S, Wt), Wt.T @ Wt)
     scales = _scales(X, R, Wt)
