@@ -225,7 +225,7 @@ def read_corpus(client, path, options: TextOptions | None = None, progress=None,
         raise TopicmfError(f"{path} is a count matrix; --dask reads text corpora (run without --dask)")
     language, shares = choose_language(corpus, options)  # a sample of the documents, read here
     say_language(options, language, shares)
-    tokenizer = make_tokenizer(options, language, tuple(shares.get("also", ())), tuple(shares.get("minority", ())))
+    tokenizer = make_tokenizer(options, language, shares)
     units = list(corpus.units())
     own = exchange is None
     if own:  # seen by a cluster on this machine only; a run gives a folder beside its output

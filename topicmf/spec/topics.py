@@ -321,7 +321,9 @@ MODELS = {
         },
         fit_path="topicmf.factorize.topics.seanmf:fit_seanmf",
         transform_path="topicmf.factorize.topics.seanmf:seanmf_transform",
-        estimator_path="topicmf.factorize.topics.estimators:SeaNMF", fit_bytes=(40, 6000)),
+        # per stored count: its copies (Xᵀ, the pattern and its transpose) and the word pairs it makes in a short
+        # document (about 7 at 8 words), each stored twice (S, its scaled copy) at 12 bytes
+        estimator_path="topicmf.factorize.topics.estimators:SeaNMF", fit_bytes=(240, 0)),
 }
 
 

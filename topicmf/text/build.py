@@ -13,15 +13,15 @@ import numpy as np
 from ..corpus import DEFAULT_LIMITS, CountMatrix, ReadLimits, TextCorpus, open_corpus
 from ..corpus.tables import SHARE_BYTES
 from ..errors import NoDocumentsError, TopicmfError, TopicmfWarning
-from .clean import TEXT_RULES, Cleaner, parse_clean, stats_report
+from .clean import parse_clean, stats_report
 from .counting import Progress, count_terms
 from .language import choose_language, say_language
 from .matrix import DocumentTermMatrix
 from .prune import check_df, prune_columns
 from .stream import DocumentSample
-from .stopwords import (OWN_LISTS, STEMMER_LANGUAGES, STOPWORD_LANGUAGES, builtin_stopwords, fold, read_stopword_file,
-                        resolve_language)
+from .stopwords import (OWN_LISTS, fold, resolve_language)
 from .tokenize import Tokenizer
+from .tokenizers import make_tokenizer
 
 __all__ = ["TextOptions", "vectorize", "make_tokenizer", "choose_language", "say_language", "say_skipped",
            "uses_corpus_stopwords", "text_info", "cleaning_info", "display_names"]
@@ -31,12 +31,6 @@ log = logging.getLogger(__name__)
 _WARN_LIMIT = 10
 
 
-#: Languages stemmed unless --no-stem: every Snowball language but English.  Measured: Russian's inflections
-#: split one word into many rare forms (NMI against the rubrics, seeds 0–2: ru_news9 k = 9 0.50–0.56 → 0.57–0.63,
-#: lenta_headlines k = 13 0.19–0.20 → 0.23–0.25); German manpages_de k = 8 NPMI 0.125–0.131 → 0.157–0.161, NMI
-#: unchanged.  English gains nothing clear (20 Newsgroups 0.585–0.592 → 0.575–0.582, BBC 0.643–0.661 →
-#: 0.657–0.671) and reads 1.7× slower stemmed, so it stays unstemmed.
-STEM_BY_DEFAULT = tuple(language for language in STEMMER_LANGUAGES if language != "english")
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,7 @@ class TextOptions:
     stem : bool or None, default=None
         Reduce words to Snowball stems (shown as their commonest word form).
         None: on for the languages whose words inflect heavily
-        (:data:`STEM_BY_DEFAULT`: every Snowball language but English), off otherwise.
+        (:data:`~topicmf.text.tokenizers.STEM_BY_DEFAULT`: every Snowball language but English), off otherwise.
     ngrams : int, default=1
         1 for words, 2 to add word pairs, 3 for triples too.
     stopwords : str or None, default=None
@@ -145,52 +139,6 @@ class TextOptions:
             raise TopicmfError(f"max_document_size must be a positive number of bytes; got {self.max_document_size!r}")
 
 
-def make_tokenizer(options: TextOptions, language: str | None, also: tuple = (), minority: tuple = ()) -> Tokenizer:
-    """The tokenizer for ``options`` once the language is known (None: no language); ``also``: other
-    languages of the corpus whose stopwords are removed too (a mixed corpus); ``minority``: languages of a
-    few short documents, whose stopwords those documents lose (:meth:`Tokenizer.without_foreign`)."""
-    if options.stopwords == "none":
-        words: frozenset = frozenset()
-    elif options.stopwords is not None:
-        words = read_stopword_file(options.stopwords)
-    else:
-        words = builtin_stopwords(language) if language else frozenset()
-        for other in also:
-            words = words | builtin_stopwords(other)
-        if language and language not in STOPWORD_LANGUAGES:
-            warnings.warn(
-                f"topicmf ships no stopword list for {language}; none removed (give one with --stopwords FILE)",
-                TopicmfWarning,
-                stacklevel=3,
-            )
-    foreign = ()
-    if options.stopwords is None and language:
-        foreign = tuple(builtin_stopwords(other) - words for other in minority if builtin_stopwords(other) - words)
-    words = words | {fold(w.lower()) for w in options.extra_stopwords}
-    if options.stem and not language:
-        raise TopicmfError("Stemming needs a language: pass --language (e.g. english or russian)")
-    stem = options.stem if options.stem is not None else language in STEM_BY_DEFAULT
-    return Tokenizer(
-        stopwords=words,
-        stem=language if stem else None,
-        ngrams=options.ngrams,
-        min_length=options.min_length,
-        keep_numbers=options.keep_numbers,
-        strip_urls=options.strip_urls,
-        cleaner=make_cleaner(options),
-        junk="junk" in parse_clean(options.clean),
-        foreign=foreign,
-    )
-
-
-def make_cleaner(options: TextOptions) -> Cleaner | None:
-    """The cleaner ``options.clean`` asks for, or None."""
-    rules = tuple(r for r in parse_clean(options.clean) if r in TEXT_RULES)
-    if not rules:
-        return None
-    return Cleaner(rules=rules, auto=options.clean == "auto")
-
-
 def say_skipped(corpus: TextCorpus, skipped: list, fallbacks: list) -> None:
     """Warn of skipped files and records and of files read in a fallback encoding (ten, then a count)."""
     if corpus.encoding_fallback:
@@ -277,7 +225,7 @@ def vectorize(path, options: TextOptions | None = None, *, progress: Progress | 
         return _from_count_matrix(corpus, options, started)
     language, shares = choose_language(corpus, options)
     say_language(options, language, shares)
-    tokenizer = make_tokenizer(options, language, tuple(shares.get("also", ())), tuple(shares.get("minority", ())))
+    tokenizer = make_tokenizer(options, language, shares)
     small_table = corpus.format in ("jsonl", "tsv", "csv") and os.path.getsize(corpus.path) <= SHARE_BYTES
     result = count_terms(corpus.units(), tokenizer, record_ids=corpus.record_ids(),
                          n_jobs=1 if small_table else options.n_jobs, n_docs_hint=corpus.n_docs_hint,

@@ -28,6 +28,7 @@ __all__ = [
     "read_stopword_file",
     "detect_language",
     "detect_languages",
+    "minority_stopwords",
     "fold",
 ]
 
@@ -106,6 +107,11 @@ def _parse_words(text: str) -> Iterable[str]:
         for word in re.split(r"[\s,]+", line):
             if word:
                 yield fold(word.lower())
+
+
+def minority_stopwords(languages, removed: frozenset) -> tuple[frozenset, ...]:
+    """Each minority language's stopwords beyond those ``removed`` already (:meth:`Tokenizer.without_foreign`)."""
+    return tuple(words for words in (builtin_stopwords(lang) - removed for lang in languages) if words)
 
 
 def read_stopword_file(path: str) -> frozenset[str]:

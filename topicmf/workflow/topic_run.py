@@ -44,9 +44,7 @@ def tokenizer_for(dtm: DocumentTermMatrix, options: TextOptions):
     if dtm.info.get("language") == "n/a":  # a count matrix: no text
         return None
     language = dtm.info["language"]
-    found = dtm.info.get("languages") or {}
-    return make_tokenizer(options, None if language == "none" else language, tuple(found.get("also", ())),
-                          tuple(found.get("minority", ())))
+    return make_tokenizer(options, None if language == "none" else language, dtm.info.get("languages"))
 
 
 def _load_compiled_code() -> None:

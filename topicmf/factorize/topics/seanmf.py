@@ -78,10 +78,13 @@ def context_matrix(X, shift: float = 1.0) -> sp.csr_matrix:
     return C
 
 
-def _row_stochastic(S: sp.csr_matrix) -> sp.csr_matrix:
+def _contexts_transposed(S: sp.csr_matrix) -> sp.csr_matrix:
+    """Pᵀ for P = S with unit row sums: S is symmetric, so Pᵀ is S with unit column sums (no transpose made)."""
     sums = np.asarray(S.sum(axis=1)).ravel()
     sums[sums == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / sums) @ S)
+    Pt = S.copy()
+    Pt.data /= sums[Pt.indices]
+    return Pt
 
 
 def _products(M: sp.csr_matrix, F: np.ndarray) -> np.ndarray:
@@ -142,10 +145,10 @@ def mixture_posterior(B: sp.csr_matrix, log_phi: np.ndarray, log_pi: np.ndarray)
     return R
 
 
-def _mixture(B, P, R, smoothing, expansion, n_iter, tol):
-    """EM of the context-smoothed mixture from the shares R; (R, iterations, converged)."""
+def _mixture(B, Pt, R, smoothing, expansion, n_iter, tol):
+    """EM of the context-smoothed mixture from the shares R (Pt: the contexts, :func:`_contexts_transposed`);
+    (R, iterations, converged)."""
     Bt = sp.csr_matrix(B.T)
-    Pt = sp.csr_matrix(P.T)
     for it in range(1, n_iter + 1):
         counts = _products(Bt, R)  # n_terms × k
         if expansion:
@@ -246,8 +249,7 @@ def fit_seanmf(X, n_components: int = _S("n_components"), *, solver: str = _S("s
     R = np.divide(D, sums, out=np.zeros_like(D), where=sums > 0)
     mixture = {"iterations": 0, "converged": True}
     if mixture_iter:
-        P = _row_stochastic(S)
-        R, rounds, settled = _mixture(B, P, R + 1e-3, smoothing, expansion, mixture_iter, MIXTURE_TOL)
+        R, rounds, settled = _mixture(B, _contexts_transposed(S), R + 1e-3, smoothing, expansion, mixture_iter, MIXTURE_TOL)
         mixture = {"iterations": rounds, "converged": settled}
         for _ in range(REFIT_ROUNDS):  # the words again, for the documents' final shares
             joint.words(Wt, R.copy(), C)
