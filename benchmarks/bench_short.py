@@ -132,7 +132,8 @@ def _topicmf(dtm, k, seed, model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m = fit_topic_model(dtm, k, model=model, seed=seed)
-    return np.asarray(m.factorization.W).argmax(axis=1), [[w for w, _ in t] for t in m.top_words(TOP)]
+    # the words as terms (stems, where the language is stemmed), as the window counts and every baseline have them
+    return np.asarray(m.factorization.W).argmax(axis=1), [[dtm.terms[j] for j in row] for row in m.top_term_indices(TOP)]
 
 
 def sklearn_nmf(dtm, docs, k, seed):
@@ -282,6 +283,8 @@ def languages(corpora: Path) -> None:
     texts, labels = subject_lines(corpora / "20news")
     german = german_lines(corpora / "manpages_de", int(0.03 * len(texts)))
     texts, labels = texts + german, labels + ["german"] * len(german)
+    order = np.random.default_rng(0).permutation(len(texts))  # mixed in, as in a real table (texts in memory
+    texts, labels = [texts[i] for i in order], [labels[i] for i in order]  # are sampled from their start)
     stop = builtin_stopwords("german") - builtin_stopwords("english")
     print(f"\n{len(german)} German lines among {len(texts):,} (3%)\n")
     print("| language | minority found | German stopwords in the vocabulary | German stopwords among the topics' top 10 |")

@@ -314,3 +314,13 @@ def test_minority_languages_are_found_and_their_stopwords_removed_by_document():
     assert any("another language" in str(w.message) for w in caught)
     with vectorize(memory_corpus(texts), TextOptions(language="english")) as plain:  # the language given: no minority
         assert {"para", "los", "las"} <= set(plain.terms)
+
+
+def test_a_few_stopwords_shared_by_chance_do_not_make_a_minority():
+    from topicmf.text.stopwords import detect_languages
+
+    english = english_and_spanish(n_spanish=0)
+    subjects = ["Re: math co-pro vs dx", "Re: tom on the pro bus"] * 40  # Czech has re, co, pro, on, tom
+    found = detect_languages(english[:300] + subjects)
+    assert found["language"] == "english" and found["minority"] == {}
+    assert "spanish" in detect_languages(english_and_spanish())["minority"]

@@ -29,6 +29,7 @@ __all__ = [
     "detect_language",
     "detect_languages",
     "minority_stopwords",
+    "FOREIGN_HITS",
     "fold",
 ]
 
@@ -132,8 +133,11 @@ _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _MIN_WORDS = 20  # words a document needs before its language is judged
 _SECOND = 0.02  # share of the judged documents from which a second language counts (at least two documents)
 _MIXED = 0.10  # share from which the corpus is reported as mixed
-_SHORT_HITS = 2  # stopwords of another language a short document needs to be judged in it
+#: Stopwords of another language a short document needs to be judged in it (with 2, English subject lines such
+#: as "re: pro …" were judged Czech).
+FOREIGN_HITS = 3
 _MINORITY = 0.01  # share of the short documents judged from which their language is a minority (two at least)
+_MINORITY_WORDS = 8  # different stopwords of a minority language among its documents
 
 
 def _script_language(text: str) -> str | None:
@@ -183,7 +187,7 @@ def detect_languages(texts: Iterable[str], *, threshold: float = 0.05) -> dict:
     total_hits = dict.fromkeys(lists, 0)
     total = n_texts = 0
     found: list[str] = []
-    short: list[dict] = []  # the stopword hits of each short text, for the minority languages
+    short: list[list] = []  # the stopwords of each short text, for the minority languages
     for text in texts:
         n_texts += 1
         script = _script_language(text)
@@ -197,8 +201,8 @@ def detect_languages(texts: Iterable[str], *, threshold: float = 0.05) -> dict:
             total_hits[lang] += n
         if language is not None and len(words) >= _MIN_WORDS:
             found.append(language)
-        elif len(words) < _MIN_WORDS:
-            short.append({lang: n for lang, n in hits.items() if n})
+        elif len(words) < _MIN_WORDS:  # its stopwords of two letters or more (single letters are no tokens)
+            short.append([w for w in words if len(w) > 1 and w in index])
     shares = {lang: (total_hits[lang] / total if total else 0.0) for lang in lists}
     counts: dict[str, int] = {}
     for lang in found:
@@ -212,30 +216,36 @@ def detect_languages(texts: Iterable[str], *, threshold: float = 0.05) -> dict:
     also = [lang for lang in order[1:] if counts[lang] >= 2 and documents[lang] >= _SECOND]
     return {"language": language, "shares": shares, "documents": documents, "judged": judged, "texts": n_texts,
             "also": also, "mixed": any(documents[lang] >= _MIXED for lang in order[1:]),
-            "minority": _minority(short, language, also)}
+            "minority": _minority(short, index, language, also)}
 
 
-def _minority(short: list[dict], language: str | None, also: list[str]) -> dict[str, float]:
+def _minority(short: list[list], index: dict, language: str | None, also: list[str]) -> dict[str, float]:
     """Languages of a few short texts: {language: share of the short texts in it}.
 
-    A short text is in another language when that language's stopwords in it are at least
-    :data:`_SHORT_HITS` and more than the corpus language's (every language tied at the top counts:
-    Spanish and Portuguese share most of theirs); a language of at least two texts and
-    :data:`_MINORITY` of them is a minority, whose stopwords each such document loses
-    (:meth:`topicmf.text.Tokenizer.foreign_words`)."""
+    A short text is in another language when it holds at least :data:`FOREIGN_HITS` of that
+    language's stopwords and more than of the corpus language's (every language tied at the top
+    counts: Spanish and Portuguese share most of theirs).  A language is a minority when at least
+    two texts and :data:`_MINORITY` of them are in it, with :data:`_MINORITY_WORDS` different
+    stopwords among them — a real language uses many (with fewer, "re: pro …" subject lines were
+    Czech); each document in it then loses its stopwords (:meth:`topicmf.text.Tokenizer.without_foreign`)."""
     if language is None or not short:
         return {}
     votes: dict[str, int] = {}
-    for hits in short:
-        own = hits.get(language, 0)
-        others = {lang: n for lang, n in hits.items() if lang != language and lang not in also}
-        top = max(others.values(), default=0)
-        if top >= _SHORT_HITS and top > own:
-            for lang, n in others.items():
-                if n == top:
+    seen: dict[str, set] = {}
+    for words in short:
+        hits: dict[str, int] = {}
+        for word in words:
+            for lang in index[word]:
+                hits[lang] = hits.get(lang, 0) + 1
+        own = hits.pop(language, 0)
+        top = max((n for lang, n in hits.items() if lang not in also), default=0)
+        if top >= FOREIGN_HITS and top > own:
+            for lang, n in hits.items():
+                if n == top and lang not in also:
                     votes[lang] = votes.get(lang, 0) + 1
+                    seen.setdefault(lang, set()).update(w for w in words if lang in index[w])
     return {lang: round(n / len(short), 4) for lang, n in sorted(votes.items(), key=lambda kv: -kv[1])
-            if n >= 2 and n >= _MINORITY * len(short)}
+            if n >= 2 and n >= _MINORITY * len(short) and len(seen[lang]) >= _MINORITY_WORDS}
 
 
 def detect_language(texts: Iterable[str], *, threshold: float = 0.05) -> tuple[str | None, dict[str, float]]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ..errors import TopicmfError
 from .clean import Cleaner
-from .stopwords import STEMMER_LANGUAGES, fold
+from .stopwords import FOREIGN_HITS, STEMMER_LANGUAGES, fold
 
 __all__ = ["Tokenizer", "strip_addresses", "is_junk", "MAX_TOKEN_LENGTH"]
 
@@ -204,15 +204,15 @@ class Tokenizer:
     def without_foreign(self, raws: list[str]) -> list[str]:
         """A document's raw tokens without the stopwords of the minority language it is written in, if any.
 
-        A document is in a minority language when it holds at least two distinct stopwords of that
-        language's list beyond the corpus's own, and more than of the corpus's own list (every list tied
+        A document is in a minority language when it holds at least :data:`FOREIGN_HITS` distinct stopwords
+        of that language's list beyond the corpus's own, and more than of the corpus's own list (every list tied
         at the top counts); other documents are returned as they are."""
-        if not self.foreign or len(raws) < 2:
+        if not self.foreign or len(raws) < FOREIGN_HITS:
             return raws
         types = set(raws)
         hits = [len(types & words) for words in self.foreign]
         top = max(hits)
-        if top < max(2, len(types & self.stopwords) + 1):
+        if top < max(FOREIGN_HITS, len(types & self.stopwords) + 1):
             return raws
         drop = frozenset().union(*(words for words, n in zip(self.foreign, hits) if n == top))
         return [raw for raw in raws if raw not in drop]
