@@ -6,6 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,3 +130,20 @@ def one_line_error(result) -> str:
     assert len(errors) == 1, result.stderr
     assert "Traceback" not in result.stderr
     return errors[0]
+
+
+TOPIC_WORDS = [
+    "rocket orbit launch crew shuttle planet telescope astronaut satellite comet galaxy asteroid",
+    "recipe bake oven flour butter sugar dough pastry vanilla cinnamon caramel biscuit",
+    "goalkeeper striker penalty league stadium referee midfielder tournament trophy dribble coach fixture",
+    "compiler kernel debugger bytecode linker parser runtime syntax pointer thread mutex allocator",
+]
+
+
+def planted_texts(n_docs: int, seed: int = 0, words: int = 6):
+    """Short documents (titles), each of ``words`` words from one of four topics (its label)."""
+    rng = np.random.default_rng(seed)
+    vocab = [t.split() for t in TOPIC_WORDS]
+    labels = rng.integers(0, len(vocab), n_docs)
+    texts = [" ".join(rng.choice(vocab[z], words, replace=False)) for z in labels]
+    return texts, [f"t{z}" for z in labels]

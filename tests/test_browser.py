@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import DEMO, write_tree
+from conftest import DEMO, planted_texts, write_tree
 from topicmf.cli import main
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -371,3 +371,19 @@ def test_the_topic_tree_is_drawn_and_selects_topics(browser, demo):
     assert "Topic 3" in p.page.inner_text("#topic-title")
     assert p.errors == []
     p.close()
+
+
+def test_a_short_text_run_states_its_model_and_fits_a_phone(browser, tmp_path, shots):
+    texts, _ = planted_texts(2_400)
+    table = tmp_path / "titles.csv"
+    table.write_text("text\n" + "\n".join(texts) + "\n", encoding="utf-8")
+    out = tmp_path / "short"
+    cli("run", table, "-k", 4, "--out", out, "-q")
+    for width, height in ((1280, 900), (390, 844)):
+        p = Page(browser, out / "index.html", width=width, height=height)
+        assert p.errors == [] and p.other_requests == []
+        assert "SeaNMF" in p.page.locator("#short-texts").inner_text()
+        assert p.page.locator("#topic-table tbody tr").count() == 4
+        assert p.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
+        p.page.screenshot(path=str(shots / f"short-{width}.png"), full_page=True)
+        p.close()

@@ -13,29 +13,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from conftest import invoke, one_line_error, six_documents
+from conftest import TOPIC_WORDS, invoke, one_line_error, planted_texts, six_documents
 from topicmf.factorize import SeaNMF, fit_seanmf, seanmf_transform
 from topicmf.factorize.topics import seanmf as seanmf_module
 from topicmf.factorize.topics.seanmf import context_matrix
 from topicmf.model.evaluate import nmi
 from topicmf.spec.runs import SHORT_MEDIAN, SHORT_MIN_DOCS
-
-TOPIC_WORDS = [
-    "rocket orbit launch crew shuttle planet telescope astronaut satellite comet galaxy asteroid",
-    "recipe bake oven flour butter sugar dough pastry vanilla cinnamon caramel biscuit",
-    "goalkeeper striker penalty league stadium referee midfielder tournament trophy dribble coach fixture",
-    "compiler kernel debugger bytecode linker parser runtime syntax pointer thread mutex allocator",
-]
-
-
-def planted_texts(n_docs: int, seed: int = 0, words: int = 6):
-    """Short documents, each of ``words`` words from one of four topics (its label)."""
-    rng = np.random.default_rng(seed)
-    vocab = [t.split() for t in TOPIC_WORDS]
-    labels = rng.integers(0, len(vocab), n_docs)
-    texts = [" ".join(rng.choice(vocab[z], words, replace=False)) for z in labels]
-    return texts, [f"t{z}" for z in labels]
-
 
 def planted_matrix(n_docs: int = 400, seed: int = 0):
     texts, labels = planted_texts(n_docs, seed)
