@@ -307,3 +307,17 @@ def test_a_few_stopwords_shared_by_chance_do_not_make_a_minority():
     found = detect_languages(english[:300] + subjects)
     assert found["language"] == "english" and found["minority"] == {}
     assert "spanish" in detect_languages(english_and_spanish())["minority"]
+
+
+def test_texts_in_memory_sorted_by_language_are_sampled_throughout():
+    """A list with its Spanish titles at the end: the language sample is spread over the list (a DataFrame or an
+    array too), so the minority is found; a generator gives its first texts only."""
+    from topicmf.corpus.memory import memory_corpus
+    from topicmf.text import TextOptions, vectorize
+
+    texts = english_and_spanish(n_english=1_500, n_spanish=0) + [SPANISH[i % 5] + " datos" for i in range(30)]
+    with vectorize(memory_corpus(texts), TextOptions()) as dtm:
+        assert "spanish" in dtm.info["languages"]["minority"]
+        assert not {"para", "los"} & set(dtm.terms)
+    with vectorize(memory_corpus(iter(texts)), TextOptions()) as dtm:
+        assert "minority" not in dtm.info["languages"] or not dtm.info["languages"]["minority"]

@@ -144,7 +144,7 @@ class TextCorpus:
     def glance(self, n_docs: int) -> list[DocRef]:
         """The first ``n_docs`` documents, without using up a corpus that is read once (texts from a generator)."""
         if self._records is not None:
-            return self._records.head(n_docs)
+            return self._records.spread(n_docs)
         return list(islice(self.refs(skipped=[]), n_docs))  # the counting pass reports unusable records
 
     def sample(self, n_docs: int, span: int) -> list[DocRef]:
@@ -153,11 +153,11 @@ class TextCorpus:
         A folder's are spread over its first ``span`` files; a table's over
         the whole file, found by seeking to byte offsets (a file sorted by
         id, date or language is seen from end to end); a mail archive's over
-        all its messages; texts in memory give their first ones (a
-        generator is read once).
+        all its messages; texts in memory are spread over a list, an
+        array or a Series, and give their first ones from a generator (read once).
         """
         if self._records is not None:
-            return self._records.head(n_docs)
+            return self._records.spread(n_docs)
         if self._table is not None:
             t = self._table
             rows = spread_rows(self.path, t["encoding"], (t["text_column"], None, None, None), n_docs)

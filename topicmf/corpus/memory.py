@@ -12,6 +12,8 @@ import datetime as _dt
 import numbers
 import os
 
+import numpy as np
+
 from ..errors import CorpusError, NoDocumentsError
 from .decoding import visible_text
 
@@ -69,6 +71,10 @@ class MemoryRecords:
 
     def __init__(self, texts, ids=None, labels=None, times=None):
         self.size = len(texts) if hasattr(texts, "__len__") else None
+        # texts that can be indexed by position (a list, a tuple, an array, a Series): sampled without reading them
+        self._by_position = None
+        if self.size and (hasattr(texts, "iloc") or isinstance(texts, (list, tuple, np.ndarray))):
+            self._by_position = texts.iloc.__getitem__ if hasattr(texts, "iloc") else texts.__getitem__
         for name, values in (("ids", ids), ("labels", labels), ("times", times)):
             if values is not None and self.size is not None and hasattr(values, "__len__") \
                     and len(values) != self.size:
@@ -111,6 +117,18 @@ class MemoryRecords:
         label = None if values[1] is None else visible_text(_name(values[1], "The label", number))
         time = None if values[2] is None else _time(values[2], number)
         return DocRef(doc_id, label, None, _text(text, number), time)
+
+    def spread(self, n_docs: int) -> list:
+        """Up to ``n_docs`` texts spread evenly over the corpus when they can be indexed by position (a list sorted
+        by language is seen from end to end), else the first ones (:meth:`head`); texts that are not strings are
+        left out here (the reading pass names them)."""
+        if self._by_position is None:
+            return self.head(n_docs)
+        from . import DocRef
+
+        positions = np.unique(np.linspace(0, self.size - 1, min(n_docs, self.size)).astype(np.int64)).tolist()
+        texts = ((i, self._by_position(i)) for i in positions)
+        return [DocRef(str(i), None, None, text) for i, text in texts if isinstance(text, str)]
 
     def head(self, n_docs: int) -> list:
         """The first ``n_docs`` records, read ahead of the pass and kept for it."""
