@@ -190,7 +190,7 @@ def test_off_and_a_given_model_keep_their_model_and_on_forces_seanmf(short_table
     result = invoke(["run", short_table, "-k", "4", "--model", "nmf", "--out", tmp_path / "nmf", "-q"])
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "nmf" / "manifest.json").read_text())["model"]["name"] == "nmf"
-    assert "fitted as --model nmf asks" in result.stderr
+    assert "fitted with Frobenius NMF as asked (--model nmf)" in result.stderr
     result = invoke(["run", short_table, "-k", "4", "--solver", "mu", "--out", tmp_path / "mu", "-q"])
     assert json.loads((tmp_path / "mu" / "manifest.json").read_text())["model"]["name"] == "pnmf"
     corpus = six_documents(tmp_path / "six")  # short, but too few documents for auto: on fits seanmf anyway

@@ -144,7 +144,7 @@ class TextCorpus:
     def glance(self, n_docs: int) -> list[DocRef]:
         """The first ``n_docs`` documents, without using up a corpus that is read once (texts from a generator)."""
         if self._records is not None:
-            return self._records.spread(n_docs)
+            return self._records.head(n_docs)
         return list(islice(self.refs(skipped=[]), n_docs))  # the counting pass reports unusable records
 
     def sample(self, n_docs: int, span: int) -> list[DocRef]:

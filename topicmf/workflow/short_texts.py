@@ -19,6 +19,7 @@ from ..spec.runs import DEFAULT_MODEL, SHORT_MEDIAN, SHORT_MIN_DOCS, SHORT_MODEL
 
 __all__ = ["SHORT_MODEL", "DEFAULT_MODEL", "first_model", "model_given", "median_words", "settle_model", "choose_model"]
 
+
 def model_given(model: str | None, solver: str | None, fit_params: dict | None) -> str | None:
     """The options that chose the model (``--model nmf``, ``--solver mu``, ``max_iter``), or None."""
     chosen = [f"--model {model}"] if model else []
@@ -56,8 +57,8 @@ def settle_model(setting: str | None, model: str, given: str | None, dtm) -> tup
             note = (f"Short texts (the median document keeps {median:g} words), but {title} does not run on a "
                     f"cluster: fitted with {model_spec(model).title}")
     elif setting == "auto" and short and model != SHORT_MODEL:
-        note = (f"Short texts (the median document keeps {median:g} words): fitted as {given} asks; without it, "
-                f"or with --short-texts on, topicmf fits {title}")
+        note = (f"Short texts (the median document keeps {median:g} words): fitted with {model_spec(model).title} as "
+                f"asked ({given}); without that, or with --short-texts on, topicmf fits {title}")
     elif setting == "on":
         note = f"--short-texts on: fitted with {title} (the median document keeps {median:g} words)"
     if note:
