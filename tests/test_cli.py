@@ -10,7 +10,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from conftest import COUNT_TABLE, DEMO, snapshot, write_tree
+from conftest import COUNT_TABLE, DEMO, ROOT, snapshot, write_tree
 from topicmf.cli import main
 from topicmf.console import Progress
 
@@ -263,3 +263,30 @@ def test_fitting_progress_counts_iterations_without_a_total_it_would_not_reach()
             callback(it, 200)
     out = stream.getvalue()
     assert "fitting, iteration 10" in out and "/200" not in out and "%" not in out
+
+
+def test_k_is_spelled_the_same_way_in_run_and_sweep(tmp_path):
+    """-k and --k both work for both commands (run also takes --topics)."""
+    for args in (["run", DEMO, "--k", "3"], ["run", DEMO, "-k", "3"], ["run", DEMO, "--topics", "3"]):
+        result = CliRunner().invoke(main, [str(a) for a in args] + ["--out", str(tmp_path / "r"), "--force", "-q"])
+        assert result.exit_code == 0, (args, result.output)
+    for flag in ("-k", "--k"):
+        out = tmp_path / f"sweep{flag}"
+        result = CliRunner().invoke(main, ["sweep", str(DEMO), flag, "3,4", "--out", str(out), "-q"])
+        assert result.exit_code == 0, (flag, result.output)
+        assert "sweep.html" in {p.name for p in out.iterdir()}
+
+
+def test_the_license_the_citation_and_the_version_agree():
+    import tomllib
+
+    import topicmf
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"]["text"] == "MIT"
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+    citation = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert "cff-version: 1.2.0" in citation and "license: MIT" in citation
+    assert f'version: "{project["version"]}"' in citation and project["version"] == topicmf.__version__
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"topicmf, version {topicmf.__version__}"

@@ -25,6 +25,15 @@ def test_the_library_lists_the_same_run_files():
     assert set(RUN_FILES) == FILES
 
 
+def test_run_help_names_every_file_a_run_writes():
+    from click.testing import CliRunner
+
+    from topicmf.cli import main
+
+    text = " ".join(CliRunner().invoke(main, ["run", "--help"]).output.split())
+    assert [name for name in sorted(FILES) if name not in text] == []
+
+
 def cli(*args, input=None):
     return CliRunner().invoke(main, [str(a) for a in args], input=input)
 

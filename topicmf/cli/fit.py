@@ -113,7 +113,7 @@ def command_line() -> str:
 
 @main.command("run")
 @click.argument("corpus")
-@param_option(RUN_PARAMS["k"], "-k", "--topics", type=TopicCount())
+@param_option(RUN_PARAMS["k"], "-k", "--k", "--topics", type=TopicCount())
 @click.option("--k-range", default=DEFAULT_K_RANGE, show_default=True, help="The k values -k auto tries (START:STOP:STEP).")
 @click.option("--dask", metavar="ADDRESS|local:N", default=None,
               help="Read and fit on a Dask cluster: a scheduler address (tcp://host:8786), or local:N for N worker "
@@ -140,10 +140,10 @@ def run_command(corpus: str, k, k_range: str, dask, similarity: str, neighbour_e
     """Fit a topic model to CORPUS and write its report and tables.
 
     Writes index.html, topics.csv, topic_docs.csv, doc_topics.csv,
-    word_topics.csv, similar.csv, model.npz and manifest.json into the
-    output folder (and topics_per_label.csv for a labelled corpus,
-    topics_over_time.csv with --time-column), then prints the topics and
-    the metrics.
+    word_topics.csv, similar.csv, hierarchy.csv, model.npz, words.npz
+    (with --similarity words) and manifest.json into the output folder
+    (and topics_per_label.csv for a labelled corpus, topics_over_time.csv
+    with --time-column), then prints the topics and the metrics.
 
     \b
     Examples:
@@ -217,7 +217,7 @@ def summary(result) -> str:
 
 @main.command("sweep")
 @click.argument("corpus")
-@click.option("--k", "ks", default=DEFAULT_K_RANGE, show_default=True,
+@click.option("-k", "--k", "ks", default=DEFAULT_K_RANGE, show_default=True,
               help="k values: START:STOP:STEP (stop included) or a list 5,10,20.")
 @param_option(RUN_PARAMS["n_seeds"])
 @param_option(RUN_PARAMS["heldout"], metavar="F",
