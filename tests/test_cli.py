@@ -67,8 +67,9 @@ def test_vocab_json_has_the_documented_fields():
     result = run("vocab", DEMO, "--json", "--jobs", 1)
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)
-    for field in ("docs", "terms", "nnz", "labels", "empty_docs", "skipped_files", "top_terms"):
+    for field in ("docs", "terms", "nnz", "labels", "empty_docs", "skipped_files", "top_terms", "languages"):
         assert field in stats
+    assert stats["languages"]["also"] == [] and stats["languages"]["minority"] == {}
     assert stats["docs"] == 35
     assert stats["labels"] == {"astronomy": 7, "computing": 7, "cooking": 7, "football": 7, "gardening": 7}
     assert stats["empty_docs"] == 0 and stats["skipped_files"] == []
@@ -290,3 +291,10 @@ def test_the_license_the_citation_and_the_version_agree():
     assert f'version: "{project["version"]}"' in citation and project["version"] == topicmf.__version__
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0 and result.output.strip() == f"topicmf, version {topicmf.__version__}"
+
+
+def test_vocab_help_names_every_document_format_a_folder_may_hold():
+    from topicmf.corpus.files import DOCUMENT_EXTENSIONS
+
+    text = CliRunner().invoke(main, ["vocab", "--help"]).output
+    assert [ext for ext in DOCUMENT_EXTENSIONS if ext not in text] == []

@@ -19,7 +19,8 @@ from . import corpus_options, friendly, main, read_matrix
 def vocab(corpus: str, as_json: bool, top: int, **params) -> None:
     """Read and tokenize CORPUS and print its statistics.
 
-    CORPUS is a folder of .txt/.md/.html files (label = first sub-folder), a
+    CORPUS is a folder of documents (.txt, .md, .html, .htm, .pdf, .docx,
+    .odt, .epub, .rtf, .eml, .mbox; label = first sub-folder), a
     .csv/.tsv/.jsonl file with one document per record, a Matrix Market .mtx
     file with vocab.txt, a UCI docword.NAME.txt, or a CSV count table whose
     header row holds the words.
@@ -55,6 +56,7 @@ def vocabulary_stats(dtm: DocumentTermMatrix, top: int = 50) -> dict:
         "encodings": info["encodings"],
         "language": info["language"],
         "language_shares": info["language_shares"],
+        "languages": info.get("languages"),
         "stopwords": info["stopwords"],
         "stem": info["stem"],
         "pruning": info["pruning"],
