@@ -298,3 +298,16 @@ def test_vocab_help_names_every_document_format_a_folder_may_hold():
 
     text = CliRunner().invoke(main, ["vocab", "--help"]).output
     assert [ext for ext in DOCUMENT_EXTENSIONS if ext not in text] == []
+
+
+def test_the_changelog_names_the_version_and_points_at_sections_that_exist():
+    import re
+
+    import topicmf
+
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {topicmf.__version__}" in changelog
+    headings = [line[3:] for line in (ROOT / "reports" / "benchmarks.md").read_text(encoding="utf-8").splitlines()
+                if line.startswith("## ")]
+    for cited in re.findall(r'"([^"]+)"', " ".join(changelog.split())):
+        assert any(h.startswith(cited) or cited in h for h in headings), cited
