@@ -16,7 +16,7 @@ import itertools
 import json
 import math
 import warnings
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -194,9 +194,14 @@ def read_ratings(path, *, user_column: str | None = None, item_column: str | Non
     with _no_cycle_collection():
         if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
             cells, info = _long_from_json(path, encoding, user_column, item_column, rating_column, time_column)
-        else:
-            cells, info = _from_text(path, encoding, user_column, item_column, rating_column, time_column, progress)
-        return assemble_cells(path, cells, info)
+            return assemble_cells(path, cells, info)
+        delimiter, rows = _text_rows(path, encoding)
+        # closed however reading ends: a bad value raised inside the rows would otherwise keep the file open until
+        # the cycle collector (off here) finds the traceback's frames
+        with closing(rows):
+            cells, info = _from_text(path, encoding, delimiter, rows, user_column, item_column, rating_column,
+                                     time_column, progress)
+            return assemble_cells(path, cells, info)
 
 
 @contextmanager
@@ -213,8 +218,8 @@ def _no_cycle_collection():
             gc.enable()
 
 
-def _from_text(path, encoding, user_column, item_column, rating_column, time_column, progress=None):
-    delimiter, rows = _text_rows(path, encoding)
+def _from_text(path, encoding, delimiter, rows, user_column, item_column, rating_column, time_column,
+               progress=None):
     line, header = next(rows)
     header = [h.strip() for h in header]
     found = long_columns(header, path, user_column, item_column, rating_column, time_column)
