@@ -80,7 +80,7 @@ def _topic_words(model: TopicModel) -> list[dict]:
             relevance[p_wt <= 0] = -np.inf
             top = min(CANDIDATES, relevance.size)
             keep.update(np.argpartition(-relevance, top - 1)[:top].tolist())
-        idx = sorted((j for j in keep if p_wt[j] > 0), key=lambda j: (-p_wt[j], j))  # a topic of few words: those
+        idx = sorted((j for j in keep if p_wt[j] > 0), key=lambda j: (-p_wt[j], j))  # only the words a topic uses
         entry = {
             "w": [model.vocabulary[j] for j in idx],
             "p": _round(p_wt[idx], 6),
