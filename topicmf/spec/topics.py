@@ -300,7 +300,7 @@ MODELS = {
                     "per document: the model for short texts",
         topics=DISTRIBUTIONS, loss="squared", solver_table=_SEANMF_SOLVERS,
         params=ParamTable("SeaNMF", (
-            _K, Param("solver", "str", "hals", "Solver of the model.", choices=("hals",)),
+            _K, Param("solver", "str", "hals", "Solver of the model.", choices=tuple(s.name for s in _SEANMF_SOLVERS)),
             _INIT.but(default="random", choices=("random", "custom")), _MAX_ITER.but(default=150),
             _TOL.but(default=1e-5),
             Param("context_weight", "float", 3.0, "α: the weight of the word–context matrix beside the documents.",

@@ -15,7 +15,7 @@ from .local import LocalRows
 from .rows import HeldStart, Rows
 from .svd import randomized_svd
 
-__all__ = ["initialize", "start", "start_with_background", "INITS"]
+__all__ = ["initialize", "start", "start_with_background", "custom_start", "INITS"]
 
 
 def _nndsvd(rows: Rows, k: int, rng) -> np.ndarray:
@@ -54,7 +54,7 @@ def start(rows: Rows, k: int, method: str, rng, *, loss: str, W=None, H=None) ->
     total = rows.total()
     mean = total / (n * m)
     if method == "custom":
-        W, H = _custom(W, H, n, m, k)
+        W, H = custom_start(W, H, n, m, k)
         rows.set("W", W)
         return H
     if method == "random":
@@ -78,14 +78,15 @@ def start(rows: Rows, k: int, method: str, rng, *, loss: str, W=None, H=None) ->
     return np.ascontiguousarray(H)
 
 
-def _custom(W, H, n, m, k):
+def custom_start(W, H, n_docs, n_terms, n_topics):
+    """A given start (``init="custom"``) checked: both factors, their shapes, finite and non-negative values."""
     if W is None or H is None:
         raise ValueError("init='custom' needs both W and H")
     held = isinstance(W, HeldStart)  # made and checked where the rows are
     W = W if held else np.array(W, dtype=np.float64, order="C")
     H = np.array(H, dtype=np.float64, order="C")
-    if W.shape != (n, k) or H.shape != (k, m):
-        raise ValueError(f"init='custom' needs W of shape {(n, k)} and H of shape {(k, m)}; got {W.shape} and {H.shape}")
+    if W.shape != (n_docs, n_topics) or H.shape != (n_topics, n_terms):
+        raise ValueError(f"init='custom' needs W of shape {(n_docs, n_topics)} and H of shape {(n_topics, n_terms)}; got {W.shape} and {H.shape}")
     if held:
         if not np.all(np.isfinite(H)) or H.min() < 0:
             raise ValueError("The initial H of an NMF must be finite and non-negative")

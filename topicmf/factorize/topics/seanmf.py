@@ -37,6 +37,7 @@ from ...spec.topics import SEANMF
 from ..engine import kernels
 from ..engine.common import Tracker, as_csr, check_rank, make_rng, validated
 from ..engine.threads import one_blas_thread
+from .init import custom_start
 from .result import Factorization
 
 __all__ = ["fit_seanmf", "seanmf_transform", "context_matrix", "mixture_posterior"]
@@ -145,10 +146,9 @@ def mixture_posterior(B: sp.csr_matrix, log_phi: np.ndarray, log_pi: np.ndarray)
     return R
 
 
-def _mixture(B, Pt, R, smoothing, expansion, n_iter, tol):
-    """EM of the context-smoothed mixture from the shares R (Pt: the contexts, :func:`_contexts_transposed`);
-    (R, iterations, converged)."""
-    Bt = sp.csr_matrix(B.T)
+def _mixture(B, Bt, Pt, R, smoothing, expansion, n_iter, tol):
+    """EM of the context-smoothed mixture from the shares R (B and Bt: the documents' words and their transpose;
+    Pt: the contexts, :func:`_contexts_transposed`); (R, iterations, converged)."""
     for it in range(1, n_iter + 1):
         counts = _products(Bt, R)  # n_terms × k
         if expansion:
@@ -225,12 +225,8 @@ def fit_seanmf(X, n_components: int = _S("n_components"), *, solver: str = _S("s
     rng = make_rng(random_state)
     S = context_matrix(X, context_shift)
     if init == "custom":
-        if W is None or H is None:
-            raise ValueError("init='custom' needs both W and H")
-        D = np.array(W, dtype=np.float64)
-        Wt = np.array(H, dtype=np.float64).T.copy()
-        if D.shape != (n, k) or Wt.shape != (m, k):
-            raise ValueError(f"custom W and H must have shapes {(n, k)} and {(k, m)}; got {D.shape} and {Wt.shape[::-1]}")
+        D, H = custom_start(W, H, n, m, k)
+        Wt = np.ascontiguousarray(H.T)
         norms = np.linalg.norm(Wt, axis=0)
         norms[norms == 0] = 1.0
         Wt /= norms
@@ -249,7 +245,8 @@ def fit_seanmf(X, n_components: int = _S("n_components"), *, solver: str = _S("s
     R = np.divide(D, sums, out=np.zeros_like(D), where=sums > 0)
     mixture = {"iterations": 0, "converged": True}
     if mixture_iter:
-        R, rounds, settled = _mixture(B, _contexts_transposed(S), R + 1e-3, smoothing, expansion, mixture_iter, MIXTURE_TOL)
+        R, rounds, settled = _mixture(B, pattern(joint.At), _contexts_transposed(S), R + 1e-3, smoothing, expansion,
+                                      mixture_iter, MIXTURE_TOL)
         mixture = {"iterations": rounds, "converged": settled}
         for _ in range(REFIT_ROUNDS):  # the words again, for the documents' final shares
             joint.words(Wt, R.copy(), C)
