@@ -4,6 +4,8 @@ conventions, save and load without pickle, and a one-line error for bad input.""
 from __future__ import annotations
 
 import csv
+import json
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -306,3 +308,15 @@ def test_the_summary_escapes_what_the_corpus_says():
     page = estimator.show()  # outside a notebook: the page object
     framed = page._repr_html_()
     assert framed.startswith("<iframe") and "<b>x</b>" not in framed and "srcdoc=" in framed
+
+
+def test_a_fit_not_saved_states_its_model_as_a_saved_one_does(fitted, folder_run, tmp_path):
+    """The manifest and the page of a fit still in memory name the model, solver, k, seed and iterations,
+    as the folder the command line writes does (they were blank before it was saved)."""
+    saved = json.loads((folder_run.directory / "manifest.json").read_text(encoding="utf-8"))["model"]
+    for key in ("name", "solver", "n_topics", "seed", "n_iter", "converged", "weighting", "word_order"):
+        assert fitted.manifest_["model"][key] == saved[key], key
+    assert fitted.manifest_["neighbours"]["method"]
+    page = fitted.report(tmp_path / "page.html").read_text(encoding="utf-8")
+    meta = re.search(r'<p class="meta">(.*?)</p>', page, re.S).group(1)
+    assert f"solver {saved['solver']} · k = 5 · seed 0 · {saved['n_iter']} iterations" in meta, meta

@@ -60,6 +60,25 @@ def _tokenizer_from_spec(spec: dict) -> Tokenizer:
     return Tokenizer(**{**spec, "stopwords": frozenset(spec["stopwords"]), "cleaner": cleaner, "foreign": foreign})
 
 
+def model_record(model: TopicModel) -> dict:
+    """The manifest's ``model`` section of a fitted model: what was fitted, how, and how it ended."""
+    f = model.factorization
+    return {
+        "name": f.model,
+        "solver": f.solver,
+        "n_topics": model.n_topics,
+        "seed": model.seed,
+        "weighting": model.weighting,
+        "word_order": model.word_order,
+        "params": f.params,
+        "n_iter": f.n_iter,
+        "converged": bool(f.converged),
+        "objective": f.objective,
+        "tokenizer": tokenizer_spec(model.tokenizer),
+        "topic_names": None if model.topic_names is None else list(model.topic_names),
+    }
+
+
 def save_model(model: TopicModel, directory, manifest: dict) -> dict:
     """Write ``model.npz`` and ``manifest.json`` into ``directory``; returns the manifest written.
 
@@ -101,21 +120,7 @@ def save_model(model: TopicModel, directory, manifest: dict) -> dict:
         np.savez(out, **arrays)
     manifest = dict(manifest)
     manifest["format"] = FORMAT
-    manifest["model"] = {
-        **manifest.get("model", {}),
-        "name": f.model,
-        "solver": f.solver,
-        "n_topics": model.n_topics,
-        "seed": model.seed,
-        "weighting": model.weighting,
-        "word_order": model.word_order,
-        "params": f.params,
-        "n_iter": f.n_iter,
-        "converged": bool(f.converged),
-        "objective": f.objective,
-        "tokenizer": tokenizer_spec(model.tokenizer),
-        "topic_names": None if model.topic_names is None else list(model.topic_names),
-    }
+    manifest["model"] = {**manifest.get("model", {}), **model_record(model)}
     if model.graph is not None:
         manifest["neighbours"] = model.graph.describe()
     manifest["files"] = {MODEL_FILE: file_record(path)}

@@ -25,6 +25,7 @@ from ..model.groups import group_topics, label_groups
 from ..model.heldout import heldout_score
 from ..model.merging import merged_start, reduction_groups
 from ..model.seeds import seed_report
+from ..model.store import model_record
 from ..model.sweep import fit_sweep, parse_k_range, score_sweep, sweep_words
 from ..model.timebins import make_bins, parse_times
 from ..runfolder.staging import check_destination
@@ -321,4 +322,6 @@ def fit_job(job: Job, dtm: DocumentTermMatrix) -> Outcome:
     if job.heldout is not None:
         metrics["heldout"] = heldout_metrics(job, dtm, fitted.n_topics)
     timings["evaluating"] = time.perf_counter() - t
-    return Outcome(fitted, metrics, per_label, per_time, sweep_result, manifest_of(job, dtm, metrics, sweep_result))
+    manifest = manifest_of(job, dtm, metrics, sweep_result)
+    manifest["model"].update(model_record(fitted))  # complete before any folder is written (Topics' page, manifest_)
+    return Outcome(fitted, metrics, per_label, per_time, sweep_result, manifest)

@@ -26,6 +26,7 @@ def find_neighbours(job: Job, outcome: Outcome) -> None:
     with job.stage("neighbours") as progress, later_stage(job.stage, "neighbours, recall check") as check:
         outcome.model.graph = outcome.model.neighbour_graph(NEIGHBOURS, effort=job.neighbour_effort,
                                                             progress=progress, check_progress=check)
+    outcome.manifest["neighbours"] = outcome.model.graph.describe()
     job.timings["neighbours"] = time.perf_counter() - t
 
 
