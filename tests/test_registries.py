@@ -74,11 +74,11 @@ def test_the_switch_finder_finds_switches(tmp_path):
 
 
 def test_the_documented_parameters_are_the_declared_ones():
-    """docs/parameters.md is what ``python -m topicmf.spec`` makes from the tables: regenerate it after a change."""
+    """docs/reference/parameters.md is what ``python -m topicmf.spec`` makes from the tables: regenerate it after a change."""
     from topicmf.spec.reference import reference
 
-    assert (ROOT / "docs" / "parameters.md").read_text(encoding="utf-8") == reference(), (
-        "docs/parameters.md is stale: python -m topicmf.spec > docs/parameters.md")
+    assert (ROOT / "docs" / "reference" / "parameters.md").read_text(encoding="utf-8") == reference(), (
+        "docs/reference/parameters.md is stale: python -m topicmf.spec > docs/reference/parameters.md")
 
 
 def test_the_tables_load_neither_numba_nor_scikit_learn():

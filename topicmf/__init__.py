@@ -35,6 +35,7 @@ __all__ = [
     "LSA",
     "FrobeniusNMF",
     "PoissonNMF",
+    "SeaNMF",
     "ExplicitMF",
     "ImplicitMF",
     "log_entropy",
@@ -56,7 +57,8 @@ __all__ = [
 # The factorization stage pulls in scikit-learn and numba (about 0.8 s); commands that only
 # read text (``topicmf vocab``) should not pay for it, so its names load on first use.
 _LAZY = {
-    **dict.fromkeys(("LSA", "MODELS", "Factorization", "FrobeniusNMF", "PoissonNMF", "ExplicitMF", "ImplicitMF"),
+    **dict.fromkeys(("LSA", "MODELS", "Factorization", "FrobeniusNMF", "PoissonNMF", "SeaNMF", "ExplicitMF",
+                     "ImplicitMF"),
                     ".factorize"),
     **dict.fromkeys(("TopicModel", "fit_topic_model", "load_model"), ".model"),
     **dict.fromkeys(("run", "sweep"), ".workflow"),

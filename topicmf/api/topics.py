@@ -35,7 +35,7 @@ class Topics(notebook.TopicDisplay, frames.TopicTables, FittedRun, Estimator):
     """Topics of a collection of texts (LSA, Poisson NMF, Frobenius NMF, SeaNMF), as ``topicmf run`` fits them.
 
     Every parameter is the ``topicmf run`` option of the same name, with the same default
-    (``n_topics`` is ``-k``; see ``topicmf run --help`` and docs/parameters.md): the model and its
+    (``n_topics`` is ``-k``; see ``topicmf run --help`` and docs/reference/parameters.md): the model and its
     solver (``model``: None fits Poisson NMF, or SeaNMF for short texts as ``short_texts`` says; ``solver``,
     ``weighting``, ``generic_words``, ``seed``, ``max_iter``, ``tol``,
     ``alpha_W``, ``alpha_H``, ``sigma``), the run (``k_range``, ``similarity``, ``heldout``,

@@ -55,7 +55,7 @@ def topics_command(directory: str, words: int) -> None:
 @click.option("-n", "top", type=click.IntRange(min=1), default=10, show_default=True, help="How many documents.")
 @friendly
 def similar_command(directory: str, doc_id: str, top: int) -> None:
-    """Print the documents most similar to DOC_ID (by their words and topics; see the README).
+    """Print the documents most similar to DOC_ID (by their words and topics; see docs/guide/similarity.md).
 
     \b
     Example:

@@ -11,7 +11,7 @@ half is scored:
   vocabulary; a model fitted to square roots of counts (the default) predicts square roots, so its
   counts are r² and p(w|d) ∝ r_dw²; **per-word perplexity** exp(−Σ y_dw ln p(w|d) / Σ y_dw) over
   the second halves' counts y;
-- Frobenius NMF and LSA: the **relative error** ‖Y − Ŷ‖² / ‖Y‖² of the second halves in the
+- Frobenius NMF, LSA and SeaNMF: the **relative error** ‖Y − Ŷ‖² / ‖Y‖² of the second halves in the
   model's weighting, Ŷ_d = W_d H (the two halves expect the same words).
 
 Only words the training documents use are scored (a word no training document has gets no

@@ -43,7 +43,7 @@ WORD_TERMS = 128  # terms kept of each document's word vector (its highest tf-id
 
 
 def describe_score(weight: float = TOPIC_WEIGHT) -> str:
-    """What a similarity score means, in one sentence for the page and the README."""
+    """What a similarity score means, in one sentence for the page and the manifest."""
     return (f"score = {1 - weight:.2f} × cosine of the documents' words (sublinear tf-idf, each document's "
             f"{WORD_TERMS} strongest terms) + {weight:.2f} × cosine of their topic profiles; 1 means the same "
             "words and the same topics")

@@ -1,4 +1,4 @@
-"""``python -m topicmf.spec``: print the parameter reference (docs/parameters.md)."""
+"""``python -m topicmf.spec``: print the parameter reference (docs/reference/parameters.md)."""
 
 from .reference import reference
 

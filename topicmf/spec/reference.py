@@ -1,6 +1,6 @@
 """The parameter reference in Markdown, made from the registries (``python -m topicmf.spec``).
 
-docs/parameters.md is this text; tests/test_registries.py checks that it is current, so the
+docs/reference/parameters.md is this text; tests/test_registries.py checks that it is current, so the
 documented parameters are the declared ones.
 """
 

@@ -44,7 +44,7 @@ RUN_PARAMS = ParamTable("topicmf run", (
     Param("tables", "str", "csv", "Write the tables as CSV files, or as Parquet files (typed, compressed, for "
           "pandas, polars or DuckDB; needs pip install 'topicmf[parquet]').", choices=TABLE_FORMATS),
     Param("heldout", "float", None, "Also fit without this share of the documents and score how well the model "
-          "completes them (Poisson NMF: per-word perplexity; NMF and LSA: relative error).", low=0, high=1,
+          "completes them (Poisson NMF: per-word perplexity; the other models: relative error).", low=0, high=1,
           closed="neither", none=True),
     Param("reduce_to", "int", None, "Fit -k topics, then merge them down the topic tree to N and refit from there.",
           low=1, none=True),
