@@ -112,6 +112,19 @@ def test_every_option_the_docs_name_exists():
                     assert option in known, f"{page.relative_to(ROOT)}: topicmf {name} has no {option}"
 
 
+def test_every_figure_the_pages_state_is_a_recorded_measurement():
+    """A decimal figure in the README, the guide, the methods or the benchmarks' summary (outside code) is one
+    reports/benchmarks.md records: the figures have one home, and a page cannot drift from it."""
+    recorded = (ROOT / "reports" / "benchmarks.md").read_text(encoding="utf-8")
+    pages = [README, DOCS / "index.md", DOCS / "getting-started.md", DOCS / "methods.md", DOCS / "benchmarks.md",
+             DOCS / "reference" / "run-folder.md", *sorted((DOCS / "guide").glob("*.md"))]
+    for page in pages:
+        text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(r"^(?: {4}|\t).*$", "", re.sub(r"`[^`\n]*`", "", text), flags=re.M)  # code is not a claim
+        unrecorded = sorted({n for n in re.findall(r"(?<![\w.,])\d+\.\d+(?![\w.])", text) if n not in recorded})
+        assert not unrecorded, f"{page.relative_to(ROOT)} states {unrecorded}, which reports/benchmarks.md does not"
+
+
 def test_every_command_is_in_the_user_guide():
     guide = "".join(p.read_text(encoding="utf-8") for p in (DOCS / "guide").glob("*.md"))
     for name in commands():
