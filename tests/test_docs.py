@@ -125,6 +125,47 @@ def test_every_figure_the_pages_state_is_a_recorded_measurement():
         assert not unrecorded, f"{page.relative_to(ROOT)} states {unrecorded}, which reports/benchmarks.md does not"
 
 
+STATED_DEFAULTS = [  # how the pages state an option's default
+    re.compile(r"`(--[a-z][\w-]*) ([^`<]+)` \((?:the )?default"),  # `--clean auto` (the default)
+    re.compile(r"`(--[a-z][\w-]*)`[^.;`]{0,40}?\(?default:? `?([^`),;<\s]+)"),  # `--max-df` (default 0.95)
+    re.compile(r"`(--[a-z][\w-]*)` \((\d+) ?([KMG])B by default"),  # `--max-document-size` (64 MB by default
+]
+
+
+def _same_default(stated: str, param: click.Option) -> bool:
+    from topicmf.resources import parse_size
+
+    default = param.default
+    if isinstance(param.show_default, str):  # a text in place of the value: "(64M)"
+        return parse_size(stated) == parse_size(param.show_default.strip("()"))
+    if default is None:  # decided at run time (min_df by the corpus's size): the option's help states it
+        return re.search(rf"default:? {re.escape(stated)}\b", param.help or "") is not None
+    try:
+        return float(stated) == float(default)
+    except (TypeError, ValueError):
+        return stated == str(default)
+
+
+def test_the_defaults_the_pages_state_are_the_commands_defaults():
+    """'`--min-df` … (default 3', '`--clean auto` (the default)': each stated default is the click option's."""
+    found = 0
+    for page in doc_pages():
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        for pattern in STATED_DEFAULTS:
+            for match in pattern.finditer(text):
+                name, stated = match.group(1), "".join(match.groups()[1:]).rstrip(":")
+                if text[match.end():match.end() + 1] == "<":  # a placeholder: reports/<corpus name>
+                    continue
+                params = [p for c in commands().values() for p in c.params
+                          if isinstance(p, click.Option) and name in p.opts + p.secondary_opts]
+                assert params, f"{page.relative_to(ROOT)}: no command has {name}"
+                assert any(_same_default(stated, p) for p in params), (
+                    f"{page.relative_to(ROOT)} says {name} defaults to {stated!r}; click says "
+                    f"{sorted({str(p.show_default if isinstance(p.show_default, str) else p.default) for p in params})}")
+                found += 1
+    assert found >= 8  # the patterns still find what the pages say
+
+
 def test_every_command_is_in_the_user_guide():
     guide = "".join(p.read_text(encoding="utf-8") for p in (DOCS / "guide").glob("*.md"))
     for name in commands():
