@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
 import json
 import os
 import re
@@ -39,6 +40,14 @@ def commands() -> dict[str, click.Command]:
 
 def option_names(command: click.Command) -> set[str]:
     return {name for p in command.params if isinstance(p, click.Option) for name in p.opts + p.secondary_opts}
+
+
+def tool(name: str):
+    """A module of docs/tools: the site's hooks, the screenshot script."""
+    spec = importlib.util.spec_from_file_location(f"docs_tools_{name}", DOCS / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def doc_pages() -> list[Path]:
@@ -175,12 +184,7 @@ def test_every_command_is_in_the_user_guide():
 
 def test_the_command_reference_is_made_from_the_click_definitions():
     """Every command, option and shown default is in the generated page, as click declares it."""
-    sys.path.insert(0, str(DOCS / "tools"))
-    try:
-        import hooks
-    finally:
-        sys.path.remove(str(DOCS / "tools"))
-    page = hooks.cli_reference()
+    page = tool("hooks").cli_reference()
     sections = dict(re.findall(r"^## `topicmf ?([a-z]*)`\n(.*?)(?=^## |\Z)", page, re.S | re.M))
     for name, command in commands().items():
         section = sections[name if name != "topicmf" else ""]
@@ -284,22 +288,14 @@ def test_the_site_opens_in_chromium_without_errors_or_requests_elsewhere(site, s
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    offline = tool("screenshot").offline
     pages = sorted(p.parent.relative_to(site).as_posix() for p in site.rglob("index.html"))
     assert len(pages) >= 20
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
         for width in (1280, 390):
             context = browser.new_context(viewport={"width": width, "height": 900})
-            problems: list[str] = []
-
-            def route(r):
-                url = r.request.url
-                if url.startswith(served) or url.startswith(("data:", "about:", "blob:")):
-                    r.continue_()
-                else:
-                    problems.append(f"request to {url}")
-                    r.abort()
-            context.route("**/*", route)
+            problems = offline(context, (served, "data:", "about:", "blob:"))
             page = context.new_page()
             page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type == "error" else None)
             page.on("pageerror", lambda e: problems.append(str(e)))

@@ -28,23 +28,31 @@ def demo_run(folder: Path) -> Path:
     return folder / "reports" / "demo" / "index.html"
 
 
+def offline(context, allowed: tuple[str, ...]) -> list[str]:
+    """Refuse every request of a Playwright browser CONTEXT whose URL does not start with one of ALLOWED;
+    returns the list each refused request is added to (the page's problems)."""
+    refused: list[str] = []
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(allowed):
+            request_route.continue_()
+        else:
+            refused.append(f"request: {url}")
+            request_route.abort()
+    context.route("**/*", route)
+    return refused
+
+
 def screenshot(page_path: Path, out: Path, width: int = WIDTH, height: int = HEIGHT) -> list[str]:
     """Write the first screen of PAGE_PATH to OUT as PNG; returns the console errors and refused requests."""
     from playwright.sync_api import sync_playwright
 
     url = page_path.resolve().as_uri()
-    problems: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
         context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
-
-        def route(request_route):
-            if request_route.request.url == url:
-                request_route.continue_()
-            else:
-                problems.append(f"request: {request_route.request.url}")
-                request_route.abort()
-        context.route("**/*", route)
+        problems = offline(context, (url,))
         page = context.new_page()
         page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
         page.goto(url)
