@@ -74,7 +74,8 @@ def test_the_switch_finder_finds_switches(tmp_path):
 
 
 def test_the_documented_parameters_are_the_declared_ones():
-    """docs/reference/parameters.md is what ``python -m topicmf.spec`` makes from the tables: regenerate it after a change."""
+    """docs/reference/parameters.md is what ``python -m topicmf.spec`` makes from the tables: regenerate it after a
+    change."""
     from topicmf.spec.reference import reference
 
     assert (ROOT / "docs" / "reference" / "parameters.md").read_text(encoding="utf-8") == reference(), (

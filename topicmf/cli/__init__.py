@@ -113,8 +113,8 @@ def corpus_options(command):
                      help="Keep at most this many terms, the most frequent."),
         click.option("--language", type=click.Choice(_LANGUAGES, case_sensitive=False), default="auto",
                      show_default=True, metavar="auto|none|LANGUAGE",
-                     help="Stopword and stemming language (33 languages: see docs/guide/tokenizing.md); auto detects it from a "
-                          "sample of the documents."),
+                     help="Stopword and stemming language (33 languages: see docs/guide/tokenizing.md); auto "
+                          "detects it from a sample of the documents."),
         click.option("--stem/--no-stem", default=None,
                      help="Reduce words to Snowball stems, shown as their commonest form (default: on for the "
                           "languages Snowball has, but English)."),
