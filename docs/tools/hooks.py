@@ -104,26 +104,27 @@ def cli_reference() -> str:
 
 # -- files from outside docs/ ---------------------------------------------------------------------
 
-def include(path: str, page_dir: str) -> str:
-    """The file at PATH without its first heading, its links to pages of the site made relative to PAGE_DIR."""
-    source = ROOT / path
-    text = source.read_text(encoding="utf-8")
-    text = re.sub(r"\A# [^\n]*\n", "", text)
-    up = "../" * page_dir.count("/") + ("../" if page_dir else "")
+def relinked(text: str, source: Path, page_dir: str) -> str:
+    """TEXT's links, written relative to the file SOURCE: to a file the site shows as a page, made relative to
+    the site's folder PAGE_DIR; to any other file of the repository, its path as code (it is no page here)."""
+    up = "../" * len(Path(page_dir).parts)
 
     def relink(match):
         label, target = match.groups()
         if re.match(r"[a-z]+:|#", target):
             return match.group(0)
-        anchor = ""
-        if "#" in target:
-            target, anchor = target.split("#", 1)
-            anchor = "#" + anchor
+        target, hash_, anchor = target.partition("#")
         resolved = (source.parent / target).resolve().relative_to(ROOT).as_posix()
         if resolved in SITE_PAGES:
-            return f"[{label}]({up}{SITE_PAGES[resolved]}{anchor})"
+            return f"[{label}]({up}{SITE_PAGES[resolved]}{hash_}{anchor})"
         return f"{label} (`{resolved}`)"
     return LINK.sub(relink, text)
+
+
+def include(path: str, page_dir: str) -> str:
+    """The file at PATH without its first heading, its links to pages of the site made relative to PAGE_DIR."""
+    source = ROOT / path
+    return relinked(re.sub(r"\A# [^\n]*\n", "", source.read_text(encoding="utf-8")), source, page_dir)
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -163,7 +164,7 @@ def notebook_markdown(path: Path) -> str:
     for cell in executed(path).cells:
         source = cell.source
         if cell.cell_type == "markdown":
-            out.append(LINK.sub(lambda m: _notebook_link(m, path), source))
+            out.append(relinked(source, path, "notebooks"))
         elif cell.cell_type == "code" and source.strip():
             out.append("```python\n" + source.rstrip() + "\n```")
             for output in cell.get("outputs", []):
@@ -178,22 +179,12 @@ def _output(output) -> str:
         return "```text\n" + output["text"].rstrip() + "\n```"
     data = output.get("data", {})
     if "text/html" in data:
-        return '<div class="notebook-output" markdown="0">\n' + data["text/html"].strip() + "\n</div>"
+        return '<div class="notebook-output">\n' + data["text/html"].strip() + "\n</div>"
     if "image/png" in data:
         return f'<img class="notebook-output" alt="a figure" src="data:image/png;base64,{data["image/png"]}">'
     if "text/plain" in data:
         return "```text\n" + data["text/plain"].rstrip() + "\n```"
     return ""
-
-
-def _notebook_link(match, path: Path) -> str:
-    label, target = match.groups()
-    if re.match(r"[a-z]+:|#", target):
-        return match.group(0)
-    resolved = (path.parent / target).resolve().relative_to(ROOT).as_posix()
-    if resolved in SITE_PAGES:
-        return f"[{label}](../{SITE_PAGES[resolved]})"
-    return f"{label} (`{resolved}`)"
 
 
 def on_files(files, config):
