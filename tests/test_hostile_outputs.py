@@ -113,6 +113,56 @@ def test_memory_limit_guards_every_stage_not_only_reading_and_fitting():
         time.sleep(0.6)
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="samples memory from /proc")
+def test_an_over_budget_error_quiets_the_guard_so_its_clean_up_is_not_interrupted():
+    # CI once printed "Exception ignored … Traceback": reading's own check stopped the run, and the guard's
+    # second error arrived while the workers were being stopped
+    import time
+
+    from topicmf.errors import MemoryLimitError
+    from topicmf.resources import check_fits, limit, tree_rss
+
+    with pytest.raises(MemoryLimitError, match="needs about"):
+        with limit(tree_rss() // 2):  # past the budget from the start: the guard would stop it within half a second
+            try:
+                check_fits(0, "The step", "Hold less.")
+            finally:
+                time.sleep(1.5)  # a slow clean-up, as stopping worker processes can be
+
+
+def test_an_error_stopping_the_reading_workers_is_raised_not_printed_as_ignored(monkeypatch):
+    # left to the generator's finalizer, it was printed as "Exception ignored in: <generator object ordered_map>"
+    # with its traceback, and lost
+    from topicmf.corpus import DocRef
+    from topicmf.text import parallel
+    from topicmf.text.counting import count_terms
+    from topicmf.text.tokenize import Tokenizer
+
+    stopped = []
+    plain = parallel._Worker.stop
+
+    def stop(worker):
+        plain(worker)
+        stopped.append(worker)
+        raise RuntimeError("while stopping")
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupted(done, total):
+        raise Interrupted
+
+    monkeypatch.setattr(parallel._Worker, "stop", stop)
+    docs = [DocRef(str(i), None, None, f"alpha beta gamma delta {i}") for i in range(400)]
+    with pytest.raises(RuntimeError, match="while stopping") as raised:
+        count_terms(docs, Tokenizer(), n_jobs=2, progress=interrupted, keep_stream=False)
+    chain, error = [], raised.value
+    while error is not None:
+        chain.append(type(error))
+        error = error.__context__
+    assert Interrupted in chain and len(stopped) >= 1  # what stopped the reading is kept as the context
+
+
 def test_a_full_temporary_folder_is_the_system_s_condition_not_a_bug(tmp_path, monkeypatch):
     import topicmf.text.stream as stream
 

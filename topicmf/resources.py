@@ -26,6 +26,7 @@ from .errors import MemoryLimitError
 __all__ = ["available_bytes", "tree_rss", "budget", "limit", "check_fits", "Watch", "parse_size", "fmt_bytes"]
 
 _budget: ContextVar = ContextVar("memory_budget", default=None)
+_guards: list = []  # the guards of the blocks running (main thread only), innermost last
 
 
 def parse_size(text: str) -> int:
@@ -152,11 +153,21 @@ def limit(nbytes: int | None):
     try:
         if guard is not None:
             guard.start()
+            _guards.append(guard)
         yield
     finally:
         if guard is not None:
             guard.stop()
+            _guards.remove(guard)
         _budget.reset(token)
+
+
+def _refuse(message: str) -> MemoryLimitError:
+    """The error that stops the run over its budget; the guards stand down, so that no second one interrupts the
+    clean-up (stopping the workers) of the first."""
+    for guard in _guards:
+        guard.stopped.set()
+    return MemoryLimitError(message)
 
 
 class _Guard:
@@ -189,7 +200,7 @@ class _Guard:
 
     def _over(self, signum, frame):
         if self.stopped.is_set():
-            return  # the block ended before the signal was handled: nothing left to stop
+            return  # the block ended, or another over-budget error is stopping the run, before this was handled
         raise MemoryLimitError(f"The run went past --memory-limit {fmt_bytes(self.cap)}: it used "
                                f"{fmt_bytes(self.used)}. Give it more memory, or less to hold: fewer terms "
                                "(--min-df 5, --max-terms 100000), fewer topics, --similarity topics, or a cluster "
@@ -211,7 +222,7 @@ def check_fits(extra: int, what: str, remedy: str) -> None:
     cap, source = known
     need = tree_rss() + extra
     if need > cap:
-        raise MemoryLimitError(f"{what} needs about {fmt_bytes(need)} of memory, more than the {fmt_bytes(cap)} of "
+        raise _refuse(f"{what} needs about {fmt_bytes(need)} of memory, more than the {fmt_bytes(cap)} of "
                                f"{source}. {remedy}")
 
 
@@ -230,5 +241,5 @@ class Watch:
         used = tree_rss()
         cap, source = self.known
         if used > 0.9 * cap:
-            raise MemoryLimitError(f"{self.what} stopped after {done:,} documents: it already uses "
+            raise _refuse(f"{self.what} stopped after {done:,} documents: it already uses "
                                    f"{fmt_bytes(used)} of the {fmt_bytes(cap)} of {source}. {self.remedy}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from array import array
+from contextlib import closing
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
@@ -323,13 +324,15 @@ def count_terms(
                     keep_stream, record_ids)
     watch = Watch("Reading the corpus", "Keep fewer terms (--min-df 5, --max-terms 100000), or read it on a cluster "
                   "(--dask).")
+    results = ordered_map(_count_chunk, _jobs(units, chunk_size, merger.sample, first_position), n_jobs,
+                          _start_worker, (tokenizer, keep_stream, limits), meanwhile)
     try:
-        for job, result in ordered_map(_count_chunk, _jobs(units, chunk_size, merger.sample, first_position), n_jobs, _start_worker,
-                                       (tokenizer, keep_stream, limits), meanwhile):
-            merger.add(job[1], result)
-            watch(merger.seen)
-            if progress is not None:
-                progress(merger.seen, n_docs_hint)
+        with closing(results):  # the workers stop here, however the loop ends, not when the generator is collected
+            for job, result in results:
+                merger.add(job[1], result)
+                watch(merger.seen)
+                if progress is not None:
+                    progress(merger.seen, n_docs_hint)
         return merger.result()
     finally:
         if merger.stream is not None:
