@@ -36,6 +36,19 @@ def test_a_split_and_the_folds_partition_the_known_cells():
     assert sorted(tested) == sorted(cells(R))  # every cell is tested exactly once
 
 
+def test_a_seeded_split_says_nothing_about_its_hashing(recwarn):
+    # the keys are computed modulo 2**64 on purpose: a seed used to print "RuntimeWarning: overflow" on stderr
+    from topicmf.ratings.evaluate import cell_keys
+
+    R = known()
+    for seed in (3, 2**40 + 7, 2**64 - 1):
+        split_known(R, 0.25, random_state=seed)
+        list(kfold_known(R, 3, random_state=seed))
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    coo = R.tocoo()
+    assert len(set(cell_keys(12345, coo.row, coo.col, R.shape[1]).tolist())) == R.nnz  # one key per cell
+
+
 def test_rating_errors_are_rmse_and_mae_of_the_predictions():
     R = known(1)
     train, test = split_known(R, 0.2, random_state=0)

@@ -30,9 +30,9 @@ def cell_keys(seed: int, rows, cols, n_items: int) -> np.ndarray:
     """A seeded random key per known cell, from the cell alone (its row and column): a bijective mix (SplitMix64's
     finaliser) of row × n_items + column + the seed's offset, so no two cells share a key, and any part of the
     matrix — a cluster's block of users or of items — finds its cells' keys without the rest."""
-    z = (np.asarray(rows, np.uint64) * np.uint64(n_items) + np.asarray(cols, np.uint64)
-         + np.uint64(int(seed) % 2**64) * np.uint64(0x9E3779B97F4A7C15))
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"):  # arithmetic modulo 2⁶⁴, as intended
+        z = (np.asarray(rows, np.uint64) * np.uint64(n_items) + np.asarray(cols, np.uint64)
+             + np.uint64(int(seed) % 2**64) * np.uint64(0x9E3779B97F4A7C15))
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
