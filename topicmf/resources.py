@@ -223,7 +223,7 @@ def check_fits(extra: int, what: str, remedy: str) -> None:
     need = tree_rss() + extra
     if need > cap:
         raise _refuse(f"{what} needs about {fmt_bytes(need)} of memory, more than the {fmt_bytes(cap)} of "
-                               f"{source}. {remedy}")
+                      f"{source}. {remedy}")
 
 
 class Watch:
@@ -242,4 +242,4 @@ class Watch:
         cap, source = self.known
         if used > 0.9 * cap:
             raise _refuse(f"{self.what} stopped after {done:,} documents: it already uses "
-                                   f"{fmt_bytes(used)} of the {fmt_bytes(cap)} of {source}. {self.remedy}")
+                          f"{fmt_bytes(used)} of the {fmt_bytes(cap)} of {source}. {self.remedy}")

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import os
 from array import array
-from contextlib import closing
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 
 import numpy as np
 
