@@ -26,10 +26,10 @@ SITE_PAGES = {
     "CHANGELOG.md": "changelog.md",
     "ARCHITECTURE.md": "architecture.md",
     "docs/reference/parameters.md": "reference/parameters.md",
-    "examples/topics.ipynb": "notebooks/topics.md",
-    "examples/ratings.ipynb": "notebooks/ratings.md",
     "README.md": "index.md",
 }
+NOTEBOOKS = sorted((ROOT / "examples").glob("*.ipynb"))  # each becomes notebooks/NAME.md (on_files)
+SITE_PAGES.update({path.relative_to(ROOT).as_posix(): f"notebooks/{path.stem}.md" for path in NOTEBOOKS})
 LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 
 
@@ -190,6 +190,6 @@ def _output(output) -> str:
 def on_files(files, config):
     from mkdocs.structure.files import File
 
-    for path in sorted((ROOT / "examples").glob("*.ipynb")):
+    for path in NOTEBOOKS:
         files.append(File.generated(config, f"notebooks/{path.stem}.md", content=notebook_markdown(path)))
     return files
